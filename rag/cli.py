@@ -1,0 +1,139 @@
+"""The `rag` command: build, ask, search, serve, eval. Library errors become messages and exit codes here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from rag.errors import IndexMismatch, IndexNotFound, InputError, RagError
+from rag.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(index_dir=getattr(args, "index", None), host=getattr(args, "host", None),
+                             port=getattr(args, "port", None))
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from rag.engine import build
+
+    settings = _settings(args)
+    paths = [Path(p) for p in (args.paths or [str(settings.seeds_dir)])]
+    report, problems = build(settings, paths, progress=not args.quiet)
+    for p in problems:
+        print(f"skipped {p}", file=sys.stderr)
+    print(f"index {settings.index_dir}/: {report.chunks} passages from "
+          f"{report.chunks and len(report.added) + len(report.updated) + report.unchanged} articles "
+          f"(added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
+          f"unchanged {report.unchanged}; embedded {report.embedded} passages in {report.seconds:.1f}s)")
+    return 0 if not problems else 3
+
+
+def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from rag.engine import Engine
+
+    return Engine.open(_settings(args))
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    ans = _engine(args).ask(args.question, k=args.top_k)
+    if args.json:
+        print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(ans.answer)
+    print()
+    if ans.answerable:
+        for c in ans.citations:
+            print(f"[{c.n}] {c.title} · {c.source or ''} · {(c.published or '')[:10]} · "
+                  f"{c.chunk_id} [{c.start}:{c.end}]" + (f"\n    {c.url}" if c.url else ""))
+    else:
+        for n in ans.nearest:
+            print(f"nearest: {n['title']} ({n['doc_id']})")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    eng = _engine(args)
+    hits = eng.search(args.query, k=args.top_k)
+    rows = [h.to_dict(eng.snapshot.articles.get(h.chunk.doc_id)) for h in hits]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for i, r in enumerate(rows, 1):
+        print(f"{i}. {r['score']:.4f} {r['chunk_id']} {r.get('title', '')}\n   {r['text'][:160]}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from rag.api.server import serve
+
+    serve(_settings(args))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from rag.evaluation.cli import run_eval
+
+    return run_eval(args)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rag", description="Cited question answering over Chinese news, offline.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build or update the index from article files (default: seeds/)")
+    b.add_argument("paths", nargs="*", help="files or folders (.txt .md .html .jsonl)")
+    b.add_argument("--index", help="index directory (default: index/, or RAG_INDEX_DIR)")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.set_defaults(func=cmd_build)
+
+    a = sub.add_parser("ask", help="answer a question with cited sentences")
+    a.add_argument("question")
+    a.add_argument("--json", action="store_true", help="print the answer contract as JSON")
+    a.add_argument("--top-k", type=int, default=None, help="passages to retrieve (1-50)")
+    a.add_argument("--index")
+    a.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("search", help="ranked passages for a query")
+    s.add_argument("query")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--top-k", type=int, default=None)
+    s.add_argument("--index")
+    s.set_defaults(func=cmd_search)
+
+    v = sub.add_parser("serve", help="start the HTTP API and web chat")
+    v.add_argument("--host", help="bind address (default 127.0.0.1)")
+    v.add_argument("--port", type=int)
+    v.add_argument("--index")
+    v.set_defaults(func=cmd_serve)
+
+    e = sub.add_parser("eval", help="retrieval and answer quality on a JSONL corpus and question set")
+    from rag.evaluation.cli import add_arguments
+
+    add_arguments(e)
+    e.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (IndexNotFound, IndexMismatch) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

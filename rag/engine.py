@@ -1,0 +1,127 @@
+"""The running service core: one live index snapshot, searched and answered, updated without downtime."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from rag import store
+from rag.answer import ExtractiveAnswerer
+from rag.conversation import standalone_question
+from rag.embedding import Embedder, load_embedder
+from rag.errors import InputError, NotFound
+from rag.retrieval import Filters, Retriever
+from rag.settings import Settings
+from rag.sources import SourceProblem, load_paths
+from rag.store import BuildReport, Snapshot
+from rag.types import Answer, Article, Hit
+
+log = logging.getLogger(__name__)
+
+
+class Engine:
+    """Answers questions over the live snapshot. Writers build a new snapshot and swap it in,
+    so readers always see a complete index, before or after a write, never half of one."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, snapshot: Snapshot | None = None):
+        self.settings = settings
+        self.embedder = embedder
+        self._snap = snapshot
+        self._write_lock = threading.Lock()
+        self.answerer = ExtractiveAnswerer(settings, embedder)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder | None = None, progress: bool = False) -> "Engine":
+        """Load the index in settings.index_dir (it must exist and match the model and settings)."""
+        emb = embedder or load_embedder(settings, progress=progress)
+        snap = store.load(settings.index_dir, settings, emb.name, emb.dim)
+        return cls(settings, emb, snap)
+
+    @property
+    def snapshot(self) -> Snapshot:
+        if self._snap is None:
+            raise store.IndexNotFound(
+                f"no index loaded from {self.settings.index_dir}/: run `rag build seeds/`")
+        return self._snap
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
+        self._check_question(query)
+        return Retriever(self.snapshot, self.embedder, self.settings).search(query, self._k(k), filters)
+
+    def ask(self, question: str, k: int | None = None, filters: Filters | None = None,
+            history: Sequence[str] = ()) -> Answer:
+        """Answer a question (optionally a follow-up to earlier user questions) with citations."""
+        self._check_question(question)
+        snap = self.snapshot  # one snapshot for the whole request
+        query = standalone_question(question, history)
+        cands = Retriever(snap, self.embedder, self.settings).candidates(query, self._k(k), filters)
+        ans = self.answerer.answer(snap, question, cands)
+        ans.search_query = query
+        return ans
+
+    def _k(self, k: int | None) -> int:
+        if k is None:
+            return self.settings.top_k
+        if not 1 <= k <= 50:
+            raise InputError(f"top_k must be between 1 and 50 (got {k})")
+        return k
+
+    def _check_question(self, q: str) -> None:
+        if not isinstance(q, str) or not q.strip():
+            raise InputError("the question is empty: type a question")
+        if len(q) > self.settings.max_question_chars:
+            raise InputError(f"the question is {len(q)} characters long; the limit is "
+                             f"{self.settings.max_question_chars} (RAG_MAX_QUESTION_CHARS)")
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _apply(self, articles: list[Article], progress: bool = False) -> BuildReport:
+        snap, report = store.build_snapshot(articles, self.embedder, self.settings, previous=self._snap,
+                                            progress=progress)
+        store.save(snap, self.settings.index_dir)
+        self._snap = snap
+        log.info("index updated", extra={"report": report.to_dict()})
+        return report
+
+    def upsert(self, articles: Iterable[Article]) -> BuildReport:
+        """Add or replace articles; unchanged ones are left as they are (idempotent)."""
+        with self._write_lock:
+            current = dict(self._snap.articles) if self._snap is not None else {}
+            for a in articles:
+                current[a.id] = a
+            return self._apply(list(current.values()))
+
+    def delete(self, doc_id: str) -> BuildReport:
+        with self._write_lock:
+            current = dict(self._snap.articles) if self._snap is not None else {}
+            if doc_id not in current:
+                raise NotFound(f"no article with id {doc_id!r}")
+            del current[doc_id]
+            return self._apply(list(current.values()))
+
+    def rebuild(self, paths: Sequence[Path], progress: bool = False) -> BuildReport:
+        """Make the index hold exactly the articles under `paths` (changed ones are re-embedded)."""
+        articles, problems = load_paths(paths)
+        with self._write_lock:
+            report = self._apply(articles, progress=progress)
+        report.problems = [str(p) for p in problems]
+        return report
+
+
+def build(settings: Settings, paths: Sequence[Path], embedder: Embedder | None = None,
+          progress: bool = False) -> tuple[BuildReport, list[SourceProblem]]:
+    """`rag build`: (re)build the index under settings.index_dir from article files."""
+    emb = embedder or load_embedder(settings, progress=progress)
+    previous = store.try_load(settings.index_dir, settings, emb.name, emb.dim)
+    engine = Engine(settings, emb, previous)
+    articles, problems = load_paths(paths)
+    with engine._write_lock:
+        report = engine._apply(articles, progress=progress)
+    report.problems = [str(p) for p in problems]
+    return report, problems

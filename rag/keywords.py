@@ -1,0 +1,153 @@
+"""Keyword retrieval: script-normalised jieba tokens scored with BM25, persisted as sparse matrices."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+_lock = threading.Lock()
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_WORD = re.compile(r"[\w\u3400-\u9fff]")
+# Function words that carry no topic; question words are dropped too, since they never occur in answers.
+STOPWORDS = frozenset(
+    "的 了 在 是 和 与 及 或 也 就 都 而 并 等 之 其 这 那 有 被 把 对 从 为 以 于 上 中 下 将 到 由 向 个 "
+    "吗 呢 吧 啊 呀 么 什么 哪 哪里 哪个 哪些 哪儿 谁 几 多少 怎么 怎样 如何 为什么 为何 是否 是不是 "
+    "何时 何地 什么时候 多久 第几 请问 请 问 一个 这个 那个 我们 你们 他们 它们 她们 我 你 他 她 它 "
+    "the a an of to in on for and or is are was were be by with what which who whom when where why how "
+    "does do did that this these those it its as at from".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _converter() -> object:
+    import opencc  # lazy: the C++ OpenCC wheel
+
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> object:
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    return jieba
+
+
+def normalize(text: str) -> str:
+    """Full-width to half-width, lower case, traditional to simplified: for matching only."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    if _CJK.search(text):
+        text = _converter().convert(text)  # type: ignore[attr-defined]
+    return text
+
+
+def tokenize(text: str) -> list[str]:
+    """Search tokens of a text: jieba's fine-grained words plus single CJK characters of OOV runs."""
+    jb = _jieba()
+    with _lock:  # jieba's lazy state is not thread-safe
+        words = jb.lcut_for_search(normalize(text))  # type: ignore[attr-defined]
+    out: list[str] = []
+    for w in words:
+        w = w.strip()
+        if not w or w in STOPWORDS or not _WORD.search(w):
+            continue
+        out.append(w)
+    return out
+
+
+class KeywordIndex:
+    """BM25 over chunk rows. Rows are stored as raw term counts; weights are derived at load."""
+
+    def __init__(self, counts: sp.csr_matrix, vocab: dict[str, int], k1: float = 1.2, b: float = 0.75):
+        self.counts = counts.tocsr()
+        self.vocab = vocab
+        self.k1, self.b = k1, b
+        self._weights = self._bm25()
+
+    # -- building -----------------------------------------------------------------------------
+
+    @staticmethod
+    def count_rows(token_lists: Iterable[Sequence[str]], vocab: dict[str, int]) -> sp.csr_matrix:
+        """Term-count rows for tokenised chunks; new terms are appended to `vocab` in place."""
+        indptr, indices, data = [0], [], []
+        for toks in token_lists:
+            row: dict[int, int] = {}
+            for t in toks:
+                tid = vocab.setdefault(t, len(vocab))
+                row[tid] = row.get(tid, 0) + 1
+            indices.extend(row.keys())
+            data.extend(row.values())
+            indptr.append(len(indices))
+        n = len(indptr) - 1
+        return sp.csr_matrix((np.array(data, dtype=np.float32), np.array(indices, dtype=np.int64),
+                              np.array(indptr, dtype=np.int64)), shape=(n, max(len(vocab), 1)))
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[sp.csr_matrix], vocab: dict[str, int]) -> "KeywordIndex":
+        width = max(len(vocab), 1)
+        fixed = [sp.csr_matrix((r.data, r.indices, r.indptr), shape=(r.shape[0], width)) for r in rows]
+        counts = sp.vstack(fixed, format="csr") if fixed else sp.csr_matrix((0, width), dtype=np.float32)
+        return cls(counts, vocab)
+
+    def _bm25(self) -> sp.csc_matrix:
+        c = self.counts
+        n_docs = c.shape[0]
+        df = np.bincount(c.indices, minlength=c.shape[1]).astype(np.float32)
+        self._idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+        self._idf_oov = float(np.log1p((n_docs + 0.5) / 0.5))
+        if n_docs == 0:
+            return sp.csc_matrix(c.shape, dtype=np.float32)
+        idf = self._idf
+        dl = np.asarray(c.sum(axis=1)).ravel().astype(np.float32)
+        avgdl = float(dl.mean()) or 1.0
+        norm = self.k1 * (1 - self.b + self.b * dl / avgdl)
+        rows = np.repeat(np.arange(n_docs), np.diff(c.indptr))
+        tf = c.data
+        w = idf[c.indices] * tf * (self.k1 + 1) / (tf + norm[rows])
+        return sp.csr_matrix((w.astype(np.float32), c.indices, c.indptr), shape=c.shape).tocsc()
+
+    def idf(self, tokens: Sequence[str]) -> dict[str, float]:
+        """Inverse document frequency of each distinct token; unseen tokens get the highest value."""
+        out = {}
+        for t in dict.fromkeys(tokens):
+            tid = self.vocab.get(t)
+            out[t] = float(self._idf[tid]) if tid is not None and tid < len(self._idf) else self._idf_oov
+        return out
+
+    # -- searching ----------------------------------------------------------------------------
+
+    def search(self, query_tokens: Sequence[str], k: int, allowed: np.ndarray | None = None
+               ) -> list[tuple[int, float]]:
+        """Top-k (row, score) pairs with a positive score, best first."""
+        ids = [self.vocab[t] for t in dict.fromkeys(query_tokens) if t in self.vocab]
+        if not ids or self.counts.shape[0] == 0:
+            return []
+        scores = np.asarray(self._weights[:, ids].sum(axis=1)).ravel()
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
+        nz = np.flatnonzero(scores > 0)
+        if nz.size == 0:
+            return []
+        top = nz[np.argsort(-scores[nz], kind="stable")[:k]]
+        return [(int(i), float(scores[i])) for i in top]
+
+    # -- persistence --------------------------------------------------------------------------
+
+    def save(self, directory: Path) -> None:
+        sp.save_npz(directory / "keywords.npz", self.counts, compressed=False)
+        (directory / "vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> "KeywordIndex":
+        counts = sp.load_npz(directory / "keywords.npz").tocsr()
+        vocab = json.loads((directory / "vocab.json").read_text(encoding="utf-8"))
+        return cls(counts, vocab)

