@@ -59,7 +59,14 @@ class ExtractiveAnswerer:
 
     # -- answerability ------------------------------------------------------------------------
 
-    def judge(self, snap: Snapshot, cands: Candidates) -> Judgement:
+    def judge(self, snap: Snapshot, question: str, cands: Candidates) -> Judgement:
+        """Does any top passage answer the question? Lexical evidence first, dense as the cross-lingual net.
+
+        e5 cosines are compressed (unrelated pairs still score ~0.7), so a dense threshold alone cannot
+        tell; within one language, the share of the question's distinctive terms that a single passage
+        contains is the sharper signal. Questions in another script than the passages have no shared
+        terms, so they fall back to a dense threshold calibrated for cross-lingual pairs.
+        """
         hits = cands.hits
         if not hits:
             return Judgement(False, 0.0, 0.0)
@@ -68,11 +75,14 @@ class ExtractiveAnswerer:
         total = sum(idf.values())
         coverage = 0.0
         if total > 0:
-            top_text = set(tokenize(" ".join(f"{snap.articles[h.chunk.doc_id].title} {h.chunk.text}"
-                                             for h in hits[:3])))
-            coverage = sum(w for t, w in idf.items() if t in top_text) / total
+            for h in hits[:3]:
+                toks = set(tokenize(f"{snap.articles[h.chunk.doc_id].title}\n{h.chunk.text}"))
+                coverage = max(coverage, sum(w for t, w in idf.items() if t in toks) / total)
         s = self.settings
-        answerable = (coverage >= s.min_coverage and dense_top >= s.min_dense) or dense_top >= s.confident_dense
+        if is_english(question) and not is_english(hits[0].chunk.text):
+            answerable = dense_top >= s.min_dense_crosslingual
+        else:
+            answerable = (coverage >= s.min_coverage and dense_top >= s.min_dense) or dense_top >= s.confident_dense
         return Judgement(answerable, coverage, dense_top)
 
     # -- sentence selection -------------------------------------------------------------------
@@ -84,7 +94,8 @@ class ExtractiveAnswerer:
             text = snap.articles[h.chunk.doc_id].text
             for s, e in sentence_spans(text, h.chunk.start, h.chunk.end):
                 key = (h.chunk.doc_id, s, e)
-                if key not in seen and e - s >= 4:
+                # sub-headings ("国际呼吁") are context, not answers: skip short unpunctuated lines
+                if key not in seen and e - s >= 4 and (e - s >= 16 or text[e - 1] in "。！？；…”」）)"):
                     seen.add(key)
                     out.append(Sentence(hit=h, start=s, end=e, text=text[s:e]))
         return out
@@ -109,7 +120,7 @@ class ExtractiveAnswerer:
     def answer(self, snap: Snapshot, question: str, cands: Candidates) -> Answer:
         s = self.settings
         passages = [h.to_dict(snap.articles.get(h.chunk.doc_id)) for h in cands.hits]
-        verdict = self.judge(snap, cands)
+        verdict = self.judge(snap, question, cands)
         if not verdict.answerable:
             return self.not_answerable(snap, question, cands, passages)
         sents = self._sentences(snap, cands.hits[:3])
@@ -120,7 +131,7 @@ class ExtractiveAnswerer:
         for cand in ranked:
             if len(chosen) >= s.max_answer_sentences:
                 break
-            if chosen and (cand.score < ranked[0].score - 0.06 or used + len(cand.text) > s.max_answer_chars):
+            if chosen and (cand.score < ranked[0].score - s.answer_score_gap or used + len(cand.text) > s.max_answer_chars):
                 continue
             if not chosen and len(cand.text) > s.max_answer_chars:
                 # keep a long best sentence whole rather than quoting a fragment
@@ -129,9 +140,10 @@ class ExtractiveAnswerer:
             chosen.append(cand)
             used += len(cand.text)
         # read in document order within an article, best article first
-        order = {id(c): i for i, c in enumerate(chosen)}
-        chosen.sort(key=lambda c: (min(order[id(x)] for x in chosen if x.hit.chunk.doc_id == c.hit.chunk.doc_id),
-                                   c.hit.chunk.doc_id, c.start))
+        first_pick: dict[str, int] = {}
+        for i, c in enumerate(chosen):
+            first_pick.setdefault(c.hit.chunk.doc_id, i)
+        chosen.sort(key=lambda c: (first_pick[c.hit.chunk.doc_id], c.start))
         citations: list[Citation] = []
         by_chunk: dict[str, int] = {}
         parts: list[str] = []

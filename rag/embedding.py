@@ -43,7 +43,9 @@ class SentenceTransformerEmbedder:
                 "Set RAG_MODEL to a local model folder, or unset it to use the embedded default."
             ) from exc
         self.name = name or model
-        dim = self._model.get_sentence_embedding_dimension()
+        getter = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        dim = getter()
         if not dim:
             raise ModelError(f"model {model!r} does not report an embedding dimension")
         self.dim = int(dim)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -12,13 +13,23 @@ from rag.answer import ExtractiveAnswerer
 from rag.conversation import standalone_question
 from rag.embedding import Embedder, load_embedder
 from rag.errors import InputError, NotFound
-from rag.retrieval import Filters, Retriever
+from rag.retrieval import Candidates, Filters, Retriever
 from rag.settings import Settings
 from rag.sources import SourceProblem, load_paths
 from rag.store import BuildReport, Snapshot
 from rag.types import Answer, Article, Hit
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Retrieval:
+    """What one request retrieved, tied to the snapshot it was retrieved from."""
+
+    snapshot: Snapshot
+    question: str
+    query: str  # the standalone query actually searched
+    candidates: Candidates
 
 
 class Engine:
@@ -54,16 +65,28 @@ class Engine:
         self._check_question(query)
         return Retriever(self.snapshot, self.embedder, self.settings).search(query, self._k(k), filters)
 
+    def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None,
+                 history: Sequence[str] = ()) -> Retrieval:
+        """First half of answering: pin one snapshot, condense the follow-up, retrieve passages."""
+        self._check_question(question)
+        snap = self.snapshot  # one snapshot for the whole request, even if a write lands meanwhile
+        query = standalone_question(question, history)
+        cands = Retriever(snap, self.embedder, self.settings).candidates(query, self._k(k), filters)
+        return Retrieval(snap, question, query, cands)
+
+    def compose(self, r: Retrieval) -> Answer:
+        """Second half: the extractive answer over what was retrieved."""
+        ans = self.answerer.answer(r.snapshot, r.question, r.candidates)
+        ans.search_query = r.query
+        return ans
+
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None,
             history: Sequence[str] = ()) -> Answer:
         """Answer a question (optionally a follow-up to earlier user questions) with citations."""
-        self._check_question(question)
-        snap = self.snapshot  # one snapshot for the whole request
-        query = standalone_question(question, history)
-        cands = Retriever(snap, self.embedder, self.settings).candidates(query, self._k(k), filters)
-        ans = self.answerer.answer(snap, question, cands)
-        ans.search_query = query
-        return ans
+        return self.compose(self.retrieve(question, k, filters, history))
+
+    def passages(self, r: Retrieval) -> list[dict[str, object]]:
+        return [h.to_dict(r.snapshot.articles.get(h.chunk.doc_id)) for h in r.candidates.hits]
 
     def _k(self, k: int | None) -> int:
         if k is None:

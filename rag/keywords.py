@@ -20,7 +20,9 @@ _WORD = re.compile(r"[\w\u3400-\u9fff]")
 STOPWORDS = frozenset(
     "的 了 在 是 和 与 及 或 也 就 都 而 并 等 之 其 这 那 有 被 把 对 从 为 以 于 上 中 下 将 到 由 向 个 "
     "吗 呢 吧 啊 呀 么 什么 哪 哪里 哪个 哪些 哪儿 谁 几 多少 怎么 怎样 如何 为什么 为何 是否 是不是 "
-    "何时 何地 什么时候 多久 第几 请问 请 问 一个 这个 那个 我们 你们 他们 它们 她们 我 你 他 她 它 "
+    "何时 何地 什么时候 多久 第几 请问 请 问 一个 这个 那个 多长 多大 多远 多高 多重 多深 多宽 多少钱 几时 何处 "
+    "何人 怎样 怎么样 哪国 哪家 哪种 哪类 什么样 是什么 叫什么 有何 何种 哪一年 哪年 哪一天 几年 几个 几次 几位 "
+    "我们 你们 他们 它们 她们 我 你 他 她 它 "
     "the a an of to in on for and or is are was were be by with what which who whom when where why how "
     "does do did that this these those it its as at from".split()
 )

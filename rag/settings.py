@@ -45,9 +45,11 @@ class Settings:
     # answering: answerable when enough of the question's terms occur in the top passages and the
     # best passage is close enough, or when the best passage is very close (cross-lingual questions)
     min_coverage: float = 0.5
-    min_dense: float = 0.80
-    confident_dense: float = 0.88
+    min_dense: float = 0.83
+    confident_dense: float = 0.86
+    min_dense_crosslingual: float = 0.76
     max_answer_sentences: int = 3
+    answer_score_gap: float = 0.04  # further sentences must score within this of the best one
     max_answer_chars: int = 250
     # server
     host: str = "127.0.0.1"

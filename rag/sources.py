@@ -260,7 +260,8 @@ def parse_text(raw: str, doc_id: str, origin: str, suffix: str = ".txt") -> Arti
     title = doc_id
     if paras:
         first = paras[0].splitlines()[0]
-        if first.startswith("#") or len(paras[0].splitlines()) == 1 and len(first) <= 80:
+        rest_exists = len(paras) > 1 or len(paras[0].splitlines()) > 1
+        if rest_exists and (first.startswith("#") or len(paras[0].splitlines()) == 1 and len(first) <= 80):
             title = first.lstrip("#").strip()
             rest = paras[0].splitlines()[1:]
             paras = (["\n".join(rest)] if rest else []) + paras[1:]

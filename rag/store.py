@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from rag.chunking import chunk_article, embedding_text
+from rag.chunking import CHUNKER_VERSION, chunk_article, embedding_text
 from rag.embedding import Embedder
 from rag.errors import IndexError_, IndexMismatch, IndexNotFound, NotFound
 from rag.keywords import KeywordIndex, tokenize
@@ -38,7 +38,7 @@ from rag.types import Article, Chunk
 
 log = logging.getLogger(__name__)
 FORMAT = 1
-TOKENIZER_VERSION = "jieba-search+opencc-t2s+nfkc/1"
+TOKENIZER_VERSION = "jieba-search+opencc-t2s+nfkc/2"
 
 
 def _faiss() -> Any:
@@ -56,7 +56,7 @@ def article_hash(a: Article) -> str:
 def index_config(settings: Settings, embedder_name: str, dim: int) -> dict[str, Any]:
     """What must match between a stored index and the running service."""
     return {"format": FORMAT, "model": embedder_name, "dim": dim, "chunk_size": settings.chunk_size,
-            "chunk_overlap": settings.chunk_overlap, "title_prefix": True,
+            "chunk_overlap": settings.chunk_overlap, "chunker": CHUNKER_VERSION, "title_prefix": True,
             "document_prompt": settings.document_prompt, "tokenizer": TOKENIZER_VERSION}
 
 

@@ -1,0 +1,76 @@
+"""Assemble the FastAPI app: routers, error handlers, middleware, the web chat, health checks."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from rag import __name__ as _pkg  # noqa: F401
+from rag.api import errors, openai_compat, routes_docs, routes_qa
+from rag.api.middleware import ServiceMiddleware
+from rag.engine import Engine
+from rag.settings import Settings
+
+log = logging.getLogger("rag.api")
+WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    """The app. Without an engine, it loads the index from settings.index_dir at startup."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.engine is None:
+            app.state.engine = await run_in_threadpool(Engine.open, settings)
+        eng: Engine = app.state.engine
+        # warm the model so the first user does not pay for it
+        await run_in_threadpool(eng.embedder.encode_queries, ["warm up"])
+        app.state.ready = True
+        log.info("ready", extra={"index": str(settings.index_dir), "passages": len(eng.snapshot),
+                                 "articles": len(eng.snapshot.articles), "model": eng.embedder.name})
+        yield
+
+    app = FastAPI(title="rag-news", version="0.1.0", lifespan=lifespan,
+                  description="Cited question answering over Chinese news. Every `[n]` marker in an answer "
+                              "resolves to an exact character span of an article.")
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.ready = False
+    errors.install(app)
+    app.include_router(routes_qa.router)
+    app.include_router(routes_docs.router)
+    app.include_router(openai_compat.router)
+
+    @app.get("/healthz", tags=["health"], summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], summary="The index is loaded and the model is warm")
+    async def readyz(request: Request) -> Any:
+        eng = request.app.state.engine
+        if not request.app.state.ready or eng is None:
+            return JSONResponse({"status": "loading"}, status_code=503)
+        return {"status": "ready", "articles": len(eng.snapshot.articles), "passages": len(eng.snapshot),
+                "model": eng.embedder.name, "llm": bool(getattr(eng, "llm", None))}
+
+    if WEB_DIR.is_dir():
+        app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+
+        @app.get("/", include_in_schema=False)
+        async def index() -> FileResponse:
+            return FileResponse(WEB_DIR / "index.html", media_type="text/html")
+
+    if settings.cors_origins.strip():
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=[o.strip() for o in settings.cors_origins.split(",")],
+                           allow_methods=["GET", "POST", "DELETE"], allow_headers=["authorization", "content-type"])
+    app.add_middleware(ServiceMiddleware, settings=settings)
+    return app

@@ -1,0 +1,87 @@
+"""OpenAI-compatible chat completions: the official `openai` client gets a cited answer.
+
+Citations travel in a top-level `citations` field (and on the final stream chunk), so clients that
+only read `choices[0].message.content` still see the `[n]` markers and the source list appended.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any, AsyncIterator
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+
+from rag.api.deps import EngineDep
+from rag.api.errors import ApiError
+from rag.api.schemas import OpenAIChatIn
+from rag.api.streaming import answer_events
+
+router = APIRouter(prefix="/v1", tags=["openai"])
+MODEL_ID = "rag-news"
+
+
+@router.get("/models", summary="The one model this service exposes")
+async def models() -> dict[str, Any]:
+    return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "rag-news"}]}
+
+
+def sources_footer(citations: list[dict[str, Any]]) -> str:
+    if not citations:
+        return ""
+    lines = [f"[{c['n']}] {c['title']}" + (f" ({c['source']}, {str(c['published'] or '')[:10]})" if c.get("source")
+                                            else "") + (f" {c['url']}" if c.get("url") else "") for c in citations]
+    return "\n\n" + "\n".join(lines)
+
+
+@router.post("/chat/completions", summary="OpenAI-compatible chat completion with citations")
+async def chat_completions(body: OpenAIChatIn, engine: EngineDep) -> Any:
+    users = [m.text() for m in body.messages if m.role == "user"]
+    if not users or body.messages[-1].role != "user":
+        raise ApiError(422, "invalid_request", "the last message must come from the user")
+    question, history = users[-1], users[:-1]
+    engine._check_question(question)
+    cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
+    events = answer_events(engine, question, history)
+
+    if not body.stream:
+        done: dict[str, Any] | None = None
+        async for name, data in events:
+            if name == "error":
+                raise ApiError(400, "bad_request", str(data.get("message")))
+            if name == "done":
+                done = data
+        assert done is not None
+        content = done["answer"] + sources_footer(done["citations"])
+        return {"id": cid, "object": "chat.completion", "created": created, "model": MODEL_ID,
+                "choices": [{"index": 0, "finish_reason": "stop",
+                             "message": {"role": "assistant", "content": content}}],
+                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+                "citations": done["citations"], "answerable": done["answerable"],
+                **({"degraded": done["degraded"]} if done.get("degraded") else {})}
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        import json
+
+        payload = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
+                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+        return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+    async def frames() -> AsyncIterator[str]:
+        yield chunk({"role": "assistant", "content": ""})
+        async for name, data in events:
+            if name == "delta":
+                yield chunk({"content": data["text"]})
+            elif name == "error":
+                yield chunk({"content": f"\n\n[error] {data['message']}"}, "stop")
+                break
+            elif name == "done":
+                footer = sources_footer(data["citations"])
+                if footer:
+                    yield chunk({"content": footer})
+                yield chunk({}, "stop", citations=data["citations"], answerable=data["answerable"],
+                            **({"degraded": data["degraded"]} if data.get("degraded") else {}))
+        yield "data: [DONE]\n\n"
+
+    return StreamingResponse(frames(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,83 @@
+"""Question answering endpoints: ask, chat (JSON or SSE), search, citation lookup."""
+
+from __future__ import annotations
+
+from typing import Any, AsyncIterator
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from rag.api.deps import EngineDep
+from rag.api.errors import ApiError
+from rag.api.schemas import AskIn, ChatIn
+from rag.api.streaming import answer_events, sse
+
+router = APIRouter(prefix="/api", tags=["questions"])
+
+
+@router.post("/ask", summary="Answer a question with cited sentences")
+async def ask(body: AskIn, engine: EngineDep) -> dict[str, Any]:
+    filters = body.filters.to_filters() if body.filters else None
+    events = [ev async for ev in answer_events(engine, body.question, (), body.top_k, filters)]
+    return _final(events)
+
+
+def _final(events: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    for name, data in reversed(events):
+        if name == "done":
+            return data
+        if name == "error":
+            raise ApiError(400, "bad_request", str(data.get("message")))
+    raise ApiError(500, "internal", "no answer was produced")
+
+
+def split_chat(body: ChatIn) -> tuple[str, list[str]]:
+    """The last user message is the question; earlier user messages are the context."""
+    users = [m.content for m in body.messages if m.role == "user"]
+    if not users or body.messages[-1].role != "user":
+        raise ApiError(422, "invalid_request", "the last message must come from the user")
+    return users[-1], users[:-1]
+
+
+@router.post("/chat", summary="Answer the last user message in the context of the conversation")
+async def chat(body: ChatIn, engine: EngineDep) -> Any:
+    question, history = split_chat(body)
+    engine._check_question(question)  # reject bad input with a status code before any stream starts
+    filters = body.filters.to_filters() if body.filters else None
+    events = answer_events(engine, question, history, body.top_k, filters)
+    if not body.stream:
+        return _final([ev async for ev in events])
+
+    async def frames() -> AsyncIterator[str]:
+        async for name, data in events:
+            yield sse(name, data)
+
+    return StreamingResponse(frames(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.get("/search", summary="Ranked passages for a query, with article metadata")
+async def search(engine: EngineDep, q: str = Query(..., description="the query"),
+                 k: int = Query(10, ge=1, le=50)) -> dict[str, Any]:
+    hits = await run_in_threadpool(engine.search, q, k)
+    snap = engine.snapshot
+    return {"query": q, "results": [h.to_dict(snap.articles.get(h.chunk.doc_id)) for h in hits]}
+
+
+@router.get("/citations/{chunk_id:path}", summary="Look up a cited passage: span, article and context")
+async def citation(chunk_id: str, engine: EngineDep) -> dict[str, Any]:
+    snap = engine.snapshot
+    chunk = snap.chunk(chunk_id)
+    art = snap.article(chunk.doc_id)
+    rows = snap.doc_rows[chunk.doc_id]
+    pos = rows.index(snap.chunk_pos[chunk.id])
+
+    def brief(i: int) -> dict[str, Any]:
+        c = snap.chunks[rows[i]]
+        return {"chunk_id": c.id, "text": c.text, "start": c.start, "end": c.end}
+
+    return {"chunk_id": chunk.id, "doc_id": chunk.doc_id, "text": chunk.text, "start": chunk.start,
+            "end": chunk.end, "url": art.url, "article": art.meta(),
+            "context": {"before": [brief(pos - 1)] if pos > 0 else [],
+                        "after": [brief(pos + 1)] if pos + 1 < len(rows) else []}}

@@ -1,0 +1,74 @@
+"""Request bodies of the API, validated by pydantic; limits come from settings at the edge."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rag.retrieval import Filters
+
+
+class FiltersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: str | None = Field(None, max_length=200, description="outlet name contains this text")
+    date_from: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}", description="ISO date, inclusive")
+    date_to: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}", description="ISO date, inclusive")
+
+    def to_filters(self) -> Filters:
+        return Filters(self.source, self.date_from, self.date_to)
+
+
+class AskIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(..., description="the question, in Chinese (either script) or English")
+    top_k: int | None = Field(None, ge=1, le=50, description="passages to retrieve")
+    filters: FiltersIn | None = None
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    role: Literal["user", "assistant"]
+    content: str = Field(..., max_length=20_000)
+
+
+class ChatIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    messages: list[Message] = Field(..., min_length=1, max_length=100)
+    stream: bool = False
+    top_k: int | None = Field(None, ge=1, le=50)
+    filters: FiltersIn | None = None
+
+
+class DocumentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(..., min_length=1, max_length=200, pattern=r"^[\w\-.]+$")
+    title: str = Field(..., max_length=1000)
+    text: str = Field(..., min_length=1)
+    url: str | None = Field(None, max_length=2000)
+    source: str | None = Field(None, max_length=200)
+    published: str | None = Field(None, max_length=64)
+    author: str | None = Field(None, max_length=200)
+
+
+class DocumentsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    documents: list[DocumentIn] = Field(..., min_length=1, max_length=1000)
+
+
+class OpenAIMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    role: Literal["system", "user", "assistant", "developer", "tool"]
+    content: str | list[dict[str, object]] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "".join(str(p.get("text", "")) for p in self.content if isinstance(p, dict))
+        return self.content or ""
+
+
+class OpenAIChatIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    model: str = "rag-news"
+    messages: list[OpenAIMessage] = Field(..., min_length=1, max_length=100)
+    stream: bool = False

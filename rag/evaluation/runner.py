@@ -1,0 +1,166 @@
+"""Build (or reuse) an index over an evaluation corpus and run every question through the API's path."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from rag import store
+from rag.embedding import Embedder
+from rag.engine import Engine
+from rag.evaluation.dataset import QUESTION_TYPES, Passage, Question
+from rag.evaluation.metrics import abstention, answer_hit, rank_of, summarize
+from rag.retrieval import Candidates, Retriever
+from rag.settings import Settings
+from rag.store import Snapshot
+from rag.types import Answer
+
+log = logging.getLogger(__name__)
+MODES = ("hybrid", "dense", "keyword")
+ASK_K = 10  # passages retrieved per question, as the API's ask(question, k=10)
+
+
+@dataclass
+class IndexInfo:
+    """Which cached index an evaluation used and whether it had to be built."""
+
+    key: str
+    path: str
+    built: bool
+    seconds: float
+    passages: int
+    chunks: int
+    dropped: list[str] = field(default_factory=list)
+
+
+def corpus_digest(path: Path) -> str:
+    """SHA-256 of the corpus file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def index_key(digest: str, settings: Settings, embedder: Embedder, dropped: Sequence[str] = ()) -> str:
+    """Cache key: corpus content, the index config (model, chunking, tokenizer) and held-out ids."""
+    config = store.index_config(settings, embedder.name, embedder.dim)
+    blob = json.dumps({"corpus": digest, "config": config, "dropped": sorted(dropped)}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def holdout(questions: Sequence[Question], fraction: float, seed: int = 13) -> set[str]:
+    """Gold passages of a seeded random `fraction` of the questions: the ones to leave out of the index."""
+    if fraction <= 0:
+        return set()
+    n = min(len(questions), round(fraction * len(questions)))
+    picked = random.Random(seed).sample(range(len(questions)), n)
+    return {questions[i].gold_passage_id for i in sorted(picked)}
+
+
+def cached_snapshot(passages: Sequence[Passage], digest: str, settings: Settings, embedder: Embedder,
+                    dropped: set[str] | None = None, previous: Snapshot | None = None,
+                    progress: bool = True) -> tuple[Snapshot, IndexInfo]:
+    """The index over `passages` minus `dropped`, from `settings.cache_dir/eval/<key>` or built there.
+
+    `previous` (e.g. the full index when building a held-out one) lets unchanged passages reuse
+    their vectors instead of being embedded again.
+    """
+    dropped = dropped or set()
+    key = index_key(digest, settings, embedder, sorted(dropped))
+    path = settings.cache_dir / "eval" / key
+    t0 = time.perf_counter()
+    snap = store.try_load(path, settings, embedder.name, embedder.dim)
+    built = snap is None
+    if snap is None:
+        articles = [p.article() for p in passages if p.id not in dropped]
+        snap, _ = store.build_snapshot(articles, embedder, settings, previous=previous, progress=progress)
+        store.save(snap, path)
+    info = IndexInfo(key=key, path=str(path), built=built, seconds=round(time.perf_counter() - t0, 2),
+                     passages=len(snap.articles), chunks=len(snap), dropped=sorted(dropped))
+    return snap, info
+
+
+class QuestionRunner:
+    """Runs questions the way the API does, optionally with one retriever only or without answering."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, snapshot: Snapshot, mode: str = "hybrid",
+                 retrieval_only: bool = False):
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        self.mode, self.retrieval_only = mode, retrieval_only
+        if mode == "dense":
+            settings = settings.replace(keyword_weight=0.0)
+        elif mode == "keyword":
+            settings = settings.replace(dense_weight=0.0)
+        self.settings = settings
+        self.engine = Engine(settings, embedder, snapshot)
+
+    def _candidates(self, question: str) -> Candidates:
+        """Fused candidates; in a single-retriever mode, only the hits that retriever found.
+
+        With a zero weight, rrf still lists the other retriever's rows (at score 0, after every
+        scored row), so they would fill the list when one retriever finds fewer than k rows.
+        """
+        cands = Retriever(self.engine.snapshot, self.engine.embedder, self.settings).candidates(question, ASK_K)
+        if self.mode == "dense":
+            cands.hits = [h for h in cands.hits if h.dense_rank is not None]
+        elif self.mode == "keyword":
+            cands.hits = [h for h in cands.hits if h.keyword_rank is not None]
+        return cands
+
+    def ask(self, question: str) -> tuple[list[str], Answer | None]:
+        """(ranked chunk doc ids, answer or None when retrieval-only) for one question."""
+        if self.retrieval_only:
+            hits = self._candidates(question).hits
+            return [h.chunk.doc_id for h in hits], None
+        if self.mode == "hybrid":
+            ans = self.engine.ask(question, k=ASK_K)  # exactly the API's path
+        else:
+            cands = self._candidates(question)
+            ans = self.engine.answerer.answer(self.engine.snapshot, question, cands)
+        return [str(p["doc_id"]) for p in ans.passages], ans
+
+    def run(self, questions: Sequence[Question], in_index: set[str], progress: bool = True
+            ) -> list[dict[str, Any]]:
+        """One record per question: rank of the gold passage, hits, answerability, latency."""
+        from tqdm import tqdm
+
+        if questions:
+            self.ask(questions[0].question)  # warm-up: jieba, OpenCC and the model's first pass
+        records: list[dict[str, Any]] = []
+        for q in tqdm(questions, desc=f"eval {self.mode}", unit="q", disable=not progress, dynamic_ncols=True):
+            t0 = time.perf_counter()
+            ranked, ans = self.ask(q.question)
+            seconds = time.perf_counter() - t0
+            rec: dict[str, Any] = {"id": q.id, "type": q.qtype, "gold": q.gold_passage_id,
+                                   "held_out": q.gold_passage_id not in in_index,
+                                   "rank": rank_of(q.gold_passage_id, ranked), "seconds": seconds,
+                                   "answerable": True, "retrieved": list(dict.fromkeys(ranked))[:5]}
+            if ans is not None:
+                hit, truncated = answer_hit(ans.answer, q.answers) if ans.answerable else (False, False)
+                rec.update(answerable=ans.answerable, answer_hit=hit, truncated=truncated,
+                           citation_hit=any(c.doc_id == q.gold_passage_id for c in ans.citations),
+                           answer=ans.answer)
+            records.append(rec)
+        return records
+
+
+def build_report(records: Sequence[dict[str, Any]], ks: Sequence[int], with_answers: bool,
+                 config: dict[str, Any]) -> dict[str, Any]:
+    """The report: overall and per-question-type figures, and abstention when some gold is held out."""
+    report: dict[str, Any] = {"config": config, "overall": summarize(records, ks), "by_type": {}}
+    for t in QUESTION_TYPES:
+        group = [r for r in records if r["type"] == t]
+        if group:
+            report["by_type"][t] = summarize(group, ks)
+    held = [bool(r["held_out"]) for r in records]
+    if with_answers and any(held):
+        report["abstention"] = abstention([not r["answerable"] for r in records], held)
+    return report

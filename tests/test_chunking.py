@@ -1,0 +1,58 @@
+"""Chinese sentence splitting and passage packing with exact offsets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rag.chunking import chunk_article, split_sentences
+from rag.sources import load_paths
+from rag.types import Article
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+def test_sentences_end_at_chinese_punctuation_and_keep_closing_quotes() -> None:
+    text = "他说：“我们来了。”然后走了！真的吗？是的……好；再见\n新的一行"
+    assert split_sentences(text) == ["他说：“我们来了。”", "然后走了！", "真的吗？", "是的……", "好；", "再见", "新的一行"]
+
+
+def test_brackets_after_a_full_stop_stay_with_the_sentence() -> None:
+    assert split_sentences("这是事实。（路透社）下一句。") == ["这是事实。（路透社）", "下一句。"]
+
+
+def test_english_sentences_split_but_decimals_do_not() -> None:
+    assert split_sentences("Prices rose 3.5 percent. Then they fell!") == ["Prices rose 3.5 percent.", "Then they fell!"]
+
+
+def test_passages_reproduce_article_text_exactly_and_ids_are_stable() -> None:
+    arts, _ = load_paths([SEEDS])
+    for a in arts:
+        chunks = chunk_article(a, size=250, overlap=60)
+        assert [c.id for c in chunks] == [f"{a.id}#{i}" for i in range(len(chunks))]
+        for c in chunks:
+            assert a.text[c.start:c.end] == c.text
+            assert c.doc_id == a.id
+        # every sentence is inside some passage
+        covered = set()
+        for c in chunks:
+            covered.update(range(c.start, c.end))
+        assert all(i in covered for i, ch in enumerate(a.text) if not ch.isspace())
+        assert chunk_article(a, 250, 60) == chunks  # deterministic
+
+
+def test_passages_respect_size_and_overlap() -> None:
+    sent = "这是一个十个字的句子。"  # 11 chars
+    a = Article(id="x", title="t", text=sent * 30)
+    chunks = chunk_article(a, size=60, overlap=25)
+    assert all(len(c.text) <= 60 for c in chunks)
+    for prev, nxt in zip(chunks, chunks[1:]):
+        assert nxt.start < prev.end  # consecutive passages overlap
+        assert prev.end - nxt.start <= 25
+        assert nxt.start > prev.start  # and always advance
+
+
+def test_a_sentence_longer_than_the_passage_size_is_split_at_commas() -> None:
+    a = Article(id="y", title="t", text="，".join(["短语甲乙丙丁"] * 40) + "。")
+    chunks = chunk_article(a, size=50, overlap=0)
+    assert all(len(c.text) <= 50 for c in chunks)
+    assert "".join(c.text for c in chunks) == a.text

@@ -1,0 +1,146 @@
+"""The index on disk: incremental rebuilds, mismatch errors, and atomic writes that survive kill -9."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rag import store
+from rag.engine import Engine, build
+from rag.errors import IndexMismatch, IndexNotFound
+from rag.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+
+
+def _copy_seeds(dst: Path) -> Path:
+    dst.mkdir()
+    for f in SEEDS.iterdir():
+        (dst / f.name).write_bytes(f.read_bytes())
+    return dst
+
+
+def test_build_writes_manifest_faiss_keywords_and_loads(settings: Settings, fake_embedder) -> None:
+    report, problems = build(settings, [SEEDS], embedder=fake_embedder)
+    assert problems == [] and len(report.added) == 5 and report.embedded == report.chunks > 5
+    gen = store.live_generation(settings.index_dir)
+    assert {p.name for p in gen.iterdir()} >= {"manifest.json", "articles.jsonl", "chunks.jsonl",
+                                               "vectors.faiss", "keywords.npz", "vocab.json"}
+    manifest = json.loads((gen / "manifest.json").read_text())
+    assert manifest["model"] == fake_embedder.name and manifest["dim"] == fake_embedder.dim
+    assert manifest["chunk_size"] == settings.chunk_size and manifest["chunk_overlap"] == settings.chunk_overlap
+    assert set(manifest["articles"]) == {p.stem for p in SEEDS.glob("*.txt")}
+    eng = Engine.open(settings, embedder=fake_embedder)
+    assert len(eng.snapshot) == report.chunks
+    for c in eng.snapshot.chunks:
+        assert eng.snapshot.articles[c.doc_id].text[c.start:c.end] == c.text
+
+
+def test_rebuild_embeds_only_new_or_changed_articles_and_drops_removed(settings: Settings, fake_embedder,
+                                                                       tmp_path: Path) -> None:
+    src = _copy_seeds(tmp_path / "src")
+    build(settings, [src], embedder=fake_embedder)
+    first = fake_embedder.documents_encoded
+
+    again, _ = build(settings, [src], embedder=fake_embedder)
+    assert again.embedded == 0 and again.unchanged == 5 and fake_embedder.documents_encoded == first
+
+    changed = src / "000_569cd607f5d77cb9.txt"
+    changed.write_text(changed.read_text(encoding="utf-8").replace("敏感问题", "非常敏感的问题"), encoding="utf-8")
+    (src / "004_43fb4c2225c36c2c.txt").unlink()
+    (src / "new.md").write_text("# 新文章\n\n阿斯塔纳是哈萨克斯坦的首都。", encoding="utf-8")
+    report, _ = build(settings, [src], embedder=fake_embedder)
+    assert report.updated == ["000_569cd607f5d77cb9"] and report.added == ["new"]
+    assert report.removed == ["004_43fb4c2225c36c2c"] and report.unchanged == 3
+    eng = Engine.open(settings, embedder=fake_embedder)
+    n_changed = len(eng.snapshot.doc_rows["000_569cd607f5d77cb9"]) + len(eng.snapshot.doc_rows["new"])
+    assert report.embedded == n_changed
+    assert "004_43fb4c2225c36c2c" not in eng.snapshot.articles
+    assert any("非常敏感的问题" in c.text for c in eng.snapshot.chunks)
+    # reused vectors still find their own passages
+    hits = eng.search("哈萨克斯坦与俄罗斯有着世界上最长的不间断陆地边界", k=1)
+    assert hits[0].chunk.doc_id == "000_569cd607f5d77cb9"
+
+
+def test_missing_index_error_says_how_to_build(settings: Settings, fake_embedder) -> None:
+    with pytest.raises(IndexNotFound, match="rag build"):
+        Engine.open(settings, embedder=fake_embedder)
+
+
+def test_loading_with_another_model_or_chunking_fails_clearly(settings: Settings, fake_embedder) -> None:
+    from fakes import HashEmbedder
+
+    build(settings, [SEEDS], embedder=fake_embedder)
+    with pytest.raises(IndexMismatch) as err:
+        Engine.open(settings, embedder=HashEmbedder(dim=64, name="other-model"))
+    msg = str(err.value)
+    assert "other-model" in msg and "fake-hash-bigrams" in msg and "rag build" in msg
+    with pytest.raises(IndexMismatch, match="chunk_size"):
+        Engine.open(settings.replace(chunk_size=400), embedder=fake_embedder)
+    # rebuilding with the new settings fixes it
+    build(settings.replace(chunk_size=400), [SEEDS], embedder=fake_embedder)
+    assert len(Engine.open(settings.replace(chunk_size=400), embedder=fake_embedder).snapshot) > 0
+
+
+SLOW_BUILD = """
+import sys, time
+sys.path.insert(0, {tests!r})
+from pathlib import Path
+from fakes import HashEmbedder
+from rag.engine import build
+from rag.settings import Settings
+
+class Slow(HashEmbedder):
+    def encode_documents(self, texts, progress=False):
+        time.sleep(0.08 * len(texts))
+        return super().encode_documents(texts)
+
+import rag.store as st
+real_write = st._write
+def slow_write(path, data):  # widen the window in which files are half written
+    print("writing", path.name, flush=True)
+    real_write(path, data[: len(data) // 2])
+    time.sleep(0.3)
+    real_write(path, data)
+st._write = slow_write
+s = Settings.from_env(environ={{}}, env_file=None, index_dir=Path({index!r}))
+print("started", flush=True)
+build(s, [Path({src!r})], embedder=Slow())
+print("finished", flush=True)
+"""
+
+
+@pytest.mark.parametrize("delay", [0.5, 1.7, 2.0, 2.3, 2.6, 3.5])
+def test_build_killed_at_any_moment_leaves_the_previous_index_loadable(settings: Settings, fake_embedder,
+                                                                       tmp_path: Path, delay: float) -> None:
+    build(settings, [SEEDS], embedder=fake_embedder)
+    before = Engine.open(settings, embedder=fake_embedder).snapshot
+    src = _copy_seeds(tmp_path / "src")
+    (src / "extra.md").write_text("# 额外\n\n" + "这是新增加的一篇很长的文章。" * 80, encoding="utf-8")
+    code = SLOW_BUILD.format(tests=str(ROOT / "tests"), index=str(settings.index_dir), src=str(src))
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "started"
+    time.sleep(delay)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    # whatever moment it died, the live index is complete: the old one, or (if the switch happened) the new one
+    snap = Engine.open(settings, embedder=fake_embedder).snapshot
+    assert set(snap.articles) in (set(before.articles), set(before.articles) | {"extra"})
+    assert snap.faiss.ntotal == len(snap.chunks) == snap.keywords.counts.shape[0]
+    for c in snap.chunks:
+        assert snap.articles[c.doc_id].text[c.start:c.end] == c.text
+    # and the next build completes and cleans up what the killed one left behind
+    build(settings, [src], embedder=fake_embedder)
+    leftovers = [p.name for p in settings.index_dir.iterdir() if p.name.startswith(".tmp-")]
+    snap = Engine.open(settings, embedder=fake_embedder).snapshot
+    assert "extra" in snap.articles
+    assert len([p for p in settings.index_dir.iterdir() if p.name.startswith("gen-")]) == 1
+    assert all(not (settings.index_dir / n / "manifest.json").exists() for n in leftovers)
