@@ -68,9 +68,13 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from rag.api.server import serve
+    from rag.api.server import configure_logging, serve
+    from rag.engine import Engine
 
-    serve(_settings(args))
+    settings = _settings(args)
+    configure_logging(settings.log_level)
+    engine = Engine.open(settings)  # fail here, with a plain message, rather than inside uvicorn
+    serve(settings, engine)
     return 0
 
 

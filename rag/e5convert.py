@@ -269,7 +269,9 @@ def _write_configs(out: Path, meta: _E5Bin) -> None:
         "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
         "max_position_embeddings": d["max_positions"], "type_vocab_size": d["type_vocab"],
         "initializer_range": 0.02, "layer_norm_eps": float(f"{d['eps']:.6g}"), "position_embedding_type": "absolute",
-        "pad_token_id": sp["pad"], "bos_token_id": sp["bos"], "eos_token_id": sp["eos"]})
+        "pad_token_id": sp["pad"], "bos_token_id": sp["bos"], "eos_token_id": sp["eos"],
+        # the oldest supported release; without it transformers 4.57.3+ warns of a "mistral regex" on local folders
+        "transformers_version": "4.50.0"})
     _write_json(out / "modules.json", [
         {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
         {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},

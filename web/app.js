@@ -72,7 +72,8 @@ function h(tag, props = {}, ...children) {
 function icon(name) {
   const paths = {
     user: ["M10 10.5a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7z", "M3.5 17c.8-3 3.4-4.5 6.5-4.5s5.7 1.5 6.5 4.5"],
-    bot: ["M4 6.5h12v9H4z", "M10 3v3.5", "M7.5 10.5h.01M12.5 10.5h.01", "M8 13.2h4"],
+    bot: ["M3.5 4.5h10v11a1.5 1.5 0 0 1-1.5 1.5H5a1.5 1.5 0 0 1-1.5-1.5z", "M13.5 8h2.5v7.5a1.5 1.5 0 0 1-3 0",
+      "M6 7.5h5M6 10.5h5M6 13.5h3"],
     warn: ["M10 3.2l7.5 13.3h-15z", "M10 8.2v3.8", "M10 14.3h.01"],
     info: ["M10 17.5a7.5 7.5 0 1 0 0-15 7.5 7.5 0 0 0 0 15z", "M10 9v5", "M10 6.3h.01"],
     error: ["M10 17.5a7.5 7.5 0 1 0 0-15 7.5 7.5 0 0 0 0 15z", "M7.3 7.3l5.4 5.4M12.7 7.3l-5.4 5.4"],
@@ -212,6 +213,21 @@ function decorateCite(button, citation, n) {
   } else {
     button.setAttribute("aria-label", `来源 ${n}`);
   }
+}
+
+// The answer sentence each marker follows, to emphasise it inside the cited passage.
+function claimsOf(text) {
+  const claims = new Map();
+  let prev = 0;
+  let last = "";
+  MARKER.lastIndex = 0;
+  for (let m; (m = MARKER.exec(text));) {
+    const seg = text.slice(prev, m.index).trim();
+    if (seg) last = seg;
+    for (const num of m[1].split(/\s*[,，]\s*/)) if (!claims.has(Number(num)) && last) claims.set(Number(num), last);
+    prev = MARKER.lastIndex;
+  }
+  return claims;
 }
 
 function renderAnswerText(msg) {
@@ -502,7 +518,7 @@ function closePanel(restoreFocus = true) {
 function setPanelHeader({ kicker, title, source, published, author, url }) {
   els.panelKicker.textContent = kicker || "文章 · Article";
   els.panelTitle.textContent = title || "";
-  const parts = [source, formatDate(published), author].filter(Boolean);
+  const parts = [source, formatDate(published), author && author !== source ? author : null].filter(Boolean);
   els.panelMeta.replaceChildren();
   parts.forEach((p, i) => {
     if (i) els.panelMeta.append(h("span", { class: "sep", "aria-hidden": "true", text: "·" }));
@@ -555,32 +571,47 @@ function splitArticle(text, span) {
 }
 
 // Render the article as paragraphs (split on newlines); the quoted span becomes one <mark class="highlight">
-// per paragraph it touches. Only Text nodes carry article content.
+// per paragraph it touches, and the answer sentence it supports (if found verbatim) is emphasised inside the
+// mark. Only Text nodes carry article content.
 function renderArticle(text, span) {
   const parts = splitArticle(text, span);
   const container = document.createDocumentFragment();
   let p = h("p");
+  let mark = null; // the open <mark> of the current paragraph
   const marks = [];
-  const push = (piece, highlighted) => {
+  const push = (piece, kind) => {
     const lines = piece.split("\n");
     lines.forEach((line, i) => {
       if (i > 0) {
         container.append(p);
         p = h("p");
+        mark = null;
       }
       if (!line) return;
-      if (highlighted) {
-        const m = h("mark", { class: "highlight" }, line);
-        marks.push(m);
-        p.append(m);
-      } else {
+      if (kind === "plain") {
+        mark = null;
         p.append(document.createTextNode(line));
+        return;
       }
+      if (!mark) {
+        mark = h("mark", { class: "highlight" });
+        marks.push(mark);
+        p.append(mark);
+      }
+      mark.append(kind === "claim" ? h("span", { class: "claim" }, line) : document.createTextNode(line));
     });
   };
-  push(parts.before, false);
-  push(parts.mid, true);
-  push(parts.after, false);
+  push(parts.before, "plain");
+  const claim = span && span.claim ? span.claim.replace(MARKER, "").trim() : "";
+  const at = claim.length >= 4 ? parts.mid.indexOf(claim) : -1;
+  if (at !== -1) {
+    push(parts.mid.slice(0, at), "quote");
+    push(claim, "claim");
+    push(parts.mid.slice(at + claim.length), "quote");
+  } else {
+    push(parts.mid, "quote");
+  }
+  push(parts.after, "plain");
   container.append(p);
   if (marks.length) {
     marks[0].id = "quote-start";
@@ -618,7 +649,8 @@ async function loadArticle(docId, header, span) {
     els.panelBody.scrollTop = 0;
     if (marks.length) {
       els.jump.hidden = false;
-      const scroll = () => { if (token === state.panelToken) marks[0].scrollIntoView({ block: "center" }); };
+      const target = marks[0];
+      const scroll = () => { if (token === state.panelToken) target.scrollIntoView({ block: "center" }); };
       scroll();
       requestAnimationFrame(scroll);
       // The phone sheet slides in; re-centre once it has settled.
@@ -644,7 +676,7 @@ function openCitation(msg, n, trigger) {
   openPanel(trigger);
   return loadArticle(c.doc_id,
     { kicker: `引用 [${n}] · Citation`, title: c.title, source: c.source, published: c.published, url: c.url },
-    { start: c.start, end: c.end, quote: c.quote });
+    { start: c.start, end: c.end, quote: c.quote, claim: claimsOf(msg.text).get(n) || "" });
 }
 
 function openDocument(docId, meta = {}, trigger = null) {

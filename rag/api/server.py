@@ -7,6 +7,7 @@ import logging
 import sys
 import time
 
+from rag.engine import Engine
 from rag.settings import Settings
 
 _STD = set(vars(logging.makeLogRecord({})))
@@ -38,13 +39,14 @@ def configure_logging(level: str = "info") -> None:
     logging.getLogger("uvicorn.access").disabled = True  # our middleware logs requests
 
 
-def serve(settings: Settings) -> None:
+def serve(settings: Settings, engine: Engine | None = None) -> None:
+    """Run the app with uvicorn until interrupted (the engine is loaded first if not given)."""
     import uvicorn
 
     from rag.api.app import create_app
 
     configure_logging(settings.log_level)
-    app = create_app(settings)
+    app = create_app(settings, engine)
     logging.getLogger("rag.api").info("starting", extra={"host": settings.host, "port": settings.port,
                                                          "url": f"http://{settings.host}:{settings.port}/"})
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,

@@ -1,0 +1,428 @@
+"""The web chat page, driven in Debian chromium through Playwright.
+
+Needs the session fixtures `server_url` (a real uvicorn server over the seed index) and `server_api_key`
+from tests/conftest.py. Screenshots go to artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+import httpx
+import pytest
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+ANSWER_TIMEOUT_MS = 45_000
+
+Q_ARRESTS = "哈萨克斯坦骚乱中有多少人被捕？"
+Q_PRESIDENT = "Who is the president of Kazakhstan?"
+Q_MONGOLIA = "蒙古国的首都是哪里？"
+
+
+# ------------------------------------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class Tab:
+    """A page in a fresh context, with the console errors and page errors it produced."""
+
+    def __init__(self, browser: Browser, base: str, width: int, height: int, phone: bool = False):
+        self.base = base
+        self.context = browser.new_context(viewport={"width": width, "height": height},
+                                           device_scale_factor=2 if phone else 1,
+                                           is_mobile=phone, has_touch=phone, locale="zh-CN")
+        self.context.set_default_timeout(15_000)
+        self.page: Page = self.context.new_page()
+        self.errors: list[str] = []
+        self.chat_requests: list[dict[str, Any]] = []
+        self.page.on("console", lambda m: self.errors.append(f"console.{m.type}: {m.text}")
+                     if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        self.page.on("request", self._on_request)
+
+    def _on_request(self, req: Any) -> None:
+        if req.method == "POST" and req.url.endswith("/api/chat"):
+            try:
+                self.chat_requests.append(json.loads(req.post_data or "{}"))
+            except ValueError:
+                self.chat_requests.append({"unparsable": req.post_data})
+
+    def open(self) -> Page:
+        resp = self.page.goto(self.base + "/")
+        assert resp is not None and resp.ok, resp and resp.status
+        expect(self.page.locator("h1")).to_contain_text("新闻问答")
+        expect(self.page.locator("#question")).to_be_editable()
+        return self.page
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture()
+def tabs(browser: Browser, server_url: str) -> Iterator[Any]:
+    opened: list[Tab] = []
+
+    def make(width: int = 1280, height: int = 900, phone: bool = False) -> Tab:
+        t = Tab(browser, server_url.rstrip("/"), width, height, phone)
+        opened.append(t)
+        return t
+
+    yield make
+    for t in opened:
+        t.close()
+
+
+# ------------------------------------------------------------------------------------------- helpers
+
+def shot(page: Page, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / name
+    page.screenshot(path=str(path))
+    print(f"screenshot: {path}")
+    return path
+
+
+def finished_count(page: Page) -> int:
+    return page.locator("#messages li.msg.assistant:not(.streaming)").count()
+
+
+def wait_finished(page: Page, before: int) -> None:
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('#messages li.msg.assistant:not(.streaming)').length > n",
+        arg=before, timeout=ANSWER_TIMEOUT_MS)
+
+
+def ask(page: Page, question: str, via: str = "button") -> dict[str, Any]:
+    """Type a question, send it (button or Enter) and return the `done` answer the page received."""
+    before = finished_count(page)
+    page.evaluate("() => { window.__lastAnswer = undefined; }")
+    page.locator("#question").fill(question)
+    if via == "enter":
+        page.locator("#question").press("Enter")
+    else:
+        page.locator("#send").click()
+    wait_finished(page, before)
+    last = page.locator("#messages li.msg.assistant").last
+    assert "error" not in (last.get_attribute("class") or ""), last.inner_text()
+    answer = page.evaluate("() => window.__lastAnswer")
+    assert isinstance(answer, dict), "the page did not store the done event on window.__lastAnswer"
+    assert answer["question"] == question
+    return answer
+
+
+def watch_send_button(page: Page) -> None:
+    """Record the send button's disabled state whenever the conversation changes (i.e. during streaming)."""
+    page.evaluate("""() => {
+        window.__sendStates = [];
+        const send = document.getElementById('send');
+        new MutationObserver(() => {
+            const li = document.querySelector('#messages li.msg.assistant.streaming');
+            if (li) window.__sendStates.push(send.disabled);
+        }).observe(document.getElementById('messages'), {subtree: true, childList: true, characterData: true});
+    }""")
+
+
+def shown_answer_text(answer: str) -> str:
+    """The answer as the page renders it: markers `[n]` become buttons showing `n`."""
+    return re.sub(r"\[(\d+)\]", r"\1", answer)
+
+
+def check_citation_panel(page: Page, server_url: str, answer: dict[str, Any]) -> dict[str, Any]:
+    """Click the first marker; the panel shows the article with the cited span highlighted and in view."""
+    msg = page.locator("#messages li.msg.assistant").last
+    cites = msg.locator(".answer-text .cite")
+    assert cites.count() >= 1, f"no citation markers in {answer['answer']!r}"
+    first = cites.first
+    n = int(first.get_attribute("data-n") or "0")
+    by_n = {c["n"]: c for c in answer["citations"]}
+    assert n in by_n, f"marker [{n}] has no citation in {sorted(by_n)}"
+    citation = by_n[n]
+
+    # server contract: the quote is exactly text[start:end] of the article the panel shows
+    doc = httpx.get(f"{server_url.rstrip('/')}/api/documents/{citation['doc_id']}", timeout=30).json()
+    assert doc["text"][citation["start"]:citation["end"]] == citation["quote"]
+
+    if page.viewport_size and page.viewport_size["width"] < 600:
+        first.tap()
+    else:
+        first.click()
+    panel = page.locator("#source-panel")
+    expect(panel).to_be_visible()
+    expect(first).to_have_class(re.compile(r"\bactive\b"))
+    expect(panel.locator("#source-title")).to_have_text(citation["title"])
+    if citation.get("published"):
+        expect(panel.locator("#source-meta")).to_contain_text(citation["published"][:10])
+    if citation.get("source"):
+        expect(panel.locator("#source-meta")).to_contain_text(citation["source"])
+    link = panel.locator("#source-link")
+    if citation.get("url"):
+        expect(link).to_be_visible()
+        assert link.get_attribute("href") == citation["url"]
+        assert link.get_attribute("target") == "_blank"
+        assert set((link.get_attribute("rel") or "").split()) >= {"noopener", "noreferrer"}
+    else:
+        expect(link).to_be_hidden()
+
+    marks = panel.locator("#source-body mark.highlight")
+    expect(marks.first).to_be_visible()
+    # one <mark> per paragraph the quote touches; together they are the quote
+    texts = marks.all_text_contents()
+    assert texts == [line for line in citation["quote"].split("\n") if line], (texts, citation["quote"])
+    assert page.locator("#source-body").evaluate("el => el.dataset.offsetsExact") == "true"
+    expect(marks.first).to_be_in_viewport()
+    # the whole article is there, not just the passage
+    body_text = page.locator("#source-body").inner_text()
+    assert len(body_text) > len(citation["quote"])
+    return citation
+
+
+# ------------------------------------------------------------------------------------------- tests
+
+def test_desktop_answer_with_citation_panel(tabs: Any, server_url: str) -> None:
+    tab = tabs(1280, 900)
+    page = tab.open()
+    expect(page.locator(".chip")).to_have_count(5)
+    watch_send_button(page)
+
+    answer = ask(page, Q_ARRESTS, via="button")
+    assert answer["answerable"] is True, answer
+    assert answer["citations"], answer
+
+    states = page.evaluate("() => window.__sendStates")
+    assert states and all(states), f"send button was enabled while streaming: {states}"
+    expect(page.locator("#send")).to_be_disabled()  # input is empty again
+    page.locator("#question").fill("x")
+    expect(page.locator("#send")).to_be_enabled()
+    page.locator("#question").fill("")
+
+    msg = page.locator("#messages li.msg.assistant").last
+    expect(msg.locator(".answer-text")).to_have_text(shown_answer_text(answer["answer"]))
+    expect(msg.locator(".answer-text")).to_have_attribute("aria-live", "polite")
+    expect(msg.locator(".source-item")).to_have_count(len(answer["citations"]))
+    assert "not-answerable" not in (msg.get_attribute("class") or "")
+    # the request carried the conversation
+    assert tab.chat_requests[-1]["messages"] == [{"role": "user", "content": Q_ARRESTS}]
+    assert tab.chat_requests[-1]["stream"] is True
+
+    check_citation_panel(page, server_url, answer)
+    page.wait_for_timeout(150)
+    shot(page, "desktop-answer.png")
+
+    # desktop: the panel sits beside the conversation, not over it
+    pbox = page.locator("#source-panel").bounding_box()
+    cbox = page.locator("#chat").bounding_box()
+    assert pbox and cbox and pbox["x"] >= cbox["x"] + cbox["width"] - 1
+
+    page.keyboard.press("Escape")
+    expect(page.locator("#source-panel")).to_be_hidden()
+    assert tab.errors == [], tab.errors
+
+
+def test_phone_answer_and_source_sheet(tabs: Any, server_url: str) -> None:
+    tab = tabs(390, 844, phone=True)
+    page = tab.open()
+    # nothing overflows sideways at phone width
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+
+    answer = ask(page, Q_PRESIDENT, via="enter")
+    assert answer["answerable"] is True, answer
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    expect(page.locator("#messages li.msg.user").last).to_contain_text(Q_PRESIDENT)
+    shot(page, "phone-answer.png")
+
+    check_citation_panel(page, server_url, answer)
+    # phone: a bottom sheet across the full width, over a scrim
+    box = page.locator("#source-panel").bounding_box()
+    assert box and box["width"] >= 389 and box["x"] <= 1 and box["y"] > 0
+    expect(page.locator("#scrim")).to_be_visible()
+    page.wait_for_timeout(400)  # the sheet's slide-in and the re-centre after it
+    expect(page.locator("#source-body mark.highlight").first).to_be_in_viewport()
+    shot(page, "phone-source.png")
+
+    page.locator("#close-source").click()
+    expect(page.locator("#source-panel")).to_be_hidden()
+    expect(page.locator("#scrim")).to_be_hidden()
+    assert tab.errors == [], tab.errors
+
+
+def test_not_answerable_offers_nearest_articles(tabs: Any) -> None:
+    tab = tabs(1280, 900)
+    page = tab.open()
+    before = finished_count(page)
+    page.locator(".chip", has_text=Q_MONGOLIA).click()  # the example chips send directly
+    wait_finished(page, before)
+    answer = page.evaluate("() => window.__lastAnswer")
+    assert answer["answerable"] is False, answer
+    nearest = answer.get("nearest") or []
+    assert nearest, f"a not-answerable reply should list the nearest articles: {answer}"
+
+    msg = page.locator("#messages li.msg.assistant").last
+    expect(msg).to_have_class(re.compile(r"\bnot-answerable\b"))
+    expect(msg.locator(".na-head")).to_be_visible()
+    expect(msg.locator(".answer-text")).to_have_text(shown_answer_text(answer["answer"]))
+    items = msg.locator(".nearest-item")
+    expect(items).to_have_count(len(nearest))
+    expect(items.first).to_contain_text(nearest[0]["title"])
+
+    items.first.click()
+    panel = page.locator("#source-panel")
+    expect(panel).to_be_visible()
+    expect(panel.locator("#source-title")).to_have_text(nearest[0]["title"])
+    expect(panel.locator("#source-body p").first).to_be_visible()
+    expect(panel.locator("mark.highlight")).to_have_count(0)
+    shot(page, "not-answerable.png")
+    assert tab.errors == [], tab.errors
+
+
+def test_article_markup_is_inert_text(tabs: Any, server_url: str, server_api_key: str) -> None:
+    base = server_url.rstrip("/")
+    auth = {"Authorization": f"Bearer {server_api_key}"}
+    title = "<img src=x onerror=window.__xss=1> 标题"
+    text = "哈萨克斯坦测试文章。<script>window.__xss=1</script> 正文 <img src=x onerror=\"window.__xss=1\"> 结束。"
+    r = httpx.post(f"{base}/api/documents", headers=auth, timeout=120,
+                   json={"documents": [{"id": "xss-test", "title": title, "text": text}]})
+    assert r.status_code == 200, r.text
+    try:
+        tab = tabs(1280, 900)
+        page = tab.open()
+        page.evaluate("(id) => window.__openDocument(id)", "xss-test")
+        panel = page.locator("#source-panel")
+        expect(panel.locator("#source-title")).to_have_text(title)
+        expect(panel.locator("#source-body")).to_contain_text("<script>window.__xss=1</script>")
+        expect(panel.locator("#source-body")).to_contain_text('<img src=x onerror="window.__xss=1">')
+        assert panel.locator("img, script").count() == 0
+
+        # the title also travels through the answer path (sources list / nearest articles)
+        before = finished_count(page)
+        page.locator("#question").fill("哈萨克斯坦测试文章 正文 结束")
+        page.locator("#send").click()
+        wait_finished(page, before)
+        assert page.locator("#messages img, #messages script").count() == 0
+        page.wait_for_timeout(300)  # give a broken <img> time to fire onerror, were there one
+        assert page.evaluate("() => typeof window.__xss") == "undefined"
+        assert tab.errors == [], tab.errors
+    finally:
+        d = httpx.delete(f"{base}/api/documents/xss-test", headers=auth, timeout=120)
+        assert d.status_code == 200, d.text
+
+
+def test_follow_up_history_and_new_chat(tabs: Any) -> None:
+    tab = tabs(1280, 900)
+    page = tab.open()
+    first = ask(page, Q_ARRESTS)
+    follow = "其中有多少人死亡？"
+    ask(page, follow, via="enter")
+    assert tab.chat_requests[-1]["messages"] == [
+        {"role": "user", "content": Q_ARRESTS},
+        {"role": "assistant", "content": first["answer"]},
+        {"role": "user", "content": follow},
+    ]
+    expect(page.locator("#messages > li")).to_have_count(4)
+    expect(page.locator("#welcome")).to_be_hidden()
+
+    # IME: Enter that confirms a composition must not send; Shift+Enter inserts a newline
+    box = page.locator("#question")
+    box.fill("测试")
+    sent = len(tab.chat_requests)
+    box.evaluate("""el => el.dispatchEvent(new KeyboardEvent('keydown',
+        {key: 'Enter', code: 'Enter', keyCode: 229, isComposing: true, bubbles: true, cancelable: true}))""")
+    box.press("Shift+Enter")
+    page.wait_for_timeout(200)
+    assert len(tab.chat_requests) == sent
+    assert box.input_value() == "测试\n"
+    expect(page.locator("#messages > li")).to_have_count(4)
+
+    page.locator("#messages .cite").first.click()
+    expect(page.locator("#source-panel")).to_be_visible()
+
+    page.locator("#new-chat").click()
+    expect(page.locator("#messages > li")).to_have_count(0)
+    expect(page.locator("#welcome")).to_be_visible()
+    expect(page.locator("#source-panel")).to_be_hidden()
+    expect(box).to_have_value("")
+    expect(box).to_be_focused()
+    assert page.evaluate("() => window.__lastAnswer") is None
+
+    ask(page, Q_MONGOLIA)
+    assert tab.chat_requests[-1]["messages"] == [{"role": "user", "content": Q_MONGOLIA}]
+    expect(page.locator("#messages > li")).to_have_count(2)
+    assert tab.errors == [], tab.errors
+
+
+def test_errors_are_shown_inline(tabs: Any) -> None:
+    tab = tabs(1280, 900)
+    page = tab.open()
+    msgs = page.locator("#messages li.msg.assistant")
+
+    def send(q: str) -> None:
+        before = finished_count(page)
+        page.locator("#question").fill(q)
+        page.locator("#send").click()
+        wait_finished(page, before)
+
+    # an HTTP 4xx with the API's JSON error body; server text stays text
+    evil = "<img src=x onerror=window.__xss=1> 问题无效"
+    page.route("**/api/chat", lambda route: route.fulfill(
+        status=422, content_type="application/json",
+        body=json.dumps({"error": {"code": "invalid_request", "message": evil}})))
+    send("第一个问题")
+    err = msgs.last
+    expect(err).to_have_class(re.compile(r"\berror\b"))
+    expect(err.locator("[role=alert] .error-message")).to_have_text(evil)
+    expect(err.locator(".error-detail")).to_contain_text("422")
+    expect(page.locator("#send")).to_be_disabled()  # empty input; no longer streaming
+    page.unroute("**/api/chat")
+
+    # an `event: error` in the middle of a stream keeps the partial text and shows the message
+    sse = ("event: retrieval\ndata: {\"passages\": []}\n\n"
+           "event: delta\ndata: {\"text\": \"部分回答\"}\n\n"
+           "event: error\ndata: {\"message\": \"模型超时 stream-error\"}\n\n")
+    page.route("**/api/chat", lambda route: route.fulfill(status=200, content_type="text/event-stream", body=sse))
+    send("第二个问题")
+    expect(msgs.last.locator(".answer-text")).to_have_text("部分回答")
+    expect(msgs.last.locator(".error-message")).to_have_text("模型超时 stream-error")
+    page.unroute("**/api/chat")
+
+    # a network failure, then Retry against the real server
+    page.route("**/api/chat", lambda route: route.abort("connectionrefused"))
+    send(Q_ARRESTS)
+    expect(msgs.last.locator(".error-message")).to_contain_text("无法连接")
+    shot(page, "error.png")
+    page.unroute("**/api/chat")
+    page.evaluate("() => { window.__lastAnswer = undefined; }")
+    msgs.last.locator("button.retry").click()  # replaces the failed turn with a fresh one
+    page.wait_for_function("() => window.__lastAnswer !== undefined"
+                           " && !document.querySelector('#messages li.msg.assistant.streaming')",
+                           timeout=ANSWER_TIMEOUT_MS)
+    expect(msgs).to_have_count(3)
+    expect(msgs.last).not_to_have_class(re.compile(r"\berror\b"))
+    expect(msgs.last.locator(".cite").first).to_be_visible()
+    # failed turns are not part of the history that was sent
+    assert tab.chat_requests[-1]["messages"] == [{"role": "user", "content": Q_ARRESTS}]
+    assert page.evaluate("() => typeof window.__xss") == "undefined"
+    # the only console errors are the failed requests we caused on purpose
+    unexpected = [e for e in tab.errors if "Failed to load resource" not in e and "ERR_CONNECTION_REFUSED" not in e
+                  and "status of 422" not in e]
+    assert unexpected == [], unexpected

@@ -1,0 +1,176 @@
+"""`rag eval`: hand-computed metric cases and an end-to-end run on a tiny synthetic corpus."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from fakes import HashEmbedder  # noqa: E402
+
+from rag.evaluation import metrics  # noqa: E402
+from rag.evaluation.dataset import load_corpus, load_questions, question_type  # noqa: E402
+from rag.evaluation.runner import QuestionRunner, build_report, cached_snapshot, corpus_digest, holdout  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+
+# -- metrics ----------------------------------------------------------------------------------
+
+
+def test_rank_deduplicates_chunks_to_passages() -> None:
+    ranked = ["A", "A", "B", "A", "C", "D"]
+    assert metrics.dedup(ranked) == ["A", "B", "C", "D"]
+    assert metrics.rank_of("C", ranked) == 3  # the chunk is 5th, the passage 3rd
+    assert metrics.rank_of("Z", ranked) is None
+
+
+def test_recall_and_mrr_hand_computed() -> None:
+    ranks = [1, 2, 4, None, 11]
+    assert metrics.recall_at(ranks, 1) == pytest.approx(1 / 5)
+    assert metrics.recall_at(ranks, 3) == pytest.approx(2 / 5)
+    assert metrics.recall_at(ranks, 5) == pytest.approx(3 / 5)
+    assert metrics.recall_at(ranks, 10) == pytest.approx(3 / 5)
+    assert metrics.mrr_at(ranks, 10) == pytest.approx((1 + 1 / 2 + 1 / 4) / 5)
+    assert metrics.recall_at([], 5) == 0.0 and metrics.mrr_at([]) == 0.0
+
+
+def test_answer_hit_strips_markers_and_limits_length() -> None:
+    assert metrics.answer_hit("他生于1949年[1]。", ["1949年"]) == (True, False)
+    # a marker inside the gold span would otherwise break the match
+    assert metrics.answer_hit("光荣和[1]ω-force合作开发。", ["光荣和ω-force"]) == (True, False)
+    # full-width and case variants still match
+    assert metrics.answer_hit("由ＡＢＣ公司开发。", ["abc公司"])[0]
+    four = "第一句。第二句。第三句。答案在第四句。"
+    assert metrics.answer_hit(four, ["第四句"]) == (False, True)
+    long = "甲" * 260 + "答案"
+    assert metrics.answer_hit(long, ["答案"]) == (False, True)
+    assert metrics.limit_answer("一。二。三。", 3, 250) == ("一。二。三。", False)
+
+
+def test_abstention_precision_recall_false_rate() -> None:
+    abstained = [True, True, False, True, False, False]
+    unanswerable = [True, True, True, False, False, False]
+    ab = metrics.abstention(abstained, unanswerable)
+    assert ab["precision"] == pytest.approx(2 / 3)
+    assert ab["recall"] == pytest.approx(2 / 3)
+    assert ab["false_abstention_rate"] == pytest.approx(1 / 3)
+    assert metrics.abstention([False], [False])["recall"] is None
+
+
+def test_percentile() -> None:
+    assert metrics.percentile([1.0, 2.0, 3.0, 4.0], 50) == pytest.approx(2.5)
+    assert metrics.percentile([5.0], 95) == 5.0
+    assert metrics.percentile([], 50) == 0.0
+
+
+@pytest.mark.parametrize("q,t", [
+    ("男女主角亦有专属声优这一模式是由谁改编的？", "who"), ("哪位导演拍摄了这部电影？", "who"),
+    ("该游戏于哪一年发行？", "when"), ("他什么时候去世？", "when"),
+    ("该公司总部位于哪个城市？", "where"), ("他出生在哪里？", "where"),
+    ("这座桥有多少米长？", "how many"), ("全书共有几个章节？", "how many"),
+    ("为什么他被称为诗仙？", "why"), ("战国史模式主打哪两个模式？", "what"),
+])
+def test_question_types(q: str, t: str) -> None:
+    assert question_type(q) == t
+
+
+# -- end to end -------------------------------------------------------------------------------
+
+PASSAGES = [
+    ("P1", "长江", "长江是中国第一长河，全长约六千三百公里。长江流域气候温暖湿润，物产丰富。"),
+    ("P2", "黄山", "黄山位于安徽省南部，以奇松怪石云海温泉闻名。每年吸引大量游客前来观光。"),
+    ("P3", "熊猫", "大熊猫主要生活在四川的竹林中，以竹子为主要食物。它们是中国的国宝动物。"),
+    ("P4", "茶叶", "龙井茶产于浙江杭州西湖一带，属于绿茶。其色绿香郁味甘形美而著称。"),
+    ("P5", "长城", "万里长城始建于春秋战国时期，秦朝统一后连接成为万里长城。它是世界文化遗产。"),
+    ("P6", "瓷器", "景德镇被誉为千年瓷都，制瓷历史悠久。青花瓷是景德镇最著名的瓷器品种。"),
+]
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> tuple[Path, Path]:
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"id": i, "title": t, "text": x}, ensure_ascii=False) + "\n"
+                              for i, t, x in PASSAGES), encoding="utf-8")
+    rows = []
+    for i, _, text in PASSAGES:
+        first = text.split("。")[0]
+        rows.append({"id": f"{i}_Q", "question": first + "？", "gold_passage_id": i,
+                     "answers": [first[-4:]], "answer_starts": [text.index(first[-4:])]})
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return corpus, questions
+
+
+def _settings(tmp_path: Path, **kw: object) -> Settings:
+    return Settings.from_env(environ={}, env_file=None, cache_dir=tmp_path / "cache", **kw)
+
+
+def test_runner_end_to_end_copied_questions_are_found(tmp_path: Path, data: tuple[Path, Path]) -> None:
+    corpus, qpath = data
+    settings = _settings(tmp_path, min_dense=0.0, min_coverage=0.0)
+    emb = HashEmbedder()
+    passages, questions = load_corpus(corpus), load_questions(qpath)
+    snap, info = cached_snapshot(passages, corpus_digest(corpus), settings, emb, progress=False)
+    assert info.built and info.passages == len(PASSAGES)
+    encoded = emb.documents_encoded
+    _, again = cached_snapshot(passages, corpus_digest(corpus), settings, emb, progress=False)
+    assert not again.built and again.key == info.key and emb.documents_encoded == encoded  # cache hit
+
+    records = QuestionRunner(settings, emb, snap).run(questions, set(snap.articles), progress=False)
+    report = build_report(records, [1, 3, 5, 10], True, {"ks": [1, 3, 5, 10]})
+    overall = report["overall"]
+    assert overall["n"] == len(PASSAGES)
+    assert overall["recall@1"] == 1.0 and overall["mrr@10"] == 1.0
+    assert overall["citation_hit"] == 1.0 and overall["answer_hit"] == 1.0
+    assert {"latency_ms_p50", "latency_ms_p95", "abstained", "truncated"} <= set(overall)
+    assert sum(g["n"] for g in report["by_type"].values()) == len(PASSAGES)
+    assert "abstention" not in report
+
+    for mode in ("dense", "keyword"):
+        recs = QuestionRunner(settings, emb, snap, mode=mode, retrieval_only=True).run(
+            questions, set(snap.articles), progress=False)
+        assert build_report(recs, [1], False, {"ks": [1]})["overall"]["recall@1"] == 1.0
+
+
+def test_holdout_is_deterministic_and_measured(tmp_path: Path, data: tuple[Path, Path]) -> None:
+    corpus, qpath = data
+    settings = _settings(tmp_path)
+    emb = HashEmbedder()
+    passages, questions = load_corpus(corpus), load_questions(qpath)
+    dropped = holdout(questions, 0.34, seed=3)
+    assert dropped == holdout(questions, 0.34, seed=3) and len(dropped) == 2
+    full, _ = cached_snapshot(passages, corpus_digest(corpus), settings, emb, progress=False)
+    encoded = emb.documents_encoded
+    snap, info = cached_snapshot(passages, corpus_digest(corpus), settings, emb, dropped, previous=full,
+                                 progress=False)
+    assert info.built and info.passages == len(PASSAGES) - 2
+    assert emb.documents_encoded == encoded  # held-out index reuses the full index's vectors
+    records = QuestionRunner(settings, emb, snap).run(questions, set(snap.articles), progress=False)
+    report = build_report(records, [1, 5], True, {"ks": [1, 5]})
+    assert report["abstention"]["unanswerable"] == 2
+    assert report["overall"]["n"] == len(PASSAGES) - 2
+
+
+def test_cli_writes_reports_and_gates_on_recall(tmp_path: Path, data: tuple[Path, Path],
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from rag import embedding
+    from rag.evaluation.cli import add_arguments, run_eval
+
+    corpus, qpath = data
+    monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(embedding, "load_embedder", lambda settings, progress=True: HashEmbedder())
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    out = tmp_path / "out" / "report.json"
+    base = ["--corpus", str(corpus), "--questions", str(qpath), "--out", str(out), "--quiet"]
+    assert run_eval(parser.parse_args(base + ["--retrieval-only", "--min-recall5", "0.9"])) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["overall"]["recall@5"] == 1.0 and report["config"]["retrieval_only"]
+    assert out.with_suffix(".md").read_text(encoding="utf-8").startswith("| type | n | R@1")
+    assert "| **all** | 6 |" in capsys.readouterr().out
+    assert run_eval(parser.parse_args(base + ["--limit", "2", "--min-recall5", "1.01"])) == 1
+    assert json.loads(out.read_text(encoding="utf-8"))["overall"]["n"] == 2
