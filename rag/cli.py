@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from rag.errors import IndexMismatch, IndexNotFound, InputError, RagError
 from rag.settings import Settings

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 # Pronouns and deictic words that point back to something named earlier in the conversation.
 _ANAPHORA = re.compile(

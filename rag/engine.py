@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from rag import store
 from rag.answer import ExtractiveAnswerer
@@ -46,7 +46,7 @@ class Engine:
     # -- lifecycle ----------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder | None = None, progress: bool = False) -> "Engine":
+    def open(cls, settings: Settings, embedder: Embedder | None = None, progress: bool = False) -> Engine:
         """Load the index in settings.index_dir (it must exist and match the model and settings)."""
         emb = embedder or load_embedder(settings, progress=progress)
         snap = store.load(settings.index_dir, settings, emb.name, emb.dim)
@@ -66,11 +66,13 @@ class Engine:
         return Retriever(self.snapshot, self.embedder, self.settings).search(query, self._k(k), filters)
 
     def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None,
-                 history: Sequence[str] = ()) -> Retrieval:
-        """First half of answering: pin one snapshot, condense the follow-up, retrieve passages."""
+                 history: Sequence[str] = (), query: str | None = None) -> Retrieval:
+        """First half of answering: pin one snapshot, condense the follow-up, retrieve passages.
+
+        `query` overrides the condensed search query (an LLM may have rewritten the follow-up)."""
         self._check_question(question)
         snap = self.snapshot  # one snapshot for the whole request, even if a write lands meanwhile
-        query = standalone_question(question, history)
+        query = query.strip() if query and query.strip() else standalone_question(question, history)
         cands = Retriever(snap, self.embedder, self.settings).candidates(query, self._k(k), filters)
         return Retrieval(snap, question, query, cands)
 

@@ -6,9 +6,9 @@ import json
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -94,7 +94,7 @@ class KeywordIndex:
                               np.array(indptr, dtype=np.int64)), shape=(n, max(len(vocab), 1)))
 
     @classmethod
-    def from_rows(cls, rows: Sequence[sp.csr_matrix], vocab: dict[str, int]) -> "KeywordIndex":
+    def from_rows(cls, rows: Sequence[sp.csr_matrix], vocab: dict[str, int]) -> KeywordIndex:
         width = max(len(vocab), 1)
         fixed = [sp.csr_matrix((r.data, r.indices, r.indptr), shape=(r.shape[0], width)) for r in rows]
         counts = sp.vstack(fixed, format="csr") if fixed else sp.csr_matrix((0, width), dtype=np.float32)
@@ -149,7 +149,7 @@ class KeywordIndex:
         (directory / "vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, directory: Path) -> "KeywordIndex":
+    def load(cls, directory: Path) -> KeywordIndex:
         counts = sp.load_npz(directory / "keywords.npz").tocsr()
         vocab = json.loads((directory / "vocab.json").read_text(encoding="utf-8"))
         return cls(counts, vocab)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from rag.errors import ConfigError
 
@@ -71,7 +72,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env"),
-                 **overrides: Any) -> "Settings":
+                 **overrides: Any) -> Settings:
         """Build settings from overrides, then `RAG_*` env vars, then `.env`, then defaults."""
         env = dict(os.environ if environ is None else environ)
         dotenv = _read_dotenv(env_file) if env_file is not None else {}
@@ -85,7 +86,7 @@ class Settings:
                 values[f.name] = _cast(f, raw)
         return cls(**values).validated()
 
-    def validated(self) -> "Settings":
+    def validated(self) -> Settings:
         if self.chunk_size < 20:
             raise ConfigError(f"RAG_CHUNK_SIZE must be at least 20 characters (got {self.chunk_size})")
         if not 0 <= self.chunk_overlap < self.chunk_size:
@@ -94,7 +95,7 @@ class Settings:
             raise ConfigError("RAG_TOP_K must be >= 1")
         return self
 
-    def replace(self, **changes: Any) -> "Settings":
+    def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes).validated()
 
     @property

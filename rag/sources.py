@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Iterable, Iterator
 from urllib.parse import urlparse
 
 from rag.errors import SourceError
@@ -159,7 +159,7 @@ def iso_date(value: object) -> str | None:
         n = int(value)
         if n > 10**11:
             n //= 1000
-        return datetime.fromtimestamp(n, tz=timezone.utc).isoformat()
+        return datetime.fromtimestamp(n, tz=UTC).isoformat()
     s = str(value).strip()
     try:
         return datetime.fromisoformat(s.replace("Z", "+00:00")).isoformat()

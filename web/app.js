@@ -727,7 +727,7 @@ function init() {
     const near = target.closest(".nearest-item");
     if (near) {
       const meta = (msg.nearest || []).find((a) => a && a.doc_id === near.dataset.doc) || {};
-      markActive(".nearest-item.__none", null);
+      markActive("", null);
       near.classList.add("active");
       openDocument(near.dataset.doc, meta, near);
     }

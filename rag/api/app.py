@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
@@ -32,10 +33,21 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         eng: Engine = app.state.engine
         # warm the model so the first user does not pay for it
         await run_in_threadpool(eng.embedder.encode_queries, ["warm up"])
+        attached = None
+        if settings.llm_enabled and getattr(eng, "llm", None) is None:
+            from rag.llm import LLMAnswerer  # lazy: only when an LLM is configured
+
+            attached = eng.llm = LLMAnswerer(settings)  # type: ignore[attr-defined]
+            log.info("LLM answers on", extra={"llm_url": settings.llm_base_url, "llm_model": settings.llm_model})
         app.state.ready = True
         log.info("ready", extra={"index": str(settings.index_dir), "passages": len(eng.snapshot),
                                  "articles": len(eng.snapshot.articles), "model": eng.embedder.name})
-        yield
+        try:
+            yield
+        finally:
+            if attached is not None:
+                eng.llm = None  # type: ignore[attr-defined]
+                await attached.aclose()
 
     app = FastAPI(title="rag-news", version="0.1.0", lifespan=lifespan,
                   description="Cited question answering over Chinese news. Every `[n]` marker in an answer "
@@ -63,7 +75,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     if WEB_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
 
-        @app.get("/", include_in_schema=False)
+        @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
         async def index() -> FileResponse:
             return FileResponse(WEB_DIR / "index.html", media_type="text/html")
 

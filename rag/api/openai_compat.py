@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
@@ -20,6 +21,7 @@ from rag.api.streaming import answer_events
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 MODEL_ID = "rag-news"
+RESET_SEPARATOR = "\n\n[LLM unavailable — extractive answer:]\n"
 
 
 @router.get("/models", summary="The one model this service exposes")
@@ -73,6 +75,8 @@ async def chat_completions(body: OpenAIChatIn, engine: EngineDep) -> Any:
         async for name, data in events:
             if name == "delta":
                 yield chunk({"content": data["text"]})
+            elif name == "reset":  # streamed text cannot be unsent: the fallback answer follows a separator
+                yield chunk({"content": RESET_SEPARATOR})
             elif name == "error":
                 yield chunk({"content": f"\n\n[error] {data['message']}"}, "stop")
                 break

@@ -1,11 +1,16 @@
-"""Answer events for streaming clients: retrieval, delta, citation, done, error (SSE framing here too)."""
+"""Answer events for streaming clients: retrieval, delta, citation, done, error (SSE framing here too).
+
+With an LLM configured (rag.llm), one more event can occur: `reset` {"reason"} means the LLM failed
+after text was sent; the client discards the deltas and citations received so far, and the
+extractive answer follows as fresh deltas, ending in a `done` whose answer carries `degraded`."""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
-from typing import Any, AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
@@ -49,7 +54,8 @@ async def answer_events(engine: Engine, question: str, history: Sequence[str] = 
                         filters: Filters | None = None) -> AsyncIterator[Event]:
     """Retrieve, then stream the answer; errors become an `error` event instead of a broken stream."""
     try:
-        r = await run_in_threadpool(engine.retrieve, question, k, filters, history)
+        query = await condensed_query(engine, question, history)
+        r = await run_in_threadpool(engine.retrieve, question, k, filters, history, query)
         yield "retrieval", {"passages": engine.passages(r)}
         async for ev in engine_stream(engine, r):
             yield ev
@@ -58,6 +64,18 @@ async def answer_events(engine: Engine, question: str, history: Sequence[str] = 
     except Exception:  # a stream cannot change its status code any more: say so in-band
         log.exception("streaming answer failed")
         yield "error", {"message": "internal error while answering; the server log has details"}
+
+
+async def condensed_query(engine: Engine, question: str, history: Sequence[str]) -> str | None:
+    """With an LLM and earlier turns, the LLM's standalone question; None means the non-LLM method."""
+    llm = getattr(engine, "llm", None)
+    if llm is None or not any(h and h.strip() for h in history):
+        return None
+    try:
+        return str(await llm.condense(question, history))
+    except Exception as exc:  # an LLM failure must not fail the question: fall back to the rule
+        log.warning("LLM condensation failed; using the non-LLM method", extra={"reason": str(exc)})
+        return None
 
 
 async def engine_stream(engine: Engine, r: Any) -> AsyncIterator[Event]:

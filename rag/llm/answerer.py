@@ -1,0 +1,149 @@
+"""The LLM answerer: generate a grounded answer from the retrieved passages, stream it, verify it.
+
+Events are the same as the extractive path's (`delta`, `citation`, `done`), plus one:
+
+    reset   {"reason": "..."}   the LLM failed after some text was already sent: discard every
+                                `delta` and `citation` received so far; the extractive answer follows.
+
+The extractive answer is the fallback for any LLM failure (timeout, refused connection, HTTP error,
+malformed output, a stream cut short): the `done` answer then carries a `degraded` notice saying why.
+A question the passages cannot answer gets the not-answerable reply without calling the LLM.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from rag.api.streaming import answer_pieces
+from rag.engine import Engine, Retrieval
+from rag.errors import LLMError
+from rag.llm.client import LLMClient
+from rag.llm.markers import MarkerRewriter, Piece
+from rag.llm.prompt import PromptTemplate, format_history, format_passages, prompt_paths, question_text
+from rag.llm.verify import Claim, citation_support, verify
+from rag.settings import Settings
+from rag.store import Snapshot
+from rag.types import Answer, Citation, Hit
+
+log = logging.getLogger("rag.llm")
+Event = tuple[str, dict[str, Any]]
+MAX_TOKENS = 1024
+_LABEL = re.compile(r"^(standalone question|standalone|question|rewritten question|独立问题|问题)\s*[:：]\s*", re.I)
+
+
+class LLMAnswerer:
+    """Writes answers with an OpenAI-compatible LLM; attach as `engine.llm` (see rag.api.app)."""
+
+    def __init__(self, settings: Settings, client: LLMClient | None = None):
+        self.settings = settings
+        answer_path, condense_path = prompt_paths(settings.llm_prompt_file)
+        self.answer_prompt = PromptTemplate.load(answer_path, ("passages", "question"))
+        self.condense_prompt = PromptTemplate.load(condense_path, ("history", "question"))
+        self.client = client or LLMClient(settings)
+        self.model = self.client.model
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    # -- follow-ups ---------------------------------------------------------------------------
+
+    async def condense(self, question: str, history: Sequence[str]) -> str:
+        """The follow-up rewritten as a standalone question. Raises LLMError (callers then use the
+        non-LLM method); one attempt only, so a dead LLM does not delay the answer twice."""
+        msgs = self.condense_prompt.messages(history=format_history(history), question=question.strip())
+        reply = await self.client.complete(msgs, retries=0, temperature=0, max_tokens=128)
+        reply = re.sub(r"<think>.*?</think>", "", reply, flags=re.S)
+        line = next((ln.strip() for ln in reply.splitlines() if ln.strip()), "")
+        line = _LABEL.sub("", line).strip().strip("\"'“”「」").strip()
+        if not line or len(line) > self.settings.max_question_chars:
+            raise LLMError("the LLM gave no usable standalone question")
+        return line
+
+    # -- answers ------------------------------------------------------------------------------
+
+    async def stream(self, engine: Engine, r: Retrieval) -> AsyncIterator[Event]:
+        """Answer events for one retrieval (see the module docstring)."""
+        verdict = await run_in_threadpool(engine.answerer.judge, r.snapshot, r.question, r.candidates)
+        if not verdict.answerable:
+            ans = await run_in_threadpool(engine.compose, r)
+            for ev in answer_pieces(ans):
+                yield ev
+            yield "done", ans.to_dict()
+            return
+        hits = r.candidates.hits
+        rewriter = MarkerRewriter(len(hits))
+        sent = False
+        try:
+            msgs = self.answer_prompt.messages(passages=format_passages(r.snapshot, hits),
+                                               question=question_text(r.question, r.query))
+            async for delta in self.client.stream(msgs, temperature=0.1, max_tokens=MAX_TOKENS):
+                for ev in self._events(rewriter.feed(delta), r.snapshot, hits, rewriter):
+                    sent = True
+                    yield ev
+            for ev in self._events(rewriter.finish(), r.snapshot, hits, rewriter):
+                sent = True
+                yield ev
+            if not rewriter.text.strip():
+                raise LLMError("the LLM returned an empty answer")
+            done = await run_in_threadpool(self._final, engine, r, rewriter)
+        except LLMError as exc:
+            reason = str(exc)
+        except Exception:  # never a 500: any bug on this path falls back too
+            log.exception("LLM answer failed unexpectedly")
+            reason = "the LLM answer could not be produced (internal error)"
+        else:
+            yield "done", done
+            return
+        log.warning("LLM answer failed; using the extractive answer", extra={"reason": reason})
+        fallback = await run_in_threadpool(engine.compose, r)
+        fallback.degraded = f"{reason}; showing the extractive answer instead"
+        if sent:
+            yield "reset", {"reason": fallback.degraded}
+        for ev in answer_pieces(fallback):
+            yield ev
+        yield "done", fallback.to_dict()
+
+    def _events(self, pieces: list[Piece], snap: Snapshot, hits: Sequence[Hit],
+                rewriter: MarkerRewriter) -> list[Event]:
+        out: list[Event] = []
+        for p in pieces:
+            out.append(("delta", {"text": p.text}))
+            if p.n is not None and p.first:
+                out.append(("citation", _citation(p.n, hits[rewriter.passage_of[p.n] - 1], snap).to_dict()))
+        return out
+
+    def _final(self, engine: Engine, r: Retrieval, rewriter: MarkerRewriter) -> dict[str, Any]:
+        """Verify the finished answer and build the `done` payload."""
+        snap, hits = r.snapshot, r.candidates.hits
+        cited = {n: hits[p - 1] for n, p in rewriter.passage_of.items()}
+        passages = engine.passages(r)
+        if not cited:  # the LLM said the passages do not answer the question
+            base = engine.answerer.not_answerable(snap, r.question, r.candidates, passages)
+            ans = Answer(question=r.question, answer=rewriter.text, answerable=False, passages=passages,
+                         nearest=base.nearest, search_query=r.query)
+            claims: list[Claim] = []
+        else:
+            claims = verify(rewriter.text, cited, hits, snap, engine.embedder)
+            citations = [_citation(n, h, snap, citation_support(claims, n)) for n, h in sorted(cited.items())]
+            ans = Answer(question=r.question, answer=rewriter.text, answerable=True, citations=citations,
+                         passages=passages, search_query=r.query)
+        d = ans.to_dict()
+        d["llm"] = self.model
+        d["verification"] = {"sentences": [c.to_dict() for c in claims],
+                             "unsupported": sum(1 for c in claims if c.supported is False),
+                             "removed_markers": sorted(set(rewriter.removed))}
+        return d
+
+
+def _citation(n: int, h: Hit, snap: Snapshot, supported: bool | None = None) -> Citation:
+    """Marker n's citation: the passage's exact span (quote == article.text[start:end])."""
+    ch = h.chunk
+    art = snap.articles[ch.doc_id]
+    return Citation(n=n, chunk_id=ch.id, doc_id=ch.doc_id, title=art.title, url=art.url, source=art.source,
+                    published=art.published, quote=ch.text, start=ch.start, end=ch.end, score=round(h.score, 6),
+                    supported=supported)
