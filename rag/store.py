@@ -16,6 +16,7 @@ vectors and keyword rows; only new or changed articles are embedded.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -222,51 +223,67 @@ def _write(path: Path, data: str) -> None:
 
 
 def save(snapshot: Snapshot, index_dir: Path) -> Path:
-    """Write `snapshot` as a new generation and switch CURRENT to it atomically."""
+    """Write `snapshot` as a new generation and switch CURRENT to it atomically.
+
+    Writers in any process serialise on an advisory lock, so while it is held every temporary
+    directory left in the index directory belongs to a writer that died and can be removed."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
-    try:
-        manifest = dict(snapshot.config, articles=snapshot.hashes, n_chunks=len(snapshot.chunks),
-                        n_articles=len(snapshot.articles), built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                                                                                   time.gmtime()))
-        _write(tmp / "articles.jsonl", "".join(json.dumps(asdict(a), ensure_ascii=False) + "\n"
-                                               for a in snapshot.articles.values()))
-        _write(tmp / "chunks.jsonl", "".join(
-            json.dumps({"id": c.id, "doc_id": c.doc_id, "ordinal": c.ordinal, "start": c.start,
-                        "end": c.end}, ensure_ascii=False) + "\n" for c in snapshot.chunks))
-        _faiss().write_index(snapshot.faiss, str(tmp / "vectors.faiss"))
-        snapshot.keywords.save(tmp)
-        _write(tmp / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))  # last: marks complete
-        for f in tmp.iterdir():
-            with open(f, "rb") as fh:
-                os.fsync(fh.fileno())
-        gen = f"gen-{time.time_ns()}"
-        os.rename(tmp, index_dir / gen)
-        _fsync_dir(index_dir)
-        cur_tmp = index_dir / f".CURRENT.{os.getpid()}"
-        _write(cur_tmp, gen + "\n")
-        os.replace(cur_tmp, index_dir / "CURRENT")
-        _fsync_dir(index_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    _collect_garbage(index_dir, keep=gen)
+    with open(index_dir / ".write.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _collect_garbage(index_dir, keep=_current_name(index_dir))
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
+        try:
+            gen = _write_generation(snapshot, tmp, index_dir)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _collect_garbage(index_dir, keep=gen)
     return index_dir / gen
 
 
-def _collect_garbage(index_dir: Path, keep: str) -> None:
-    """Remove older generations and leftovers of killed builds (never the live one)."""
+def _write_generation(snapshot: Snapshot, tmp: Path, index_dir: Path) -> str:
+    manifest = dict(snapshot.config, articles=snapshot.hashes, n_chunks=len(snapshot.chunks),
+                    n_articles=len(snapshot.articles),
+                    built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    _write(tmp / "articles.jsonl", "".join(json.dumps(asdict(a), ensure_ascii=False) + "\n"
+                                           for a in snapshot.articles.values()))
+    _write(tmp / "chunks.jsonl", "".join(
+        json.dumps({"id": c.id, "doc_id": c.doc_id, "ordinal": c.ordinal, "start": c.start,
+                    "end": c.end}, ensure_ascii=False) + "\n" for c in snapshot.chunks))
+    _faiss().write_index(snapshot.faiss, str(tmp / "vectors.faiss"))
+    snapshot.keywords.save(tmp)
+    _write(tmp / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+    for f in tmp.iterdir():
+        with open(f, "rb") as fh:
+            os.fsync(fh.fileno())
+    gen = f"gen-{time.time_ns()}"
+    os.rename(tmp, index_dir / gen)
+    _fsync_dir(index_dir)
+    cur_tmp = index_dir / f".CURRENT.{os.getpid()}"
+    _write(cur_tmp, gen + "\n")
+    os.replace(cur_tmp, index_dir / "CURRENT")  # the commit point
+    _fsync_dir(index_dir)
+    return gen
+
+
+def _current_name(index_dir: Path) -> str | None:
+    try:
+        return (index_dir / "CURRENT").read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def _collect_garbage(index_dir: Path, keep: str | None) -> None:
+    """Remove older generations and leftovers of killed writers (never the live one). Call under the lock."""
     for p in index_dir.iterdir():
-        if p.name == keep or p.name == "CURRENT":
+        if p.name == keep or not p.name.startswith(("gen-", ".tmp-", ".CURRENT.")):
             continue
-        if p.name.startswith(("gen-", ".tmp-", ".CURRENT.")):
-            try:
-                # a leftover temp dir of a build that is still running elsewhere is young: keep it
-                if p.name.startswith(".tmp-") and time.time() - p.stat().st_mtime < 3600:
-                    continue
-                shutil.rmtree(p) if p.is_dir() else p.unlink()
-            except OSError:
-                pass
+        if keep is None and p.name.startswith("gen-"):
+            continue  # no readable CURRENT: leave generations alone rather than guess
+        try:
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+        except OSError:
+            pass
 
 
 def live_generation(index_dir: Path) -> Path:

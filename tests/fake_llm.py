@@ -38,7 +38,7 @@ class FakeLLM:
         self.sleep = sleep  # for mode "slow": longer than RAG_LLM_TIMEOUT
         self.requests: list[tuple[str, dict[str, Any], dict[str, str]]] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._httpd = _QuietServer(("127.0.0.1", 0), _handler(self))
         self._httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -72,6 +72,11 @@ class FakeLLM:
         return f"{s2}[2]{s1}[1]"  # good: passage 2 is cited first, so it becomes [1]
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # clients that time out or drop keep-alive connections are part of the script
+
+
 def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -83,7 +88,7 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
             prompt = "\n".join(m.get("content", "") for m in body.get("messages", []))
             kind = "answer" if "Passages:" in prompt else "condense"
-            fake.record(kind, body, dict(self.headers))
+            fake.record(kind, body, {k.lower(): v for k, v in self.headers.items()})
             try:
                 if kind == "condense":
                     if fake.condense_mode == "error500":

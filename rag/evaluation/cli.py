@@ -11,7 +11,7 @@ from typing import Any
 
 from rag.errors import InputError
 from rag.evaluation.dataset import load_corpus, load_questions
-from rag.evaluation.runner import MODES, QuestionRunner, build_report, cached_snapshot, corpus_digest, holdout
+from rag.evaluation.runner import MODES, QueryCache, QuestionRunner, build_report, cached_snapshot, corpus_digest, holdout
 from rag.settings import Settings
 
 _SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "eval" / "cmrc2018"
@@ -43,6 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", choices=MODES, default="hybrid",
                         help="hybrid (the service), or dense-only / keyword-only baselines")
     parser.add_argument("--retrieval-only", action="store_true", help="skip answering (faster, for tuning)")
+    parser.add_argument("--cache-queries", action="store_true",
+                        help="encode all questions once in batches and cache the vectors (tuning; latency "
+                             "then excludes query encoding)")
     parser.add_argument("--details", action="store_true",
                         help="also write per-question records to <out>.questions.jsonl")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -111,12 +114,14 @@ def run_eval(args: argparse.Namespace) -> int:
     if dropped:
         snap, info = cached_snapshot(passages, digest, settings, embedder, dropped, previous=snap,
                                      progress=progress)
+    if args.cache_queries:
+        embedder = QueryCache(embedder, [q.question for q in questions], settings.cache_dir / "eval", progress)
     runner = QuestionRunner(settings, embedder, snap, args.mode, args.retrieval_only)
     records = runner.run(questions, set(snap.articles), progress=progress)
     config = {
         "corpus": str(corpus_path), "questions": str(questions_path), "passages": len(passages),
         "questions_run": len(questions), "limit": args.limit, "mode": args.mode,
-        "retrieval_only": args.retrieval_only, "holdout_gold": args.holdout_gold, "seed": args.seed,
+        "retrieval_only": args.retrieval_only, "cache_queries": args.cache_queries, "holdout_gold": args.holdout_gold, "seed": args.seed,
         "ks": ks, "model": embedder.name, "settings": {k: getattr(settings, k) for k in _TUNING},
         "index": {k: v for k, v in vars(info).items() if k != "dropped"}, "held_out_passages": len(dropped),
     }

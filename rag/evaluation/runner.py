@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from rag import store
 from rag.embedding import Embedder
 from rag.engine import Engine
@@ -86,6 +88,38 @@ def cached_snapshot(passages: Sequence[Passage], digest: str, settings: Settings
     info = IndexInfo(key=key, path=str(path), built=built, seconds=round(time.perf_counter() - t0, 2),
                      passages=len(snap.articles), chunks=len(snap), dropped=sorted(dropped))
     return snap, info
+
+
+class QueryCache:
+    """An embedder whose query vectors are encoded once in batches and kept on disk (for tuning runs).
+
+    Latency then excludes query encoding; documents are encoded by the wrapped embedder as usual.
+    """
+
+    def __init__(self, embedder: Embedder, texts: Sequence[str], cache_dir: Path, progress: bool = True):
+        self.inner, self.name, self.dim = embedder, embedder.name, embedder.dim
+        key = hashlib.sha256(json.dumps([embedder.name, getattr(embedder, "query_prompt", ""), list(texts)],
+                                        ensure_ascii=False).encode()).hexdigest()[:20]
+        path = cache_dir / f"queries-{key}.npy"
+        if path.is_file():
+            vecs = np.load(path)
+        else:
+            from tqdm import tqdm
+
+            parts = [embedder.encode_queries(list(texts[i:i + 64]))
+                     for i in tqdm(range(0, len(texts), 64), desc="query vectors", disable=not progress)]
+            vecs = np.vstack(parts) if parts else np.zeros((0, embedder.dim), np.float32)
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            np.save(path, vecs)
+        self._vecs = {t.strip(): v for t, v in zip(texts, vecs)}
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if all(t.strip() in self._vecs for t in texts):
+            return np.vstack([self._vecs[t.strip()] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+        return self.inner.encode_queries(texts)
+
+    def encode_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        return self.inner.encode_documents(texts, progress)
 
 
 class QuestionRunner:

@@ -123,7 +123,10 @@ class LLMClient:
 def _check_status(status: int, body: str) -> None:
     if status < 400:
         return
-    detail = body.strip().replace("\n", " ")[:200]
+    try:
+        detail = _error_text(json.loads(body)["error"])
+    except (ValueError, KeyError, TypeError):
+        detail = body.strip().replace("\n", " ")[:200]
     msg = f"the LLM server returned HTTP {status}" + (f": {detail}" if detail else "")
     raise (_Retryable if status in _RETRY_STATUS else LLMError)(msg)
 

@@ -62,7 +62,7 @@ def split_claims(answer: str) -> list[Claim]:
 
 
 def _add(piece: str, cites: list[int], claims: list[Claim]) -> None:
-    sents = [piece[s:e].strip(_LEAD) for s, e in sentence_spans(piece)]
+    sents = [piece[s:e].lstrip(_LEAD).rstrip() for s, e in sentence_spans(piece)]
     sents = [s for s in sents if _WORD.search(s)]
     if not sents:  # "...。[1]" after a marker: punctuation only, the markers join the previous claim
         if cites and claims:
@@ -87,14 +87,12 @@ def verify(answer: str, cited: dict[int, Hit], hits: Sequence[Hit], snap: Snapsh
         docs[h.chunk.id] = (f"{art.title}\n" if art else "") + h.chunk.text
     toks = {cid: set(tokenize(t)) for cid, t in docs.items()}
     nums = {cid: _numbers(t) for cid, t in docs.items()}
-    plans: list[tuple[Claim, list[str]]] = []
+    borderline: list[tuple[Claim, list[str]]] = []
     for c in claims:
         ids = [cited[n].chunk.id for n in c.citations if n in cited] or list(docs)
-        plans.append((c, [i for i in ids if i in docs]))
-    sims = _similarities(embedder, [c.text for c, _ in plans], docs)
-    for ci, (c, ids) in enumerate(plans):
+        ids = [i for i in ids if i in docs]
         words = list(dict.fromkeys(tokenize(c.text)))
-        numbers_ok = _numbers(c.text) <= set().union(*(nums[i] for i in ids)) if ids else False
+        numbers_ok = bool(ids) and _numbers(c.text) <= set().union(*(nums[i] for i in ids))
         if not words or not ids:
             c.supported = None if numbers_ok or not ids else False
             continue
@@ -105,20 +103,26 @@ def verify(answer: str, cited: dict[int, Hit], hits: Sequence[Hit], snap: Snapsh
         total = sum(idf.values()) or 1.0
         pool = set().union(*(toks[i] for i in ids))
         c.overlap = sum(w for t, w in idf.items() if t in pool) / total
-        if sims is not None:
-            c.similarity = max(float(sims[ci, list(docs).index(i)]) for i in ids)
-        lexical = c.overlap >= MIN_OVERLAP or (
-            c.overlap >= RESCUE_OVERLAP and (c.similarity or 0.0) >= RESCUE_SIMILARITY)
-        c.supported = bool(lexical and numbers_ok)
+        c.supported = numbers_ok and c.overlap >= MIN_OVERLAP
+        if numbers_ok and RESCUE_OVERLAP <= c.overlap < MIN_OVERLAP:
+            borderline.append((c, ids))
+    _rescue(borderline, docs, embedder)
     return claims
 
 
-def _similarities(embedder: Embedder | None, texts: list[str], docs: dict[str, str]) -> np.ndarray | None:
-    """Cosine similarity of each claim to each passage (rows: claims, columns: passages)."""
-    if embedder is None or not texts or not docs:
-        return None
-    vecs = embedder.encode_documents(texts + list(docs.values()))
-    return np.asarray(vecs[:len(texts)] @ vecs[len(texts):].T)
+def _rescue(borderline: list[tuple[Claim, list[str]]], docs: dict[str, str], embedder: Embedder | None) -> None:
+    """Borderline claims (a paraphrase shares fewer words) pass if they are close in embedding space.
+
+    Only these are embedded: e5 similarities are too compressed to judge a claim on their own."""
+    if embedder is None or not borderline:
+        return
+    ids = list(dict.fromkeys(i for _, cids in borderline for i in cids))
+    vecs = embedder.encode_documents([c.text for c, _ in borderline] + [docs[i] for i in ids])
+    claim_vecs, doc_vecs = vecs[:len(borderline)], vecs[len(borderline):]
+    for k, (c, cids) in enumerate(borderline):
+        sims = np.asarray(doc_vecs @ claim_vecs[k])
+        c.similarity = max(float(sims[ids.index(i)]) for i in cids)
+        c.supported = c.similarity >= RESCUE_SIMILARITY
 
 
 def citation_support(claims: Sequence[Claim], n: int) -> bool | None:
