@@ -427,3 +427,28 @@ def test_errors_are_shown_inline(tabs: Any) -> None:
     unexpected = [e for e in tab.errors if "Failed to load resource" not in e and "ERR_CONNECTION_REFUSED" not in e
                   and "status of 422" not in e]
     assert unexpected == [], unexpected
+
+
+def test_reset_event_replaces_a_failed_llm_answer(tabs: Any) -> None:
+    """When the LLM dies mid-stream the server sends `reset`, then the extractive answer: only that stays."""
+    tab = tabs(1280, 900)
+    page = tab.open()
+    cite = {"n": 1, "chunk_id": "000_569cd607f5d77cb9#3", "doc_id": "000_569cd607f5d77cb9", "title": "标题",
+            "url": None, "source": "RFI 法广", "published": "2023-06-30T10:45:01+00:00", "quote": "正确的句子。",
+            "start": 0, "end": 6, "score": 0.03}
+    done = {"question": "重置测试", "answer": "正确的句子。[1]", "answerable": True, "citations": [cite],
+            "passages": [], "degraded": "the LLM stream stopped early; showing the extractive answer instead"}
+    events = [("retrieval", {"passages": []}), ("delta", {"text": "半截的生成文字[1]"}),
+              ("citation", dict(cite, quote="别的")), ("reset", {"reason": "LLM stream dropped"}),
+              ("delta", {"text": "正确的句子。"}), ("delta", {"text": "[1]"}), ("citation", cite), ("done", done)]
+    body = "".join(f"event: {n}\ndata: {json.dumps(d, ensure_ascii=False)}\n\n" for n, d in events)
+    page.route("**/api/chat", lambda route: route.fulfill(status=200, content_type="text/event-stream", body=body))
+    before = finished_count(page)
+    page.locator("#question").fill("重置测试")
+    page.locator("#send").click()
+    wait_finished(page, before)
+    last = page.locator("#messages li.msg.assistant").last
+    text = last.locator(".answer-text").inner_text()
+    assert "半截" not in text and "正确的句子。" in text
+    assert last.locator(".source-list li").count() == 1
+    expect(last).to_contain_text("extractive answer")  # the degraded notice is shown

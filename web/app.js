@@ -303,6 +303,15 @@ function onCitation(msg, c) {
   renderSources(msg);
 }
 
+// The LLM failed after some text was shown: drop it; the extractive answer streams next.
+function onReset(msg, payload) {
+  msg.text = "";
+  msg.citations.clear();
+  renderAnswerText(msg);
+  renderSources(msg);
+  setStatus(msg, (payload && payload.reason) ? `${payload.reason}` : "生成模型不可用，改用摘录式回答… LLM unavailable, quoting instead…");
+}
+
 function finish(msg, data) {
   if (!data || typeof data !== "object") throw new ChatError("服务器返回了无法识别的回答 · Malformed answer");
   const stick = nearBottom();
@@ -440,6 +449,7 @@ async function ask(question) {
         if (ev.event === "retrieval") onRetrieval(msg, payload);
         else if (ev.event === "delta") onDelta(msg, payload);
         else if (ev.event === "citation") onCitation(msg, payload);
+        else if (ev.event === "reset") onReset(msg, payload);
         else if (ev.event === "error") {
           throw new ChatError((payload && (payload.message || (payload.error && payload.error.message))) || ev.data || "服务器出错 · Server error");
         } else if (ev.event === "done") {
