@@ -11,12 +11,20 @@ from typing import Any
 
 from rag.errors import InputError
 from rag.evaluation.dataset import load_corpus, load_questions
-from rag.evaluation.runner import MODES, QueryCache, QuestionRunner, build_report, cached_snapshot, corpus_digest, holdout
+from rag.evaluation.runner import (
+    MODES,
+    QueryCache,
+    QuestionRunner,
+    build_report,
+    cached_snapshot,
+    corpus_digest,
+    holdout,
+)
 from rag.settings import Settings
 
 _SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "eval" / "cmrc2018"
 _TUNING = ("chunk_size", "chunk_overlap", "candidates", "rrf_k", "dense_weight", "keyword_weight",
-           "min_coverage", "min_dense", "confident_dense")
+           "min_coverage", "min_dense", "confident_dense", "min_dense_crosslingual", "answer_score_gap")
 
 
 def _default(name: str) -> str | None:
@@ -103,7 +111,10 @@ def run_eval(args: argparse.Namespace) -> int:
         raise InputError("--holdout-gold must be in [0, 1)")
     corpus_path, questions_path = Path(args.corpus), Path(args.questions)
     passages = load_corpus(corpus_path)
-    questions = load_questions(questions_path, args.limit)
+    skipped: list[str] = []
+    questions = load_questions(questions_path, args.limit, skipped)
+    if skipped:
+        print(f"skipped {len(skipped)} entries with an empty question: {', '.join(skipped[:5])}", file=sys.stderr)
     settings = Settings.from_env()
     progress = not args.quiet
     t0 = time.perf_counter()
@@ -120,9 +131,9 @@ def run_eval(args: argparse.Namespace) -> int:
     records = runner.run(questions, set(snap.articles), progress=progress)
     config = {
         "corpus": str(corpus_path), "questions": str(questions_path), "passages": len(passages),
-        "questions_run": len(questions), "limit": args.limit, "mode": args.mode,
+        "questions_run": len(questions), "skipped_empty": skipped, "limit": args.limit, "mode": args.mode,
         "retrieval_only": args.retrieval_only, "cache_queries": args.cache_queries, "holdout_gold": args.holdout_gold, "seed": args.seed,
-        "ks": ks, "model": embedder.name, "settings": {k: getattr(settings, k) for k in _TUNING},
+        "ks": ks, "model": embedder.name, "settings": {k: getattr(settings, k, None) for k in _TUNING},
         "index": {k: v for k, v in vars(info).items() if k != "dropped"}, "held_out_passages": len(dropped),
     }
     report = build_report(records, ks, not args.retrieval_only, config)

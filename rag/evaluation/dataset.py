@@ -92,11 +92,19 @@ def load_corpus(path: Path) -> list[Passage]:
     return passages
 
 
-def load_questions(path: Path, limit: int | None = None) -> list[Question]:
-    """The questions of a question file, in file order (the first `limit` when given)."""
+def load_questions(path: Path, limit: int | None = None, skipped: list[str] | None = None) -> list[Question]:
+    """The questions of a question file, in file order (the first `limit` when given).
+
+    Entries with an empty question (the CMRC trial split has two) are skipped; their ids are
+    appended to `skipped` when a list is given.
+    """
     out: list[Question] = []
     for n, row in enumerate(_lines(path), 1):
         q, gold = row.get("question"), row.get("gold_passage_id")
+        if isinstance(q, str) and not q.strip() and gold:
+            if skipped is not None:
+                skipped.append(str(row.get("id", n)))
+            continue
         if not isinstance(q, str) or not q.strip() or not gold:
             raise InputError(f"{path}: entry {n} needs 'question' and 'gold_passage_id'")
         answers = row.get("answers") or []

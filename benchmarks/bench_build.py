@@ -1,0 +1,154 @@
+"""Index build speed: `rag.store.build_snapshot` + `rag.store.save` over the CMRC 2018 dev passages,
+against the raw encoder throughput on the same texts, measured in the same run.
+
+    .venv/bin/python benchmarks/bench_build.py [--quick] [--limit N]
+
+Each corpus line becomes one Article. Reported: passages/s and article characters/s of the whole
+build, the time spent inside the model during the build (so the overhead outside it is visible),
+`embedder.encode_documents` alone over the raw passage texts, and peak RSS. Prints a markdown table
+and writes artifacts/bench/build.json. Timings depend on the machine's load: compare the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common as C  # noqa: E402
+
+
+class TimedEmbedder:
+    """Wraps an embedder and adds up the wall time spent inside encode_documents/encode_queries."""
+
+    def __init__(self, inner: Any):
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self.seconds = 0.0
+        self.texts = 0
+        self.chars = 0
+
+    def encode_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        t0 = time.perf_counter()
+        out = self.inner.encode_documents(texts, progress)
+        self.seconds += time.perf_counter() - t0
+        self.texts += len(texts)
+        self.chars += sum(len(t) for t in texts)
+        return out
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.encode_queries(texts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="first 150 passages only")
+    ap.add_argument("--limit", type=int, default=None, help="first N passages (default: all 848)")
+    args = ap.parse_args(argv)
+    limit = args.limit or (150 if args.quick else None)
+
+    from rag import store
+    from rag.chunking import chunk_article, embedding_text
+    from rag.embedding import load_embedder
+    from rag.keywords import tokenize
+    from rag.settings import Settings
+    from rag.types import Article
+
+    settings = Settings.from_env(env_file=None)
+    before = C.machine()
+    t0 = time.perf_counter()
+    embedder = load_embedder(settings, progress=False)
+    model_load = time.perf_counter() - t0
+    rows = C.cmrc_passages(limit)
+    articles = [Article(id=r["id"], title=r["title"], text=r["text"]) for r in rows]
+    texts = [r["text"] for r in rows]
+    n_chars = sum(len(t) for t in texts)
+    embedder.encode_documents(texts[:8])  # warm-up: first pass allocations, tokenizer caches
+    tokenize("预热分词器")  # jieba + OpenCC dictionaries (about a second), not part of either figure
+    rss_model = C.rss_mb()
+
+    # 1. the model alone over the raw passage texts (same batching as the build: 256 per call)
+    t0 = time.perf_counter()
+    for i in range(0, len(texts), 256):
+        embedder.encode_documents(texts[i:i + 256])
+    raw_s = time.perf_counter() - t0
+
+    # 2. the build and the save, with the time inside the model added up
+    timed = TimedEmbedder(embedder)
+    C.reset_peak_rss()
+    t0 = time.perf_counter()
+    snap, report = store.build_snapshot(articles, timed, settings)
+    build_s = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
+        t1 = time.perf_counter()
+        gen = store.save(snap, Path(tmp) / "index")
+        save_s = time.perf_counter() - t1
+        disk = sum(f.stat().st_size for f in gen.iterdir())
+        peak = C.peak_rss_mb()
+        # 3. rebuilding with nothing changed (the incremental path: no article is re-embedded)
+        t1 = time.perf_counter()
+        snap2, report2 = store.build_snapshot(articles, timed, settings, previous=snap)
+        rebuild_s = time.perf_counter() - t1
+    # the parts outside the model, timed on their own afterwards
+    t1 = time.perf_counter()
+    chunks = [c for a in articles for c in chunk_article(a, settings.chunk_size, settings.chunk_overlap)]
+    chunk_s = time.perf_counter() - t1
+    by_id = {a.id: a for a in articles}
+    t1 = time.perf_counter()
+    for c in chunks:
+        tokenize(f"{by_id[c.doc_id].title}\n{c.text}")
+    tok_s = time.perf_counter() - t1
+    emb_chars = sum(len(embedding_text(by_id[c.doc_id].title, c)) for c in chunks)
+
+    total = build_s + save_s
+    outside = total - timed.seconds
+    res: dict[str, Any] = {
+        "passages": len(articles), "article_chars": n_chars, "chunks": report.chunks,
+        "embedded_texts": timed.texts, "embedded_chars": timed.chars, "model_load_s": round(model_load, 2),
+        "raw_encode": {"seconds": round(raw_s, 2), "passages_per_s": round(len(texts) / raw_s, 2),
+                       "chars_per_s": round(n_chars / raw_s, 1)},
+        "build": {"seconds": round(build_s, 2), "save_seconds": round(save_s, 3), "total_seconds": round(total, 2),
+                  "passages_per_s": round(len(articles) / total, 2), "chars_per_s": round(n_chars / total, 1),
+                  "inside_model_s": round(timed.seconds, 2),
+                  "model_chars_per_s": round(timed.chars / timed.seconds, 1) if timed.seconds else None,
+                  "outside_model_s": round(outside, 2), "outside_share": round(outside / total, 4),
+                  "chunking_s": round(chunk_s, 3), "tokenize_s": round(tok_s, 2), "on_disk_bytes": disk},
+        "rebuild_unchanged": {"seconds": round(rebuild_s, 3), "embedded": report2.embedded},
+        "rss_mb": {"after_model_load": round(rss_model, 1), "peak_during_build_and_save": round(peak, 1)},
+        "build_vs_raw_encoder": round((n_chars / total) / (n_chars / raw_s), 3),
+        "settings": {"chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap,
+                     "embed_batch_size": settings.embed_batch_size},
+        "machine_before": before, "machine_after": C.machine(),
+    }
+    b = res["build"]
+    table = C.md_table(
+        ["what", "seconds", "passages/s", "article chars/s", "notes"],
+        [["encoder alone: encode_documents(raw passage texts)", raw_s, len(texts) / raw_s, n_chars / raw_s,
+          f"{len(texts)} texts, {n_chars:,} chars"],
+         ["build_snapshot + save (the index build)", total, b["passages_per_s"], b["chars_per_s"],
+          f"{report.chunks} chunks, {timed.chars:,} chars embedded ({timed.chars / n_chars:.2f}x the article chars)"],
+         ["  of which inside the model", timed.seconds, "", "",
+          f"{timed.chars / timed.seconds:,.0f} embedded chars/s"],
+         ["  of which outside the model", outside, "", "",
+          f"{100 * outside / total:.1f}% (chunking {chunk_s:.2f} s, jieba/OpenCC {tok_s:.2f} s, save {save_s:.2f} s)"],
+         ["rebuild with nothing changed", rebuild_s, len(articles) / rebuild_s, n_chars / rebuild_s,
+          f"{report2.embedded} embedded"]])
+    print(f"\nIndex build over CMRC 2018 dev ({len(articles)} passages), {C.load_line()} (before: "
+          f"{before['loadavg_1_5_15'][0]}), torch threads {before.get('torch_threads')}\n")
+    print(table)
+    print(f"\nbuild / raw encoder throughput (article chars/s): {res['build_vs_raw_encoder']:.2f}; "
+          f"peak RSS {peak:,.0f} MiB (model loaded: {rss_model:,.0f} MiB); on disk {disk / 1e6:.1f} MB; "
+          f"embedded chars per article char {emb_chars / n_chars:.2f}")
+    path = C.write_artifact("build-quick" if args.quick else "build", dict(res, table=table))
+    print(f"wrote {path.relative_to(C.ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
