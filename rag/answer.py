@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rag.chunking import sentence_spans
 from rag.embedding import Embedder
-from rag.keywords import tokenize
+from rag.keywords import content_terms, tokenize
 from rag.retrieval import Candidates
 from rag.settings import Settings
 from rag.store import Snapshot
@@ -71,7 +71,7 @@ class ExtractiveAnswerer:
         if not hits:
             return Judgement(False, 0.0, 0.0)
         dense_top = max((h.dense_score or 0.0) for h in hits)
-        idf = snap.keywords.idf(cands.query_tokens)
+        idf = snap.keywords.idf(content_terms(cands.query_tokens, snap.keywords.vocab))
         total = sum(idf.values())
         coverage = 0.0
         if total > 0:
@@ -106,16 +106,22 @@ class ExtractiveAnswerer:
         for s in sents:
             toks = set(tokenize(s.text))
             s.lexical = sum(w for t, w in idf.items() if t in toks) / total
-        vecs = self.embedder.encode_documents([s.text for s in sents])
-        sims = vecs @ cands.query_vector
-        for s, d in zip(sents, sims):
-            s.dense = float(d)
+        mode = self.settings.sentence_dense
+        cross = is_english(question) and bool(sents) and not is_english(sents[0].text)
+        dense_w = 0.0
+        if sents and (mode == "always" or (mode == "auto" and cross)):
+            # Encoding every candidate sentence costs more than the rest of the request together, so by
+            # default only cross-lingual questions, which share no words with the passages, pay for it.
+            vecs = self.embedder.encode_documents([s.text for s in sents])
+            for s, d in zip(sents, vecs @ cands.query_vector):
+                s.dense = float(d)
+            dense_w = 2.0
         wants_number = bool(_WHEN.search(question) or _COUNT.search(question))
         best_hit = sents[0].hit.score if sents else 1.0
         for s in sents:
             prior = s.hit.score / best_hit  # passage rank matters: the top passage is usually right
             bonus = 0.05 if wants_number and _NUMERIC.search(s.text) else 0.0
-            s.score = 0.45 * s.lexical + 2.0 * s.dense + 0.15 * prior + bonus
+            s.score = 0.45 * s.lexical + dense_w * s.dense + 0.15 * prior + bonus
 
     def answer(self, snap: Snapshot, question: str, cands: Candidates) -> Answer:
         s = self.settings

@@ -22,7 +22,7 @@ STOPWORDS = frozenset(
     "吗 呢 吧 啊 呀 么 什么 哪 哪里 哪个 哪些 哪儿 谁 几 多少 怎么 怎样 如何 为什么 为何 是否 是不是 "
     "何时 何地 什么时候 多久 第几 请问 请 问 一个 这个 那个 多长 多大 多远 多高 多重 多深 多宽 多少钱 几时 何处 "
     "何人 怎样 怎么样 哪国 哪家 哪种 哪类 什么样 是什么 叫什么 有何 何种 哪一年 哪年 哪一天 几年 几个 几次 几位 "
-    "我们 你们 他们 它们 她们 我 你 他 她 它 "
+    "我们 你们 他们 它们 她们 我 你 他 她 它 哪位 是谁 什么人 同 跟 持 做 "
     "the a an of to in on for and or is are was were be by with what which who whom when where why how "
     "does do did that this these those it its as at from".split()
 )
@@ -52,18 +52,54 @@ def normalize(text: str) -> str:
     return text
 
 
+_CJK_ONLY = re.compile(r"^[\u3400-\u9fff]+$")
+
+
 def tokenize(text: str) -> list[str]:
-    """Search tokens of a text: jieba's fine-grained words plus single CJK characters of OOV runs."""
+    """Search tokens of a text: jieba's fine-grained words, plus the character bigrams of CJK words
+    jieba does not know. jieba glues unknown names to the next character ("潘淑是"), so without the
+    bigrams a name would only match where it is followed by the same character."""
     jb = _jieba()
     with _lock:  # jieba's lazy state is not thread-safe
         words = jb.lcut_for_search(normalize(text))  # type: ignore[attr-defined]
+    freq = jb.dt.FREQ  # type: ignore[attr-defined]
     out: list[str] = []
+    extra: list[str] = []
     for w in words:
         w = w.strip()
         if not w or w in STOPWORDS or not _WORD.search(w):
             continue
         out.append(w)
-    return out
+        if len(w) >= 3 and _CJK_ONLY.match(w) and not freq.get(w):
+            extra.extend(w[i:i + 2] for i in range(len(w) - 1))
+    return out + [e for e in extra if e not in STOPWORDS]
+
+
+def is_glued(token: str) -> bool:
+    """A CJK token jieba does not know: usually an unknown name glued to the next character."""
+    return len(token) >= 3 and bool(_CJK_ONLY.match(token)) and not _jieba().dt.FREQ.get(token)  # type: ignore[attr-defined]
+
+
+def content_terms(tokens: Sequence[str], vocab: dict[str, int]) -> list[str]:
+    """The question's distinctive terms, for judging whether a passage covers it.
+
+    Search tokens over-count: one name yields several overlapping sub-words, and single characters
+    carry little meaning. Keep maximal multi-character words; replace a glued unknown word by those of
+    its bigrams the corpus knows (or keep it whole when it knows none: a name the corpus lacks)."""
+    distinct = list(dict.fromkeys(tokens))
+    terms: list[str] = []
+    for t in distinct:
+        if _CJK_ONLY.match(t) and len(t) == 1:
+            continue
+        if is_glued(t) and t not in vocab:
+            known = [t[i:i + 2] for i in range(len(t) - 1) if t[i:i + 2] in vocab]
+            terms.extend(known or [t])
+            continue
+        if any(t != o and t in o and (not is_glued(o) or o in vocab) for o in distinct):
+            continue  # a sub-word of a longer word in the question
+        terms.append(t)
+    glued_bigrams = {t[i:i + 2] for t in distinct if is_glued(t) and t not in vocab for i in range(len(t) - 1)}
+    return [t for t in dict.fromkeys(terms) if t not in glued_bigrams or t in vocab]
 
 
 class KeywordIndex:

@@ -40,7 +40,7 @@ from rag.types import Article, Chunk
 
 log = logging.getLogger(__name__)
 FORMAT = 1
-TOKENIZER_VERSION = "jieba-search+opencc-t2s+nfkc/2"
+TOKENIZER_VERSION = "jieba-search+oov-bigrams+opencc-t2s+nfkc/3"
 
 
 def _faiss() -> Any:
@@ -135,7 +135,11 @@ def build_snapshot(articles: Iterable[Article], embedder: Embedder, settings: Se
     """A snapshot over exactly `articles`, re-embedding only what changed since `previous`."""
     t0 = time.perf_counter()
     config = index_config(settings, embedder.name, embedder.dim)
-    reuse = previous if previous is not None and previous.config == config else None
+    # Vectors survive a keyword-tokenizer change; keyword rows survive only an identical config.
+    same_vectors = previous is not None and all(previous.config.get(k) == v for k, v in config.items()
+                                                if k != "tokenizer")
+    reuse = previous if same_vectors else None
+    same_keywords = reuse is not None and reuse.config == config
     report = BuildReport()
     arts = list(articles)
     new_hashes = {a.id: article_hash(a) for a in arts}
@@ -145,7 +149,7 @@ def build_snapshot(articles: Iterable[Article], embedder: Embedder, settings: Se
     chunks: list[Chunk] = []
     vec_parts: list[np.ndarray] = []
     to_embed: list[tuple[int, Article, list[Chunk]]] = []  # (position in vec_parts, article, chunks)
-    vocab: dict[str, int] = dict(reuse.keywords.vocab) if reuse is not None else {}
+    vocab: dict[str, int] = dict(reuse.keywords.vocab) if reuse is not None and same_keywords else {}
     kw_parts: list[Any] = []
     for a in arts:
         h = new_hashes[a.id]
@@ -154,7 +158,8 @@ def build_snapshot(articles: Iterable[Article], embedder: Embedder, settings: Se
                 rows = reuse.doc_rows.get(a.id, [])
                 chunks.extend(reuse.chunks[r] for r in rows)
                 vec_parts.append(reuse.vectors(rows))
-                kw_parts.append(reuse.keywords.counts[rows])
+                kw_parts.append(reuse.keywords.counts[rows] if same_keywords else KeywordIndex.count_rows(
+                    (tokenize(f"{a.title}\n{c.text}") for c in (reuse.chunks[r] for r in rows)), vocab))
                 report.unchanged += 1
                 continue
             report.updated.append(a.id)
@@ -304,12 +309,15 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
         raise IndexError_(f"cannot read {path} ({exc}); rebuild with `rag build seeds/ --index {index_dir}`") from exc
 
 
-def load(index_dir: Path, settings: Settings, embedder_name: str, dim: int) -> Snapshot:
-    """Load the live generation, checking that it was built the way the service is configured."""
+def load(index_dir: Path, settings: Settings, embedder_name: str, dim: int, strict: bool = True) -> Snapshot:
+    """Load the live generation, checking that it was built the way the service is configured.
+
+    With strict=False a differently built index still loads (with its own config), so that a
+    rebuild can reuse whatever is still valid, e.g. the vectors after a tokenizer change."""
     manifest = read_manifest(index_dir)
     expected = index_config(settings, embedder_name, dim)
     stored = {k: manifest.get(k) for k in expected}
-    if stored != expected:
+    if stored != expected and strict:
         diffs = ", ".join(f"{k}: index has {stored[k]!r}, settings want {expected[k]!r}"
                           for k in expected if stored[k] != expected[k])
         raise IndexMismatch(f"the index in {index_dir}/ was built differently ({diffs}). Rebuild it with "
@@ -332,15 +340,15 @@ def load(index_dir: Path, settings: Settings, embedder_name: str, dim: int) -> S
                           f"rebuild with `rag build seeds/ --index {index_dir}`") from exc
     if faiss_index.ntotal != len(chunks) or keywords.counts.shape[0] != len(chunks):
         raise IndexError_(f"the index in {gen} is inconsistent; rebuild with `rag build seeds/ --index {index_dir}`")
-    return Snapshot(expected, articles, chunks, faiss_index, keywords, dict(manifest.get("articles", {})))
+    return Snapshot(stored, articles, chunks, faiss_index, keywords, dict(manifest.get("articles", {})))
 
 
 def try_load(index_dir: Path, settings: Settings, embedder_name: str, dim: int) -> Snapshot | None:
     """The stored snapshot if it exists and matches; None when there is none or it must be rebuilt."""
     try:
-        return load(index_dir, settings, embedder_name, dim)
+        return load(index_dir, settings, embedder_name, dim, strict=False)
     except IndexNotFound:
         return None
-    except IndexError_ as exc:
+    except (IndexError_, TypeError, ValueError) as exc:
         log.warning("not reusing the stored index: %s", exc)
         return None

@@ -174,3 +174,25 @@ def test_cli_writes_reports_and_gates_on_recall(tmp_path: Path, data: tuple[Path
     assert "| **all** | 6 |" in capsys.readouterr().out
     assert run_eval(parser.parse_args(base + ["--limit", "2", "--min-recall5", "1.01"])) == 1
     assert json.loads(out.read_text(encoding="utf-8"))["overall"]["n"] == 2
+
+
+CMRC = Path(__file__).resolve().parents[2] / "shared" / "eval" / "cmrc2018"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (CMRC / "corpus.jsonl").exists(), reason="needs ../shared/eval/cmrc2018 beside the repo")
+def test_cmrc_smoke_recall_at_5_stays_above_0_95(tmp_path: Path) -> None:
+    """CI smoke run of `rag eval` with the real model: 100 CMRC dev questions over the full corpus."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "smoke.json"
+    proc = subprocess.run([sys.executable, "-m", "rag.cli", "eval", "--limit", "100", "--quiet",
+                           "--min-recall5", "0.95", "--out", str(out)],
+                          cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=1500)
+    print(proc.stdout[-3000:])
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    report = json.loads(out.read_text())
+    overall = report["overall"]
+    assert overall["recall@5"] >= 0.95
+    assert overall["answer_hit"] is not None and overall["citation_hit"] is not None

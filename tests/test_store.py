@@ -144,3 +144,26 @@ def test_build_killed_at_any_moment_leaves_the_previous_index_loadable(settings:
     assert "extra" in snap.articles
     assert len([p for p in settings.index_dir.iterdir() if p.name.startswith("gen-")]) == 1
     assert all(not (settings.index_dir / n / "manifest.json").exists() for n in leftovers)
+
+
+def test_a_keyword_tokenizer_change_rebuilds_keywords_without_re_embedding(settings: Settings, fake_embedder,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    build(settings, [SEEDS], embedder=fake_embedder)
+    monkeypatch.setattr(store, "TOKENIZER_VERSION", "tokenizer-of-the-future/9")
+    with pytest.raises(IndexMismatch, match="tokenizer"):
+        Engine.open(settings, embedder=fake_embedder)
+    report, _ = build(settings, [SEEDS], embedder=fake_embedder)
+    assert report.embedded == 0 and report.unchanged == 5
+    eng = Engine.open(settings, embedder=fake_embedder)
+    assert eng.snapshot.config["tokenizer"] == "tokenizer-of-the-future/9"
+    from rag.keywords import tokenize
+
+    (row, _), = eng.snapshot.keywords.search(tokenize("科斯塔奈地区的检察官"), 1)
+    assert eng.snapshot.chunks[row].doc_id == "000_569cd607f5d77cb9"
+
+
+def test_oov_names_match_through_character_bigrams() -> None:
+    from rag.keywords import tokenize
+
+    # jieba glues the unknown name to the next character; the bigrams still let "潘淑" match
+    assert "潘淑" in tokenize("潘淑是一位作家") and "潘淑" in tokenize("关于潘淑的报道")
