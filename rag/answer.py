@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -101,11 +102,18 @@ class ExtractiveAnswerer:
         return out
 
     def _score(self, snap: Snapshot, question: str, cands: Candidates, sents: list[Sentence]) -> None:
-        idf = snap.keywords.idf(cands.query_tokens)
-        total = sum(idf.values()) or 1.0
-        for s in sents:
-            toks = set(tokenize(s.text))
-            s.lexical = sum(w for t, w in idf.items() if t in toks) / total
+        # The question's entity usually occurs in every candidate sentence, so it cannot pick one:
+        # weight each term by its corpus idf times how rare it is among the candidate sentences.
+        idf = snap.keywords.idf(content_terms(cands.query_tokens, snap.keywords.vocab))
+        toks = [set(tokenize(s.text)) for s in sents]
+        n = len(sents) or 1
+        weight = {}
+        for t, w in idf.items():
+            df = sum(1 for ts in toks if t in ts)
+            weight[t] = w * math.log(1 + n / (1 + df))
+        total = sum(weight.values()) or 1.0
+        for s, ts in zip(sents, toks):
+            s.lexical = sum(w for t, w in weight.items() if t in ts) / total
         mode = self.settings.sentence_dense
         cross = is_english(question) and bool(sents) and not is_english(sents[0].text)
         dense_w = 0.0
@@ -137,7 +145,7 @@ class ExtractiveAnswerer:
         for cand in ranked:
             if len(chosen) >= s.max_answer_sentences:
                 break
-            if chosen and (cand.score < ranked[0].score - s.answer_score_gap or used + len(cand.text) > s.max_answer_chars):
+            if chosen and (cand.score < ranked[0].score * s.answer_score_ratio or used + len(cand.text) > s.max_answer_chars):
                 continue
             if not chosen and len(cand.text) > s.max_answer_chars:
                 # keep a long best sentence whole rather than quoting a fragment

@@ -45,13 +45,13 @@ class Settings:
     exact_threshold: int = 200_000  # passages; above it the FAISS index is HNSW
     # answering: answerable when enough of the question's terms occur in the top passages and the
     # best passage is close enough, or when the best passage is very close (cross-lingual questions)
-    min_coverage: float = 0.5
+    min_coverage: float = 0.6
     min_dense: float = 0.83
-    confident_dense: float = 0.86
+    confident_dense: float = 0.90
     min_dense_crosslingual: float = 0.76
     max_answer_sentences: int = 3
     sentence_dense: str = "auto"  # embed candidate sentences: auto (cross-lingual only) | always | never
-    answer_score_gap: float = 0.3  # further sentences must score within this of the best one
+    answer_score_ratio: float = 0.5  # further sentences must score at least this share of the best one
     max_answer_chars: int = 250
     # server
     host: str = "127.0.0.1"
