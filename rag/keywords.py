@@ -116,7 +116,9 @@ class KeywordIndex:
     @staticmethod
     def count_rows(token_lists: Iterable[Sequence[str]], vocab: dict[str, int]) -> sp.csr_matrix:
         """Term-count rows for tokenised chunks; new terms are appended to `vocab` in place."""
-        indptr, indices, data = [0], [], []
+        indptr: list[int] = [0]
+        indices: list[int] = []
+        data: list[int] = []
         for toks in token_lists:
             row: dict[int, int] = {}
             for t in toks:

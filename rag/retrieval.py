@@ -92,7 +92,7 @@ class Retriever:
             ids = np.flatnonzero(allowed).astype(np.int64)
             if ids.size == 0:
                 return [], {}
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))  # type: ignore[call-arg]
         scores, rows = self.snap.faiss.search(qv.reshape(1, -1), min(depth, n), params=params)
         ranked = [int(r) for r in rows[0] if r >= 0]
         return ranked, {int(r): float(s) for r, s in zip(rows[0], scores[0]) if r >= 0}

@@ -46,7 +46,7 @@ def status_for(exc: RagError) -> tuple[int, str]:
 def _describe(errors: list[dict[str, object]]) -> str:
     parts = []
     for e in errors[:5]:
-        loc = ".".join(str(x) for x in e.get("loc", ()) if x != "body")  # type: ignore[union-attr]
+        loc = ".".join(str(x) for x in e.get("loc", ()) if x != "body")  # type: ignore[union-attr,attr-defined]
         parts.append(f"{loc or 'body'}: {e.get('msg')}")
     return "; ".join(parts)
 

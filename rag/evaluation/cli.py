@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rag.embedding import Embedder
 from rag.errors import InputError
 from rag.evaluation.dataset import load_corpus, load_questions
 from rag.evaluation.runner import (
@@ -118,7 +119,7 @@ def run_eval(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     progress = not args.quiet
     t0 = time.perf_counter()
-    embedder = load_embedder(settings, progress=progress)
+    embedder: Embedder = load_embedder(settings, progress=progress)
     digest = corpus_digest(corpus_path)
     snap, info = cached_snapshot(passages, digest, settings, embedder, progress=progress)
     dropped = holdout(questions, args.holdout_gold, args.seed)

@@ -110,8 +110,8 @@ def load_questions(path: Path, limit: int | None = None, skipped: list[str] | No
         answers = row.get("answers") or []
         starts = row.get("answer_starts") or []
         out.append(Question(id=str(row.get("id", n)), question=q, gold_passage_id=str(gold),
-                            answers=tuple(str(a) for a in answers if str(a).strip()),  # type: ignore[union-attr]
-                            answer_starts=tuple(int(s) for s in starts),  # type: ignore[union-attr]
+                            answers=tuple(str(a) for a in answers if str(a).strip()),  # type: ignore[union-attr,attr-defined]
+                            answer_starts=tuple(int(s) for s in starts),  # type: ignore[union-attr,attr-defined]
                             qtype=question_type(q)))
         if limit is not None and len(out) >= limit:
             break
