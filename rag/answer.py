@@ -83,7 +83,11 @@ class ExtractiveAnswerer:
         if is_english(question) and not is_english(hits[0].chunk.text):
             answerable = dense_top >= s.min_dense_crosslingual
         else:
-            answerable = (coverage >= s.min_coverage and dense_top >= s.min_dense) or dense_top >= s.confident_dense
+            # both retrievers putting the same passage first is strong evidence on its own (CMRC holdout:
+            # 74% of answerable questions, 12% of those whose passage was removed)
+            agree = hits[0].dense_rank == 1 and hits[0].keyword_rank == 1
+            answerable = ((coverage >= s.min_coverage and dense_top >= s.min_dense)
+                          or (agree and coverage >= s.agreed_min_coverage) or dense_top >= s.confident_dense)
         return Judgement(answerable, coverage, dense_top)
 
     # -- sentence selection -------------------------------------------------------------------

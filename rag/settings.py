@@ -45,7 +45,8 @@ class Settings:
     exact_threshold: int = 200_000  # passages; above it the FAISS index is HNSW
     # answering: answerable when enough of the question's terms occur in the top passages and the
     # best passage is close enough, or when the best passage is very close (cross-lingual questions)
-    min_coverage: float = 0.6
+    min_coverage: float = 0.55
+    agreed_min_coverage: float = 0.4  # when dense and keyword search rank the same passage first
     min_dense: float = 0.83
     confident_dense: float = 0.90
     min_dense_crosslingual: float = 0.76
