@@ -85,10 +85,13 @@ class Retriever:
         n = self.snap.faiss.ntotal
         if n == 0:
             return [], {}
+        import faiss
+
+        # One query gains nothing from OpenMP threads, and they stall whenever another process is busy.
+        if faiss.omp_get_max_threads() != 1:
+            faiss.omp_set_num_threads(1)
         params: Any = None
         if allowed is not None:
-            import faiss
-
             ids = np.flatnonzero(allowed).astype(np.int64)
             if ids.size == 0:
                 return [], {}
