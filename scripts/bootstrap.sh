@@ -16,8 +16,11 @@ if [ -z "$PY" ]; then
 fi
 
 extras=""
-[ "${1:-}" = "--test" ] && extras="[test]"
-stamp=".venv/.installed$( [ -n "$extras" ] && echo -test )"
+stamp=".venv/.installed"
+if [ "${1:-}" = "--test" ]; then
+  extras="[test]"
+  stamp=".venv/.installed-test"
+fi
 want="$(cat pyproject.toml | sha256sum | cut -c1-16)"
 
 if [ ! -x .venv/bin/python ]; then
