@@ -110,6 +110,11 @@ def machine() -> dict[str, Any]:
                             "python": platform.python_version(),
                             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     try:
+        info["git"] = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
+                                     text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    try:
         import torch
 
         info["torch"] = torch.__version__

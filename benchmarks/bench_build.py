@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402
+import _common as common  # noqa: E402
 
 
 class TimedEmbedder:
@@ -61,17 +61,17 @@ def main(argv: list[str] | None = None) -> int:
     from rag.types import Article
 
     settings = Settings.from_env(env_file=None)
-    before = C.machine()
+    before = common.machine()
     t0 = time.perf_counter()
     embedder = load_embedder(settings, progress=False)
     model_load = time.perf_counter() - t0
-    rows = C.cmrc_passages(limit)
+    rows = common.cmrc_passages(limit)
     articles = [Article(id=r["id"], title=r["title"], text=r["text"]) for r in rows]
     texts = [r["text"] for r in rows]
     n_chars = sum(len(t) for t in texts)
     embedder.encode_documents(texts[:8])  # warm-up: first pass allocations, tokenizer caches
     tokenize("预热分词器")  # jieba + OpenCC dictionaries (about a second), not part of either figure
-    rss_model = C.rss_mb()
+    rss_model = common.rss_mb()
 
     # 1. the model alone over the raw passage texts (same batching as the build: 256 per call)
     t0 = time.perf_counter()
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # 2. the build and the save, with the time inside the model added up
     timed = TimedEmbedder(embedder)
-    C.reset_peak_rss()
+    common.reset_peak_rss()
     t0 = time.perf_counter()
     snap, report = store.build_snapshot(articles, timed, settings)
     build_s = time.perf_counter() - t0
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         gen = store.save(snap, Path(tmp) / "index")
         save_s = time.perf_counter() - t1
         disk = sum(f.stat().st_size for f in gen.iterdir())
-        peak = C.peak_rss_mb()
+        peak = common.peak_rss_mb()
         # 3. rebuilding with nothing changed (the incremental path: no article is re-embedded)
         t1 = time.perf_counter()
         snap2, report2 = store.build_snapshot(articles, timed, settings, previous=snap)
@@ -124,10 +124,10 @@ def main(argv: list[str] | None = None) -> int:
         "build_vs_raw_encoder": round((n_chars / total) / (n_chars / raw_s), 3),
         "settings": {"chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap,
                      "embed_batch_size": settings.embed_batch_size},
-        "machine_before": before, "machine_after": C.machine(),
+        "machine_before": before, "machine_after": common.machine(),
     }
     b = res["build"]
-    table = C.md_table(
+    table = common.md_table(
         ["what", "seconds", "passages/s", "article chars/s", "notes"],
         [["encoder alone: encode_documents(raw passage texts)", raw_s, len(texts) / raw_s, n_chars / raw_s,
           f"{len(texts)} texts, {n_chars:,} chars"],
@@ -139,14 +139,14 @@ def main(argv: list[str] | None = None) -> int:
           f"{100 * outside / total:.1f}% (chunking {chunk_s:.2f} s, jieba/OpenCC {tok_s:.2f} s, save {save_s:.2f} s)"],
          ["rebuild with nothing changed", rebuild_s, len(articles) / rebuild_s, n_chars / rebuild_s,
           f"{report2.embedded} embedded"]])
-    print(f"\nIndex build over CMRC 2018 dev ({len(articles)} passages), {C.load_line()} (before: "
+    print(f"\nIndex build over CMRC 2018 dev ({len(articles)} passages), {common.load_line()} (before: "
           f"{before['loadavg_1_5_15'][0]}), torch threads {before.get('torch_threads')}\n")
     print(table)
     print(f"\nbuild / raw encoder throughput (article chars/s): {res['build_vs_raw_encoder']:.2f}; "
           f"peak RSS {peak:,.0f} MiB (model loaded: {rss_model:,.0f} MiB); on disk {disk / 1e6:.1f} MB; "
           f"embedded chars per article char {emb_chars / n_chars:.2f}")
-    path = C.write_artifact("build-quick" if args.quick else "build", dict(res, table=table))
-    print(f"wrote {path.relative_to(C.ROOT)}")
+    path = common.write_artifact("build-quick" if args.quick else "build", dict(res, table=table))
+    print(f"wrote {path.relative_to(common.ROOT)}")
     return 0
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402
+import _common as common  # noqa: E402
 
 STAGES = ["query embedding", "FAISS search", "query tokenize (jieba+OpenCC)", "BM25 search",
           "fusion (RRF + near-duplicate check)", "answer: sentence embedding", "answer: tokenize passages/sentences",
@@ -108,19 +108,18 @@ def main(argv: list[str] | None = None) -> int:
     rounds = args.rounds or (1 if args.quick else 5)
 
     import httpx
-    import torch
 
     from rag.embedding import load_embedder
     from rag.engine import Engine
     from rag.settings import Settings
 
-    qs = C.QUESTIONS
-    before = C.machine()
+    qs = common.QUESTIONS
+    before = common.machine()
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp:
         index_dir = Path(tmp) / "index"
         settings = Settings.from_env(env_file=None, index_dir=index_dir)
         embedder = load_embedder(settings, progress=False)
-        C.build_seeds_index(index_dir, embedder)
+        common.build_seeds_index(index_dir, embedder)
         engine = Engine.open(settings, embedder)
         answerable = {q: engine.ask(q).answerable for q in qs}  # warm-up pass, and which ones answer
         inproc: list[float] = []
@@ -128,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         health: list[float] = []
         by_kind: dict[str, list[float]] = {"answerable": [], "not answerable": []}
         sizes: list[int] = []
-        with C.rag_serve(index_dir) as url, httpx.Client(base_url=url, timeout=60) as client:
+        with common.rag_serve(index_dir) as url, httpx.Client(base_url=url, timeout=60) as client:
             for q in qs:  # warm-up over HTTP
                 client.post("/api/ask", json={"question": q}).raise_for_status()
             for _ in range(rounds):
@@ -149,59 +148,36 @@ def main(argv: list[str] | None = None) -> int:
                     client.get("/healthz").raise_for_status()
                     health.append(time.perf_counter() - t0)
         bd = breakdown(engine, qs)
-        # the same pass with torch on one thread (the machine has two cores and is shared)
-        threads = torch.get_num_threads()
-        one: list[float] = []
-        torch.set_num_threads(1)
-        try:
-            for q in qs:
-                engine.ask(q)
-            for q in qs:
-                t0 = time.perf_counter()
-                engine.ask(q)
-                one.append(time.perf_counter() - t0)
-        finally:
-            torch.set_num_threads(threads)
-        two: list[float] = []
-        for q in qs:
-            t0 = time.perf_counter()
-            engine.ask(q)
-            two.append(time.perf_counter() - t0)
         n_passages = len(engine.snapshot)
 
-    s_in, s_http, s_h = C.summary_ms(inproc), C.summary_ms(http), C.summary_ms(health)
-    s_a, s_n = C.summary_ms(by_kind["answerable"]), C.summary_ms(by_kind["not answerable"])
-    s_one, s_two = C.summary_ms(one), C.summary_ms(two)
-    lat_table = C.md_table(
+    s_in, s_http, s_h = common.summary_ms(inproc), common.summary_ms(http), common.summary_ms(health)
+    s_a, s_n = common.summary_ms(by_kind["answerable"]), common.summary_ms(by_kind["not answerable"])
+    lat_table = common.md_table(
         ["path", "n", "p50 ms", "p95 ms", "p99 ms", "mean ms"],
         [["Engine.ask in process", s_in["n"], s_in["p50"], s_in["p95"], s_in["p99"], s_in["mean"]],
          ["  answerable questions", s_a["n"], s_a["p50"], s_a["p95"], s_a["p99"], s_a["mean"]],
          ["  not answerable", s_n["n"], s_n["p50"], s_n["p95"], s_n["p99"], s_n["mean"]],
          ["POST /api/ask over HTTP (rag serve)", s_http["n"], s_http["p50"], s_http["p95"], s_http["p99"],
           s_http["mean"]],
-         ["GET /healthz over HTTP (floor)", s_h["n"], s_h["p50"], s_h["p95"], s_h["p99"], s_h["mean"]],
-         [f"Engine.ask, torch {threads} threads (same pass pair)", s_two["n"], s_two["p50"], s_two["p95"],
-          s_two["p99"], s_two["mean"]],
-         ["Engine.ask, torch 1 thread", s_one["n"], s_one["p50"], s_one["p95"], s_one["p99"], s_one["mean"]]])
+         ["GET /healthz over HTTP (floor)", s_h["n"], s_h["p50"], s_h["p95"], s_h["p99"], s_h["mean"]]])
     total_med = bd["total"]["median_ms"]
     bd_rows = [[name, bd[name]["median_ms"], bd[name]["mean_ms"],
                 f"{100 * bd[name]['mean_ms'] / bd['total']['mean_ms']:.0f}%"] for name in STAGES]
     bd_rows.append(["**one ask, in process**", total_med, bd["total"]["mean_ms"], "100%"])
     bd_rows.append(["HTTP overhead (p50 /api/ask − p50 in process)", round(s_http["p50"] - s_in["p50"], 2), "", ""])
-    bd_table = C.md_table(["stage", "median ms", "mean ms", "share of mean"], bd_rows)
+    bd_table = common.md_table(["stage", "median ms", "mean ms", "share of mean"], bd_rows)
     print(f"\nAsk latency over seeds/ ({n_passages} passages), {len(qs)} questions x {rounds} rounds after a warm-up "
-          f"pass; {C.load_line()} (before: {before['loadavg_1_5_15']})\n")
+          f"pass; {common.load_line()} (before: {before['loadavg_1_5_15']})\n")
     print(lat_table)
     print("\nWhere the time of one ask goes (each of the 40 questions once, wrapped stages)\n")
     print(bd_table)
     print(f"\nresponse size median {statistics.median(sizes):,.0f} bytes")
     res = {"passages": n_passages, "questions": len(qs), "rounds": rounds, "in_process": s_in, "http": s_http,
-           "healthz": s_h, "answerable": s_a, "not_answerable": s_n, "torch_threads": threads,
-           "torch_default_threads_pass": s_two, "torch_1_thread_pass": s_one, "breakdown": bd,
+           "healthz": s_h, "answerable": s_a, "not_answerable": s_n, "breakdown": bd,
            "response_bytes_median": statistics.median(sizes), "machine_before": before,
-           "machine_after": C.machine(), "tables": [lat_table, bd_table]}
-    path = C.write_artifact("latency-quick" if args.quick else "latency", res)
-    print(f"wrote {path.relative_to(C.ROOT)}")
+           "machine_after": common.machine(), "tables": [lat_table, bd_table]}
+    path = common.write_artifact("latency-quick" if args.quick else "latency", res)
+    print(f"wrote {path.relative_to(common.ROOT)}")
     return 0
 
 

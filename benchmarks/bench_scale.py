@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402
+import _common as common  # noqa: E402
 
 SIGMA = 0.025
 SEED = 20181
@@ -44,7 +44,7 @@ def base_index(settings: Any, embedder: Any) -> Any:
     from rag.evaluation.dataset import load_corpus
     from rag.evaluation.runner import cached_snapshot, corpus_digest
 
-    corpus = C.CMRC / "corpus.jsonl"
+    corpus = common.CMRC / "corpus.jsonl"
     snap, info = cached_snapshot(load_corpus(corpus), corpus_digest(corpus), settings, embedder, progress=True)
     return snap
 
@@ -53,7 +53,7 @@ def query_vectors(settings: Any, embedder: Any) -> tuple[list[str], np.ndarray]:
     """All CMRC questions' query vectors (the `rag eval --cache-queries` cache, or encoded once)."""
     from rag.evaluation.runner import QueryCache
 
-    qs = [q["question"] for q in C.cmrc_questions()]
+    qs = [q["question"] for q in common.cmrc_questions()]
     cache = QueryCache(embedder, qs, settings.cache_dir / "eval", progress=True)
     return qs, np.vstack([cache._vecs[q.strip()] for q in qs]).astype(np.float32)
 
@@ -103,7 +103,7 @@ def synthesize(base: Any, n: int, settings: Any, embedder: Any) -> tuple[Any, di
                 a = Article(id=f"{a.id}~{r}", title=a.title, text="".join(t))
             texts[a.id] = a.text
             articles.append(a)
-        for i, c in enumerate(base.chunks[: n - lo]):
+        for c in base.chunks[: n - lo]:
             did = c.doc_id if r == 0 else f"{c.doc_id}~{r}"
             chunks.append(Chunk(id=f"{did}#{c.ordinal}", doc_id=did, ordinal=c.ordinal, start=c.start, end=c.end,
                                 text=texts[did][c.start:c.end]))
@@ -172,7 +172,7 @@ def recall_at(found: np.ndarray, truth: np.ndarray) -> float:
 
 
 def measure(n: int, base: Any, settings: Any, embedder: Any, qvecs: np.ndarray, ask_qs: list[str],
-            http: bool, rounds: int) -> dict[str, Any]:
+            http: bool, rounds: int, no_hnsw: bool = False) -> dict[str, Any]:
     import faiss
     import httpx
 
@@ -182,8 +182,8 @@ def measure(n: int, base: Any, settings: Any, embedder: Any, qvecs: np.ndarray, 
 
     print(f"--- {n:,} passages", file=sys.stderr)
     gc.collect()
-    rss0 = C.rss_mb()
-    C.reset_peak_rss()
+    rss0 = common.rss_mb()
+    common.reset_peak_rss()
     t0 = time.perf_counter()
     snap, times, vecs = synthesize(base, n, settings, embedder)
     build_s = time.perf_counter() - t0
@@ -195,28 +195,36 @@ def measure(n: int, base: Any, settings: Any, embedder: Any, qvecs: np.ndarray, 
 
     # dense search: exact vs the index the store chose (and HNSW at sizes where the store stays exact)
     q = qvecs
-    flat = faiss.IndexFlatIP(vecs.shape[1])
-    flat.add(vecs)
-    t0 = time.perf_counter()
-    _, truth = flat.search(q, 10)
-    res["exact_batch_search_s"] = round(time.perf_counter() - t0, 2)
+    if isinstance(snap.faiss, faiss.IndexFlatIP):
+        flat = snap.faiss  # the service's own exact index: no second copy
+    else:
+        flat = faiss.IndexFlatIP(vecs.shape[1])
+        flat.add(vecs)
+    truth = None
+    if not no_hnsw:
+        t0 = time.perf_counter()
+        _, truth = flat.search(q, 10)
+        res["exact_batch_search_s"] = round(time.perf_counter() - t0, 2)
     _, exact_ts = timed_search(flat, q[:40])
-    res["exact_search_ms"] = C.summary_ms(exact_ts)
+    res["exact_search_ms"] = common.summary_ms(exact_ts)
     hnsw = snap.faiss if isinstance(snap.faiss, faiss.IndexHNSWFlat) else None
-    if hnsw is None:
+    if no_hnsw:
+        res["hnsw_skipped"] = "--no-hnsw: HNSW not built (its build time here is ~186 s per 100k under load)"
+    elif hnsw is None:
         t0 = time.perf_counter()
         hnsw = store._make_faiss(vecs, vecs.shape[1], 0)  # threshold 0: force HNSW on the same vectors
         res["hnsw_build_s_for_comparison"] = round(time.perf_counter() - t0, 1)
     sweep = {}
-    for ef in (32, 64, 128, 256):
+    for ef in () if no_hnsw else (32, 64, 128, 256):
         hnsw.hnsw.efSearch = ef
         found, ts = timed_search(hnsw, q)
-        sweep[ef] = {"recall@10": round(recall_at(found, truth), 4), **C.summary_ms(ts)}
+        sweep[ef] = {"recall@10": round(recall_at(found, truth), 4), **common.summary_ms(ts)}
         print(f"HNSW efSearch {ef}: {sweep[ef]}", file=sys.stderr)
-    hnsw.hnsw.efSearch = 128  # the store's setting
     res["hnsw_efsearch_sweep"] = sweep
-    if hnsw is not snap.faiss:
-        del hnsw
+    if hnsw is not None:
+        hnsw.hnsw.efSearch = 128  # the store's setting
+        if hnsw is not snap.faiss:
+            del hnsw
     del flat, vecs
     gc.collect()
 
@@ -227,11 +235,11 @@ def measure(n: int, base: Any, settings: Any, embedder: Any, qvecs: np.ndarray, 
         t0 = time.perf_counter()
         snap.keywords.search(t, settings.candidates)
         bm.append(time.perf_counter() - t0)
-    res["bm25_search_ms"] = C.summary_ms(bm)
+    res["bm25_search_ms"] = common.summary_ms(bm)
 
-    rss_snap = C.rss_mb()
+    rss_snap = common.rss_mb()
     res["rss_mb"] = {"before": round(rss0, 1), "with_snapshot": round(rss_snap, 1),
-                     "delta": round(rss_snap - rss0, 1), "peak_during_build": round(C.peak_rss_mb(), 1),
+                     "delta": round(rss_snap - rss0, 1), "peak_during_build": round(common.peak_rss_mb(), 1),
                      "vectors_array_freed": round(rss_vecs, 1)}
     res["rss_mb_per_100k"] = round((rss_snap - rss0) / (n / 100_000), 1)
 
@@ -247,13 +255,13 @@ def measure(n: int, base: Any, settings: Any, embedder: Any, qvecs: np.ndarray, 
         res["disk_mb_per_100k"] = round(sum(files.values()) / 1e6 / (n / 100_000), 1)
         print(f"saved in {res['save_s']} s, {res['disk_mb_total']} MB", file=sys.stderr)
 
-        for x in ask_qs:  # warm-up
+        for x in ask_qs[:5]:  # warm-up
             engine.ask(x)
         inproc: list[float] = []
         http_ts: list[float] = []
         n_hits: list[int] = []
         server: dict[str, Any] = {}
-        avail = C.mem_available_mb()
+        avail = common.mem_available_mb()
         need = 1.3 * (rss_snap - rss0) + 1500
         if http and avail < need:
             print(f"only {avail:.0f} MiB available, the server needs ~{need:.0f}: in-process only",
@@ -261,11 +269,11 @@ def measure(n: int, base: Any, settings: Any, embedder: Any, qvecs: np.ndarray, 
             res["http_skipped"] = f"MemAvailable {avail:.0f} MiB < ~{need:.0f} MiB needed by a second copy"
             http = False
         if http:
-            with C.rag_serve(index_dir, timeout=900, info=server) as url, \
+            with common.rag_serve(index_dir, timeout=900, info=server) as url, \
                     httpx.Client(base_url=url, timeout=120) as client:
-                res["server"] = {"ready_s": server["ready_s"], "rss_mb": round(C.rss_mb(server["pid"]), 1)}
+                res["server"] = {"ready_s": server["ready_s"], "rss_mb": round(common.rss_mb(server["pid"]), 1)}
                 print(f"rag serve ready in {server['ready_s']} s", file=sys.stderr)
-                for x in ask_qs:
+                for x in ask_qs[:5]:
                     client.post("/api/ask", json={"question": x}).raise_for_status()
                 for _ in range(rounds):
                     for x in ask_qs:
@@ -277,7 +285,7 @@ def measure(n: int, base: Any, settings: Any, embedder: Any, qvecs: np.ndarray, 
                         t0 = time.perf_counter()
                         client.post("/api/ask", json={"question": x}).raise_for_status()
                         http_ts.append(time.perf_counter() - t0)
-                res["server"]["rss_mb_after"] = round(C.rss_mb(server["pid"]), 1)
+                res["server"]["rss_mb_after"] = round(common.rss_mb(server["pid"]), 1)
         else:
             for _ in range(rounds):
                 for x in ask_qs:
@@ -285,10 +293,10 @@ def measure(n: int, base: Any, settings: Any, embedder: Any, qvecs: np.ndarray, 
                     a = engine.ask(x)
                     inproc.append(time.perf_counter() - t0)
                     n_hits.append(len(a.passages))
-    res["ask_in_process_ms"] = C.summary_ms(inproc)
-    res["ask_http_ms"] = C.summary_ms(http_ts) if http_ts else None
+    res["ask_in_process_ms"] = common.summary_ms(inproc)
+    res["ask_http_ms"] = common.summary_ms(http_ts) if http_ts else None
     res["passages_per_answer_mean"] = round(statistics.fmean(n_hits), 2)
-    res["load_after"] = C.machine()["loadavg_1_5_15"]
+    res["load_after"] = common.machine()["loadavg_1_5_15"]
     del engine, snap
     gc.collect()
     return res
@@ -299,7 +307,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="20,000 passages only")
     ap.add_argument("--sizes", default=None, help="comma-separated passage counts (default 100000,1000000)")
     ap.add_argument("--no-http", action="store_true", help="in-process only (no rag serve subprocess)")
-    ap.add_argument("--rounds", type=int, default=3, help="ask rounds over the 40 questions (default 3)")
+    ap.add_argument("--no-hnsw", action="store_true",
+                    help="keep the exact index at every size and skip HNSW (its 1M build takes ~30 min on a busy "
+                         "2-core machine); ask latency then uses exact search and 10 questions")
+    ap.add_argument("--rounds", type=int, default=1, help="ask rounds over the 40 questions (default 1)")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in (args.sizes or ("20000" if args.quick else "100000,1000000")).split(",")]
 
@@ -307,7 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     from rag.settings import Settings
 
     settings = Settings.from_env(env_file=None)
-    before = C.machine()
+    if args.no_hnsw:
+        settings = settings.replace(exact_threshold=10**12)
+    before = common.machine()
     embedder = load_embedder(settings, progress=False)
     base = base_index(settings, embedder)
     qs, qv = query_vectors(settings, embedder)
@@ -315,9 +328,11 @@ def main(argv: list[str] | None = None) -> int:
     ask_idx = np.linspace(0, len(qs) - 1, 40).astype(int)
     ask_qs = [qs[i] for i in ask_idx]
     results = []
+    name = "scale-quick" if args.quick else "scale-exact" if args.no_hnsw else "scale"
     for n in sizes:
-        results.append(measure(n, base, settings, embedder, qv[pick], ask_qs, not args.no_http, args.rounds))
-        C.write_artifact("scale-quick" if args.quick else "scale",
+        results.append(measure(n, base, settings, embedder, qv[pick], ask_qs[:10] if args.no_hnsw else ask_qs,
+                               not args.no_http, args.rounds, args.no_hnsw))
+        common.write_artifact(name,
                          {"sizes": sizes, "results": results, "sigma": SIGMA, "base_chunks": len(base.chunks),
                           "machine_before": before, "partial": True})
 
@@ -326,35 +341,36 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = []
     for r in results:
-        sw = r["hnsw_efsearch_sweep"]
+        sw = r["hnsw_efsearch_sweep"].get(128)
         rows.append([f"{r['passages']:,}", r["faiss_type"], r["build_s_without_embedding"], r["rss_mb_per_100k"],
-                     r["disk_mb_per_100k"], r["exact_search_ms"]["p50"], sw[128]["p50"], sw[128]["recall@10"],
+                     r["disk_mb_per_100k"], r["exact_search_ms"]["p50"], sw["p50"] if sw else "not built",
+                     f"{sw['recall@10']:.4f}" if sw else "–",
                      r["bm25_search_ms"]["p50"], r["ask_in_process_ms"]["p50"], r["ask_in_process_ms"]["p95"],
                      r["ask_in_process_ms"]["p99"], ms(r["ask_http_ms"], "p50"), ms(r["ask_http_ms"], "p95"),
                      ms(r["ask_http_ms"], "p99")])
-    table = C.md_table(["passages", "service index", "build s (no embedding)", "RSS MiB /100k", "disk MB /100k",
+    table = common.md_table(["passages", "service index", "build s (no embedding)", "RSS MiB /100k", "disk MB /100k",
                         "exact search p50 ms", "HNSW ef128 p50 ms", "HNSW recall@10", "BM25 p50 ms",
                         "ask p50 ms", "ask p95", "ask p99", "HTTP ask p50 ms", "HTTP p95", "HTTP p99"], rows)
-    sweep_rows = [[f"{r['passages']:,}", ef, s["recall@10"], s["p50"], s["p95"]]
+    sweep_rows = [[f"{r['passages']:,}", ef, f"{s['recall@10']:.4f}", s["p50"], s["p95"]]
                   for r in results for ef, s in r["hnsw_efsearch_sweep"].items()]
-    sweep_table = C.md_table(["passages", "efSearch", "recall@10 vs exact", "p50 ms", "p95 ms"], sweep_rows)
+    sweep_table = common.md_table(["passages", "efSearch", "recall@10 vs exact", "p50 ms", "p95 ms"], sweep_rows)
     step_rows = [[f"{r['passages']:,}", k, v] for r in results for k, v in r["build_steps_s"].items()]
     step_rows += [[f"{r['passages']:,}", "rag.store.save", r["save_s"]] for r in results]
     step_rows += [[f"{r['passages']:,}", "rag serve: start to ready (load)", r["server"]["ready_s"]]
                   for r in results if r.get("server")]
-    step_table = C.md_table(["passages", "build step", "seconds"], step_rows)
+    step_table = common.md_table(["passages", "build step", "seconds"], step_rows)
     print(f"\nScale (synthetic: CMRC chunks x copies, noisy real vectors, perturbed term counts; nothing "
-          f"embedded), {C.load_line()} (before: {before['loadavg_1_5_15']})\n")
+          f"embedded), {common.load_line()} (before: {before['loadavg_1_5_15']})\n")
     print(table)
     print()
     print(sweep_table)
     print()
     print(step_table)
-    path = C.write_artifact("scale-quick" if args.quick else "scale",
+    path = common.write_artifact(name,
                             {"sizes": sizes, "results": results, "sigma": SIGMA, "base_chunks": len(base.chunks),
-                             "machine_before": before, "machine_after": C.machine(),
+                             "machine_before": before, "machine_after": common.machine(),
                              "tables": [table, sweep_table, step_table]})
-    print(f"wrote {path.relative_to(C.ROOT)}")
+    print(f"wrote {path.relative_to(common.ROOT)}")
     return 0
 
 

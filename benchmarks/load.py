@@ -26,13 +26,13 @@ from typing import Any
 from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common as C  # noqa: E402
+import _common as common  # noqa: E402
 
 
 async def drive(url: str, clients: int, duration: float, max_requests: int, timeout: float) -> dict[str, Any]:
     import httpx
 
-    qs = C.QUESTIONS
+    qs = common.QUESTIONS
     lat: list[float] = []
     statuses: Counter[int] = Counter()
     exceptions: Counter[str] = Counter()
@@ -65,7 +65,7 @@ async def drive(url: str, clients: int, duration: float, max_requests: int, time
     errors = sum(n for s, n in statuses.items() if s != 200) + sum(exceptions.values())
     return {"clients": clients, "duration_s": duration, "wall_s": round(wall, 2), "requests": sent, "ok": ok,
             "errors": errors, "status_503": statuses.get(503, 0), "statuses": dict(statuses),
-            "exceptions": dict(exceptions), "requests_per_s": round(ok / wall, 2), "latency_ms": C.summary_ms(lat)}
+            "exceptions": dict(exceptions), "requests_per_s": round(ok / wall, 2), "latency_ms": common.summary_ms(lat)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--duration", type=float, default=None, help="seconds (default 60; --quick 10)")
     ap.add_argument("--max-requests", type=int, default=20000, help="hard cap on requests sent (default 20000)")
-    ap.add_argument("--timeout", type=float, default=60.0, help="per-request timeout in seconds")
+    ap.add_argument("--timeout", type=float, default=120.0, help="per-request timeout in seconds (default 120)")
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args(argv)
     duration = args.duration or (10.0 if args.quick else 60.0)
@@ -85,33 +85,33 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.clients <= 256 or not 0 < duration <= 600:
         ap.error("--clients must be 1..256 and --duration 0..600 s")
 
-    before = C.machine()
+    before = common.machine()
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         ctx: Any = nullcontext(args.url)
         if args.start:
             index_dir = Path(tmp) / "index"
-            subprocess.run([str(C.PY), "-m", "rag.cli", "build", str(C.SEEDS), "--index", str(index_dir), "--quiet"],
-                           cwd=str(C.ROOT), check=True, stdout=subprocess.DEVNULL)
-            ctx = C.rag_serve(index_dir)
+            subprocess.run([str(common.PY), "-m", "rag.cli", "build", str(common.SEEDS), "--index", str(index_dir), "--quiet"],
+                           cwd=str(common.ROOT), check=True, stdout=subprocess.DEVNULL)
+            ctx = common.rag_serve(index_dir)
         with ctx as url:
             import httpx
 
             ready = httpx.get(url + "/readyz", timeout=10).json()
             res = asyncio.run(drive(url, args.clients, duration, args.max_requests, args.timeout))
     res.update(url=args.url or "rag serve --start (seeds)", server=ready, machine_before=before,
-               machine_after=C.machine())
+               machine_after=common.machine())
     lat = res["latency_ms"]
-    table = C.md_table(
+    table = common.md_table(
         ["clients", "seconds", "requests", "ok", "errors", "503s", "req/s", "p50 ms", "p95 ms", "p99 ms"],
         [[res["clients"], res["wall_s"], res["requests"], res["ok"], res["errors"], res["status_503"],
           res["requests_per_s"], lat["p50"], lat["p95"], lat["p99"]]])
-    print(f"\nLoad on POST /api/ask ({ready.get('passages')} passages), {C.load_line()} "
+    print(f"\nLoad on POST /api/ask ({ready.get('passages')} passages), {common.load_line()} "
           f"(before: {before['loadavg_1_5_15']})\n")
     print(table)
     if res["errors"]:
         print(f"\nstatuses {res['statuses']}, exceptions {res['exceptions']}")
-    path = C.write_artifact("load-quick" if args.quick else "load", dict(res, table=table))
-    print(f"wrote {path.relative_to(C.ROOT)}")
+    path = common.write_artifact("load-quick" if args.quick else "load", dict(res, table=table))
+    print(f"wrote {path.relative_to(common.ROOT)}")
     return 0
 
 
