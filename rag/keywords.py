@@ -177,7 +177,9 @@ class KeywordIndex:
         nz = np.flatnonzero(scores > 0)
         if nz.size == 0:
             return []
-        top = nz[np.argsort(-scores[nz], kind="stable")[:k]]
+        if nz.size > k:  # partial selection first: at 1M passages a full sort dominates the search
+            nz = nz[np.argpartition(-scores[nz], k - 1)[:k]]
+        top = nz[np.lexsort((nz, -scores[nz]))]
         return [(int(i), float(scores[i])) for i in top]
 
     # -- persistence --------------------------------------------------------------------------

@@ -62,10 +62,13 @@ def _shingles(text: str) -> set[str]:
     return {t[i:i + 2] for i in range(len(t) - 1)} or {t}
 
 
+def _similar(sa: set[str], sb: set[str], threshold: float = 0.9) -> bool:
+    return len(sa & sb) / max(1, min(len(sa), len(sb))) >= threshold
+
+
 def near_duplicate(a: str, b: str, threshold: float = 0.9) -> bool:
     """True when two passages share nearly all their character bigrams (reposts, overlapping copies)."""
-    sa, sb = _shingles(a), _shingles(b)
-    return len(sa & sb) / max(1, min(len(sa), len(sb))) >= threshold
+    return _similar(_shingles(a), _shingles(b), threshold)
 
 
 class Retriever:
@@ -118,10 +121,13 @@ class Retriever:
         d_pos = {r: i + 1 for i, r in enumerate(dense_rank)}
         k_pos = {r: i + 1 for i, r in enumerate(kw_rank)}
         hits: list[Hit] = []
+        kept: list[set[str]] = []  # shingles of the hits, computed once per request
         for row, score in sorted(fused.items(), key=lambda x: (-x[1], x[0])):
             chunk = self.snap.chunks[row]
-            if any(near_duplicate(chunk.text, h.chunk.text) for h in hits):
+            sh = _shingles(chunk.text)
+            if any(_similar(sh, other) for other in kept):
                 continue
+            kept.append(sh)
             hits.append(Hit(chunk=chunk, score=score, dense_rank=d_pos.get(row), keyword_rank=k_pos.get(row),
                             dense_score=dense_score.get(row)))
             if len(hits) >= k:
