@@ -4,18 +4,15 @@ integration tests (built once per session)."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fakes import HashEmbedder  # noqa: E402
+from servers import rag_serve  # noqa: E402
 
 from rag.settings import Settings  # noqa: E402
 
@@ -57,12 +54,6 @@ def real_engine(real_settings: Settings, real_embedder):  # type: ignore[no-unty
     return Engine.open(real_settings, embedder=real_embedder)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def server_api_key() -> str:
     return API_KEY
@@ -75,34 +66,11 @@ def server(real_engine, real_settings: Settings, tmp_path_factory: pytest.TempPa
 
     index_dir = tmp_path_factory.mktemp("served") / "index"
     shutil.copytree(real_settings.index_dir, index_dir)
-    port = _free_port()
     log_path = tmp_path_factory.mktemp("logs") / "server.log"
-    env = dict(os.environ, RAG_INDEX_DIR=str(index_dir), RAG_API_KEY=API_KEY, RAG_PORT=str(port),
-               RAG_CACHE_DIR=str(real_settings.cache_dir), RAG_LOG_LEVEL="info")
-    env.pop("RAG_LLM_BASE_URL", None)
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--port", str(port)], cwd=ROOT,
-                                env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{log_path.read_text()}")
-        try:
-            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError(f"server not ready in time:\n{log_path.read_text()}")
-    yield {"url": url, "proc": proc, "log": log_path, "index_dir": index_dir}
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    env = {"RAG_INDEX_DIR": str(index_dir), "RAG_API_KEY": API_KEY, "RAG_CACHE_DIR": str(real_settings.cache_dir),
+           "RAG_LOG_LEVEL": "info"}
+    with rag_serve(env, log_path) as url:
+        yield {"url": url, "log": log_path, "index_dir": index_dir}
 
 
 @pytest.fixture(scope="session")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 
 import httpx
 import pytest
+from servers import parse_sse
 
 pytestmark = pytest.mark.slow
 RFA = "002_b1eebe35896f2b82"
@@ -18,14 +18,7 @@ def client(server_url: str):  # type: ignore[no-untyped-def]
         yield c
 
 
-def _sse(text: str) -> list[tuple[str, dict]]:
-    events = []
-    for block in text.strip().split("\n\n"):
-        name = re.search(r"^event: (.+)$", block, re.M)
-        data = re.search(r"^data: (.+)$", block, re.M)
-        assert name and data, block
-        events.append((name.group(1), json.loads(data.group(1))))
-    return events
+_sse = parse_sse
 
 
 def test_health_and_readiness(client: httpx.Client) -> None:

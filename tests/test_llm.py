@@ -5,13 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from fake_llm import NOT_FOUND, UNSUPPORTED, FakeLLM
+from servers import free_port, parse_sse, rag_serve
 
 from rag.errors import ConfigError, LLMError
 from rag.llm.client import LLMClient
@@ -133,48 +129,18 @@ def _script(request: pytest.FixtureRequest) -> None:
         f.mode, f.condense_mode = "good", "ok"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def llm_server(real_engine, real_settings: Settings, fake: FakeLLM,  # type: ignore[no-untyped-def]
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`rag serve` over a copy of the seed index, answering through the fake LLM (2 s timeout, 1 retry)."""
     index_dir = tmp_path_factory.mktemp("llm-served") / "index"
     shutil.copytree(real_settings.index_dir, index_dir)
-    port = _free_port()
     log_path = tmp_path_factory.mktemp("llm-logs") / "server.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env.update(RAG_INDEX_DIR=str(index_dir), RAG_PORT=str(port), RAG_CACHE_DIR=str(real_settings.cache_dir),
-               RAG_LLM_BASE_URL=fake.url, RAG_LLM_MODEL=MODEL, RAG_LLM_API_KEY=LLM_KEY, RAG_LLM_TIMEOUT="2",
-               RAG_LLM_RETRIES="1")
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--port", str(port)], cwd=ROOT,
-                                env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 180
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{log_path.read_text()}")
-            try:
-                if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.time() > deadline:
-                raise RuntimeError(f"server not ready in time:\n{log_path.read_text()}")
-            time.sleep(0.3)
+    env = {"RAG_INDEX_DIR": str(index_dir), "RAG_CACHE_DIR": str(real_settings.cache_dir),
+           "RAG_LLM_BASE_URL": fake.url, "RAG_LLM_MODEL": MODEL, "RAG_LLM_API_KEY": LLM_KEY,
+           "RAG_LLM_TIMEOUT": "2", "RAG_LLM_RETRIES": "1"}
+    with rag_serve(env, log_path) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")
@@ -188,14 +154,7 @@ def extractive(real_engine) -> str:  # type: ignore[no-untyped-def]
     return str(real_engine.ask(Q).answer)
 
 
-def _sse(text: str) -> list[tuple[str, dict[str, Any]]]:
-    events = []
-    for block in text.strip().split("\n\n"):
-        name = re.search(r"^event: (.+)$", block, re.M)
-        data = re.search(r"^data: (.+)$", block, re.M)
-        assert name and data, block
-        events.append((name.group(1), json.loads(data.group(1))))
-    return events
+_sse = parse_sse
 
 
 def _check_stream(events: list[tuple[str, dict[str, Any]]]) -> None:
@@ -358,7 +317,7 @@ def test_condensation_failure_falls_back_to_the_rule(client: httpx.Client, fake:
 def test_refused_connection_falls_back_in_process(real_engine, real_settings: Settings) -> None:  # type: ignore[no-untyped-def]
     from rag.llm import LLMAnswerer
 
-    s = real_settings.replace(llm_base_url=f"http://127.0.0.1:{_free_port()}/v1", llm_model=MODEL,
+    s = real_settings.replace(llm_base_url=f"http://127.0.0.1:{free_port()}/v1", llm_model=MODEL,
                               llm_timeout=2.0, llm_retries=1)
 
     async def run() -> list[tuple[str, dict[str, Any]]]:
