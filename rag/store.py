@@ -113,7 +113,7 @@ class Snapshot:
     def vectors(self, rows: Sequence[int]) -> np.ndarray:
         if not len(rows):
             return np.zeros((0, self.config["dim"]), dtype=np.float32)
-        return np.vstack([self.faiss.reconstruct(int(r)) for r in rows]).astype(np.float32)
+        return np.asarray(self.faiss.reconstruct_batch(np.asarray(rows, dtype=np.int64)), dtype=np.float32)
 
 
 def _make_faiss(vectors: np.ndarray, dim: int, exact_threshold: int) -> Any:
