@@ -1,182 +1,190 @@
-"""Compose an extractive answer: the sentences of the retrieved passages that best answer the question."""
+"""Compose an extractive answer: the sentences of the retrieved passages that the learned scorer says answer
+the question, each cited to its passage.
+
+- The question gate (rag.scorer's question model) decides whether the corpus answers at all.
+- Each sentence in an answer passes the sentence model on its own, best first: one sentence when one answers.
+- A multi-part question gets the best sentence for each part.
+- When passages from different outlets give different figures for the asked fact, the answer gives each
+  with its outlet and date, and `disagreements` lists them.
+"""
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from rag.chunking import sentence_spans
+import numpy as np
+
 from rag.embedding import Embedder
-from rag.keywords import content_terms, tokenize
+from rag.errors import ModelError
+from rag.questions import is_english, split_parts
 from rag.retrieval import Candidates
+from rag.scorer import (
+    Query,
+    ScorerModel,
+    Sentence,
+    candidate_sentences,
+    load_model,
+    question_features,
+    sentence_features,
+)
 from rag.settings import Settings
 from rag.store import Snapshot
-from rag.types import Answer, Citation, Hit
+from rag.types import Answer, Citation
 
-_LATIN = re.compile(r"[A-Za-z]")
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_WHEN = re.compile(r"哪一?年|几年|何时|什么时候|哪天|哪一天|几月|日期|时间|when|what year|what date", re.I)
-_COUNT = re.compile(r"多少|几[个名人次位岁天年万千百]|how many|how much|number of", re.I)
-_NUMERIC = re.compile(r"\d|[一二三四五六七八九十百千万亿两]+[个名人次位岁天年万千百%]")
-
-
-def is_english(text: str) -> bool:
-    """True when the question is written mostly in Latin script (answer notices follow its language)."""
-    return len(_LATIN.findall(text)) > 2 * len(_CJK.findall(text))
-
+__all__ = ["NOT_FOUND_EN", "NOT_FOUND_ZH", "ExtractiveAnswerer", "Judgement", "is_english"]
 
 NOT_FOUND_ZH = "抱歉，已索引的文章中没有找到能回答这个问题的内容。"
 NOT_FOUND_EN = "Sorry, the indexed articles do not contain an answer to this question."
-
-
-@dataclass
-class Sentence:
-    hit: Hit
-    start: int  # absolute offsets in the article text
-    end: int
-    text: str
-    lexical: float = 0.0
-    dense: float = 0.0
-    score: float = 0.0
+DIFFER_ZH = "各来源说法不一："
+DIFFER_EN = "The sources differ:"
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*|[一二三四五六七八九十两百千万亿]{2,}")
+DISAGREEMENT_PASSAGES = 5  # passages searched for another outlet's figure
 
 
 @dataclass
 class Judgement:
-    """Why the answerer thinks the corpus does or does not answer a question."""
+    """Whether the corpus answers the question, and the scored sentences behind that verdict."""
 
     answerable: bool
-    coverage: float  # idf-weighted share of the question's terms found in the top passages
-    dense_top: float  # cosine of the best passage
+    confidence: float  # the question model's probability that the corpus answers
+    sentences: list[Sentence]
 
 
 class ExtractiveAnswerer:
-    """Picks one to three sentences and cites the passage each came from."""
+    """Picks the sentences that answer the question and cites the passage each came from."""
 
-    def __init__(self, settings: Settings, embedder: Embedder):
+    def __init__(self, settings: Settings, embedder: Embedder, model: ScorerModel | None = None):
         self.settings = settings
         self.embedder = embedder
+        self.model = model or load_model(str(settings.scorer_file))
+        if self.model is None or not (self.model.passage and self.model.sentence and self.model.question):
+            raise ModelError(f"the answer scorer {settings.scorer_file} is missing or incomplete: restore it "
+                             "from git or refit it with `.venv/bin/python -m rag.evaluation.fit`")
 
-    # -- answerability ------------------------------------------------------------------------
+    # -- scoring ------------------------------------------------------------------------------
+
+    def _scored(self, snap: Snapshot, q: Query, cands: Candidates, n_passages: int = 3) -> list[Sentence]:
+        assert self.model is not None and self.model.sentence is not None
+        sents = candidate_sentences(snap, q, cands.hits, cands.passage_logits, n_passages)
+        rows = sentence_features(snap, q, sents)
+        logits = self.model.sentence.logit(rows)
+        for s, lg in zip(sents, logits):
+            s.logit = float(lg)
+            s.prob = float(self.model.sentence.prob(lg))
+        return sorted(sents, key=lambda s: -s.logit)
 
     def judge(self, snap: Snapshot, question: str, cands: Candidates) -> Judgement:
-        """Does any top passage answer the question? Lexical evidence first, dense as the cross-lingual net.
+        """Does the corpus answer the question? The question model over the best sentences and passages."""
+        assert self.model is not None and self.model.question is not None
+        if not cands.hits or cands.query is None:
+            return Judgement(False, 0.0, [])
+        sents = self._scored(snap, cands.query, cands)
+        rows = cands.passage_rows if cands.passage_rows is not None else np.zeros((0, 1))
+        x = question_features(cands.query, sents, cands.passage_logits, rows)
+        p = float(self.model.question.prob(self.model.question.logit(x[None])[0]))
+        return Judgement(bool(sents) and p >= self.model.question.threshold, p, sents)
 
-        e5 cosines are compressed (unrelated pairs still score ~0.7), so a dense threshold alone cannot
-        tell; within one language, the share of the question's distinctive terms that a single passage
-        contains is the sharper signal. Questions in another script than the passages have no shared
-        terms, so they fall back to a dense threshold calibrated for cross-lingual pairs.
-        """
-        hits = cands.hits
-        if not hits:
-            return Judgement(False, 0.0, 0.0)
-        dense_top = max((h.dense_score or 0.0) for h in hits)
-        idf = snap.keywords.idf(content_terms(cands.query_tokens, snap.keywords.vocab))
-        total = sum(idf.values())
-        coverage = 0.0
-        if total > 0:
-            for h in hits[:3]:
-                toks = set(tokenize(f"{snap.articles[h.chunk.doc_id].title}\n{h.chunk.text}"))
-                coverage = max(coverage, sum(w for t, w in idf.items() if t in toks) / total)
+    # -- selection ----------------------------------------------------------------------------
+
+    def _parts(self, snap: Snapshot, question: str, cands: Candidates) -> list[list[Sentence]]:
+        """For a multi-part question, each part's scored sentences (encoding the parts as queries)."""
+        parts = split_parts(question)
+        if len(parts) < 2:
+            return []
+        vecs = self.embedder.encode_queries(parts)
+        return [self._scored(snap, Query.make(snap, p, v), cands) for p, v in zip(parts, vecs)]
+
+    def _select(self, snap: Snapshot, question: str, cands: Candidates, verdict: Judgement) -> list[Sentence]:
+        assert self.model is not None and self.model.sentence is not None
         s = self.settings
-        if is_english(question) and not is_english(hits[0].chunk.text):
-            answerable = dense_top >= s.min_dense_crosslingual
-        else:
-            # both retrievers putting the same passage first is strong evidence on its own (CMRC holdout:
-            # 74% of answerable questions, 12% of those whose passage was removed)
-            agree = hits[0].dense_rank == 1 and hits[0].keyword_rank == 1
-            answerable = ((coverage >= s.min_coverage and dense_top >= s.min_dense)
-                          or (agree and coverage >= s.agreed_min_coverage) or dense_top >= s.confident_dense)
-        return Judgement(answerable, coverage, dense_top)
+        t = self.model.sentence.threshold
+        ranked = verdict.sentences
+        chosen = [ranked[0]]
+        for part in self._parts(snap, question, cands):  # the best sentence of each further part
+            if part and part[0].prob >= t and all(_key(part[0]) != _key(c) for c in chosen):
+                chosen.append(part[0])
+        used = sum(len(c.text) for c in chosen)
+        for cand in ranked[1:]:
+            if len(chosen) >= s.max_answer_sentences:
+                break
+            if cand.prob < t or used + len(cand.text) > s.max_answer_chars or any(_key(cand) == _key(c) for c in chosen):
+                continue
+            chosen.append(cand)
+            used += len(cand.text)
+        return chosen
 
-    # -- sentence selection -------------------------------------------------------------------
-
-    def _sentences(self, snap: Snapshot, hits: Sequence[Hit]) -> list[Sentence]:
+    def _disagreements(self, snap: Snapshot, cands: Candidates, chosen: list[Sentence]) -> list[Sentence]:
+        """Another outlet's passing sentence that gives a different figure for the asked number or date."""
+        assert self.model is not None and self.model.sentence is not None
+        q = cands.query
+        if q is None or q.atype not in ("number", "time"):
+            return []
+        best = chosen[0]
+        outlet = snap.articles[best.hit.chunk.doc_id].source
+        figures = _figures(best.text, q)
+        if not figures:
+            return []
+        others = self._scored(snap, q, cands, DISAGREEMENT_PASSAGES)
         out: list[Sentence] = []
-        seen: set[tuple[str, int, int]] = set()
-        for h in hits:
-            text = snap.articles[h.chunk.doc_id].text
-            for s, e in sentence_spans(text, h.chunk.start, h.chunk.end):
-                key = (h.chunk.doc_id, s, e)
-                # sub-headings ("国际呼吁") are context, not answers: skip short unpunctuated lines
-                if key not in seen and e - s >= 4 and (e - s >= 16 or text[e - 1] in "。！？；…”」）)"):
-                    seen.add(key)
-                    out.append(Sentence(hit=h, start=s, end=e, text=text[s:e]))
+        seen = {outlet}
+        for s in others:
+            src = snap.articles[s.hit.chunk.doc_id].source
+            if src in seen or s.prob < self.model.sentence.threshold or not s.type_match:
+                continue
+            theirs = _figures(s.text, q)
+            if theirs and theirs != figures and not theirs <= figures:
+                out.append(s)
+                seen.add(src)
         return out
 
-    def _score(self, snap: Snapshot, question: str, cands: Candidates, sents: list[Sentence]) -> None:
-        # The question's entity usually occurs in every candidate sentence, so it cannot pick one:
-        # weight each term by its corpus idf times how rare it is among the candidate sentences.
-        idf = snap.keywords.idf(content_terms(cands.query_tokens, snap.keywords.vocab))
-        toks = [set(tokenize(s.text)) for s in sents]
-        n = len(sents) or 1
-        weight = {}
-        for t, w in idf.items():
-            df = sum(1 for ts in toks if t in ts)
-            weight[t] = w * math.log(1 + n / (1 + df))
-        total = sum(weight.values()) or 1.0
-        for s, ts in zip(sents, toks):
-            s.lexical = sum(w for t, w in weight.items() if t in ts) / total
-        mode = self.settings.sentence_dense
-        cross = is_english(question) and bool(sents) and not is_english(sents[0].text)
-        dense_w = 0.0
-        if sents and (mode == "always" or (mode == "auto" and cross)):
-            # Encoding every candidate sentence costs more than the rest of the request together, so by
-            # default only cross-lingual questions, which share no words with the passages, pay for it.
-            vecs = self.embedder.encode_documents([s.text for s in sents])
-            for s, d in zip(sents, vecs @ cands.query_vector):
-                s.dense = float(d)
-            dense_w = 2.0
-        wants_number = bool(_WHEN.search(question) or _COUNT.search(question))
-        best_hit = sents[0].hit.score if sents else 1.0
-        for s in sents:
-            prior = s.hit.score / best_hit  # passage rank matters: the top passage is usually right
-            bonus = 0.05 if wants_number and _NUMERIC.search(s.text) else 0.0
-            s.score = 0.45 * s.lexical + dense_w * s.dense + 0.15 * prior + bonus
+    # -- the answer ---------------------------------------------------------------------------
 
     def answer(self, snap: Snapshot, question: str, cands: Candidates) -> Answer:
-        s = self.settings
         passages = [h.to_dict(snap.articles.get(h.chunk.doc_id)) for h in cands.hits]
         verdict = self.judge(snap, question, cands)
         if not verdict.answerable:
-            return self.not_answerable(snap, question, cands, passages)
-        sents = self._sentences(snap, cands.hits[:3])
-        self._score(snap, question, cands, sents)
-        ranked = sorted(sents, key=lambda x: -x.score)
-        chosen: list[Sentence] = []
-        used = 0
-        for cand in ranked:
-            if len(chosen) >= s.max_answer_sentences:
-                break
-            if chosen and (cand.score < ranked[0].score * s.answer_score_ratio or used + len(cand.text) > s.max_answer_chars):
-                continue
-            if not chosen and len(cand.text) > s.max_answer_chars:
-                # keep a long best sentence whole rather than quoting a fragment
-                chosen.append(cand)
-                break
-            chosen.append(cand)
-            used += len(cand.text)
-        # read in document order within an article, best article first
-        first_pick: dict[str, int] = {}
-        for i, c in enumerate(chosen):
-            first_pick.setdefault(c.hit.chunk.doc_id, i)
-        chosen.sort(key=lambda c: (first_pick[c.hit.chunk.doc_id], c.start))
+            ans = self.not_answerable(snap, question, cands, passages)
+            ans.confidence = round(verdict.confidence, 4)
+            return ans
+        chosen = self._select(snap, question, cands, verdict)
+        differ = self._disagreements(snap, cands, chosen)
+        english = is_english(question)
+        if differ:
+            chosen = [chosen[0]] + differ
+        else:  # read in document order within an article, best article first
+            first_pick: dict[str, int] = {}
+            for i, c in enumerate(chosen):
+                first_pick.setdefault(c.hit.chunk.doc_id, i)
+            chosen.sort(key=lambda c: (first_pick[c.hit.chunk.doc_id], c.start))
         citations: list[Citation] = []
         by_chunk: dict[str, int] = {}
         parts: list[str] = []
+        disagreements: list[dict[str, Any]] = []
         for c in chosen:
             ch = c.hit.chunk
+            art = snap.articles[ch.doc_id]
             if ch.id not in by_chunk:
-                art = snap.articles[ch.doc_id]
                 by_chunk[ch.id] = len(citations) + 1
                 citations.append(Citation(n=by_chunk[ch.id], chunk_id=ch.id, doc_id=ch.doc_id, title=art.title,
                                           url=art.url, source=art.source, published=art.published,
                                           quote=ch.text, start=ch.start, end=ch.end, score=round(c.hit.score, 6)))
-            parts.append(f"{c.text}[{by_chunk[ch.id]}]")
-        sep = " " if is_english(" ".join(p for p in parts)) else ""
-        return Answer(question=question, answer=sep.join(parts), answerable=True, citations=citations,
-                      passages=passages)
+            n = by_chunk[ch.id]
+            if differ:
+                label = _outlet_label(art.source, art.published, english)
+                parts.append(f"{label}{c.text}[{n}]")
+                disagreements.append({"source": art.source, "published": art.published, "doc_id": art.id,
+                                      "n": n, "text": c.text, "start": c.start, "end": c.end})
+            else:
+                parts.append(f"{c.text}[{n}]")
+        if differ:
+            text = (DIFFER_EN if english else DIFFER_ZH) + "\n" + "\n".join(parts)
+        else:
+            text = (" " if is_english(" ".join(parts)) else "").join(parts)
+        return Answer(question=question, answer=text, answerable=True, citations=citations, passages=passages,
+                      disagreements=disagreements, confidence=round(verdict.confidence, 4))
 
     def not_answerable(self, snap: Snapshot, question: str, cands: Candidates,
                        passages: list[dict[str, object]]) -> Answer:
@@ -192,3 +200,21 @@ class ExtractiveAnswerer:
         msg = NOT_FOUND_EN if is_english(question) else NOT_FOUND_ZH
         return Answer(question=question, answer=msg, answerable=False, passages=passages, nearest=nearest)
 
+
+def _key(s: Sentence) -> tuple[str, int, int]:
+    return (s.hit.chunk.doc_id, s.start, s.end)
+
+
+def _figures(text: str, q: Query) -> frozenset[str]:
+    """The numbers of a sentence that the question does not itself contain."""
+    asked = set(_NUMBER.findall(q.text))
+    return frozenset(n.replace(",", "") for n in _NUMBER.findall(text) if n not in asked)
+
+
+def _outlet_label(source: str | None, published: str | None, english: bool) -> str:
+    """`RFA 自由亚洲电台（2022-01-11）：` — who said it and when, before the quoted sentence."""
+    who = source or ("unknown outlet" if english else "未注明来源")
+    day = (published or "")[:10]
+    if english:
+        return f"{who} ({day}): " if day else f"{who}: "
+    return f"{who}（{day}）：" if day else f"{who}："

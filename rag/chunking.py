@@ -59,6 +59,14 @@ def _limit(text: str, spans: list[tuple[int, int]], size: int) -> list[tuple[int
     return out
 
 
+def sentence_units(text: str, size: int = 250) -> list[tuple[int, int]]:
+    """The units passages are packed from: sentences, with those longer than `size` cut at commas.
+
+    Every passage is a run of whole units, so the units inside a passage's span are its sentences;
+    the index stores one vector per unit for sentence-level answer scoring."""
+    return _limit(text, sentence_spans(text), size)
+
+
 def chunk_article(article: Article, size: int = 250, overlap: int = 60) -> list[Chunk]:
     """Pack whole sentences into passages of at most ~`size` characters.
 
@@ -66,7 +74,7 @@ def chunk_article(article: Article, size: int = 250, overlap: int = 60) -> list[
     that straddles a boundary is whole in one of them. `article.text[start:end] == chunk.text`.
     """
     text = article.text
-    sents = _limit(text, sentence_spans(text), size)
+    sents = sentence_units(text, size)
     chunks: list[Chunk] = []
     i = 0
     while i < len(sents):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -12,6 +12,7 @@ import numpy as np
 from rag.embedding import Embedder
 from rag.errors import InputError
 from rag.keywords import normalize, tokenize
+from rag.scorer import Query, ScorerModel, load_model, passage_features
 from rag.settings import Settings
 from rag.store import Snapshot
 from rag.types import Hit
@@ -41,11 +42,14 @@ class Filters:
 
 @dataclass
 class Candidates:
-    """Both retrievers' raw lists, kept for answer selection and answerability."""
+    """The reranked passages of one query, with what the answerer needs to score their sentences."""
 
     hits: list[Hit]
     query_vector: np.ndarray
     query_tokens: list[str]
+    query: Query | None = None
+    passage_logits: list[float] = field(default_factory=list)  # aligned with hits
+    passage_rows: np.ndarray | None = None  # PASSAGE_FEATURES of hits
 
 
 def rrf(rankings: Sequence[tuple[Sequence[int], float]], k: int) -> dict[int, float]:
@@ -74,8 +78,11 @@ def near_duplicate(a: str, b: str, threshold: float = 0.9) -> bool:
 class Retriever:
     """Searches one snapshot; cheap to create per request."""
 
-    def __init__(self, snapshot: Snapshot, embedder: Embedder, settings: Settings):
+    def __init__(self, snapshot: Snapshot, embedder: Embedder, settings: Settings,
+                 model: ScorerModel | None | bool = True):
         self.snap, self.embedder, self.settings = snapshot, embedder, settings
+        # True: the packaged scorer (if fitted); None/False: plain fusion order (used when fitting)
+        self.model = load_model(str(settings.scorer_file)) if model is True else (model or None)
 
     def _allowed(self, filters: Filters | None) -> np.ndarray | None:
         if filters is None or not filters.active():
@@ -103,13 +110,12 @@ class Retriever:
         ranked = [int(r) for r in rows[0] if r >= 0]
         return ranked, {int(r): float(s) for r, s in zip(rows[0], scores[0]) if r >= 0}
 
-    def candidates(self, query: str, k: int | None = None, filters: Filters | None = None) -> Candidates:
-        """Fused, deduplicated hits for a query, best first."""
+    def pool(self, query: str, depth_k: int, filters: Filters | None = None) -> tuple[list[Hit], Query]:
+        """The fused, deduplicated candidates in fusion order (before the learned rerank)."""
         query = query.strip()
         if not query:
             raise InputError("the question is empty")
-        k = k or self.settings.top_k
-        depth = max(self.settings.candidates, k * 4)
+        depth = max(self.settings.candidates, depth_k * 4)
         allowed = self._allowed(filters)
         qv = self.embedder.encode_queries([query])[0]
         dense_rank, dense_score = self._dense(qv, depth, allowed)
@@ -121,18 +127,38 @@ class Retriever:
         d_pos = {r: i + 1 for i, r in enumerate(dense_rank)}
         k_pos = {r: i + 1 for i, r in enumerate(kw_rank)}
         hits: list[Hit] = []
-        kept: list[set[str]] = []  # shingles of the hits, computed once per request
+        kept: list[tuple[str | None, set[str]]] = []  # (outlet, shingles) of the hits, once per request
         for row, score in sorted(fused.items(), key=lambda x: (-x[1], x[0])):
             chunk = self.snap.chunks[row]
+            art = self.snap.articles.get(chunk.doc_id)
+            outlet = art.source if art is not None else None
             sh = _shingles(chunk.text)
-            if any(_similar(sh, other) for other in kept):
+            # a near-copy from the same outlet adds nothing; another outlet's report is kept: it may differ
+            if any(o == outlet and _similar(sh, other) for o, other in kept):
                 continue
-            kept.append(sh)
+            kept.append((outlet, sh))
             hits.append(Hit(chunk=chunk, score=score, dense_rank=d_pos.get(row), keyword_rank=k_pos.get(row),
                             dense_score=dense_score.get(row)))
-            if len(hits) >= k:
+            if len(hits) >= depth_k:
                 break
-        return Candidates(hits=hits, query_vector=qv, query_tokens=tokens)
+        return hits, Query.make(self.snap, query, qv, tokens)
+
+    def candidates(self, query: str, k: int | None = None, filters: Filters | None = None) -> Candidates:
+        """Fused candidates, reranked by the learned passage model, best first."""
+        k = k or self.settings.top_k
+        pool, q = self.pool(query, max(k, self.settings.rerank_depth), filters)
+        rows = passage_features(self.snap, q, pool)
+        if self.model is not None and self.model.passage is not None and pool:
+            logits = self.model.passage.logit(rows)
+            order = sorted(range(len(pool)), key=lambda i: (-logits[i], i))
+            for i in order:
+                pool[i].score = float(self.model.passage.prob(logits[i]))
+        else:  # no fitted model: the fusion order, with rank-based logits
+            logits = np.array([-float(i) for i in range(len(pool))])
+            order = list(range(len(pool)))
+        order = order[:k]
+        return Candidates(hits=[pool[i] for i in order], query_vector=q.vector, query_tokens=q.tokens, query=q,
+                          passage_logits=[float(logits[i]) for i in order], passage_rows=rows[order])
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
         return self.candidates(query, k, filters).hits

@@ -43,6 +43,8 @@ class Settings:
     dense_weight: float = 1.0
     keyword_weight: float = 2.0  # BM25 counts double: CMRC trial R@1 97.8 -> 98.0, dev unchanged (98.4)
     exact_threshold: int = 200_000  # passages; above it the FAISS index is HNSW
+    rerank_depth: int = 20  # fused candidates the learned passage model reranks (rag/models/scorer.json)
+    scorer_file: Path = Path(__file__).resolve().parent / "models" / "scorer.json"
     # answering: answerable when enough of the question's terms occur in the top passages and the
     # best passage is close enough, or when the best passage is very close (cross-lingual questions)
     min_coverage: float = 0.55

@@ -8,6 +8,7 @@ Layout of the index directory::
     gen-<n>/chunks.jsonl   one line per passage: id, doc_id, ordinal, start, end
     gen-<n>/vectors.faiss  FAISS inner-product index (exact, or HNSW above a size threshold)
     gen-<n>/keywords.npz, vocab.json   BM25 term counts over jieba tokens
+    gen-<n>/sentences.npz  offsets and vectors of every sentence unit (for answer scoring)
 
 A build writes a new generation beside the old one and only then points CURRENT at it, so a
 build killed at any moment leaves the previous index loadable. Unchanged articles reuse their
@@ -31,10 +32,11 @@ from typing import Any
 
 import numpy as np
 
-from rag.chunking import CHUNKER_VERSION, chunk_article, embedding_text
+from rag.chunking import CHUNKER_VERSION, chunk_article, embedding_text, sentence_units
 from rag.embedding import Embedder
 from rag.errors import IndexError_, IndexMismatch, IndexNotFound, NotFound
 from rag.keywords import KeywordIndex, tokenize
+from rag.sentences import SENTENCES_VERSION, SentenceRows, SentenceTable
 from rag.settings import Settings
 from rag.types import Article, Chunk
 
@@ -59,7 +61,8 @@ def index_config(settings: Settings, embedder_name: str, dim: int) -> dict[str, 
     """What must match between a stored index and the running service."""
     return {"format": FORMAT, "model": embedder_name, "dim": dim, "chunk_size": settings.chunk_size,
             "chunk_overlap": settings.chunk_overlap, "chunker": CHUNKER_VERSION, "title_prefix": True,
-            "document_prompt": settings.document_prompt, "tokenizer": TOKENIZER_VERSION}
+            "document_prompt": settings.document_prompt, "tokenizer": TOKENIZER_VERSION,
+            "sentences": SENTENCES_VERSION}
 
 
 @dataclass
@@ -83,8 +86,10 @@ class Snapshot:
     """An immutable, complete index in memory. Readers keep a reference; writers make a new one."""
 
     def __init__(self, config: dict[str, Any], articles: list[Article], chunks: list[Chunk],
-                 faiss_index: Any, keywords: KeywordIndex, hashes: dict[str, str]):
+                 faiss_index: Any, keywords: KeywordIndex, hashes: dict[str, str],
+                 sentences: SentenceTable | None = None):
         self.config = config
+        self.sentences = sentences if sentences is not None else SentenceTable.concat([], int(config["dim"]))
         self.articles = {a.id: a for a in articles}
         self.chunks = chunks
         self.faiss = faiss_index
@@ -137,7 +142,8 @@ def build_snapshot(articles: Iterable[Article], embedder: Embedder, settings: Se
     config = index_config(settings, embedder.name, embedder.dim)
     # Vectors survive a keyword-tokenizer change; keyword rows survive only an identical config.
     same_vectors = previous is not None and all(previous.config.get(k) == v for k, v in config.items()
-                                                if k != "tokenizer")
+                                                if k not in ("tokenizer", "sentences"))
+    same_sentences = same_vectors and previous is not None and previous.config.get("sentences") == SENTENCES_VERSION
     reuse = previous if same_vectors else None
     same_keywords = reuse is not None and reuse.config == config
     report = BuildReport()
@@ -149,6 +155,8 @@ def build_snapshot(articles: Iterable[Article], embedder: Embedder, settings: Se
     chunks: list[Chunk] = []
     vec_parts: list[np.ndarray] = []
     to_embed: list[tuple[int, Article, list[Chunk]]] = []  # (position in vec_parts, article, chunks)
+    sent_parts: list[tuple[str, SentenceRows]] = []
+    sent_embed: list[tuple[int, Article, list[tuple[int, int]]]] = []  # (position in sent_parts, article, units)
     vocab: dict[str, int] = dict(reuse.keywords.vocab) if reuse is not None and same_keywords else {}
     kw_parts: list[Any] = []
     for a in arts:
@@ -158,6 +166,12 @@ def build_snapshot(articles: Iterable[Article], embedder: Embedder, settings: Se
                 rows = reuse.doc_rows.get(a.id, [])
                 chunks.extend(reuse.chunks[r] for r in rows)
                 vec_parts.append(reuse.vectors(rows))
+                old = reuse.sentences.rows(a.id) if same_sentences else None
+                if old is not None:
+                    sent_parts.append((a.id, old))
+                else:  # an article stored without sentence vectors: embed them now
+                    sent_embed.append((len(sent_parts), a, sentence_units(a.text, settings.chunk_size)))
+                    sent_parts.append((a.id, SentenceRows(*_empty_sentences(embedder.dim))))
                 kw_parts.append(reuse.keywords.counts[rows] if same_keywords else KeywordIndex.count_rows(
                     (tokenize(f"{a.title}\n{c.text}") for c in (reuse.chunks[r] for r in rows)), vocab))
                 report.unchanged += 1
@@ -168,24 +182,37 @@ def build_snapshot(articles: Iterable[Article], embedder: Embedder, settings: Se
         cs = chunk_article(a, settings.chunk_size, settings.chunk_overlap)
         chunks.extend(cs)
         to_embed.append((len(vec_parts), a, cs))
+        sent_embed.append((len(sent_parts), a, sentence_units(a.text, settings.chunk_size)))
+        sent_parts.append((a.id, SentenceRows(*_empty_sentences(embedder.dim))))
         vec_parts.append(np.zeros((0, embedder.dim), dtype=np.float32))  # filled below
         kw_parts.append(KeywordIndex.count_rows((tokenize(f"{a.title}\n{c.text}") for c in cs), vocab))
 
     texts = [embedding_text(a.title, c) for _, a, cs in to_embed for c in cs]
+    sent_texts = [a.text[s:e] for _, a, units in sent_embed for s, e in units]
     report.embedded = len(texts)
-    if texts:
-        vecs = _encode_in_batches(embedder, texts, progress, on_progress)
+    if texts or sent_texts:
+        vecs = _encode_in_batches(embedder, texts + sent_texts, progress, on_progress)
         pos = 0
         for slot, _, cs in to_embed:
             vec_parts[slot] = vecs[pos:pos + len(cs)]
             pos += len(cs)
+        for slot, a, units in sent_embed:
+            sent_parts[slot] = (a.id, SentenceRows(np.array([u[0] for u in units], dtype=np.int32),
+                                                   np.array([u[1] for u in units], dtype=np.int32),
+                                                   vecs[pos:pos + len(units)]))
+            pos += len(units)
     vectors = np.vstack(vec_parts) if vec_parts else np.zeros((0, embedder.dim), dtype=np.float32)
     keywords = KeywordIndex.from_rows(kw_parts, vocab)
     snap = Snapshot(config, arts, chunks, _make_faiss(vectors, embedder.dim, settings.exact_threshold),
-                    keywords, new_hashes)
+                    keywords, new_hashes, SentenceTable.concat(sent_parts, embedder.dim))
     report.chunks = len(chunks)
     report.seconds = round(time.perf_counter() - t0, 3)
     return snap, report
+
+
+def _empty_sentences(dim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    z = np.zeros(0, dtype=np.int32)
+    return z, z, np.zeros((0, dim), dtype=np.float32)
 
 
 def _encode_in_batches(embedder: Embedder, texts: list[str], progress: bool,
@@ -194,7 +221,7 @@ def _encode_in_batches(embedder: Embedder, texts: list[str], progress: bool,
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(texts), unit="passage", desc="embedding", dynamic_ncols=True)
+        bar = tqdm(total=len(texts), unit="text", desc="embedding passages and sentences", dynamic_ncols=True)
     out = []
     step = 256
     for i in range(0, len(texts), step):
@@ -257,6 +284,7 @@ def _write_generation(snapshot: Snapshot, tmp: Path, index_dir: Path) -> str:
                     "end": c.end}, ensure_ascii=False) + "\n" for c in snapshot.chunks))
     _faiss().write_index(snapshot.faiss, str(tmp / "vectors.faiss"))
     snapshot.keywords.save(tmp)
+    snapshot.sentences.save(tmp)
     _write(tmp / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
     for f in tmp.iterdir():
         with open(f, "rb") as fh:
@@ -335,12 +363,14 @@ def load(index_dir: Path, settings: Settings, embedder_name: str, dim: int, stri
                 chunks.append(Chunk(text=texts[d["doc_id"]][d["start"]:d["end"]], **d))
         faiss_index = _faiss().read_index(str(gen / "vectors.faiss"))
         keywords = KeywordIndex.load(gen)
+        sentences = SentenceTable.load(gen) if (gen / "sentences.npz").is_file() else None
     except (OSError, KeyError, ValueError, RuntimeError) as exc:
         raise IndexError_(f"the index in {gen} is damaged ({exc.__class__.__name__}: {exc}); "
                           f"rebuild with `rag build seeds/ --index {index_dir}`") from exc
     if faiss_index.ntotal != len(chunks) or keywords.counts.shape[0] != len(chunks):
         raise IndexError_(f"the index in {gen} is inconsistent; rebuild with `rag build seeds/ --index {index_dir}`")
-    return Snapshot(stored, articles, chunks, faiss_index, keywords, dict(manifest.get("articles", {})))
+    return Snapshot(stored, articles, chunks, faiss_index, keywords, dict(manifest.get("articles", {})),
+                    sentences)
 
 
 def try_load(index_dir: Path, settings: Settings, embedder_name: str, dim: int) -> Snapshot | None:

@@ -98,6 +98,8 @@ class Answer:
     nearest: list[dict[str, Any]] = field(default_factory=list)  # articles, when not answerable
     degraded: str | None = None  # why the LLM path fell back, if it did
     search_query: str | None = None  # the standalone query used for retrieval
+    disagreements: list[dict[str, Any]] = field(default_factory=list)  # outlets giving different figures
+    confidence: float | None = None  # the learned scorer's probability that the corpus answers
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -111,6 +113,10 @@ class Answer:
             d["nearest"] = self.nearest
         if self.degraded:
             d["degraded"] = self.degraded
+        if self.answerable:
+            d["disagreements"] = self.disagreements
+        if self.confidence is not None:
+            d["confidence"] = self.confidence
         if self.search_query and self.search_query != self.question:
             d["search_query"] = self.search_query
         return d

@@ -22,7 +22,7 @@ from rag.evaluation.metrics import abstention, answer_hit, rank_of, summarize
 from rag.retrieval import Candidates, Retriever
 from rag.settings import Settings
 from rag.store import Snapshot
-from rag.types import Answer
+from rag.types import Answer, Article
 
 log = logging.getLogger(__name__)
 MODES = ("hybrid", "dense", "keyword")
@@ -69,7 +69,7 @@ def holdout(questions: Sequence[Question], fraction: float, seed: int = 13) -> s
 
 def cached_snapshot(passages: Sequence[Passage], digest: str, settings: Settings, embedder: Embedder,
                     dropped: set[str] | None = None, previous: Snapshot | None = None,
-                    progress: bool = True) -> tuple[Snapshot, IndexInfo]:
+                    progress: bool = True, articles: Sequence[Article] | None = None) -> tuple[Snapshot, IndexInfo]:
     """The index over `passages` minus `dropped`, from `settings.cache_dir/eval/<key>` or built there.
 
     `previous` (e.g. the full index when building a held-out one) lets unchanged passages reuse
@@ -82,8 +82,9 @@ def cached_snapshot(passages: Sequence[Passage], digest: str, settings: Settings
     snap = store.try_load(path, settings, embedder.name, embedder.dim)
     built = snap is None
     if snap is None:
-        articles = [p.article() for p in passages if p.id not in dropped]
-        snap, _ = store.build_snapshot(articles, embedder, settings, previous=previous, progress=progress)
+        arts = [a for a in articles if a.id not in dropped] if articles is not None else \
+            [p.article() for p in passages if p.id not in dropped]
+        snap, _ = store.build_snapshot(arts, embedder, settings, previous=previous, progress=progress)
         store.save(snap, path)
     info = IndexInfo(key=key, path=str(path), built=built, seconds=round(time.perf_counter() - t0, 2),
                      passages=len(snap.articles), chunks=len(snap), dropped=sorted(dropped))

@@ -68,8 +68,10 @@ class LLMAnswerer:
 
     async def stream(self, engine: Engine, r: Retrieval) -> AsyncIterator[Event]:
         """Answer events for one retrieval (see the module docstring)."""
+        # The learned gate is a prior here, not a veto: whenever retrieval found passages the LLM sees them
+        # and may say it cannot answer. The gate's confidence is reported with the answer.
         verdict = await run_in_threadpool(engine.answerer.judge, r.snapshot, r.question, r.candidates)
-        if not verdict.answerable:
+        if not r.candidates.hits:
             ans = await run_in_threadpool(engine.compose, r)
             for ev in answer_pieces(ans):
                 yield ev
@@ -90,7 +92,7 @@ class LLMAnswerer:
                 yield ev
             if not rewriter.text.strip():
                 raise LLMError("the LLM returned an empty answer")
-            done = await run_in_threadpool(self._final, engine, r, rewriter)
+            done = await run_in_threadpool(self._final, engine, r, rewriter, verdict.confidence)
         except LLMError as exc:
             reason = str(exc)
         except Exception:  # never a 500: any bug on this path falls back too
@@ -117,27 +119,52 @@ class LLMAnswerer:
                 out.append(("citation", _citation(p.n, hits[rewriter.passage_of[p.n] - 1], snap).to_dict()))
         return out
 
-    def _final(self, engine: Engine, r: Retrieval, rewriter: MarkerRewriter) -> dict[str, Any]:
-        """Verify the finished answer and build the `done` payload."""
+    def _final(self, engine: Engine, r: Retrieval, rewriter: MarkerRewriter, confidence: float) -> dict[str, Any]:
+        """Verify the finished answer and build the `done` payload.
+
+        Uncited text never goes out as an answer: an answer without markers is a refusal when it says so;
+        otherwise it is checked against each passage and cited to those that support it, and failing
+        that, the extractive answer replaces it (LLMError, handled by the caller)."""
         snap, hits = r.snapshot, r.candidates.hits
         cited = {n: hits[p - 1] for n, p in rewriter.passage_of.items()}
         passages = engine.passages(r)
-        if not cited:  # the LLM said the passages do not answer the question
+        text = rewriter.text
+        if not cited and _REFUSAL.search(text):  # the LLM said the passages do not answer the question
             base = engine.answerer.not_answerable(snap, r.question, r.candidates, passages)
-            ans = Answer(question=r.question, answer=rewriter.text, answerable=False, passages=passages,
-                         nearest=base.nearest, search_query=r.query)
+            ans = Answer(question=r.question, answer=text, answerable=False, passages=passages,
+                         nearest=base.nearest, search_query=r.query, confidence=round(confidence, 4))
             claims: list[Claim] = []
         else:
-            claims = verify(rewriter.text, cited, hits, snap, engine.embedder)
+            if not cited:
+                text, cited = self._cite_unmarked(text, hits, snap, engine)
+            claims = verify(text, cited, hits, snap, engine.embedder)
             citations = [_citation(n, h, snap, citation_support(claims, n)) for n, h in sorted(cited.items())]
-            ans = Answer(question=r.question, answer=rewriter.text, answerable=True, citations=citations,
-                         passages=passages, search_query=r.query)
+            ans = Answer(question=r.question, answer=text, answerable=True, citations=citations,
+                         passages=passages, search_query=r.query, confidence=round(confidence, 4))
         d = ans.to_dict()
         d["llm"] = self.model
         d["verification"] = {"sentences": [c.to_dict() for c in claims],
                              "unsupported": sum(1 for c in claims if c.supported is False),
                              "removed_markers": sorted(set(rewriter.removed))}
         return d
+
+    @staticmethod
+    def _cite_unmarked(text: str, hits: Sequence[Hit], snap: Snapshot, engine: Engine) -> tuple[str, dict[int, Hit]]:
+        """Markers for an answer the LLM wrote without any: the passages that support all of its claims."""
+        supporting = []
+        for h in hits:
+            claims = verify(text, {1: h}, [h], snap, engine.embedder)
+            if claims and all(c.supported is not False for c in claims) and any(c.supported for c in claims):
+                supporting.append(h)
+        if not supporting:
+            raise LLMError("the LLM answered without citations and no passage supports its answer")
+        cited = {i: h for i, h in enumerate(supporting[:2], 1)}
+        return text.rstrip() + "".join(f"[{n}]" for n in cited), cited
+
+
+_REFUSAL = re.compile(r"没有提到|未提及|没有提及|未提到|无法回答|无法确定|没有相关|不包含|没有包含|没有找到|沒有提到|未提及|"
+                      r"無法回答|not (?:say|mention|contain|state|include)|cannot (?:answer|be answered|find)|"
+                      r"can't answer|no information|do(?:es)? not (?:say|mention|contain|state|provide)", re.I)
 
 
 def _citation(n: int, h: Hit, snap: Snapshot, supported: bool | None = None) -> Citation:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.answer import is_english
+from rag.questions import is_english
 from rag.chunking import sentence_spans
 from rag.embedding import Embedder
 from rag.keywords import tokenize

@@ -1,0 +1,254 @@
+"""Fit the answer scorer (rag/models/scorer.json) and report it across datasets.
+
+    .venv/bin/python -m rag.evaluation.fit            # fit, write the model and docs/scorer.md figures
+    .venv/bin/python -m rag.evaluation.fit --report   # cross-dataset figures only, model unchanged
+
+Data (see rag.evaluation.fitdata): CMRC dev and DRCD dev on seeded passage subsets, with 15% of the
+questions' gold passages left out of the index (unanswerable examples), their reworded questions, and
+the natural seed questions (a seeded half fits, the other half tests). Reworded and natural questions
+weigh NATURAL_WEIGHT times an original one, so that word overlap does not dominate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.evaluation import fitdata as fd
+from rag.evaluation.metrics import contains_answer
+from rag.retrieval import Retriever
+from rag.scorer import (
+    PASSAGE_FEATURES,
+    QUESTION_FEATURES,
+    SENTENCE_FEATURES,
+    Linear,
+    Query,
+    ScorerModel,
+    candidate_sentences,
+    passage_features,
+    question_features,
+    sentence_features,
+)
+from rag.settings import Settings
+from rag.store import Snapshot
+from rag.types import Hit
+
+HOLDOUT = 0.15  # share of gold passages left out of the index (their questions become unanswerable)
+NATURAL_WEIGHT = 4.0  # weight of a reworded question relative to a CMRC/DRCD original
+SEEDS_WEIGHT = 10.0  # weight of a natural news question over seeds/ (the service's own kind of question)
+MAX_FALSE_REFUSAL = 0.03  # the question gate's threshold: at most this share of reachable answers refused
+POOL = 20  # = settings.rerank_depth
+
+
+@dataclass
+class Example:
+    item: fd.Item
+    set_name: str
+    split: str  # fit | test (seeds only; wiki sets are split by dataset)
+    snap: Snapshot
+    pool: list[Hit]
+    query: Query
+    p_rows: np.ndarray
+    p_labels: np.ndarray
+    weight: float
+
+
+def _has_fact(text: str, item: fd.Item) -> bool:
+    return any(contains_answer(text, list(g)) for g in item.facts if g)
+
+
+def _split(item_id: str) -> str:
+    return "test" if int(hashlib.sha256(item_id.encode()).hexdigest(), 16) % 2 else "fit"
+
+
+def collect(settings: Settings, progress: bool = True) -> list[Example]:
+    from rag.embedding import load_embedder
+    from rag.evaluation.runner import QueryCache
+
+    emb = load_embedder(settings, progress=progress)
+    sets = [fd.wiki_set("cmrc"), fd.wiki_set("drcd"), fd.seeds_set()]
+    examples: list[Example] = []
+    for qs in sets:
+        arts = getattr(qs, "articles", None)
+        snap, dropped = fd.snapshots(qs, settings, emb, 0.0 if arts else HOLDOUT, articles=arts, progress=progress)
+        cached = QueryCache(emb, [it.question for it in qs.items], settings.cache_dir / "eval", progress)
+        retr = Retriever(snap, cached, settings, model=None)
+        t0 = time.perf_counter()
+        for it in qs.items:
+            pool, q = retr.pool(it.question, POOL)
+            rows = passage_features(snap, q, pool)
+            present = [g for g in it.gold if g in snap.articles]
+            labels = np.array([float(bool(present) and h.chunk.doc_id in it.gold and _has_fact(h.chunk.text, it))
+                               for h in pool])
+            if not present:
+                it.answerable = False
+            w = 1.0 if it.kind == "original" else SEEDS_WEIGHT if qs.name == "seeds" else NATURAL_WEIGHT
+            examples.append(Example(it, qs.name, _split(it.id) if qs.name == "seeds" else "fit", snap, pool, q,
+                                    rows, labels, w))
+        print(f"{qs.name}: {len(qs.items)} questions, {len(qs.passages)} passages, {len(dropped)} held out "
+              f"({time.perf_counter() - t0:.0f}s)", file=sys.stderr)
+    return examples
+
+
+def _logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...], c: float = 1.0) -> Linear:
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    lr = LogisticRegression(C=c, max_iter=2000)
+    lr.fit((x - mean) / scale, y, sample_weight=w)
+    coef = lr.coef_[0] / scale
+    return Linear(names, coef, float(lr.intercept_[0] - (coef * mean).sum()))
+
+
+def _sentences(ex: Example, model: ScorerModel) -> tuple[list[Any], np.ndarray, np.ndarray, list[float]]:
+    assert model.passage is not None
+    logits = model.passage.logit(ex.p_rows) if len(ex.pool) else np.zeros(0)
+    order = sorted(range(len(ex.pool)), key=lambda i: (-logits[i], i))
+    hits = [ex.pool[i] for i in order]
+    pl = [float(logits[i]) for i in order]
+    sents = candidate_sentences(ex.snap, ex.query, hits, pl)
+    rows = sentence_features(ex.snap, ex.query, sents)
+    labels = np.array([float(ex.item.answerable and s.hit.chunk.doc_id in ex.item.gold and _has_fact(s.text, ex.item))
+                       for s in sents])
+    return sents, rows, labels, pl
+
+
+def fit(examples: list[Example]) -> ScorerModel:
+    fitting = [e for e in examples if e.split == "fit"]
+    xp = np.vstack([e.p_rows for e in fitting if len(e.pool)])
+    yp = np.concatenate([e.p_labels for e in fitting if len(e.pool)])
+    wp = np.concatenate([np.full(len(e.pool), e.weight) for e in fitting if len(e.pool)])
+    model = ScorerModel(_logistic(xp, yp, wp, PASSAGE_FEATURES), None, None)
+    srows, slabels, sw, per = [], [], [], []
+    for e in fitting:
+        sents, rows, labels, pl = _sentences(e, model)
+        per.append((e, sents, rows, labels, pl))
+        if len(sents):
+            srows.append(rows)
+            slabels.append(labels)
+            sw.append(np.full(len(sents), e.weight))
+    model.sentence = _logistic(np.vstack(srows), np.concatenate(slabels), np.concatenate(sw), SENTENCE_FEATURES)
+    qrows, qlabels, qw = [], [], []
+    for e, sents, rows, labels, pl in per:
+        for s, lg in zip(sents, model.sentence.logit(rows)):
+            s.logit = float(lg)
+        qrows.append(question_features(e.query, sents, pl, e.p_rows))
+        qlabels.append(float(bool(len(labels)) and labels.max() > 0))
+        qw.append(e.weight)
+    xq, yq, wq = np.vstack(qrows), np.array(qlabels), np.array(qw)
+    model.question = _logistic(xq, yq, wq, QUESTION_FEATURES)
+    pq = model.question.prob(model.question.logit(xq))
+    # gate: the highest threshold that refuses at most MAX_FALSE_REFUSAL of the (weighted) reachable answers
+    pos = np.argsort(pq[yq == 1])
+    cum = np.cumsum(wq[yq == 1][pos]) / wq[yq == 1].sum()
+    k = int(np.searchsorted(cum, MAX_FALSE_REFUSAL))
+    model.question.threshold = float(pq[yq == 1][pos][max(0, k - 1)]) if k else 0.0
+    refused_neg = float(((pq < model.question.threshold) * wq)[yq == 0].sum() / max(wq[yq == 0].sum(), 1e-9))
+    model.question.provenance = (f"threshold refuses {MAX_FALSE_REFUSAL:.0%} of the weighted fit questions whose "
+                                 f"answer sentence was retrieved, and {refused_neg:.1%} of the rest")
+    # sentences beyond the first: the threshold with the best F1 on the fit sentences
+    ps = model.sentence.prob(model.sentence.logit(np.vstack(srows)))
+    ys, ws = np.concatenate(slabels), np.concatenate(sw)
+    best = (0.0, 0.5)
+    for t in np.linspace(0.05, 0.95, 91):
+        tp = (ws * ((ps >= t) & (ys == 1))).sum()
+        fp = (ws * ((ps >= t) & (ys == 0))).sum()
+        fn = (ws * ((ps < t) & (ys == 1))).sum()
+        f1 = 2 * tp / max(2 * tp + fp + fn, 1e-9)
+        best = max(best, (f1, t))
+    model.sentence.threshold = float(best[1])
+    model.sentence.provenance = f"threshold maximises weighted F1 ({best[0]:.3f}) of answer sentences on the fit data"
+    model.passage.provenance = "fit on gold passages containing the answer among the top 20 fused candidates"
+    return model
+
+
+def evaluate(examples: list[Example], model: ScorerModel) -> dict[str, Any]:
+    """Per group: passage R@1 by dense, BM25, fusion and rerank; best sentence hit; refusals."""
+    assert model.passage and model.sentence and model.question
+    groups: dict[str, dict[str, list[float]]] = {}
+    for e in examples:
+        name = f"{e.set_name}/{e.item.kind}" + ("" if e.item.answerable else "/unanswerable")
+        g = groups.setdefault(name, {k: [] for k in ("dense", "bm25", "fusion", "rerank", "answered",
+                                                      "hit", "refused")})
+        sents, rows, labels, pl = _sentences(e, model)
+        for s, lg in zip(sents, model.sentence.logit(rows)):
+            s.logit = float(lg)
+        pq = float(model.question.prob(model.question.logit(question_features(e.query, sents, pl, e.p_rows)[None])[0]))
+        refused = pq < model.question.threshold
+        g["refused"].append(float(refused))
+        if not e.item.answerable:
+            continue
+        lab = e.p_labels
+        if len(e.pool):
+            g["dense"].append(float(lab[int(np.argmax(e.p_rows[:, 0]))]))
+            kw = [i for i, h in enumerate(e.pool) if h.keyword_rank]
+            g["bm25"].append(float(lab[min(kw, key=lambda i: e.pool[i].keyword_rank or 0)]) if kw else 0.0)
+            g["fusion"].append(float(lab[0]))
+            g["rerank"].append(float(lab[int(np.argmax(model.passage.logit(e.p_rows)))]))
+        best = max(range(len(sents)), key=lambda i: sents[i].logit) if sents else None
+        g["hit"].append(float(best is not None and labels[best] > 0 and not refused))
+    return {k: {m: (round(float(np.mean(v)), 4) if v else None) for m, v in g.items()} | {"n": len(g["refused"])}
+            for k, g in sorted(groups.items())}
+
+
+def _table(title: str, res: dict[str, Any]) -> str:
+    cols = ("n", "dense", "bm25", "fusion", "rerank", "hit", "refused")
+    lines = [f"#### {title}", "", "| group | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for name, r in res.items():
+        lines.append(f"| {name} | " + " | ".join("–" if r.get(c) is None else
+                                                  (str(r[c]) if c == "n" else f"{100 * r[c]:.1f}") for c in cols) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m rag.evaluation.fit", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--report", action="store_true", help="cross-dataset figures only; keep the model")
+    ap.add_argument("--out", default="docs/scorer.md", help="where the figures go (markdown)")
+    args = ap.parse_args(argv)
+    settings = Settings.from_env()
+    examples = collect(settings)
+    parts = ["# The answer scorer: fit and cross-dataset figures", "",
+             "Made by `.venv/bin/python -m rag.evaluation.fit`. Columns: passage R@1 of dense search alone, "
+             "BM25 alone, the weighted RRF fusion and the learned rerank; `hit`: the best sentence holds the "
+             "answer and the gate answers; `refused`: share the gate refuses (want low for answerable groups, "
+             "high for `/unanswerable` ones). Percentages.", ""]
+    for train, test in (("cmrc", "drcd"), ("drcd", "cmrc")):
+        tr = [e for e in examples if e.set_name in (train, "seeds") and e.split == "fit"]
+        te = [e for e in examples if e.set_name == test]
+        for e in te:
+            e.split = "test"
+        m = fit(tr)
+        parts.append(_table(f"fit on {train} + seeds (fit half), test on {test}", evaluate(te, m)))
+        for e in te:
+            e.split = "fit"
+    final = fit([e for e in examples if e.split == "fit"])
+    parts.append(_table("final model (fit on cmrc + drcd + seeds fit half): the seeds test half",
+                        evaluate([e for e in examples if e.split == "test"], final)))
+    parts.append(_table("final model on its own fit data", evaluate([e for e in examples if e.split == "fit"], final)))
+    final.meta = {"fit_on": {s: sum(1 for e in examples if e.set_name == s and e.split == "fit")
+                             for s in ("cmrc", "drcd", "seeds")},
+                  "natural_weight": NATURAL_WEIGHT, "seeds_weight": SEEDS_WEIGHT, "holdout": HOLDOUT,
+                  "command": ".venv/bin/python -m rag.evaluation.fit"}
+    report = "\n".join(parts)
+    print(report)
+    if not args.report:
+        final.save(settings.scorer_file)
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(report, encoding="utf-8")
+        print(f"wrote {settings.scorer_file} and {args.out}", file=sys.stderr)
+    json.dumps(final.meta)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,136 @@
+"""What a question asks for: its language and script, its answer type, and its parts.
+
+Answer types: person, place, org, time, number, reason, yesno, other. Chinese questions are typed by
+their question words; a sentence is checked for an answer of that type with jieba's part-of-speech tags
+(nr, ns, nt, t, m) and rules. English questions are typed by their question word.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+
+from rag.keywords import normalize
+
+_LATIN = re.compile(r"[A-Za-z]")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+ANSWER_TYPES = ("person", "place", "org", "time", "number", "reason", "yesno", "other")
+
+# Checked in order; the first match wins. Patterns run on the script-normalised (simplified) question.
+_ZH: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("reason", re.compile(r"为什么|为何|原因|何故|为啥|理由|怎么会")),
+    ("time", re.compile(r"何时|哪一?年|什么时候|什么时间|几月|几号|哪一?天|哪个月|年份|何年|日期|哪个朝代|"
+                        r"哪一?时期|哪个年代|多久以前|几点|哪一?日")),
+    ("number", re.compile(r"多少|几[个次名位种部条家场届项层座本件张只所支人岁天年月周倍万千百亿]|第几|"
+                          r"多[长久高重远大宽深广]|几何|百分之几|比例")),
+    ("person", re.compile(r"谁|哪位|哪一位|哪些人|什么人|何人|哪个人|哪名|叫什么名字")),
+    ("org", re.compile(r"哪[个家一些]?(?:组织|机构|公司|政党|部门|媒体|报纸|电视台|通讯社|集团|银行|大学|企业|联盟|"
+                       r"国际组织|团体|军队|部队)|什么(?:组织|机构|公司|媒体|政党)")),
+    ("place", re.compile(r"哪里|哪儿|什么地方|何处|何地|在哪|哪[个座一些]?(?:国家|城市|省|州|地区|国|市|县|岛|"
+                         r"地方|边境|首都|河|山)|哪国")),
+    ("yesno", re.compile(r"是否|吗[？?]?$|有没有|是不是|能否|会不会|可否|能不能")),
+)
+_EN: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("reason", re.compile(r"\bwhy\b|\bwhat (?:is|was) the reason\b|\bfor what reason\b|\bwhat caused\b|"
+                          r"\bhow come\b", re.I)),
+    ("time", re.compile(r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bwhich (?:year|date|day|month)\b|"
+                        r"\bhow long ago\b", re.I)),
+    ("number", re.compile(r"\bhow (?:many|much|long|far|old|large|big|high)\b|\bwhat (?:number|percentage|"
+                          r"share|proportion)\b|\bnumber of\b", re.I)),
+    ("person", re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (?:person|man|woman|official|leader|president|"
+                          r"minister)\b", re.I)),
+    ("org", re.compile(r"\bwhich (?:organi[sz]ation|company|agency|party|bloc|alliance|media|outlet|newspaper|"
+                       r"group|institution)\b", re.I)),
+    ("place", re.compile(r"\bwhere\b|\bwhich (?:country|city|region|province|place|state|capital|border)\b|"
+                         r"\bin what (?:country|city|region)\b", re.I)),
+    ("yesno", re.compile(r"^(?:is|are|was|were|do|does|did|can|could|will|would|has|have|had|should)\b", re.I)),
+)
+
+# Answer evidence in a sentence, by type (on top of jieba's POS tags).
+_TIME = re.compile(r"\d{1,4}\s*年|\d{1,2}\s*月|\d{1,2}\s*日|[一二三四五六七八九十〇零]+[年月日]|世纪|年代|"
+                   r"星期[一二三四五六日天]|周[一二三四五六日]|[上下本]周|[昨今明前]天|[去今明前]年|早些时候|"
+                   r"(?:19|20)\d\d|\d{1,2}/\d{1,2}/\d{2,4}")
+_NUMBER = re.compile(r"\d|[一二三四五六七八九十两百千万亿]+[多余]?[个名人次位岁天年万千百亿倍%％]|百分之|数[十百千万]|"
+                     r"几[十百千万]")
+_REASON = re.compile(r"因为|由于|原因|因此|所以|为了|以便|导致|鉴于|理由|因而|出于|以免|是因|缘于|"
+                     r"担心|担忧|害怕|旨在|目的")
+_ORG_SUFFIX = re.compile(r"(?:组织|机构|公司|委员会|[部局署院厅]|银行|大学|电视台|通讯社|党|联盟|集团|政府|"
+                         r"议会|法院|军|社|网|报|论坛|基金会|联合国|北约)")
+_POS = {"person": ("nr",), "place": ("ns",), "org": ("nt",), "time": ("t",), "number": ("m",)}
+_SPLIT_ZH = re.compile(r"(?:[？?]|[，,；;、])\s*(?:又|还有|还|以及|并且|另外|同时|那么|而且)?(?=[^，,；;？?、]*?"
+                       r"(?:谁|什么|哪|多少|多[长久高重远大宽深广]|几|何|吗|为什么|怎么|怎样|如何))")
+_SPLIT_EN = re.compile(r"(?:,\s*and|;|\?\s*and|,|\band\b)\s+(?=(?:who|what|when|where|why|how|which|did|does|is|"
+                       r"was|were)\b)", re.I)
+_QWORD_ZH = re.compile(r"谁|什么|哪|多少|多[长久高重远大宽深广]|几|何|吗|为什么|怎么|怎样|如何|是否")
+_lock = threading.Lock()
+
+
+def is_english(text: str) -> bool:
+    """True when the text is written mostly in Latin script (answer notices follow its language)."""
+    return len(_LATIN.findall(text)) > 2 * len(_CJK.findall(text))
+
+
+def answer_type(question: str) -> str:
+    """One of ANSWER_TYPES."""
+    if is_english(question):
+        for name, pat in _EN:
+            if pat.search(question.strip()):
+                return name
+        return "other"
+    q = normalize(question)
+    for name, pat in _ZH:
+        if pat.search(q):
+            return name
+    return "other"
+
+
+def split_parts(question: str) -> list[str]:
+    """The sub-questions of a multi-part question (one element when it asks one thing)."""
+    q = question.strip()
+    if is_english(q):
+        parts = [p.strip(" ,;?") for p in _SPLIT_EN.split(q)]
+        parts = [p for p in parts if len(p.split()) >= 2]
+    else:
+        parts = [p.strip(" ，,；;？?") for p in _SPLIT_ZH.split(q)]
+        parts = [p for p in parts if len(p) >= 3 and _QWORD_ZH.search(normalize(p))]
+    return parts if len(parts) >= 2 else [q]
+
+
+def _posseg(text: str) -> list[tuple[str, str]]:
+    import jieba.posseg as pseg
+
+    with _lock:  # jieba's lazy state is not thread-safe
+        return [(w.word, w.flag) for w in pseg.lcut(normalize(text))]
+
+
+@dataclass
+class TypeEvidence:
+    """Which answer types a sentence holds a candidate answer for, excluding words of the question."""
+
+    types: set[str] = field(default_factory=set)
+
+
+def sentence_types(sentence: str, question_words: set[str], wanted: str) -> bool:
+    """Does the sentence hold a candidate answer of type `wanted` that the question does not already name?"""
+    s = normalize(sentence)
+    if wanted in ("yesno", "other"):
+        return True
+    if wanted == "reason":
+        return bool(_REASON.search(s))
+    if wanted == "time" and _TIME.search(s):
+        return True
+    if wanted == "number" and _NUMBER.search(s):
+        return True
+    flags = _POS.get(wanted, ())
+    for word, flag in _posseg(s):
+        if word in question_words or len(word) < 2 and wanted != "number":
+            continue
+        if any(flag.startswith(f) for f in flags):
+            return True
+        if wanted == "org" and _ORG_SUFFIX.search(word) and flag.startswith("n") and len(word) >= 3:
+            return True
+        if wanted == "person" and "·" in word:
+            return True
+    return False

@@ -1,0 +1,258 @@
+"""The learned answer scorer: features of passages, sentences and questions, and three logistic models.
+
+- passage model: "this passage contains the answer", from both retrievers' ranks and scores, the best
+  stored sentence cosine in the passage and the coverage of the question's terms. It reranks the fused
+  candidates, so the fusion's weights are learned rather than fixed (dense wins on news, BM25 on
+  Wikipedia QA: the model sees both signals and the question's language).
+- sentence model: "this sentence answers this question", from the sentence's stored vector against the
+  question vector, term coverage, the answer type, and its passage's score.
+- question model: "the corpus answers this question", from the best sentences and passages.
+
+Coefficients live in rag/models/scorer.json (plain JSON), written by `python -m rag.evaluation.fit`,
+which also records the data and figures each threshold came from.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.keywords import content_terms, normalize, tokenize
+from rag.questions import answer_type, is_english, sentence_types
+from rag.store import Snapshot
+from rag.types import Hit
+
+MODEL_PATH = Path(__file__).resolve().parent / "models" / "scorer.json"
+
+PASSAGE_FEATURES = ("p_dense", "p_dense_gap", "p_dense_rr", "p_kw_rr", "p_rrf_rr", "p_cov", "p_sent_max",
+                    "p_sent_gap", "q_en", "q_en_x_dense_gap", "q_en_x_sent_gap", "q_en_x_cov")
+SENTENCE_FEATURES = ("s_cos", "s_cos_gap", "s_cos_rr", "s_cov", "s_lex", "s_type_match", "s_type_miss",
+                     "s_len", "s_new", "s_only_q", "p_logit", "p_rank_rr", "q_en", "q_en_x_cos_gap", "q_en_x_cov")
+QUESTION_FEATURES = ("best_logit", "second_gap", "top_p_logit", "p_gap", "top_cov", "top_dense", "max_cos",
+                     "type_known", "type_found", "q_en", "q_hant", "q_en_x_max_cos", "q_en_x_best_logit",
+                     "n_focus_oov")
+_SUBHEAD_END = "。！？；…”」）)"
+_HANT_PROBE = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass
+class Linear:
+    """A logistic model over named features (standardisation folded in at fit time)."""
+
+    features: tuple[str, ...]
+    coef: np.ndarray
+    intercept: float
+    threshold: float = 0.5
+    provenance: str = ""
+
+    def logit(self, rows: np.ndarray) -> np.ndarray:
+        if rows.size == 0:
+            return np.zeros(0, dtype=np.float64)
+        return rows @ self.coef + self.intercept
+
+    @staticmethod
+    def prob(logit: np.ndarray | float) -> Any:
+        return 1.0 / (1.0 + np.exp(-np.asarray(logit)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"features": list(self.features), "coef": [round(float(c), 6) for c in self.coef],
+                "intercept": round(float(self.intercept), 6), "threshold": round(float(self.threshold), 6),
+                "provenance": self.provenance}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Linear:
+        return cls(tuple(d["features"]), np.asarray(d["coef"], dtype=np.float64), float(d["intercept"]),
+                   float(d.get("threshold", 0.5)), str(d.get("provenance", "")))
+
+
+@dataclass
+class ScorerModel:
+    passage: Linear | None
+    sentence: Linear | None
+    question: Linear | None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> ScorerModel:
+        d = json.loads(path.read_text(encoding="utf-8"))
+        return cls(*(Linear.from_dict(d[k]) if d.get(k) else None for k in ("passage", "sentence", "question")),
+                   meta=d.get("meta", {}))
+
+    def save(self, path: Path = MODEL_PATH) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        d = {"meta": self.meta, **{k: (m.to_dict() if m else None) for k, m in
+                                    (("passage", self.passage), ("sentence", self.sentence),
+                                     ("question", self.question))}}
+        path.write_text(json.dumps(d, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+@lru_cache(maxsize=4)
+def load_model(path: str = str(MODEL_PATH)) -> ScorerModel | None:
+    p = Path(path)
+    return ScorerModel.load(p) if p.is_file() else None
+
+
+# --------------------------------------------------------------------------- the question
+
+
+@dataclass
+class Query:
+    """A question as the scorer sees it."""
+
+    text: str
+    vector: np.ndarray
+    tokens: list[str]
+    english: bool
+    hant: bool
+    atype: str
+    focus: dict[str, float]  # content term -> idf
+    focus_ids: dict[int, float]  # vocab id -> idf, for terms the corpus has
+    words: set[str]
+
+    @classmethod
+    def make(cls, snap: Snapshot, text: str, vector: np.ndarray, tokens: Sequence[str] | None = None) -> Query:
+        toks = list(tokens) if tokens is not None else tokenize(text)
+        focus = snap.keywords.idf(content_terms(toks, snap.keywords.vocab))
+        ids = {snap.keywords.vocab[t]: w for t, w in focus.items() if t in snap.keywords.vocab}
+        cjk = "".join(_HANT_PROBE.findall(text))
+        return cls(text=text, vector=vector, tokens=toks, english=is_english(text),
+                   hant=bool(cjk) and normalize(cjk) != cjk, atype=answer_type(text), focus=focus,
+                   focus_ids=ids, words=set(toks))
+
+
+# --------------------------------------------------------------------------- passages
+
+
+def passage_features(snap: Snapshot, q: Query, hits: Sequence[Hit]) -> np.ndarray:
+    """One row of PASSAGE_FEATURES per candidate hit (in their fused order)."""
+    n = len(hits)
+    if n == 0:
+        return np.zeros((0, len(PASSAGE_FEATURES)))
+    rows = [snap.chunk_pos[h.chunk.id] for h in hits]
+    missing = [i for i, h in enumerate(hits) if h.dense_score is None]
+    dense = np.array([h.dense_score if h.dense_score is not None else 0.0 for h in hits], dtype=np.float64)
+    if missing:
+        vecs = snap.vectors([rows[i] for i in missing])
+        dense[missing] = vecs @ q.vector
+    sent_max = np.zeros(n)
+    for i, h in enumerate(hits):
+        _, _, sv = snap.sentences.within(h.chunk.doc_id, h.chunk.start, h.chunk.end)
+        sent_max[i] = float((sv @ q.vector).max()) if len(sv) else dense[i]
+    total = sum(q.focus.values()) or 1.0
+    cov = np.zeros(n)
+    if q.focus_ids:
+        counts = snap.keywords.counts
+        for i, r in enumerate(rows):
+            present = counts.indices[counts.indptr[r]:counts.indptr[r + 1]]
+            cov[i] = sum(q.focus_ids.get(int(t), 0.0) for t in present) / total
+    en = float(q.english)
+    out = np.zeros((n, len(PASSAGE_FEATURES)))
+    out[:, 0] = dense
+    out[:, 1] = dense - dense.max()
+    out[:, 2] = [1.0 / h.dense_rank if h.dense_rank else 0.0 for h in hits]
+    out[:, 3] = [1.0 / h.keyword_rank if h.keyword_rank else 0.0 for h in hits]
+    out[:, 4] = 1.0 / np.arange(1, n + 1)
+    out[:, 5] = cov
+    out[:, 6] = sent_max
+    out[:, 7] = sent_max - sent_max.max()
+    out[:, 8] = en
+    out[:, 9] = en * out[:, 1]
+    out[:, 10] = en * out[:, 7]
+    out[:, 11] = en * cov
+    return out
+
+
+# --------------------------------------------------------------------------- sentences
+
+
+@dataclass
+class Sentence:
+    hit: Hit
+    passage_rank: int  # 1-based rank of its passage after reranking
+    start: int  # absolute offsets in the article text
+    end: int
+    text: str
+    cos: float
+    p_logit: float
+    features: np.ndarray | None = None
+    logit: float = 0.0
+    prob: float = 0.0
+    type_match: bool = False
+
+
+def candidate_sentences(snap: Snapshot, q: Query, hits: Sequence[Hit], p_logits: Sequence[float],
+                        n_passages: int = 3) -> list[Sentence]:
+    """The stored sentence units of the top passages, sub-headings skipped, each once."""
+    out: list[Sentence] = []
+    seen: set[tuple[str, int, int]] = set()
+    for rank, (h, pl) in enumerate(zip(hits[:n_passages], p_logits), 1):
+        text = snap.articles[h.chunk.doc_id].text
+        starts, ends, vecs = snap.sentences.within(h.chunk.doc_id, h.chunk.start, h.chunk.end)
+        cos = vecs @ q.vector if len(vecs) else np.zeros(0)
+        for s, e, c in zip(starts.tolist(), ends.tolist(), cos.tolist()):
+            key = (h.chunk.doc_id, s, e)
+            # sub-headings ("国际呼吁") are context, not answers: skip short unpunctuated lines
+            if key in seen or e - s < 4 or (e - s < 16 and text[e - 1] not in _SUBHEAD_END):
+                continue
+            seen.add(key)
+            out.append(Sentence(hit=h, passage_rank=rank, start=s, end=e, text=text[s:e], cos=float(c),
+                                p_logit=float(pl)))
+    return out
+
+
+def sentence_features(snap: Snapshot, q: Query, sents: list[Sentence], atype: str | None = None) -> np.ndarray:
+    """One row of SENTENCE_FEATURES per sentence; also sets each sentence's `type_match`."""
+    n = len(sents)
+    if n == 0:
+        return np.zeros((0, len(SENTENCE_FEATURES)))
+    atype = atype or q.atype
+    toks = [set(tokenize(s.text)) for s in sents]
+    total = sum(q.focus.values()) or 1.0
+    weight = {}
+    for t, w in q.focus.items():  # idf times rarity among the candidates: the shared entity cannot pick one
+        df = sum(1 for ts in toks if t in ts)
+        weight[t] = w * math.log(1 + n / (1 + df))
+    wtotal = sum(weight.values()) or 1.0
+    cos = np.array([s.cos for s in sents])
+    order = np.argsort(-cos, kind="stable")
+    cos_rank = np.empty(n)
+    cos_rank[order] = np.arange(1, n + 1)
+    known = atype not in ("other", "yesno")
+    en = float(q.english)
+    out = np.zeros((n, len(SENTENCE_FEATURES)))
+    for i, (s, ts) in enumerate(zip(sents, toks)):
+        match = sentence_types(s.text, q.words, atype) if known else True
+        s.type_match = match
+        cov = sum(w for t, w in q.focus.items() if t in ts) / total
+        new = [t for t in ts if t not in q.words]
+        out[i] = (s.cos, s.cos - cos.max(), 1.0 / cos_rank[i], cov,
+                  sum(w for t, w in weight.items() if t in ts) / wtotal,
+                  float(known and match), float(known and not match), math.log1p(len(s.text)),
+                  math.log1p(len(new)), float(len(ts) > 0 and not new), s.p_logit, 1.0 / s.passage_rank, en,
+                  en * (s.cos - cos.max()), en * cov)
+    return out
+
+
+def question_features(q: Query, sents: list[Sentence], p_logits: Sequence[float], p_rows: np.ndarray) -> np.ndarray:
+    """One row of QUESTION_FEATURES."""
+    probs = sorted((s.logit for s in sents), reverse=True)
+    best = probs[0] if probs else -10.0
+    second = probs[1] if len(probs) > 1 else best - 5.0
+    pl = list(p_logits) or [-10.0]
+    known = q.atype not in ("other", "yesno")
+    top_cov = float(p_rows[0, PASSAGE_FEATURES.index("p_cov")]) if len(p_rows) else 0.0
+    top_dense = float(p_rows[0, 0]) if len(p_rows) else 0.0
+    max_cos = max((s.cos for s in sents), default=top_dense)
+    oov = sum(1 for t in q.focus if t not in q.focus_ids)
+    en = float(q.english)
+    return np.array([best, best - second, pl[0], pl[0] - (pl[1] if len(pl) > 1 else pl[0] - 5.0), top_cov,
+                     top_dense, max_cos, float(known), float(known and any(s.type_match for s in sents)), en,
+                     float(q.hant), en * max_cos, en * best, float(oov)])
