@@ -11,7 +11,6 @@ the question, each cited to its passage.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +39,8 @@ NOT_FOUND_ZH = "抱歉，已索引的文章中没有找到能回答这个问题�
 NOT_FOUND_EN = "Sorry, the indexed articles do not contain an answer to this question."
 DIFFER_ZH = "各来源说法不一："
 DIFFER_EN = "The sources differ:"
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*|[一二三四五六七八九十两百千万亿]{2,}")
+_FIGURE = re.compile(r"(\d+(?:[.,]\d+)*|[一二三四五六七八九十两百千万亿]{2,})\s*(?:多|余|万|千|百|亿)*\s*"
+                     r"([\u4e00-\u9fff%％])")
 DISAGREEMENT_PASSAGES = 5  # passages searched for another outlet's figure
 
 
@@ -134,8 +134,7 @@ class ExtractiveAnswerer:
             src = snap.articles[s.hit.chunk.doc_id].source
             if src in seen or s.prob < self.model.sentence.threshold or not s.type_match:
                 continue
-            theirs = _figures(s.text, q)
-            if theirs and theirs != figures and not theirs <= figures:
+            if _differ(figures, _figures(s.text, q)):
                 out.append(s)
                 seen.add(src)
         return out
@@ -205,10 +204,20 @@ def _key(s: Sentence) -> tuple[str, int, int]:
     return (s.hit.chunk.doc_id, s.start, s.end)
 
 
-def _figures(text: str, q: Query) -> frozenset[str]:
-    """The numbers of a sentence that the question does not itself contain."""
-    asked = set(_NUMBER.findall(q.text))
-    return frozenset(n.replace(",", "") for n in _NUMBER.findall(text) if n not in asked)
+def _figures(text: str, q: Query) -> dict[str, frozenset[str]]:
+    """The figures of a sentence by what they count (the character after the number: 人, 名, 公, 年, %),
+    leaving out numbers the question itself contains."""
+    asked = {m.group(1) for m in _FIGURE.finditer(q.text)}
+    out: dict[str, set[str]] = {}
+    for m in _FIGURE.finditer(text):
+        if m.group(1) not in asked:
+            out.setdefault(m.group(2), set()).add(m.group(1).replace(",", ""))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _differ(a: dict[str, frozenset[str]], b: dict[str, frozenset[str]]) -> bool:
+    """Both count the same thing and share no figure for it."""
+    return any(not (a[u] & b[u]) for u in set(a) & set(b))
 
 
 def _outlet_label(source: str | None, published: str | None, english: bool) -> str:

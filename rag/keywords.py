@@ -52,6 +52,12 @@ def normalize(text: str) -> str:
     return text
 
 
+def to_simplified(text: str) -> str:
+    """Traditional to simplified script, case kept: what the dense encoder sees of a question, so that
+    both scripts of one question retrieve the same passages."""
+    return _converter().convert(text) if _CJK.search(text) else text  # type: ignore[attr-defined]
+
+
 _CJK_ONLY = re.compile(r"^[\u3400-\u9fff]+$")
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from rag.embedding import Embedder
 from rag.errors import InputError
-from rag.keywords import normalize, tokenize
+from rag.keywords import normalize, to_simplified, tokenize
 from rag.scorer import Query, ScorerModel, load_model, passage_features
 from rag.settings import Settings
 from rag.store import Snapshot
@@ -117,7 +117,7 @@ class Retriever:
             raise InputError("the question is empty")
         depth = max(self.settings.candidates, depth_k * 4)
         allowed = self._allowed(filters)
-        qv = self.embedder.encode_queries([query])[0]
+        qv = self.embedder.encode_queries([to_simplified(query)])[0]
         dense_rank, dense_score = self._dense(qv, depth, allowed)
         tokens = tokenize(query)
         kw = self.snap.keywords.search(tokens, depth, allowed)

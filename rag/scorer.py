@@ -83,8 +83,8 @@ class ScorerModel:
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> ScorerModel:
         d = json.loads(path.read_text(encoding="utf-8"))
-        return cls(*(Linear.from_dict(d[k]) if d.get(k) else None for k in ("passage", "sentence", "question")),
-                   meta=d.get("meta", {}))
+        p, s, q = (Linear.from_dict(d[k]) if d.get(k) else None for k in ("passage", "sentence", "question"))
+        return cls(p, s, q, d.get("meta", {}))
 
     def save(self, path: Path = MODEL_PATH) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

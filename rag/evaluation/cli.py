@@ -11,7 +11,7 @@ from typing import Any
 
 from rag.embedding import Embedder
 from rag.errors import InputError
-from rag.evaluation.dataset import load_corpus, load_questions
+from rag.evaluation.dataset import Passage, load_corpus, load_questions
 from rag.evaluation.runner import (
     MODES,
     QueryCache,
@@ -19,6 +19,7 @@ from rag.evaluation.runner import (
     build_report,
     cached_snapshot,
     corpus_digest,
+    corpus_digest_articles,
     holdout,
 )
 from rag.settings import Settings
@@ -36,9 +37,11 @@ def _default(name: str) -> str | None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `rag eval`."""
     parser.add_argument("--corpus", default=_default("corpus.jsonl"),
-                        help="JSONL passages {id, title, text} (default: ../shared/eval/cmrc2018/corpus.jsonl)")
+                        help="JSONL passages {id, title, text}, or a folder of article files such as seeds/ "
+                             "(default: ../shared/eval/cmrc2018/corpus.jsonl)")
     parser.add_argument("--questions", default=_default("questions.jsonl"),
-                        help="JSONL {id, question, gold_passage_id, answers} (default: the CMRC dev questions)")
+                        help="JSONL {id, question, gold_passage_id or gold_passage_ids (any one counts), answers "
+                             "(any one) or facts (groups, all needed), answerable} (default: the CMRC dev questions)")
     parser.add_argument("--k", default="1,3,5,10", help="recall cut-offs, comma-separated (default 1,3,5,10)")
     parser.add_argument("--out", default="artifacts/eval/report.json",
                         help="report path; a markdown table goes beside it as .md")
@@ -111,7 +114,16 @@ def run_eval(args: argparse.Namespace) -> int:
     if not 0 <= args.holdout_gold < 1:
         raise InputError("--holdout-gold must be in [0, 1)")
     corpus_path, questions_path = Path(args.corpus), Path(args.questions)
-    passages = load_corpus(corpus_path)
+    articles = None
+    if corpus_path.is_dir():  # article files (e.g. seeds/), parsed as `rag build` does
+        from rag.sources import load_paths
+
+        articles, _ = load_paths([corpus_path])
+        passages = [Passage(id=a.id, title=a.title, text=a.text) for a in articles]
+        digest = corpus_digest_articles(articles)
+    else:
+        passages = load_corpus(corpus_path)
+        digest = corpus_digest(corpus_path)
     skipped: list[str] = []
     questions = load_questions(questions_path, args.limit, skipped)
     if skipped:
@@ -120,12 +132,11 @@ def run_eval(args: argparse.Namespace) -> int:
     progress = not args.quiet
     t0 = time.perf_counter()
     embedder: Embedder = load_embedder(settings, progress=progress)
-    digest = corpus_digest(corpus_path)
-    snap, info = cached_snapshot(passages, digest, settings, embedder, progress=progress)
+    snap, info = cached_snapshot(passages, digest, settings, embedder, progress=progress, articles=articles)
     dropped = holdout(questions, args.holdout_gold, args.seed)
     if dropped:
         snap, info = cached_snapshot(passages, digest, settings, embedder, dropped, previous=snap,
-                                     progress=progress)
+                                     progress=progress, articles=articles)
     if args.cache_queries:
         embedder = QueryCache(embedder, [q.question for q in questions], settings.cache_dir / "eval", progress)
     runner = QuestionRunner(settings, embedder, snap, args.mode, args.retrieval_only)

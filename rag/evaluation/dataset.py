@@ -50,14 +50,26 @@ class Passage:
 
 @dataclass(frozen=True)
 class Question:
-    """One question line, with its classified type."""
+    """One question line, with its classified type (or its `kind`, for hand-written sets)."""
 
     id: str
     question: str
-    gold_passage_id: str
+    gold_passage_id: str  # the first gold id ("" for a question the corpus cannot answer)
     answers: tuple[str, ...] = ()
     answer_starts: tuple[int, ...] = ()
     qtype: str = field(default="what")
+    gold_ids: tuple[str, ...] = ()  # any one of these passages or articles counts
+    facts: tuple[tuple[str, ...], ...] = ()  # every group must occur in the answer; () = any of `answers`
+
+    @property
+    def golds(self) -> tuple[str, ...]:
+        return self.gold_ids or ((self.gold_passage_id,) if self.gold_passage_id else ())
+
+    def hit(self, text: str) -> bool:
+        from rag.evaluation.metrics import contains_answer
+
+        groups = self.facts or ((self.answers,) if self.answers else ())
+        return bool(groups) and all(contains_answer(text, list(g)) for g in groups)
 
 
 def _lines(path: Path) -> list[dict[str, object]]:
@@ -100,19 +112,26 @@ def load_questions(path: Path, limit: int | None = None, skipped: list[str] | No
     """
     out: list[Question] = []
     for n, row in enumerate(_lines(path), 1):
-        q, gold = row.get("question"), row.get("gold_passage_id")
-        if isinstance(q, str) and not q.strip() and gold:
+        q = row.get("question")
+        golds = row.get("gold_passage_ids") or row.get("gold_doc_ids") or \
+            ([row["gold_passage_id"]] if row.get("gold_passage_id") else [])
+        if isinstance(q, str) and not q.strip() and golds:
             if skipped is not None:
                 skipped.append(str(row.get("id", n)))
             continue
-        if not isinstance(q, str) or not q.strip() or not gold:
-            raise InputError(f"{path}: entry {n} needs 'question' and 'gold_passage_id'")
+        unanswerable = row.get("answerable") is False
+        if not isinstance(q, str) or not q.strip() or not isinstance(golds, list) or (not golds and not unanswerable):
+            raise InputError(f"{path}: entry {n} needs 'question' and 'gold_passage_id' (or a list "
+                             "'gold_passage_ids', or \"answerable\": false)")
         answers = row.get("answers") or []
         starts = row.get("answer_starts") or []
-        out.append(Question(id=str(row.get("id", n)), question=q, gold_passage_id=str(gold),
+        facts = row.get("facts") or []
+        out.append(Question(id=str(row.get("id", n)), question=q, gold_passage_id=str(golds[0]) if golds else "",
                             answers=tuple(str(a) for a in answers if str(a).strip()),  # type: ignore[union-attr,attr-defined]
                             answer_starts=tuple(int(s) for s in starts),  # type: ignore[union-attr,attr-defined]
-                            qtype=question_type(q)))
+                            qtype=str(row.get("kind") or question_type(q)),
+                            gold_ids=tuple(str(g) for g in golds),
+                            facts=tuple(tuple(str(x) for x in g) for g in facts)))  # type: ignore[union-attr,attr-defined]
         if limit is not None and len(out) >= limit:
             break
     return out

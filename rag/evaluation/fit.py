@@ -24,6 +24,7 @@ import numpy as np
 
 from rag.evaluation import fitdata as fd
 from rag.evaluation.metrics import contains_answer
+from rag.keywords import to_simplified
 from rag.retrieval import Retriever
 from rag.scorer import (
     PASSAGE_FEATURES,
@@ -79,7 +80,7 @@ def collect(settings: Settings, progress: bool = True) -> list[Example]:
     for qs in sets:
         arts = getattr(qs, "articles", None)
         snap, dropped = fd.snapshots(qs, settings, emb, 0.0 if arts else HOLDOUT, articles=arts, progress=progress)
-        cached = QueryCache(emb, [it.question for it in qs.items], settings.cache_dir / "eval", progress)
+        cached = QueryCache(emb, [to_simplified(it.question) for it in qs.items], settings.cache_dir / "eval", progress)
         retr = Retriever(snap, cached, settings, model=None)
         t0 = time.perf_counter()
         for it in qs.items:
@@ -127,7 +128,9 @@ def fit(examples: list[Example]) -> ScorerModel:
     xp = np.vstack([e.p_rows for e in fitting if len(e.pool)])
     yp = np.concatenate([e.p_labels for e in fitting if len(e.pool)])
     wp = np.concatenate([np.full(len(e.pool), e.weight) for e in fitting if len(e.pool)])
-    model = ScorerModel(_logistic(xp, yp, wp, PASSAGE_FEATURES), None, None)
+    passage = _logistic(xp, yp, wp, PASSAGE_FEATURES)
+    passage.provenance = "fit on gold passages containing the answer among the top 20 fused candidates"
+    model = ScorerModel(passage, None, None)
     srows, slabels, sw, per = [], [], [], []
     for e in fitting:
         sents, rows, labels, pl = _sentences(e, model)
@@ -167,7 +170,6 @@ def fit(examples: list[Example]) -> ScorerModel:
         best = max(best, (f1, t))
     model.sentence.threshold = float(best[1])
     model.sentence.provenance = f"threshold maximises weighted F1 ({best[0]:.3f}) of answer sentences on the fit data"
-    model.passage.provenance = "fit on gold passages containing the answer among the top 20 fused candidates"
     return model
 
 

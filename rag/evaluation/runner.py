@@ -8,7 +8,7 @@ import logging
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from rag import store
 from rag.embedding import Embedder
 from rag.engine import Engine
 from rag.evaluation.dataset import QUESTION_TYPES, Passage, Question
-from rag.evaluation.metrics import abstention, answer_hit, rank_of, summarize
+from rag.evaluation.metrics import abstention, limit_answer, rank_of, summarize
 from rag.retrieval import Candidates, Retriever
 from rag.settings import Settings
 from rag.store import Snapshot
@@ -49,6 +49,12 @@ def corpus_digest(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def corpus_digest_articles(articles: Sequence[Article]) -> str:
+    """SHA-256 of parsed articles (a folder corpus)."""
+    blob = json.dumps([asdict(a) for a in articles], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def index_key(digest: str, settings: Settings, embedder: Embedder, dropped: Sequence[str] = ()) -> str:
@@ -175,14 +181,16 @@ class QuestionRunner:
             t0 = time.perf_counter()
             ranked, ans = self.ask(q.question)
             seconds = time.perf_counter() - t0
-            rec: dict[str, Any] = {"id": q.id, "type": q.qtype, "gold": q.gold_passage_id,
-                                   "held_out": q.gold_passage_id not in in_index,
-                                   "rank": rank_of(q.gold_passage_id, ranked), "seconds": seconds,
+            ranks = [r for r in (rank_of(g, ranked) for g in q.golds) if r is not None]
+            rec: dict[str, Any] = {"id": q.id, "type": q.qtype, "gold": list(q.golds),
+                                   "held_out": not any(g in in_index for g in q.golds),
+                                   "rank": min(ranks) if ranks else None, "seconds": seconds,
                                    "answerable": True, "retrieved": list(dict.fromkeys(ranked))[:5]}
             if ans is not None:
-                hit, truncated = answer_hit(ans.answer, q.answers) if ans.answerable else (False, False)
+                text, truncated = limit_answer(ans.answer) if ans.answerable else ("", False)
+                hit = ans.answerable and q.hit(text)
                 rec.update(answerable=ans.answerable, answer_hit=hit, truncated=truncated,
-                           citation_hit=any(c.doc_id == q.gold_passage_id for c in ans.citations),
+                           citation_hit=any(c.doc_id in q.golds for c in ans.citations),
                            answer=ans.answer)
             records.append(rec)
         return records
@@ -192,7 +200,8 @@ def build_report(records: Sequence[dict[str, Any]], ks: Sequence[int], with_answ
                  config: dict[str, Any]) -> dict[str, Any]:
     """The report: overall and per-question-type figures, and abstention when some gold is held out."""
     report: dict[str, Any] = {"config": config, "overall": summarize(records, ks), "by_type": {}}
-    for t in QUESTION_TYPES:
+    types = list(QUESTION_TYPES) + sorted({str(r["type"]) for r in records} - set(QUESTION_TYPES))
+    for t in types:
         group = [r for r in records if r["type"] == t]
         if group:
             report["by_type"][t] = summarize(group, ks)

@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from rag.questions import is_english
 from rag.chunking import sentence_spans
 from rag.embedding import Embedder
 from rag.keywords import tokenize
+from rag.questions import is_english
 from rag.store import Snapshot
 from rag.types import Hit
 
