@@ -11,6 +11,7 @@ the question, each cited to its passage.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ import numpy as np
 
 from rag.embedding import Embedder
 from rag.errors import ModelError
+from rag.keywords import to_simplified
 from rag.questions import is_english, split_parts
 from rag.retrieval import Candidates
 from rag.scorer import (
@@ -66,9 +68,13 @@ class ExtractiveAnswerer:
 
     # -- scoring ------------------------------------------------------------------------------
 
-    def _scored(self, snap: Snapshot, q: Query, cands: Candidates, n_passages: int = 3) -> list[Sentence]:
+    def _scored(self, snap: Snapshot, q: Query, cands: Candidates, n_passages: int = 3,
+                only: Sequence[int] | None = None) -> list[Sentence]:
+        """Candidate sentences of the top `n_passages` (or of the passages `only`), best first."""
         assert self.model is not None and self.model.sentence is not None
-        sents = candidate_sentences(snap, q, cands.hits, cands.passage_logits, n_passages)
+        idx = list(only) if only is not None else list(range(min(n_passages, len(cands.hits))))
+        sents = candidate_sentences(snap, q, [cands.hits[i] for i in idx], [cands.passage_logits[i] for i in idx],
+                                    len(idx))
         rows = sentence_features(snap, q, sents)
         logits = self.model.sentence.logit(rows)
         for s, lg in zip(sents, logits):
@@ -82,20 +88,36 @@ class ExtractiveAnswerer:
         if not cands.hits or cands.query is None:
             return Judgement(False, 0.0, [])
         sents = self._scored(snap, cands.query, cands)
-        rows = cands.passage_rows if cands.passage_rows is not None else np.zeros((0, 1))
-        x = question_features(cands.query, sents, cands.passage_logits, rows)
-        p = float(self.model.question.prob(self.model.question.logit(x[None])[0]))
+        p = self._gate(cands.query, sents, cands)
         return Judgement(bool(sents) and p >= self.model.question.threshold, p, sents)
+
+    def _gate(self, q: Query, sents: list[Sentence], cands: Candidates, only: Sequence[int] | None = None) -> float:
+        """The question model's probability that `sents` (scored for `q`) answer it; `only`: the passages
+        (indices into cands.hits) the sentences came from, when not all of them."""
+        assert self.model is not None and self.model.question is not None
+        rows = cands.passage_rows if cands.passage_rows is not None else np.zeros((0, 1))
+        logits = cands.passage_logits
+        if only is not None:
+            rows, logits = rows[list(only)], [logits[i] for i in only]
+        x = question_features(q, sents, logits, rows)
+        return float(self.model.question.prob(self.model.question.logit(x[None])[0]))
 
     # -- selection ----------------------------------------------------------------------------
 
-    def _parts(self, snap: Snapshot, question: str, cands: Candidates) -> list[list[Sentence]]:
-        """For a multi-part question, each part's scored sentences (encoding the parts as queries)."""
+    def _parts(self, snap: Snapshot, question: str, cands: Candidates) -> list[Sentence]:
+        """For a multi-part question, the best sentence of each part that the question gate passes for
+        that part on its own (the parts are encoded as queries)."""
+        assert self.model is not None and self.model.question is not None
         parts = split_parts(question)
         if len(parts) < 2:
             return []
-        vecs = self.embedder.encode_queries(parts)
-        return [self._scored(snap, Query.make(snap, p, v), cands) for p, v in zip(parts, vecs)]
+        out = []
+        for p, v in zip(parts, self.embedder.encode_queries([to_simplified(p) for p in parts])):
+            pq = Query.make(snap, p, v)
+            sents = self._scored(snap, pq, cands, len(cands.hits))
+            if sents and self._gate(pq, sents, cands) >= self.model.question.threshold:
+                out.append(sents[0])
+        return out
 
     def _select(self, snap: Snapshot, question: str, cands: Candidates, verdict: Judgement) -> list[Sentence]:
         assert self.model is not None and self.model.sentence is not None
@@ -103,9 +125,9 @@ class ExtractiveAnswerer:
         t = self.model.sentence.threshold
         ranked = verdict.sentences
         chosen = [ranked[0]]
-        for part in self._parts(snap, question, cands):  # the best sentence of each further part
-            if part and part[0].prob >= t and all(_key(part[0]) != _key(c) for c in chosen):
-                chosen.append(part[0])
+        for best in self._parts(snap, question, cands):  # the best sentence of each answered part
+            if all(_key(best) != _key(c) for c in chosen):
+                chosen.append(best)
         used = sum(len(c.text) for c in chosen)
         for cand in ranked[1:]:
             if len(chosen) >= s.max_answer_sentences:
@@ -118,7 +140,7 @@ class ExtractiveAnswerer:
 
     def _disagreements(self, snap: Snapshot, cands: Candidates, chosen: list[Sentence]) -> list[Sentence]:
         """Another outlet's passing sentence that gives a different figure for the asked number or date."""
-        assert self.model is not None and self.model.sentence is not None
+        assert self.model is not None and self.model.question is not None
         q = cands.query
         if q is None or q.atype not in ("number", "time"):
             return []
@@ -127,16 +149,20 @@ class ExtractiveAnswerer:
         figures = _figures(best.text, q)
         if not figures:
             return []
-        others = self._scored(snap, q, cands, DISAGREEMENT_PASSAGES)
         out: list[Sentence] = []
-        seen = {outlet}
-        for s in others:
-            src = snap.articles[s.hit.chunk.doc_id].source
-            if src in seen or s.prob < self.model.sentence.threshold or not s.type_match:
+        by_outlet: dict[str | None, list[int]] = {}
+        for i, h in enumerate(cands.hits[:DISAGREEMENT_PASSAGES]):
+            by_outlet.setdefault(snap.articles[h.chunk.doc_id].source, []).append(i)
+        for src, only in by_outlet.items():
+            # each other outlet's passages on their own, as if they were all the corpus had: does the gate
+            # pass its best sentence, and does that give a different figure?
+            if src == outlet:
                 continue
-            if _differ(figures, _figures(s.text, q)):
-                out.append(s)
-                seen.add(src)
+            sents = self._scored(snap, q, cands, only=only)
+            if not sents or not sents[0].type_match or not _differ(figures, _figures(sents[0].text, q)):
+                continue
+            if self._gate(q, sents, cands, only) >= self.model.question.threshold:
+                out.append(sents[0])
         return out
 
     # -- the answer ---------------------------------------------------------------------------

@@ -38,7 +38,7 @@ SENTENCE_FEATURES = ("s_cos", "s_cos_gap", "s_cos_rr", "s_cov", "s_lex", "s_type
                      "s_len", "s_new", "s_only_q", "p_logit", "p_rank_rr", "q_en", "q_en_x_cos_gap", "q_en_x_cov")
 QUESTION_FEATURES = ("best_logit", "second_gap", "top_p_logit", "p_gap", "top_cov", "top_dense", "max_cos",
                      "type_known", "type_found", "q_en", "q_hant", "q_en_x_max_cos", "q_en_x_best_logit",
-                     "n_focus_oov")
+                     "n_focus_oov", "best_type_match", "best_cov", "best_cos", "missing_idf")
 _SUBHEAD_END = "。！？；…”」）)"
 _HANT_PROBE = re.compile(r"[\u3400-\u9fff]")
 
@@ -52,6 +52,7 @@ class Linear:
     intercept: float
     threshold: float = 0.5
     provenance: str = ""
+    top_threshold: float | None = None  # sentence model: a question's (or part's) best sentence passes above it
 
     def logit(self, rows: np.ndarray) -> np.ndarray:
         if rows.size == 0:
@@ -65,12 +66,14 @@ class Linear:
     def to_dict(self) -> dict[str, Any]:
         return {"features": list(self.features), "coef": [round(float(c), 6) for c in self.coef],
                 "intercept": round(float(self.intercept), 6), "threshold": round(float(self.threshold), 6),
-                "provenance": self.provenance}
+                "provenance": self.provenance,
+                **({"top_threshold": round(float(self.top_threshold), 6)} if self.top_threshold is not None else {})}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Linear:
         return cls(tuple(d["features"]), np.asarray(d["coef"], dtype=np.float64), float(d["intercept"]),
-                   float(d.get("threshold", 0.5)), str(d.get("provenance", "")))
+                   float(d.get("threshold", 0.5)), str(d.get("provenance", "")),
+                   float(d["top_threshold"]) if d.get("top_threshold") is not None else None)
 
 
 @dataclass
@@ -242,10 +245,10 @@ def sentence_features(snap: Snapshot, q: Query, sents: list[Sentence], atype: st
 
 
 def question_features(q: Query, sents: list[Sentence], p_logits: Sequence[float], p_rows: np.ndarray) -> np.ndarray:
-    """One row of QUESTION_FEATURES."""
-    probs = sorted((s.logit for s in sents), reverse=True)
-    best = probs[0] if probs else -10.0
-    second = probs[1] if len(probs) > 1 else best - 5.0
+    """One row of QUESTION_FEATURES; `sents` carry their sentence-model logits."""
+    ranked = sorted(sents, key=lambda s: -s.logit)
+    best = ranked[0].logit if ranked else -10.0
+    second = ranked[1].logit if len(ranked) > 1 else best - 5.0
     pl = list(p_logits) or [-10.0]
     known = q.atype not in ("other", "yesno")
     top_cov = float(p_rows[0, PASSAGE_FEATURES.index("p_cov")]) if len(p_rows) else 0.0
@@ -253,6 +256,16 @@ def question_features(q: Query, sents: list[Sentence], p_logits: Sequence[float]
     max_cos = max((s.cos for s in sents), default=top_dense)
     oov = sum(1 for t in q.focus if t not in q.focus_ids)
     en = float(q.english)
+    best_cov = missing = 0.0
+    if ranked and q.focus:
+        # the asked-for attribute is often the question's rarest term: is it missing near the best sentence?
+        toks = set(tokenize(ranked[0].hit.chunk.text))
+        top_idf = max(q.focus.values()) or 1.0
+        missing = max((w for t, w in q.focus.items() if t not in toks), default=0.0) / top_idf
+        sent_toks = set(tokenize(ranked[0].text))
+        best_cov = sum(w for t, w in q.focus.items() if t in sent_toks) / (sum(q.focus.values()) or 1.0)
     return np.array([best, best - second, pl[0], pl[0] - (pl[1] if len(pl) > 1 else pl[0] - 5.0), top_cov,
                      top_dense, max_cos, float(known), float(known and any(s.type_match for s in sents)), en,
-                     float(q.hant), en * max_cos, en * best, float(oov)])
+                     float(q.hant), en * max_cos, en * best, float(oov),
+                     float(bool(ranked) and ranked[0].type_match), best_cov,
+                     ranked[0].cos if ranked else top_dense, missing])
