@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from rag.keywords import content_terms, normalize, tokenize
-from rag.questions import answer_type, is_english, sentence_types
+from rag.questions import answer_type, expected_unit, is_english, sentence_types
 from rag.store import Snapshot
 from rag.types import Hit
 
@@ -35,10 +35,12 @@ MODEL_PATH = Path(__file__).resolve().parent / "models" / "scorer.json"
 PASSAGE_FEATURES = ("p_dense", "p_dense_gap", "p_dense_rr", "p_kw_rr", "p_rrf_rr", "p_cov", "p_sent_max",
                     "p_sent_gap", "q_en", "q_en_x_dense_gap", "q_en_x_sent_gap", "q_en_x_cov")
 SENTENCE_FEATURES = ("s_cos", "s_cos_gap", "s_cos_rr", "s_cov", "s_lex", "s_type_match", "s_type_miss",
-                     "s_len", "s_new", "s_only_q", "p_logit", "p_rank_rr", "q_en", "q_en_x_cos_gap", "q_en_x_cov")
+                     "s_len", "s_new", "s_only_q", "p_logit", "p_rank_rr", "q_en", "q_en_x_cos_gap", "q_en_x_cov",
+                     "s_unit_match", "s_unit_miss")
 QUESTION_FEATURES = ("best_logit", "second_gap", "top_p_logit", "p_gap", "top_cov", "top_dense", "max_cos",
                      "type_known", "type_found", "q_en", "q_hant", "q_en_x_max_cos", "q_en_x_best_logit",
-                     "n_focus_oov", "best_type_match", "best_cov", "best_cos", "missing_idf")
+                     "n_focus_oov", "best_type_match", "best_cov", "best_cos", "missing_idf", "unit_known",
+                     "unit_best", "unit_any")
 _SUBHEAD_END = "。！？；…”」）)"
 _HANT_PROBE = re.compile(r"[\u3400-\u9fff]")
 
@@ -119,6 +121,7 @@ class Query:
     focus: dict[str, float]  # content term -> idf
     focus_ids: dict[int, float]  # vocab id -> idf, for terms the corpus has
     words: set[str]
+    unit: re.Pattern[str] | None = None  # what the answer's figure must count, when the question says
 
     @classmethod
     def make(cls, snap: Snapshot, text: str, vector: np.ndarray, tokens: Sequence[str] | None = None) -> Query:
@@ -128,7 +131,7 @@ class Query:
         cjk = "".join(_HANT_PROBE.findall(text))
         return cls(text=text, vector=vector, tokens=toks, english=is_english(text),
                    hant=bool(cjk) and normalize(cjk) != cjk, atype=answer_type(text), focus=focus,
-                   focus_ids=ids, words=set(toks))
+                   focus_ids=ids, words=set(toks), unit=expected_unit(text))
 
 
 # --------------------------------------------------------------------------- passages
@@ -189,6 +192,7 @@ class Sentence:
     logit: float = 0.0
     prob: float = 0.0
     type_match: bool = False
+    unit_match: bool = False
 
 
 def candidate_sentences(snap: Snapshot, q: Query, hits: Sequence[Hit], p_logits: Sequence[float],
@@ -234,13 +238,14 @@ def sentence_features(snap: Snapshot, q: Query, sents: list[Sentence], atype: st
     for i, (s, ts) in enumerate(zip(sents, toks)):
         match = sentence_types(s.text, q.words, atype) if known else True
         s.type_match = match
+        s.unit_match = bool(q.unit is not None and q.unit.search(normalize(s.text)))
         cov = sum(w for t, w in q.focus.items() if t in ts) / total
         new = [t for t in ts if t not in q.words]
         out[i] = (s.cos, s.cos - cos.max(), 1.0 / cos_rank[i], cov,
                   sum(w for t, w in weight.items() if t in ts) / wtotal,
                   float(known and match), float(known and not match), math.log1p(len(s.text)),
                   math.log1p(len(new)), float(len(ts) > 0 and not new), s.p_logit, 1.0 / s.passage_rank, en,
-                  en * (s.cos - cos.max()), en * cov)
+                  en * (s.cos - cos.max()), en * cov, float(s.unit_match), float(q.unit is not None and not s.unit_match))
     return out
 
 
@@ -268,4 +273,5 @@ def question_features(q: Query, sents: list[Sentence], p_logits: Sequence[float]
                      top_dense, max_cos, float(known), float(known and any(s.type_match for s in sents)), en,
                      float(q.hant), en * max_cos, en * best, float(oov),
                      float(bool(ranked) and ranked[0].type_match), best_cov,
-                     ranked[0].cos if ranked else top_dense, missing])
+                     ranked[0].cos if ranked else top_dense, missing, float(q.unit is not None),
+                     float(bool(ranked) and ranked[0].unit_match), float(any(s.unit_match for s in sents))])
