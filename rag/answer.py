@@ -11,9 +11,9 @@ the question, each cited to its passage.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from rag.keywords import to_simplified
 from rag.questions import is_english, split_parts
 from rag.retrieval import Candidates
 from rag.scorer import (
+    PASSAGE_FEATURES,
     Query,
     ScorerModel,
     Sentence,
@@ -35,7 +36,50 @@ from rag.settings import Settings
 from rag.store import Snapshot
 from rag.types import Answer, Citation
 
-__all__ = ["NOT_FOUND_EN", "NOT_FOUND_ZH", "ExtractiveAnswerer", "Judgement", "is_english"]
+if TYPE_CHECKING:
+    from rag.engine import Engine, Retrieval
+
+__all__ = ["NOT_FOUND_EN", "NOT_FOUND_ZH", "Answerer", "Event", "ExtractiveAnswerer", "Judgement", "answer_pieces",
+           "is_english"]
+
+Event = tuple[str, dict[str, Any]]
+_MARKER = re.compile(r"(\[\d+\])")
+
+
+class Answerer(Protocol):
+    """What the engine answers with: the extractive answerer, or an LLM answerer in front of it.
+
+    `stream` yields answer events (`delta`, `citation`, `done`, and for an LLM `reset`); `condense`
+    rewrites a follow-up as a standalone question, or returns None to use the non-LLM rule."""
+
+    name: str
+
+    def stream(self, engine: Engine, r: Retrieval) -> AsyncIterator[Event]: ...
+
+    async def condense(self, question: str, history: Sequence[str]) -> str | None: ...
+
+    async def aclose(self) -> None: ...
+
+
+def answer_pieces(answer: Answer, piece_chars: int = 12) -> list[Event]:
+    """The answer as delta events, each citation event right after its first marker."""
+    by_n = {c.n: c for c in answer.citations}
+    sent: set[int] = set()
+    events: list[Event] = []
+    for part in _MARKER.split(answer.answer):
+        if not part:
+            continue
+        m = _MARKER.fullmatch(part)
+        if m:
+            events.append(("delta", {"text": part}))
+            n = int(part[1:-1])
+            if n in by_n and n not in sent:
+                sent.add(n)
+                events.append(("citation", by_n[n].to_dict()))
+            continue
+        for i in range(0, len(part), piece_chars):
+            events.append(("delta", {"text": part[i:i + piece_chars]}))
+    return events
 
 NOT_FOUND_ZH = "抱歉，已索引的文章中没有找到能回答这个问题的内容。"
 NOT_FOUND_EN = "Sorry, the indexed articles do not contain an answer to this question."
@@ -58,6 +102,8 @@ class Judgement:
 class ExtractiveAnswerer:
     """Picks the sentences that answer the question and cites the passage each came from."""
 
+    name = "extractive"
+
     def __init__(self, settings: Settings, embedder: Embedder, model: ScorerModel | None = None):
         self.settings = settings
         self.embedder = embedder
@@ -66,6 +112,22 @@ class ExtractiveAnswerer:
             raise ModelError(f"the answer scorer {settings.scorer_file} is missing or incomplete: restore it "
                              "from git or refit it with `.venv/bin/python -m rag.evaluation.fit`")
 
+    # -- the Answerer interface ----------------------------------------------------------------
+
+    async def stream(self, engine: Engine, r: Retrieval) -> AsyncIterator[Event]:
+        from starlette.concurrency import run_in_threadpool
+
+        answer = await run_in_threadpool(engine.compose, r)
+        for ev in answer_pieces(answer):
+            yield ev
+        yield "done", answer.to_dict()
+
+    async def condense(self, question: str, history: Sequence[str]) -> str | None:
+        return None  # the engine's rule (rag.conversation) condenses follow-ups
+
+    async def aclose(self) -> None:
+        return None
+
     # -- scoring ------------------------------------------------------------------------------
 
     def _scored(self, snap: Snapshot, q: Query, cands: Candidates, n_passages: int = 3,
@@ -73,8 +135,10 @@ class ExtractiveAnswerer:
         """Candidate sentences of the top `n_passages` (or of the passages `only`), best first."""
         assert self.model is not None and self.model.sentence is not None
         idx = list(only) if only is not None else list(range(min(n_passages, len(cands.hits))))
+        cov = PASSAGE_FEATURES.index("p_cov")
+        rows = cands.passage_rows
         sents = candidate_sentences(snap, q, [cands.hits[i] for i in idx], [cands.passage_logits[i] for i in idx],
-                                    len(idx))
+                                    len(idx), [float(rows[i, cov]) if rows is not None else 0.0 for i in idx])
         rows = sentence_features(snap, q, sents)
         logits = self.model.sentence.logit(rows)
         for s, lg in zip(sents, logits):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag import store
-from rag.answer import ExtractiveAnswerer
+from rag.answer import Answerer, ExtractiveAnswerer
 from rag.conversation import standalone_question
 from rag.embedding import Embedder, load_embedder
 from rag.errors import InputError, NotFound
@@ -36,12 +36,14 @@ class Engine:
     """Answers questions over the live snapshot. Writers build a new snapshot and swap it in,
     so readers always see a complete index, before or after a write, never half of one."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, snapshot: Snapshot | None = None):
+    def __init__(self, settings: Settings, embedder: Embedder, snapshot: Snapshot | None = None,
+                 answerer: Answerer | None = None):
         self.settings = settings
         self.embedder = embedder
         self._snap = snapshot
         self._write_lock = threading.Lock()
-        self.answerer = ExtractiveAnswerer(settings, embedder)
+        self.extractive = ExtractiveAnswerer(settings, embedder)  # the answer of record, and every fallback
+        self.answerer: Answerer = answerer or self.extractive
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -62,7 +64,7 @@ class Engine:
     # -- reading ------------------------------------------------------------------------------
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
-        self._check_question(query)
+        self.check_question(query)
         return Retriever(self.snapshot, self.embedder, self.settings).search(query, self._k(k), filters)
 
     def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None,
@@ -70,7 +72,7 @@ class Engine:
         """First half of answering: pin one snapshot, condense the follow-up, retrieve passages.
 
         `query` overrides the condensed search query (an LLM may have rewritten the follow-up)."""
-        self._check_question(question)
+        self.check_question(question)
         snap = self.snapshot  # one snapshot for the whole request, even if a write lands meanwhile
         query = query.strip() if query and query.strip() else standalone_question(question, history)
         cands = Retriever(snap, self.embedder, self.settings).candidates(query, self._k(k), filters)
@@ -78,7 +80,7 @@ class Engine:
 
     def compose(self, r: Retrieval) -> Answer:
         """Second half: the extractive answer over what was retrieved."""
-        ans = self.answerer.answer(r.snapshot, r.question, r.candidates)
+        ans = self.extractive.answer(r.snapshot, r.question, r.candidates)
         ans.search_query = r.query
         return ans
 
@@ -97,7 +99,8 @@ class Engine:
             raise InputError(f"top_k must be between 1 and 50 (got {k})")
         return k
 
-    def _check_question(self, q: str) -> None:
+    def check_question(self, q: str) -> None:
+        """Reject an empty or over-long question (InputError); the API calls this before streaming."""
         if not isinstance(q, str) or not q.strip():
             raise InputError("the question is empty: type a question")
         if len(q) > self.settings.max_question_chars:

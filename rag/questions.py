@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass, field
 
 from rag.keywords import normalize
 
@@ -146,16 +145,10 @@ def _posseg(text: str) -> list[tuple[str, str]]:
         return [(w.word, w.flag) for w in pseg.lcut(normalize(text))]
 
 
-@dataclass
-class TypeEvidence:
-    """Which answer types a sentence holds a candidate answer for, excluding words of the question."""
-
-    types: set[str] = field(default_factory=set)
-
-
-def sentence_types(sentence: str, question_words: set[str], wanted: str) -> bool:
+def sentence_types(sentence: str, question_words: set[str], wanted: str, question: str = "") -> bool:
     """Does the sentence hold a candidate answer of type `wanted` that the question does not already name?"""
     s = normalize(sentence)
+    asked = normalize(question)
     if wanted in ("yesno", "other"):
         return True
     if wanted == "reason":
@@ -166,7 +159,7 @@ def sentence_types(sentence: str, question_words: set[str], wanted: str) -> bool
         return True
     flags = _POS.get(wanted, ())
     for word, flag in _posseg(s):
-        if word in question_words or len(word) < 2 and wanted != "number":
+        if word in question_words or (asked and word in asked) or len(word) < 2 and wanted != "number":
             continue
         if any(flag.startswith(f) for f in flags):
             return True

@@ -36,7 +36,7 @@ PASSAGE_FEATURES = ("p_dense", "p_dense_gap", "p_dense_rr", "p_kw_rr", "p_rrf_rr
                     "p_sent_gap", "q_en", "q_en_x_dense_gap", "q_en_x_sent_gap", "q_en_x_cov")
 SENTENCE_FEATURES = ("s_cos", "s_cos_gap", "s_cos_rr", "s_cov", "s_lex", "s_type_match", "s_type_miss",
                      "s_len", "s_new", "s_only_q", "p_logit", "p_rank_rr", "q_en", "q_en_x_cos_gap", "q_en_x_cov",
-                     "s_unit_match", "s_unit_miss")
+                     "s_unit_match", "s_unit_miss", "s_lex_x_pcov", "s_cos_gap_x_pcov")
 QUESTION_FEATURES = ("best_logit", "second_gap", "top_p_logit", "p_gap", "top_cov", "top_dense", "max_cos",
                      "type_known", "type_found", "q_en", "q_hant", "q_en_x_max_cos", "q_en_x_best_logit",
                      "n_focus_oov", "best_type_match", "best_cov", "best_cos", "missing_idf", "unit_known",
@@ -188,6 +188,7 @@ class Sentence:
     text: str
     cos: float
     p_logit: float
+    p_cov: float = 0.0  # coverage of the question's terms by its passage
     features: np.ndarray | None = None
     logit: float = 0.0
     prob: float = 0.0
@@ -196,11 +197,12 @@ class Sentence:
 
 
 def candidate_sentences(snap: Snapshot, q: Query, hits: Sequence[Hit], p_logits: Sequence[float],
-                        n_passages: int = 3) -> list[Sentence]:
+                        n_passages: int = 3, p_covs: Sequence[float] | None = None) -> list[Sentence]:
     """The stored sentence units of the top passages, sub-headings skipped, each once."""
     out: list[Sentence] = []
     seen: set[tuple[str, int, int]] = set()
-    for rank, (h, pl) in enumerate(zip(hits[:n_passages], p_logits), 1):
+    covs = list(p_covs) if p_covs is not None else [0.0] * len(hits)
+    for rank, (h, pl, pc) in enumerate(zip(hits[:n_passages], p_logits, covs), 1):
         text = snap.articles[h.chunk.doc_id].text
         starts, ends, vecs = snap.sentences.within(h.chunk.doc_id, h.chunk.start, h.chunk.end)
         cos = vecs @ q.vector if len(vecs) else np.zeros(0)
@@ -211,7 +213,7 @@ def candidate_sentences(snap: Snapshot, q: Query, hits: Sequence[Hit], p_logits:
                 continue
             seen.add(key)
             out.append(Sentence(hit=h, passage_rank=rank, start=s, end=e, text=text[s:e], cos=float(c),
-                                p_logit=float(pl)))
+                                p_logit=float(pl), p_cov=float(pc)))
     return out
 
 
@@ -234,18 +236,21 @@ def sentence_features(snap: Snapshot, q: Query, sents: list[Sentence], atype: st
     cos_rank[order] = np.arange(1, n + 1)
     known = atype not in ("other", "yesno")
     en = float(q.english)
+    lex = [sum(w for t, w in weight.items() if t in ts) / wtotal for ts in toks]
     out = np.zeros((n, len(SENTENCE_FEATURES)))
     for i, (s, ts) in enumerate(zip(sents, toks)):
-        match = sentence_types(s.text, q.words, atype) if known else True
+        match = sentence_types(s.text, q.words, atype, q.text) if known else True
         s.type_match = match
         s.unit_match = bool(q.unit is not None and q.unit.search(normalize(s.text)))
         cov = sum(w for t, w in q.focus.items() if t in ts) / total
         new = [t for t in ts if t not in q.words]
         out[i] = (s.cos, s.cos - cos.max(), 1.0 / cos_rank[i], cov,
-                  sum(w for t, w in weight.items() if t in ts) / wtotal,
+                  lex[i],
                   float(known and match), float(known and not match), math.log1p(len(s.text)),
                   math.log1p(len(new)), float(len(ts) > 0 and not new), s.p_logit, 1.0 / s.passage_rank, en,
-                  en * (s.cos - cos.max()), en * cov, float(s.unit_match), float(q.unit is not None and not s.unit_match))
+                  en * (s.cos - cos.max()), en * cov, float(s.unit_match), float(q.unit is not None and not s.unit_match),
+                  # a question that copies its passage's wording (high coverage) makes word overlap telling
+                  lex[i] * s.p_cov, (s.cos - cos.max()) * s.p_cov)
     return out
 
 

@@ -15,9 +15,11 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-MODES = ("good", "invented", "unsupported", "notfound", "slow", "error500", "drop", "garbage")
+MODES = ("good", "invented", "unsupported", "notfound", "unmarked", "unmarked-invented", "slow", "error500", "drop",
+         "garbage")
 UNSUPPORTED = "月球上发现了大量的企鹅和香蕉种植园。"
 NOT_FOUND = "资料中没有提到这个问题的答案。"
+UNMARKED_INVENTED = "2002年。"
 _PASSAGE = re.compile(r"^\[(\d+)\] .*\n(.+)$", re.M)
 
 
@@ -69,6 +71,10 @@ class FakeLLM:
             return f"{s1}[1]{UNSUPPORTED}[2]"
         if self.mode == "notfound":
             return NOT_FOUND
+        if self.mode == "unmarked":  # a right answer, but the LLM forgot the markers
+            return s1
+        if self.mode == "unmarked-invented":  # an answer from the LLM's own knowledge, without markers
+            return UNMARKED_INVENTED
         return f"{s2}[2]{s1}[1]"  # good: passage 2 is cited first, so it becomes [1]
 
 

@@ -289,11 +289,42 @@ def test_llm_saying_the_passages_lack_the_answer_is_not_answerable(client: httpx
 
 
 @pytest.mark.parametrize("transport", ["chat-stream", "v1-json"])
-def test_unanswerable_question_never_reaches_the_llm(client: httpx.Client, fake: FakeLLM, transport: str) -> None:
-    before = len(fake.requests)
+def test_the_llm_sees_passages_the_gate_would_refuse_and_may_decline(client: httpx.Client, fake: FakeLLM,
+                                                                     transport: str) -> None:
+    """The extractive gate is a prior, not a veto: with candidates retrieved, the LLM is asked."""
+    fake.mode = "notfound"
+    before = fake.calls("answer")
     a = ask(client, transport, UNANSWERABLE)
+    assert fake.calls("answer") == before + 1
     assert a["answerable"] is False and not a["citations"] and not a.get("degraded")
-    assert len(fake.requests) == before
+
+
+def test_gate_confidence_is_reported_with_the_llm_answer(client: httpx.Client) -> None:
+    a = ask(client, "chat-json")
+    assert a["answerable"] is True and 0.0 <= a["confidence"] <= 1.0
+
+
+@pytest.mark.parametrize("transport", ["chat-json", "chat-stream"])
+def test_an_unmarked_llm_answer_gets_its_citations_from_the_support_check(client: httpx.Client, fake: FakeLLM,
+                                                                          transport: str) -> None:
+    fake.mode = "unmarked"
+    a = ask(client, transport)
+    assert a["answerable"] is True and a["citations"] and not a.get("degraded")
+    _markers_consistent(a["text"], a["citations"])
+    assert all(c.get("supported") is not False for c in a["citations"])
+
+
+@pytest.mark.parametrize("transport", ["chat-json", "chat-stream", "v1-json"])
+def test_uncited_llm_text_never_goes_out_as_an_answer(client: httpx.Client, fake: FakeLLM, extractive: str,
+                                                      transport: str) -> None:
+    """`集安组织是哪一年成立的？` -> `2002年` with no marker: no passage supports it, so the extractive answer
+    replaces it, with a notice."""
+    fake.mode = "unmarked-invented"
+    a = ask(client, transport)
+    assert "2002" not in a["text"] and a["degraded"] and "citation" in a["degraded"]
+    assert a["text"].split("\n\n[1] ")[0] == extractive
+    if transport == "chat-stream":
+        assert "reset" in [n for n, _ in a["events"]]
 
 
 @pytest.mark.parametrize("transport", ["chat-json", "chat-stream"])

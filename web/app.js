@@ -338,6 +338,19 @@ function finish(msg, data) {
     msg.bubble.append(h("p", { class: "degraded", role: "note" }, icon("warn"),
       h("span", { text: `${typeof data.degraded === "string" ? data.degraded : "生成模型不可用，已改用摘录式回答。"}` })));
   }
+  if (Array.isArray(data.disagreements) && data.disagreements.length > 1) {
+    // outlets that report different figures: each with its outlet, date and citation
+    const list = h("ul", { class: "disagreement-list" });
+    for (const d of data.disagreements) {
+      if (!d || typeof d.n !== "number") continue;
+      list.append(h("li", {},
+        h("span", { class: "src-title", text: d.source || "未注明来源" }),
+        d.published ? h("span", { class: "src-meta", text: ` · ${formatDate(d.published)}` }) : null,
+        citeButton(msg, d.n)));
+    }
+    msg.bubble.append(h("section", { class: "disagreements", role: "note", "aria-label": "各来源说法不一 · Sources differ" },
+      h("h3", { class: "section-label" }, icon("warn"), h("span", { text: "各来源说法不一 · Sources differ" })), list));
+  }
   renderSources(msg);
   if (data.answerable === false && Array.isArray(data.nearest) && data.nearest.length) {
     const list = h("ul", { class: "nearest-list" });

@@ -34,10 +34,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         # warm the model so the first user does not pay for it
         await run_in_threadpool(eng.embedder.encode_queries, ["warm up"])
         attached = None
-        if settings.llm_enabled and getattr(eng, "llm", None) is None:
+        if settings.llm_enabled and eng.answerer is eng.extractive:
             from rag.llm import LLMAnswerer  # lazy: only when an LLM is configured
 
-            attached = eng.llm = LLMAnswerer(settings)  # type: ignore[attr-defined]
+            attached = eng.answerer = LLMAnswerer(settings)
             log.info("LLM answers on", extra={"llm_url": settings.llm_base_url, "llm_model": settings.llm_model})
         app.state.ready = True
         log.info("ready", extra={"index": str(settings.index_dir), "passages": len(eng.snapshot),
@@ -46,7 +46,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             yield
         finally:
             if attached is not None:
-                eng.llm = None  # type: ignore[attr-defined]
+                eng.answerer = eng.extractive
                 await attached.aclose()
 
     app = FastAPI(title="rag-news", version="0.1.0", lifespan=lifespan,
@@ -70,7 +70,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         if not request.app.state.ready or eng is None:
             return JSONResponse({"status": "loading"}, status_code=503)
         return {"status": "ready", "articles": len(eng.snapshot.articles), "passages": len(eng.snapshot),
-                "model": eng.embedder.name, "llm": bool(getattr(eng, "llm", None))}
+                "model": eng.embedder.name, "llm": eng.answerer is not eng.extractive}
 
     if WEB_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")

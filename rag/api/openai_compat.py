@@ -43,7 +43,7 @@ async def chat_completions(body: OpenAIChatIn, engine: EngineDep) -> Any:
     if not users or body.messages[-1].role != "user":
         raise ApiError(422, "invalid_request", "the last message must come from the user")
     question, history = users[-1], users[:-1]
-    engine._check_question(question)
+    engine.check_question(question)
     cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
     events = answer_events(engine, question, history)
 

@@ -166,7 +166,7 @@ class QuestionRunner:
             ans = self.engine.ask(question, k=ASK_K)  # exactly the API's path
         else:
             cands = self._candidates(question)
-            ans = self.engine.answerer.answer(self.engine.snapshot, question, cands)
+            ans = self.engine.extractive.answer(self.engine.snapshot, question, cands)
         return [str(p["doc_id"]) for p in ans.passages], ans
 
     def run(self, questions: Sequence[Question], in_index: set[str], progress: bool = True

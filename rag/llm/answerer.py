@@ -19,7 +19,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from rag.api.streaming import answer_pieces
+from rag.answer import Event, answer_pieces
 from rag.engine import Engine, Retrieval
 from rag.errors import LLMError
 from rag.llm.client import LLMClient
@@ -31,13 +31,14 @@ from rag.store import Snapshot
 from rag.types import Answer, Citation, Hit
 
 log = logging.getLogger("rag.llm")
-Event = tuple[str, dict[str, Any]]
 MAX_TOKENS = 1024
 _LABEL = re.compile(r"^(standalone question|standalone|question|rewritten question|独立问题|问题)\s*[:：]\s*", re.I)
 
 
 class LLMAnswerer:
-    """Writes answers with an OpenAI-compatible LLM; attach as `engine.llm` (see rag.api.app)."""
+    """Writes answers with an OpenAI-compatible LLM; an `Answerer` for `Engine(answerer=...)` (see rag.api.app)."""
+
+    name = "llm"
 
     def __init__(self, settings: Settings, client: LLMClient | None = None):
         self.settings = settings
@@ -70,7 +71,7 @@ class LLMAnswerer:
         """Answer events for one retrieval (see the module docstring)."""
         # The learned gate is a prior here, not a veto: whenever retrieval found passages the LLM sees them
         # and may say it cannot answer. The gate's confidence is reported with the answer.
-        verdict = await run_in_threadpool(engine.answerer.judge, r.snapshot, r.question, r.candidates)
+        verdict = await run_in_threadpool(engine.extractive.judge, r.snapshot, r.question, r.candidates)
         if not r.candidates.hits:
             ans = await run_in_threadpool(engine.compose, r)
             for ev in answer_pieces(ans):
@@ -130,7 +131,7 @@ class LLMAnswerer:
         passages = engine.passages(r)
         text = rewriter.text
         if not cited and _REFUSAL.search(text):  # the LLM said the passages do not answer the question
-            base = engine.answerer.not_answerable(snap, r.question, r.candidates, passages)
+            base = engine.extractive.not_answerable(snap, r.question, r.candidates, passages)
             ans = Answer(question=r.question, answer=text, answerable=False, passages=passages,
                          nearest=base.nearest, search_query=r.query, confidence=round(confidence, 4))
             claims: list[Claim] = []

@@ -1,0 +1,208 @@
+"""The answer step without the real model: question analysis, stored sentence vectors, the scorer file,
+sentence selection, multi-part answers and outlet disagreements (fake embedder, hand-set models)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.answer import ExtractiveAnswerer, _differ, _figures
+from rag.chunking import chunk_article, sentence_units
+from rag.retrieval import Retriever
+from rag.scorer import (
+    MODEL_PATH,
+    PASSAGE_FEATURES,
+    QUESTION_FEATURES,
+    SENTENCE_FEATURES,
+    Linear,
+    Query,
+    ScorerModel,
+)
+from rag.settings import Settings
+from rag.store import build_snapshot, load, save
+from rag.types import Article
+
+# -- question analysis ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("q", "t"), [
+    ("王毅同哪位俄罗斯外长通电话？", "person"),
+    ("被革职的国家安全局局长是谁？", "person"),
+    ("纳扎尔巴耶夫哪一年下台？", "time"),
+    ("骚乱中被捕的人数上升至多少？", "number"),
+    ("哈萨克斯坦与俄罗斯的边界有多长？", "number"),
+    ("哈萨克斯坦为什么拒绝承认顿涅茨克？", "reason"),
+    ("哈薩克斯坦為什麼拒絕承認頓涅茨克？", "reason"),
+    ("习近平在哪个国家首次提出一带一路倡议？", "place"),
+    ("哈萨克斯坦同意与哪个组织共享情报？", "org"),
+    ("哈萨克斯坦是否承认了顿涅茨克？", "yesno"),
+    ("托卡耶夫对俄罗斯的态度是什么？", "other"),
+    ("Who is the president of Kazakhstan?", "person"),
+    ("When did Nazarbayev step down?", "time"),
+    ("How many people were arrested?", "number"),
+    ("Why did Kazakhstan refuse to recognize Donetsk and Luhansk?", "reason"),
+    ("Where did Xi first propose the Belt and Road?", "place"),
+    ("Did Kazakhstan help Russia evade sanctions?", "yesno"),
+])
+def test_answer_types(q: str, t: str) -> None:
+    from rag.questions import answer_type
+
+    assert answer_type(q) == t
+
+
+@pytest.mark.parametrize(("q", "parts"), [
+    ("托卡耶夫之前担任过哪些职务，又是哪年上任的？", ["托卡耶夫之前担任过哪些职务", "是哪年上任的"]),
+    ("哈萨克和俄罗斯之间的陆上国界一共多长？科斯塔奈一带住了多少人？", ["哈萨克和俄罗斯之间的陆上国界一共多长", "科斯塔奈一带住了多少人"]),
+    ("吉爾吉斯斯坦向哈薩克派了多少名軍人、多少輛裝甲車？", ["吉爾吉斯斯坦向哈薩克派了多少名軍人", "多少輛裝甲車"]),
+    ("Who is the president, and when was he elected?", ["Who is the president", "when was he elected"]),
+    ("哈萨克斯坦与俄罗斯的边界有多长？", ["哈萨克斯坦与俄罗斯的边界有多长？"]),
+    ("俄罗斯在哈萨克斯坦招募士兵，哈萨克斯坦怎么回应？", ["俄罗斯在哈萨克斯坦招募士兵，哈萨克斯坦怎么回应？"]),
+])
+def test_multi_part_questions_split_into_their_parts(q: str, parts: list[str]) -> None:
+    from rag.questions import split_parts
+
+    assert split_parts(q) == parts
+
+
+def test_sentence_answer_evidence_excludes_what_the_question_names() -> None:
+    from rag.questions import sentence_types
+
+    assert sentence_types("被革职的国家安全局局长卡里姆·马西莫夫被捕。", {"局长", "是", "谁"}, "person")
+    assert not sentence_types("马西莫夫被捕。", set(), "person", "马西莫夫被捕了吗？")
+    assert sentence_types("2019年，纳扎尔巴耶夫下台。", set(), "time")
+    assert not sentence_types("他表示将继续努力。", set(), "time")
+    assert sentence_types("因为担心制裁，哈萨克斯坦拒绝承认。", set(), "reason")
+    assert not sentence_types("哈萨克斯坦拒绝承认。", set(), "reason")
+    assert sentence_types("造成了至少164人丧生。", set(), "number")
+
+
+def test_expected_units_tell_a_population_from_a_year() -> None:
+    from rag.questions import expected_unit
+
+    pop = expected_unit("阿拉木图有多少人口？")
+    assert pop is not None and pop.search("当地88万居民") and not pop.search("2019年")
+    day = expected_unit("托卡耶夫访问土耳其是在哪一天？")
+    assert day is not None and day.search("7日") and not day.search("2022年")
+    assert expected_unit("被革职的国家安全局局长是谁？") is None
+
+
+def test_outlet_figures_differ_only_on_the_same_count() -> None:
+    q = Query(text="多少人死亡？", vector=np.zeros(2), tokens=[], english=False, hant=False, atype="number",
+              focus={}, focus_ids={}, words=set())
+    a = _figures("造成了至少164人丧生，近10000人被捕。", q)
+    b = _figures("已有26人在这场骚乱中丧生。", q)
+    c = _figures("边界超过7500公里。", q)
+    assert _differ(a, b) and not _differ(a, a) and not _differ(a, c)
+
+
+# -- stored sentence vectors ---------------------------------------------------------------------
+
+TEXT_RFA = ("哈萨克斯坦10日为全国哀悼日。动乱造成了至少164人丧生，近10000人被捕。"
+            "中国外交部长王毅表示愿同哈方加强合作。")
+TEXT_ALJ = ("托卡耶夫宣布全国哀悼日。根据官方公布的统计数据，已有26人在这场骚乱中丧生。"
+            "吉尔吉斯斯坦派遣了150名士兵。")
+ARTS = [Article(id="rfa", title="中亚局势", text=TEXT_RFA, source="RFA 自由亚洲电台", published="2022-01-11"),
+        Article(id="alj", title="哈萨克斯坦动乱", text=TEXT_ALJ, source="Aljazeera 半岛网", published="2022-01-08")]
+
+
+def test_every_passage_is_a_run_of_stored_sentence_units(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    snap, report = build_snapshot(ARTS, fake_embedder, settings)
+    for a in ARTS:
+        units = sentence_units(a.text, settings.chunk_size)
+        rows = snap.sentences.rows(a.id)
+        assert rows is not None and list(zip(rows.starts.tolist(), rows.ends.tolist())) == units
+        assert np.allclose(np.linalg.norm(rows.vectors, axis=1), 1.0, atol=1e-4)
+        for c in chunk_article(a, settings.chunk_size, settings.chunk_overlap):
+            s, e, _ = snap.sentences.within(a.id, c.start, c.end)
+            assert s.size and s[0] == c.start and e[-1] == c.end
+
+
+def test_sentence_vectors_persist_and_unchanged_articles_reuse_them(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    snap, _ = build_snapshot(ARTS, fake_embedder, settings)
+    save(snap, settings.index_dir)
+    loaded = load(settings.index_dir, settings, fake_embedder.name, fake_embedder.dim)
+    assert np.array_equal(loaded.sentences.vectors, snap.sentences.vectors)
+    before = fake_embedder.documents_encoded
+    changed = Article(id="alj", title="哈萨克斯坦动乱", text=TEXT_ALJ + "局势已经稳定。", source="Aljazeera 半岛网")
+    snap2, report = build_snapshot([ARTS[0], changed], fake_embedder, settings, previous=loaded)
+    embedded = fake_embedder.documents_encoded - before
+    n_alj = len(sentence_units(changed.text)) + len(chunk_article(changed))
+    assert report.unchanged == 1 and embedded == n_alj  # the RFA article's passages and sentences were reused
+    assert np.array_equal(snap2.sentences.rows("rfa").vectors, loaded.sentences.rows("rfa").vectors)  # type: ignore[union-attr]
+
+
+# -- the scorer file -----------------------------------------------------------------------------
+
+
+def test_the_packaged_scorer_is_plain_json_with_named_features_and_provenance() -> None:
+    d = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    for key, names in (("passage", PASSAGE_FEATURES), ("sentence", SENTENCE_FEATURES),
+                       ("question", QUESTION_FEATURES)):
+        assert tuple(d[key]["features"]) == names and len(d[key]["coef"]) == len(names)
+        assert 0.0 < d[key]["threshold"] < 1.0 and d[key]["provenance"]
+    assert d["meta"]["command"] == ".venv/bin/python -m rag.evaluation.fit"
+    m = ScorerModel.load()
+    assert m.passage is not None and m.passage.features == PASSAGE_FEATURES
+
+
+def test_scorer_round_trips_through_json(tmp_path: Path) -> None:
+    lin = Linear(("a", "b"), np.array([1.5, -2.0]), 0.25, 0.4, "test", 0.3)
+    m = ScorerModel(lin, lin, lin, {"x": 1})
+    m.save(tmp_path / "m.json")
+    back = ScorerModel.load(tmp_path / "m.json")
+    assert back.question is not None and back.question.top_threshold == 0.3
+    assert np.allclose(back.question.logit(np.array([[1.0, 1.0]])), [-0.25])
+
+
+# -- selection and disagreements with hand-set models ----------------------------------------------
+
+
+def _hand_model() -> ScorerModel:
+    """Passages by keyword rank; a sentence answers when it has the asked type and shares rare terms."""
+    def lin(names: tuple[str, ...], weights: dict[str, float], b: float, t: float) -> Linear:
+        return Linear(names, np.array([weights.get(n, 0.0) for n in names]), b, t, "hand-set for tests", t)
+
+    return ScorerModel(lin(PASSAGE_FEATURES, {"p_kw_rr": 4.0, "p_cov": 2.0}, -2.0, 0.5),
+                       lin(SENTENCE_FEATURES, {"s_lex": 6.0, "s_type_match": 3.0, "s_type_miss": -3.0}, -4.0, 0.6),
+                       lin(QUESTION_FEATURES, {"best_logit": 2.0}, 0.0, 0.5))
+
+
+def _answer(settings: Settings, emb, question: str):  # type: ignore[no-untyped-def]
+    snap, _ = build_snapshot(ARTS, emb, settings)
+    model = _hand_model()
+    cands = Retriever(snap, emb, settings, model=model).candidates(question, 5)
+    return ExtractiveAnswerer(settings, emb, model).answer(snap, question, cands), snap
+
+
+def test_one_sentence_when_one_answers(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    ans, snap = _answer(settings, fake_embedder, "吉尔吉斯斯坦派遣了多少名士兵？")
+    assert ans.answerable and ans.answer == "吉尔吉斯斯坦派遣了150名士兵。[1]"
+    c = ans.citations[0]
+    assert snap.articles[c.doc_id].text[c.start:c.end] == c.quote and 0 <= ans.confidence <= 1
+
+
+def test_different_outlets_figures_are_both_given_with_outlet_and_date(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    ans, _ = _answer(settings, fake_embedder, "骚乱造成多少人丧生？")
+    d = ans.to_dict()
+    assert {x["source"] for x in d["disagreements"]} == {"RFA 自由亚洲电台", "Aljazeera 半岛网"}
+    assert "164人" in d["answer"] and "26人" in d["answer"] and "（2022-01-08）" in d["answer"]
+    for x in d["disagreements"]:
+        cite = next(c for c in d["citations"] if c["n"] == x["n"])
+        assert x["text"] in cite["quote"] and cite["source"] == x["source"]
+
+
+def test_the_near_duplicate_filter_keeps_another_outlets_copy(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    copy = Article(id="copy", title="中亚局势", text=TEXT_RFA, source="Aljazeera 半岛网", published="2022-01-12")
+    same = Article(id="same", title="中亚局势", text=TEXT_RFA, source="RFA 自由亚洲电台", published="2022-01-12")
+    snap, _ = build_snapshot([*ARTS, copy, same], fake_embedder, settings)
+    hits = Retriever(snap, fake_embedder, settings, model=_hand_model()).candidates("王毅表示愿同哈方加强合作", 5).hits
+    docs = [h.chunk.doc_id for h in hits]
+    assert "copy" in docs and ("rfa" in docs) != ("same" in docs)  # the same outlet's repost collapses
+
+
+def test_a_question_the_gate_refuses_gets_the_refusal_and_nearest_articles(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    ans, _ = _answer(settings, fake_embedder, "蒙古国的首都是哪里？")
+    assert not ans.answerable and ans.nearest and not ans.citations
