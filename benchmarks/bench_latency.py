@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as common  # noqa: E402
 
 STAGES = ["query embedding", "FAISS search", "query tokenize (jieba+OpenCC)", "BM25 search",
-          "fusion (RRF + near-duplicate check)", "answer: sentence embedding", "answer: tokenize passages/sentences",
+          "fusion (RRF + near-duplicate check)", "rerank (passage features + model)",
+          "answer: sentence embedding", "answer: tokenize passages/sentences",
           "answer: rest (judge, selection, citations)", "other (Python glue)"]
 
 
@@ -57,14 +58,14 @@ class _FaissProxy:
 
 def breakdown(engine: Any, questions: list[str]) -> dict[str, Any]:
     """Per-question stage times of Engine.ask through the real code path (wrapped, then unwrapped)."""
-    import rag.answer as ans_mod
     import rag.retrieval as ret_mod
+    import rag.scorer as ans_mod  # sentence tokenising happens in the scorer's features
 
     timer = StageTimer()
     emb = engine.embedder
     snap = engine.snapshot
     saved = (emb.encode_queries, emb.encode_documents, snap.faiss, snap.keywords.search, ret_mod.tokenize,
-             ret_mod.rrf, ret_mod.near_duplicate, ans_mod.tokenize, engine.compose)
+             ret_mod.rrf, ret_mod.near_duplicate, ans_mod.tokenize, engine.compose, ret_mod.passage_features)
     emb.encode_queries = timer.wrap("query embedding", saved[0])
     emb.encode_documents = timer.wrap("answer: sentence embedding", saved[1])
     snap.faiss = _FaissProxy(saved[2], timer)
@@ -74,6 +75,7 @@ def breakdown(engine: Any, questions: list[str]) -> dict[str, Any]:
     ret_mod.near_duplicate = timer.wrap("fusion (RRF + near-duplicate check)", saved[6])
     ans_mod.tokenize = timer.wrap("answer: tokenize passages/sentences", saved[7])
     engine.compose = timer.wrap("answer total", saved[8])
+    ret_mod.passage_features = timer.wrap("rerank (passage features + model)", saved[9])
     per_q: list[dict[str, float]] = []
     try:
         for q in questions:
@@ -91,7 +93,7 @@ def breakdown(engine: Any, questions: list[str]) -> dict[str, Any]:
             per_q.append(d)
     finally:
         (emb.encode_queries, emb.encode_documents, snap.faiss, snap.keywords.search, ret_mod.tokenize,
-         ret_mod.rrf, ret_mod.near_duplicate, ans_mod.tokenize, engine.compose) = saved
+         ret_mod.rrf, ret_mod.near_duplicate, ans_mod.tokenize, engine.compose, ret_mod.passage_features) = saved
         del emb.encode_queries, emb.encode_documents, snap.keywords.search, engine.compose  # back to the class's
     out: dict[str, Any] = {}
     for name in STAGES + ["total"]:

@@ -180,19 +180,40 @@ CMRC = Path(__file__).resolve().parents[2] / "shared" / "eval" / "cmrc2018"
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (CMRC / "corpus.jsonl").exists(), reason="needs ../shared/eval/cmrc2018 beside the repo")
-def test_cmrc_smoke_recall_at_5_stays_above_0_95(tmp_path: Path) -> None:
-    """CI smoke run of `rag eval` with the real model: 100 CMRC dev questions over the full corpus."""
+@pytest.mark.skipif(not (CMRC / "trial_corpus.jsonl").exists(), reason="needs ../shared/eval/cmrc2018 beside the repo")
+def test_cmrc_smoke_recall_and_answers(tmp_path: Path) -> None:
+    """CI smoke run of `rag eval` with the real model: 100 CMRC trial questions over the trial corpus
+    (the full trial set measures R@5 1.00 and answer hit 0.69, docs/benchmarks.md)."""
     import subprocess
     import sys
 
     out = tmp_path / "smoke.json"
     proc = subprocess.run([sys.executable, "-m", "rag.cli", "eval", "--limit", "100", "--quiet",
+                           "--corpus", str(CMRC / "trial_corpus.jsonl"), "--questions", str(CMRC / "trial_questions.jsonl"),
                            "--min-recall5", "0.95", "--out", str(out)],
                           cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=1500)
     print(proc.stdout[-3000:])
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    report = json.loads(out.read_text())
-    overall = report["overall"]
+    overall = json.loads(out.read_text())["overall"]
     assert overall["recall@5"] >= 0.95
-    assert overall["answer_hit"] is not None and overall["citation_hit"] is not None
+    assert overall["answer_hit"] >= 0.55 and overall["citation_hit"] >= 0.85
+
+
+@pytest.mark.slow
+def test_natural_seed_questions_through_rag_eval(tmp_path: Path) -> None:
+    """The hand-written natural questions over seeds/ (paraphrased, traditional, English, multi-part, across
+    outlets, near misses), with several gold articles per question and fact groups."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "natural.json"
+    proc = subprocess.run([sys.executable, "-m", "rag.cli", "eval", "--quiet", "--corpus", str(root / "seeds"),
+                           "--questions", str(root / "rag" / "evaluation" / "sets" / "seeds_natural.jsonl"),
+                           "--out", str(out)], cwd=root, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    report = json.loads(out.read_text())
+    assert report["config"]["questions_run"] >= 150
+    assert report["overall"]["recall@5"] >= 0.95 and report["overall"]["answer_hit"] >= 0.6
+    assert {"paraphrase", "traditional", "english", "multipart", "near_miss"} <= set(report["by_type"])
+    assert report["abstention"]["unanswerable"] == 30
