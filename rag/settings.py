@@ -45,16 +45,9 @@ class Settings:
     exact_threshold: int = 200_000  # passages; above it the FAISS index is HNSW
     rerank_depth: int = 20  # fused candidates the learned passage model reranks (rag/models/scorer.json)
     scorer_file: Path = Path(__file__).resolve().parent / "models" / "scorer.json"
-    # answering: answerable when enough of the question's terms occur in the top passages and the
-    # best passage is close enough, or when the best passage is very close (cross-lingual questions)
-    min_coverage: float = 0.55
-    agreed_min_coverage: float = 0.4  # when dense and keyword search rank the same passage first
-    min_dense: float = 0.83
-    confident_dense: float = 0.90
-    min_dense_crosslingual: float = 0.76
+    # answering: whether the corpus answers, and which sentences do, come from the learned scorer
+    # (scorer_file above; its thresholds name the measurements they came from)
     max_answer_sentences: int = 3
-    sentence_dense: str = "auto"  # embed candidate sentences: auto (cross-lingual only) | always | never
-    answer_score_ratio: float = 0.5  # further sentences must score at least this share of the best one
     max_answer_chars: int = 250
     # server
     host: str = "127.0.0.1"

@@ -36,3 +36,17 @@ class HashEmbedder:
         self.calls += 1
         self.documents_encoded += len(texts)
         return np.vstack([self._vec(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+
+def hand_model():  # type: ignore[no-untyped-def]
+    """A hand-set answer scorer for unit tests with the fake embedder (the packaged one is fitted on the real
+    model's cosines): passages by keyword rank; a sentence answers when it has the asked type and shares
+    rare terms with the question; the corpus answers when its best sentence does."""
+    from rag.scorer import PASSAGE_FEATURES, QUESTION_FEATURES, SENTENCE_FEATURES, Linear, ScorerModel
+
+    def lin(names: tuple[str, ...], weights: dict[str, float], b: float, t: float) -> Linear:
+        return Linear(names, np.array([weights.get(n, 0.0) for n in names]), b, t, "hand-set for tests", t)
+
+    return ScorerModel(lin(PASSAGE_FEATURES, {"p_kw_rr": 4.0, "p_cov": 2.0}, -2.0, 0.5),
+                       lin(SENTENCE_FEATURES, {"s_lex": 6.0, "s_type_match": 3.0, "s_type_miss": -3.0}, -4.0, 0.6),
+                       lin(QUESTION_FEATURES, {"best_logit": 2.0}, 0.0, 0.5))

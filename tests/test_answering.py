@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fakes import hand_model
 
 from rag.answer import ExtractiveAnswerer, _differ, _figures
 from rag.chunking import chunk_article, sentence_units
@@ -161,13 +162,7 @@ def test_scorer_round_trips_through_json(tmp_path: Path) -> None:
 
 
 def _hand_model() -> ScorerModel:
-    """Passages by keyword rank; a sentence answers when it has the asked type and shares rare terms."""
-    def lin(names: tuple[str, ...], weights: dict[str, float], b: float, t: float) -> Linear:
-        return Linear(names, np.array([weights.get(n, 0.0) for n in names]), b, t, "hand-set for tests", t)
-
-    return ScorerModel(lin(PASSAGE_FEATURES, {"p_kw_rr": 4.0, "p_cov": 2.0}, -2.0, 0.5),
-                       lin(SENTENCE_FEATURES, {"s_lex": 6.0, "s_type_match": 3.0, "s_type_miss": -3.0}, -4.0, 0.6),
-                       lin(QUESTION_FEATURES, {"best_logit": 2.0}, 0.0, 0.5))
+    return hand_model()  # type: ignore[no-any-return]
 
 
 def _answer(settings: Settings, emb, question: str):  # type: ignore[no-untyped-def]

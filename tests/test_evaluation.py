@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from fakes import HashEmbedder  # noqa: E402
+from fakes import HashEmbedder, hand_model  # noqa: E402
 
 from rag.evaluation import metrics  # noqa: E402
 from rag.evaluation.dataset import load_corpus, load_questions, question_type  # noqa: E402
@@ -110,7 +110,9 @@ def _settings(tmp_path: Path, **kw: object) -> Settings:
 
 def test_runner_end_to_end_copied_questions_are_found(tmp_path: Path, data: tuple[Path, Path]) -> None:
     corpus, qpath = data
-    settings = _settings(tmp_path, min_dense=0.0, min_coverage=0.0)
+    model = tmp_path / "scorer.json"
+    hand_model().save(model)  # the packaged scorer is fitted on the real model's cosines, not the fake's
+    settings = _settings(tmp_path, scorer_file=model)
     emb = HashEmbedder()
     passages, questions = load_corpus(corpus), load_questions(qpath)
     snap, info = cached_snapshot(passages, corpus_digest(corpus), settings, emb, progress=False)

@@ -25,8 +25,8 @@ from rag.evaluation.runner import (
 from rag.settings import Settings
 
 _SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "eval" / "cmrc2018"
-_TUNING = ("chunk_size", "chunk_overlap", "candidates", "rrf_k", "dense_weight", "keyword_weight",
-           "min_coverage", "min_dense", "confident_dense", "min_dense_crosslingual", "answer_score_gap")
+_TUNING = ("chunk_size", "chunk_overlap", "candidates", "rrf_k", "dense_weight", "keyword_weight", "rerank_depth",
+           "scorer_file")
 
 
 def _default(name: str) -> str | None:
@@ -71,6 +71,10 @@ def _ks(spec: str) -> list[int]:
     if not ks or ks[0] < 1 or ks[-1] > 10:
         raise InputError("--k values must be between 1 and 10 (10 passages are retrieved)")
     return ks
+
+
+def _plain(v: Any) -> Any:
+    return str(v) if isinstance(v, Path) else v
 
 
 def _pct(v: Any) -> str:
@@ -145,7 +149,7 @@ def run_eval(args: argparse.Namespace) -> int:
         "corpus": str(corpus_path), "questions": str(questions_path), "passages": len(passages),
         "questions_run": len(questions), "skipped_empty": skipped, "limit": args.limit, "mode": args.mode,
         "retrieval_only": args.retrieval_only, "cache_queries": args.cache_queries, "holdout_gold": args.holdout_gold, "seed": args.seed,
-        "ks": ks, "model": embedder.name, "settings": {k: getattr(settings, k, None) for k in _TUNING},
+        "ks": ks, "model": embedder.name, "settings": {k: _plain(getattr(settings, k, None)) for k in _TUNING},
         "index": {k: v for k, v in vars(info).items() if k != "dropped"}, "held_out_passages": len(dropped),
     }
     report = build_report(records, ks, not args.retrieval_only, config)
