@@ -29,6 +29,11 @@ async def models() -> dict[str, Any]:
     return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "rag-news"}]}
 
 
+def _extras(done: dict[str, Any]) -> dict[str, Any]:
+    """The answer's fields beyond OpenAI's: disagreements between outlets, the gate's confidence, degraded."""
+    return {k: done[k] for k in ("disagreements", "confidence", "degraded") if done.get(k)}
+
+
 def sources_footer(citations: list[dict[str, Any]]) -> str:
     if not citations:
         return ""
@@ -60,8 +65,7 @@ async def chat_completions(body: OpenAIChatIn, engine: EngineDep) -> Any:
                 "choices": [{"index": 0, "finish_reason": "stop",
                              "message": {"role": "assistant", "content": content}}],
                 "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-                "citations": done["citations"], "answerable": done["answerable"],
-                **({"degraded": done["degraded"]} if done.get("degraded") else {})}
+                "citations": done["citations"], "answerable": done["answerable"], **_extras(done)}
 
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
         import json
@@ -84,8 +88,7 @@ async def chat_completions(body: OpenAIChatIn, engine: EngineDep) -> Any:
                 footer = sources_footer(data["citations"])
                 if footer:
                     yield chunk({"content": footer})
-                yield chunk({}, "stop", citations=data["citations"], answerable=data["answerable"],
-                            **({"degraded": data["degraded"]} if data.get("degraded") else {}))
+                yield chunk({}, "stop", citations=data["citations"], answerable=data["answerable"], **_extras(data))
         yield "data: [DONE]\n\n"
 
     return StreamingResponse(frames(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

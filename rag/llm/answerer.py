@@ -100,6 +100,14 @@ class LLMAnswerer:
             log.exception("LLM answer failed unexpectedly")
             reason = "the LLM answer could not be produced (internal error)"
         else:
+            streamed = rewriter.text
+            if done["answerable"] and done["answer"] != streamed and done["answer"].startswith(streamed):
+                # markers the support check added to an unmarked answer: stream them like the LLM's own
+                for piece in _MARKS.findall(done["answer"][len(streamed):]):
+                    yield "delta", {"text": piece}
+                    c = next((c for c in done["citations"] if f"[{c['n']}]" == piece), None)
+                    if c is not None:
+                        yield "citation", c
             yield "done", done
             return
         log.warning("LLM answer failed; using the extractive answer", extra={"reason": reason})
@@ -160,9 +168,10 @@ class LLMAnswerer:
         if not supporting:
             raise LLMError("the LLM answered without citations and no passage supports its answer")
         cited = {i: h for i, h in enumerate(supporting[:2], 1)}
-        return text.rstrip() + "".join(f"[{n}]" for n in cited), cited
+        return text + "".join(f"[{n}]" for n in cited), cited
 
 
+_MARKS = re.compile(r"\[\d+\]")
 _REFUSAL = re.compile(r"没有提到|未提及|没有提及|未提到|无法回答|无法确定|没有相关|不包含|没有包含|没有找到|沒有提到|未提及|"
                       r"無法回答|not (?:say|mention|contain|state|include)|cannot (?:answer|be answered|find)|"
                       r"can't answer|no information|do(?:es)? not (?:say|mention|contain|state|provide)", re.I)
