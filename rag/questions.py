@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 
 from rag.keywords import normalize
 
@@ -138,11 +139,14 @@ def expected_unit(question: str) -> re.Pattern[str] | None:
     return None
 
 
-def _posseg(text: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=65536)
+def _posseg(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba's words and part-of-speech tags of a (normalised) sentence. Cached: candidate sentences recur
+    across questions, and tagging is most of the answer step's cost (docs/benchmarks.md)."""
     import jieba.posseg as pseg
 
     with _lock:  # jieba's lazy state is not thread-safe
-        return [(w.word, w.flag) for w in pseg.lcut(normalize(text))]
+        return tuple((w.word, w.flag) for w in pseg.lcut(text))
 
 
 def sentence_types(sentence: str, question_words: set[str], wanted: str, question: str = "") -> bool:

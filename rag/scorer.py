@@ -105,6 +105,12 @@ def load_model(path: str = str(MODEL_PATH)) -> ScorerModel | None:
     return ScorerModel.load(p) if p.is_file() else None
 
 
+@lru_cache(maxsize=65536)
+def sentence_tokens(text: str) -> frozenset[str]:
+    """The search tokens of a stored sentence. Cached: candidate sentences recur across questions."""
+    return frozenset(tokenize(text))
+
+
 # --------------------------------------------------------------------------- the question
 
 
@@ -223,7 +229,7 @@ def sentence_features(snap: Snapshot, q: Query, sents: list[Sentence], atype: st
     if n == 0:
         return np.zeros((0, len(SENTENCE_FEATURES)))
     atype = atype or q.atype
-    toks = [set(tokenize(s.text)) for s in sents]
+    toks = [sentence_tokens(s.text) for s in sents]
     total = sum(q.focus.values()) or 1.0
     weight = {}
     for t, w in q.focus.items():  # idf times rarity among the candidates: the shared entity cannot pick one
@@ -272,7 +278,7 @@ def question_features(q: Query, sents: list[Sentence], p_logits: Sequence[float]
         toks = set(tokenize(ranked[0].hit.chunk.text))
         top_idf = max(q.focus.values()) or 1.0
         missing = max((w for t, w in q.focus.items() if t not in toks), default=0.0) / top_idf
-        sent_toks = set(tokenize(ranked[0].text))
+        sent_toks = sentence_tokens(ranked[0].text)
         best_cov = sum(w for t, w in q.focus.items() if t in sent_toks) / (sum(q.focus.values()) or 1.0)
     return np.array([best, best - second, pl[0], pl[0] - (pl[1] if len(pl) > 1 else pl[0] - 5.0), top_cov,
                      top_dense, max_cos, float(known), float(known and any(s.type_match for s in sents)), en,
