@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from rag.embedding import Embedder
 from rag.errors import ModelError
 from rag.keywords import to_simplified
 from rag.questions import is_english, split_parts
-from rag.retrieval import Candidates
+from rag.retrieval import Candidates, Retrieval
 from rag.scorer import (
     PASSAGE_FEATURES,
     Query,
@@ -36,14 +36,22 @@ from rag.settings import Settings
 from rag.store import Snapshot
 from rag.types import Answer, Citation
 
-if TYPE_CHECKING:
-    from rag.engine import Engine, Retrieval
-
 __all__ = ["NOT_FOUND_EN", "NOT_FOUND_ZH", "Answerer", "Event", "ExtractiveAnswerer", "Judgement", "answer_pieces",
            "is_english"]
 
 Event = tuple[str, dict[str, Any]]
 _MARKER = re.compile(r"(\[\d+\])")
+
+
+class AnswerContext(Protocol):
+    """What an answerer needs from the engine it answers for (rag.engine.Engine)."""
+
+    embedder: Embedder
+    extractive: ExtractiveAnswerer
+
+    def compose(self, r: Retrieval) -> Answer: ...
+
+    def passages(self, r: Retrieval) -> list[dict[str, object]]: ...
 
 
 class Answerer(Protocol):
@@ -54,7 +62,7 @@ class Answerer(Protocol):
 
     name: str
 
-    def stream(self, engine: Engine, r: Retrieval) -> AsyncIterator[Event]: ...
+    def stream(self, engine: AnswerContext, r: Retrieval) -> AsyncIterator[Event]: ...
 
     async def condense(self, question: str, history: Sequence[str]) -> str | None: ...
 
@@ -114,7 +122,7 @@ class ExtractiveAnswerer:
 
     # -- the Answerer interface ----------------------------------------------------------------
 
-    async def stream(self, engine: Engine, r: Retrieval) -> AsyncIterator[Event]:
+    async def stream(self, engine: AnswerContext, r: Retrieval) -> AsyncIterator[Event]:
         from starlette.concurrency import run_in_threadpool
 
         answer = await run_in_threadpool(engine.compose, r)

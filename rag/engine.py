@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from rag import store
@@ -13,23 +12,13 @@ from rag.answer import Answerer, ExtractiveAnswerer
 from rag.conversation import standalone_question
 from rag.embedding import Embedder, load_embedder
 from rag.errors import InputError, NotFound
-from rag.retrieval import Candidates, Filters, Retriever
+from rag.retrieval import Filters, Retrieval, Retriever
 from rag.settings import Settings
 from rag.sources import SourceProblem, load_paths
 from rag.store import BuildReport, Snapshot
 from rag.types import Answer, Article, Hit
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Retrieval:
-    """What one request retrieved, tied to the snapshot it was retrieved from."""
-
-    snapshot: Snapshot
-    question: str
-    query: str  # the standalone query actually searched
-    candidates: Candidates
 
 
 class Engine:

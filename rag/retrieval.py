@@ -52,6 +52,16 @@ class Candidates:
     passage_rows: np.ndarray | None = None  # PASSAGE_FEATURES of hits
 
 
+@dataclass
+class Retrieval:
+    """What one request retrieved, tied to the snapshot it was retrieved from."""
+
+    snapshot: Snapshot
+    question: str
+    query: str  # the standalone query actually searched
+    candidates: Candidates
+
+
 def rrf(rankings: Sequence[tuple[Sequence[int], float]], k: int) -> dict[int, float]:
     """Weighted reciprocal rank fusion: sum of weight / (k + rank) over the lists an item is in."""
     fused: dict[int, float] = {}

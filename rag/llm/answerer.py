@@ -19,13 +19,13 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from rag.answer import Event, answer_pieces
-from rag.engine import Engine, Retrieval
+from rag.answer import AnswerContext, Event, answer_pieces
 from rag.errors import LLMError
 from rag.llm.client import LLMClient
 from rag.llm.markers import MarkerRewriter, Piece
 from rag.llm.prompt import PromptTemplate, format_history, format_passages, prompt_paths, question_text
 from rag.llm.verify import Claim, citation_support, verify
+from rag.retrieval import Retrieval
 from rag.settings import Settings
 from rag.store import Snapshot
 from rag.types import Answer, Citation, Hit
@@ -67,7 +67,7 @@ class LLMAnswerer:
 
     # -- answers ------------------------------------------------------------------------------
 
-    async def stream(self, engine: Engine, r: Retrieval) -> AsyncIterator[Event]:
+    async def stream(self, engine: AnswerContext, r: Retrieval) -> AsyncIterator[Event]:
         """Answer events for one retrieval (see the module docstring)."""
         # The learned gate is a prior here, not a veto: whenever retrieval found passages the LLM sees them
         # and may say it cannot answer. The gate's confidence is reported with the answer.
@@ -128,7 +128,7 @@ class LLMAnswerer:
                 out.append(("citation", _citation(p.n, hits[rewriter.passage_of[p.n] - 1], snap).to_dict()))
         return out
 
-    def _final(self, engine: Engine, r: Retrieval, rewriter: MarkerRewriter, confidence: float) -> dict[str, Any]:
+    def _final(self, engine: AnswerContext, r: Retrieval, rewriter: MarkerRewriter, confidence: float) -> dict[str, Any]:
         """Verify the finished answer and build the `done` payload.
 
         Uncited text never goes out as an answer: an answer without markers is a refusal when it says so;
@@ -158,7 +158,7 @@ class LLMAnswerer:
         return d
 
     @staticmethod
-    def _cite_unmarked(text: str, hits: Sequence[Hit], snap: Snapshot, engine: Engine) -> tuple[str, dict[int, Hit]]:
+    def _cite_unmarked(text: str, hits: Sequence[Hit], snap: Snapshot, engine: AnswerContext) -> tuple[str, dict[int, Hit]]:
         """Markers for an answer the LLM wrote without any: the passages that support all of its claims."""
         supporting = []
         for h in hits:
