@@ -42,6 +42,7 @@ class Item:
     lang: str = "zh"  # zh | zh-hant | en
     answerable: bool = True
     outlets: tuple[str, ...] = ()
+    spans: tuple[tuple[int, int], ...] = ()  # answer offsets in the gold passage's text, where known
     meta: dict[str, Any] = field(default_factory=dict)
 
 
@@ -96,6 +97,17 @@ def wiki_set(name: str) -> QuestionSet:
             items.append(Item(id=r["id"], question=r["question"], gold=(str(r["gold_passage_id"]),),
                               facts=(tuple(r["answers"]),), kind="reworded", lang=r.get("lang", "zh")))
     passages = [p for p in load_corpus(corpus) if p.id in keep]
+    starts = {str(r["id"]): r.get("answer_starts") or [] for r in rows}
+    texts = {p.id: p.text for p in passages}
+    for it in items:  # where each answer stands in its passage: an answer may span two sentences
+        text = texts.get(it.gold[0], "")
+        known = starts.get(it.id.removesuffix("-t").removeprefix(f"rw-{'cmrc' if name == 'cmrc' else 'drcd'}-"), [])
+        spans = []
+        for k, a in enumerate(it.facts[0]):
+            st = known[k] if k < len(known) and isinstance(known[k], int) and known[k] >= 0 else text.find(a)
+            if st >= 0 and text[st:st + len(a)] == a:
+                spans.append((st, st + len(a)))
+        it.spans = tuple(spans)
     return QuestionSet(name, passages, items)
 
 
