@@ -297,6 +297,28 @@ def test_not_answerable_offers_nearest_articles(tabs: Any) -> None:
     assert tab.errors == [], tab.errors
 
 
+def test_outlets_that_disagree_are_shown_with_outlet_date_and_citation(tabs: Any) -> None:
+    tab = tabs(1280, 900)
+    page = tab.open()
+    answer = ask(page, "哈萨克斯坦骚乱中有多少人遇难？")
+    differ = answer.get("disagreements") or []
+    assert {d["source"] for d in differ} == {"RFA 自由亚洲电台", "Aljazeera 半岛网"}, answer
+    msg = page.locator("#messages li.msg.assistant").last
+    section = msg.locator(".disagreements")
+    expect(section).to_be_visible()
+    items = section.locator("li")
+    expect(items).to_have_count(len(differ))
+    for i, d in enumerate(differ):
+        expect(items.nth(i)).to_contain_text(d["source"])
+        expect(items.nth(i).locator(".cite")).to_have_text(str(d["n"]))
+    items.nth(1).locator(".cite").click()  # each outlet's marker opens its article at the cited span
+    panel = page.locator("#source-panel")
+    expect(panel).to_be_visible()
+    expect(panel.locator("mark.highlight").first).to_be_visible()
+    shot(page, "disagreement.png")
+    assert tab.errors == [], tab.errors
+
+
 def test_article_markup_is_inert_text(tabs: Any, server_url: str, server_api_key: str) -> None:
     base = server_url.rstrip("/")
     auth = {"Authorization": f"Bearer {server_api_key}"}
