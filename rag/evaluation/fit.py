@@ -154,7 +154,8 @@ def fit(examples: list[Example]) -> ScorerModel:
     yp = np.concatenate([e.p_labels for e in fitting if len(e.pool)])
     wp = np.concatenate([np.full(len(e.pool), e.weight) for e in fitting if len(e.pool)])
     passage = _logistic(xp, yp, wp, PASSAGE_FEATURES)
-    passage.provenance = "fit on gold passages containing the answer among the top 20 fused candidates"
+    passage.provenance = ("fit on gold passages containing the answer among the top 20 fused candidates; it only "
+                          "ranks (its threshold is not used)")
     model = ScorerModel(passage, None, None)
     srows, slabels, sw, per = [], [], [], []
     for e in fitting:
