@@ -36,7 +36,7 @@ PASSAGE_FEATURES = ("p_dense", "p_dense_gap", "p_dense_rr", "p_kw_rr", "p_rrf_rr
                     "p_sent_gap", "q_en", "q_en_x_dense_gap", "q_en_x_sent_gap", "q_en_x_cov")
 SENTENCE_FEATURES = ("s_cos", "s_cos_gap", "s_cos_rr", "s_cov", "s_lex", "s_type_match", "s_type_miss",
                      "s_len", "s_new", "s_only_q", "p_logit", "p_rank_rr", "q_en", "q_en_x_cos_gap", "q_en_x_cov",
-                     "s_unit_match", "s_unit_miss", "s_lex_x_pcov", "s_cos_gap_x_pcov")
+                     "s_unit_match", "s_unit_miss", "s_lex_x_pcov", "s_cos_gap_x_pcov", "s_bigram", "s_bigram_gap")
 QUESTION_FEATURES = ("best_logit", "second_gap", "top_p_logit", "p_gap", "top_cov", "top_dense", "max_cos",
                      "type_known", "type_found", "q_en", "q_hant", "q_en_x_max_cos", "q_en_x_best_logit",
                      "n_focus_oov", "best_type_match", "best_cov", "best_cos", "missing_idf", "unit_known",
@@ -105,6 +105,21 @@ def load_model(path: str = str(MODEL_PATH)) -> ScorerModel | None:
     return ScorerModel.load(p) if p.is_file() else None
 
 
+_QWORDS = re.compile(r"什么|哪[个里儿些位一年天]?|多少|几[个年月日]?|谁|怎么|怎样|如何|为什么|为何|是否|吗|呢")
+_NONWORD = re.compile(r"[^\w\u3400-\u9fff]+")
+
+
+@lru_cache(maxsize=65536)
+def _bigrams(text: str) -> frozenset[str]:
+    t = _NONWORD.sub("", normalize(text))
+    return frozenset(t[i:i + 2] for i in range(len(t) - 1))
+
+
+def question_bigrams(question: str) -> frozenset[str]:
+    """Character bigrams of a question without its question words (for copied-phrasing overlap)."""
+    return _bigrams(_QWORDS.sub(" ", normalize(question)))
+
+
 @lru_cache(maxsize=65536)
 def sentence_tokens(text: str) -> frozenset[str]:
     """The search tokens of a stored sentence. Cached: candidate sentences recur across questions."""
@@ -128,6 +143,7 @@ class Query:
     focus_ids: dict[int, float]  # vocab id -> idf, for terms the corpus has
     words: set[str]
     unit: re.Pattern[str] | None = None  # what the answer's figure must count, when the question says
+    bigrams: frozenset[str] = frozenset()  # its character bigrams, question words aside
 
     @classmethod
     def make(cls, snap: Snapshot, text: str, vector: np.ndarray, tokens: Sequence[str] | None = None) -> Query:
@@ -137,7 +153,7 @@ class Query:
         cjk = "".join(_HANT_PROBE.findall(text))
         return cls(text=text, vector=vector, tokens=toks, english=is_english(text),
                    hant=bool(cjk) and normalize(cjk) != cjk, atype=answer_type(text), focus=focus,
-                   focus_ids=ids, words=set(toks), unit=expected_unit(text))
+                   focus_ids=ids, words=set(toks), unit=expected_unit(text), bigrams=question_bigrams(text))
 
 
 # --------------------------------------------------------------------------- passages
@@ -243,6 +259,9 @@ def sentence_features(snap: Snapshot, q: Query, sents: list[Sentence], atype: st
     known = atype not in ("other", "yesno")
     en = float(q.english)
     lex = [sum(w for t, w in weight.items() if t in ts) / wtotal for ts in toks]
+    # copied phrasing: the share of the question's character bigrams (question words aside) in the sentence
+    qgrams = q.bigrams
+    grams = [len(qgrams & _bigrams(s.text)) / len(qgrams) if qgrams else 0.0 for s in sents]
     out = np.zeros((n, len(SENTENCE_FEATURES)))
     for i, (s, ts) in enumerate(zip(sents, toks)):
         match = sentence_types(s.text, q.words, atype, q.text) if known else True
@@ -256,7 +275,7 @@ def sentence_features(snap: Snapshot, q: Query, sents: list[Sentence], atype: st
                   math.log1p(len(new)), float(len(ts) > 0 and not new), s.p_logit, 1.0 / s.passage_rank, en,
                   en * (s.cos - cos.max()), en * cov, float(s.unit_match), float(q.unit is not None and not s.unit_match),
                   # a question that copies its passage's wording (high coverage) makes word overlap telling
-                  lex[i] * s.p_cov, (s.cos - cos.max()) * s.p_cov)
+                  lex[i] * s.p_cov, (s.cos - cos.max()) * s.p_cov, grams[i], grams[i] - max(grams))
     return out
 
 
