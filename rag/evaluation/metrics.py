@@ -58,7 +58,11 @@ def limit_answer(answer: str, max_sentences: int = 3, max_chars: int = 250) -> t
 
 
 def _norm(text: str) -> str:
-    return _SPACE.sub("", unicodedata.normalize("NFKC", text).casefold())
+    """For matching answers: NFKC, case folded, no whitespace, simplified script (a traditional gold answer
+    matches the same words quoted from a simplified corpus)."""
+    from rag.keywords import to_simplified
+
+    return _SPACE.sub("", to_simplified(unicodedata.normalize("NFKC", text)).casefold())
 
 
 def contains_answer(text: str, golds: Sequence[str]) -> bool:
