@@ -201,3 +201,17 @@ def test_the_near_duplicate_filter_keeps_another_outlets_copy(settings: Settings
 def test_a_question_the_gate_refuses_gets_the_refusal_and_nearest_articles(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
     ans, _ = _answer(settings, fake_embedder, "蒙古国的首都是哪里？")
     assert not ans.answerable and ans.nearest and not ans.citations
+
+
+def test_an_index_from_before_sentence_vectors_gains_them_without_re_embedding_passages(
+        settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    from rag.sentences import SentenceTable
+
+    snap, _ = build_snapshot(ARTS, fake_embedder, settings)
+    snap.config = {k: v for k, v in snap.config.items() if k != "sentences"}  # as main stored it
+    snap.sentences = SentenceTable.concat([], fake_embedder.dim)
+    before = fake_embedder.documents_encoded
+    snap2, report = build_snapshot(ARTS, fake_embedder, settings, previous=snap)
+    n_units = sum(len(sentence_units(a.text)) for a in ARTS)
+    assert report.embedded == 0 and fake_embedder.documents_encoded - before == n_units
+    assert len(snap2.sentences) == n_units and snap2.config["sentences"]
