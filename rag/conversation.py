@@ -19,13 +19,16 @@ def needs_context(question: str) -> bool:
     return bool(_ANAPHORA.search(q)) or len(re.sub(r"\W", "", q)) <= 6
 
 
-def standalone_question(question: str, history: Sequence[str]) -> str:
+def standalone_question(question: str, history: Sequence[str], max_chars: int = 2000) -> str:
     """Without an LLM: prefix the most recent earlier user question when this one needs context.
 
     Retrieval then matches the entity named earlier (e.g. Nazarbayev) together with what is asked
-    now (e.g. the year he stepped down); the answer itself still addresses the new question.
+    now (e.g. the year he stepped down); the answer itself still addresses the new question. The query is
+    at most `max_chars` long (RAG_MAX_QUESTION_CHARS).
     """
     earlier = [h.strip() for h in history if h and h.strip()]
     if not earlier or not needs_context(question):
         return question.strip()
-    return f"{earlier[-1]} {question.strip()}"
+    q = question.strip()
+    room = max(0, max_chars - len(q) - 1)  # the query stays within the question limit: keep the latest words
+    return f"{earlier[-1][-room:] if room else ''} {q}".strip()

@@ -62,8 +62,11 @@ class Engine:
 
         `query` overrides the condensed search query (an LLM may have rewritten the follow-up)."""
         self.check_question(question)
+        self.check_history(history)
         snap = self.snapshot  # one snapshot for the whole request, even if a write lands meanwhile
-        query = query.strip() if query and query.strip() else standalone_question(question, history)
+        query = query.strip() if query and query.strip() else standalone_question(
+            question, history, self.settings.max_question_chars)
+        query = query[:self.settings.max_question_chars]  # an LLM's rewrite is capped like a question
         cands = Retriever(snap, self.embedder, self.settings).candidates(query, self._k(k), filters)
         return Retrieval(snap, question, query, cands)
 
@@ -95,6 +98,19 @@ class Engine:
         if len(q) > self.settings.max_question_chars:
             raise InputError(f"the question is {len(q)} characters long; the limit is "
                              f"{self.settings.max_question_chars} (RAG_MAX_QUESTION_CHARS)")
+
+    def check_history(self, history: Sequence[str]) -> None:
+        """Reject a chat history with an over-long message or too much text in all (InputError): the
+        question limit must not be bypassed through earlier turns, which feed the search query."""
+        s = self.settings
+        for i, h in enumerate(history, 1):
+            if isinstance(h, str) and len(h) > s.max_question_chars:
+                raise InputError(f"earlier message {i} of the conversation is {len(h)} characters long; the limit "
+                                 f"is {s.max_question_chars} per message (RAG_MAX_QUESTION_CHARS)")
+        total = sum(len(h) for h in history if isinstance(h, str))
+        if total > s.max_history_chars:
+            raise InputError(f"the earlier messages hold {total} characters; the limit is {s.max_history_chars} "
+                             "(RAG_MAX_HISTORY_CHARS): start a new conversation or drop old turns")
 
     # -- writing ------------------------------------------------------------------------------
 

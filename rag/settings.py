@@ -55,6 +55,8 @@ class Settings:
     api_key: str | None = None
     cors_origins: str = ""  # comma-separated; empty = CORS off
     max_question_chars: int = 2000
+    max_history_chars: int = 8000  # all earlier user messages of a chat together (4 full-length questions)
+    max_chat_body_bytes: int = 1_000_000  # /api/chat and /v1/chat/completions: 100 messages of 2,000 CJK chars fit
     max_body_bytes: int = 10_000_000
     max_concurrency: int = 8
     max_queue: int = 64

@@ -199,3 +199,38 @@ def test_openapi_fuzz_finds_no_server_errors(engine: Engine) -> None:
 
             run()
     assert failures == []
+
+
+def test_the_question_limit_cannot_be_bypassed_through_chat_history(engine: Engine) -> None:
+    """A huge earlier message with a short follow-up used to become the search query (issue 11)."""
+    s = engine.settings
+    app = create_app(s, engine)
+    long_turn = "哈萨克斯坦总统纳扎尔巴耶夫" * 200  # 2,600 characters, over RAG_MAX_QUESTION_CHARS
+    with serve_in_thread(app) as url:
+        for path, body in (("/api/chat", {"messages": [{"role": "user", "content": long_turn},
+                                                       {"role": "user", "content": "他是谁？"}]}),
+                           ("/v1/chat/completions", {"model": "rag-news", "messages": [
+                               {"role": "user", "content": long_turn}, {"role": "user", "content": "他是谁？"}]})):
+            r = httpx.post(url + path, json=body, timeout=30)
+            assert r.status_code == 400, (path, r.status_code, r.text[:300])
+            assert "RAG_MAX_QUESTION_CHARS" in r.text
+        # many turns, each within the limit, but too much in all
+        turns = [{"role": "user", "content": "纳扎尔巴耶夫" * 300} for _ in range(6)] + [{"role": "user", "content": "他是谁？"}]
+        r = httpx.post(url + "/api/chat", json={"messages": turns}, timeout=30)
+        assert r.status_code == 400 and "RAG_MAX_HISTORY_CHARS" in r.text
+        # a chat body is capped well below the upload limit, before it is parsed
+        big = {"messages": [{"role": "assistant", "content": "x" * 20_000} for _ in range(60)]
+               + [{"role": "user", "content": "他是谁？"}]}
+        r = httpx.post(url + "/api/chat", json=big, timeout=30)
+        assert r.status_code == 413 and "RAG_MAX_CHAT_BODY_BYTES" in r.text
+        # a normal follow-up still works
+        r = httpx.post(url + "/api/chat", json={"messages": [{"role": "user", "content": "纳扎尔巴耶夫是谁？"},
+                                                             {"role": "user", "content": "他是哪一年下台的？"}]}, timeout=30)
+        assert r.status_code == 200 and r.json()["search_query"] == "纳扎尔巴耶夫是谁？ 他是哪一年下台的？"
+
+
+def test_the_query_built_from_history_is_capped() -> None:
+    from rag.conversation import standalone_question
+
+    q = standalone_question("他是谁？", ["纳扎尔巴耶夫" * 400], max_chars=100)
+    assert len(q) <= 100 and q.endswith("他是谁？") and "纳扎尔巴耶夫" in q

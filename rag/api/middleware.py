@@ -11,6 +11,8 @@ from typing import Any
 
 from rag.settings import Settings
 
+CHAT_PATHS = ("/api/chat", "/v1/chat/completions")  # bodies limited by RAG_MAX_CHAT_BODY_BYTES
+
 log = logging.getLogger("rag.access")
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -50,11 +52,14 @@ class ServiceMiddleware:
         path: str = scope.get("path", "")
         status_box = {"status": 0}
         limit = self.settings.max_body_bytes
+        env_name = "RAG_MAX_BODY_BYTES"
+        if path in CHAT_PATHS:  # a conversation is small: a big body there is an attack, not an upload
+            limit, env_name = min(limit, self.settings.max_chat_body_bytes), "RAG_MAX_CHAT_BODY_BYTES"
 
         for k, v in scope.get("headers", []):
             if k == b"content-length" and v.isdigit() and int(v) > limit:
                 await _send_json(send, 413, {"error": {"code": "too_large", "message":
-                                 f"the request body is over {limit} bytes (RAG_MAX_BODY_BYTES)"}})
+                                 f"the request body is over {limit} bytes ({env_name})"}})
                 self._log(scope, 413, t0, rid)
                 return
 
@@ -95,7 +100,7 @@ class ServiceMiddleware:
         except BodyTooLarge:
             if not status_box["status"]:
                 await _send_json(send, 413, {"error": {"code": "too_large", "message":
-                                 f"the request body is over {limit} bytes (RAG_MAX_BODY_BYTES)"}})
+                                 f"the request body is over {limit} bytes ({env_name})"}})
                 status_box["status"] = 413
         finally:
             if heavy:

@@ -49,6 +49,7 @@ async def chat_completions(body: OpenAIChatIn, engine: EngineDep) -> Any:
         raise ApiError(422, "invalid_request", "the last message must come from the user")
     question, history = users[-1], users[:-1]
     engine.check_question(question)
+    engine.check_history(history)
     cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
     events = answer_events(engine, question, history)
 

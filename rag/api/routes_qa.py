@@ -45,6 +45,7 @@ def split_chat(body: ChatIn) -> tuple[str, list[str]]:
 async def chat(body: ChatIn, engine: EngineDep) -> Any:
     question, history = split_chat(body)
     engine.check_question(question)  # reject bad input with a status code before any stream starts
+    engine.check_history(history)
     filters = body.filters.to_filters() if body.filters else None
     events = answer_events(engine, question, history, body.top_k, filters)
     if not body.stream:
