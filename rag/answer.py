@@ -37,7 +37,7 @@ from rag.store import Snapshot
 from rag.types import Answer, Citation
 
 __all__ = ["NOT_FOUND_EN", "NOT_FOUND_ZH", "Answerer", "Event", "ExtractiveAnswerer", "Judgement", "answer_pieces",
-           "is_english"]
+           "is_english", "quoted"]
 
 Event = tuple[str, dict[str, Any]]
 _MARKER = re.compile(r"(\[\d+\])")
@@ -271,11 +271,11 @@ class ExtractiveAnswerer:
             n = by_chunk[ch.id]
             if differ:
                 label = _outlet_label(art.source, art.published, english)
-                parts.append(f"{label}{c.text}[{n}]")
+                parts.append(f"{label}{quoted(c.text)}[{n}]")
                 disagreements.append({"source": art.source, "published": art.published, "doc_id": art.id,
                                       "n": n, "text": c.text, "start": c.start, "end": c.end})
             else:
-                parts.append(f"{c.text}[{n}]")
+                parts.append(f"{quoted(c.text)}[{n}]")
         if differ:
             text = (DIFFER_EN if english else DIFFER_ZH) + "\n" + "\n".join(parts)
         else:
@@ -296,6 +296,16 @@ class ExtractiveAnswerer:
                 break
         msg = NOT_FOUND_EN if is_english(question) else NOT_FOUND_ZH
         return Answer(question=question, answer=msg, answerable=False, passages=passages, nearest=nearest)
+
+
+_BRACKETED = re.compile(r"\[(\d+)\]")
+
+
+def quoted(text: str) -> str:
+    """Article text as it appears in an answer: a bracketed number in the article (a footnote, "[3]") is shown
+    in full-width brackets, "［3］", so that it never reads as a citation marker. The citation's span still
+    points at the exact article text."""
+    return _BRACKETED.sub(r"［\1］", text)
 
 
 def _key(s: Sentence) -> tuple[str, int, int]:

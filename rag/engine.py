@@ -95,6 +95,11 @@ class Engine:
         """Reject an empty or over-long question (InputError); the API calls this before streaming."""
         if not isinstance(q, str) or not q.strip():
             raise InputError("the question is empty: type a question")
+        try:
+            q.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InputError("the question holds a character that is not valid Unicode text (a lone surrogate): "
+                             "send it as UTF-8") from None
         if len(q) > self.settings.max_question_chars:
             raise InputError(f"the question is {len(q)} characters long; the limit is "
                              f"{self.settings.max_question_chars} (RAG_MAX_QUESTION_CHARS)")

@@ -215,3 +215,23 @@ def test_an_index_from_before_sentence_vectors_gains_them_without_re_embedding_p
     n_units = sum(len(sentence_units(a.text)) for a in ARTS)
     assert report.embedded == 0 and fake_embedder.documents_encoded - before == n_units
     assert len(snap2.sentences) == n_units and snap2.config["sentences"]
+
+
+def test_bracketed_numbers_in_an_article_never_read_as_markers(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11, item 5: an article whose text holds "[1][2][99]" must not yield markers without citations."""
+    import re
+
+    art = Article(id="fakecite", title="阿斯塔纳气象台报告",
+                  text="阿斯塔纳气象台说，阿斯塔纳今年冬天的最低气温是零下四十二度。[1][2][99]\n"
+                       "据报道，阿斯塔纳的最低气温纪录[3]是在1893年创下的。[7]")
+    snap, _ = build_snapshot([art, *ARTS], fake_embedder, settings)
+    model = _hand_model()
+    q = "阿斯塔纳最低气温纪录是哪一年创下的？"
+    ans = ExtractiveAnswerer(settings, fake_embedder, model).answer(
+        snap, q, Retriever(snap, fake_embedder, settings, model=model).candidates(q, 5))
+    assert ans.answerable and "1893" in ans.answer
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", ans.answer)}
+    assert markers == {c.n for c in ans.citations}
+    assert "［3］" in ans.answer or "［7］" in ans.answer
+    for c in ans.citations:
+        assert snap.articles[c.doc_id].text[c.start:c.end] == c.quote  # the span stays exact

@@ -234,3 +234,18 @@ def test_the_query_built_from_history_is_capped() -> None:
 
     q = standalone_question("他是谁？", ["纳扎尔巴耶夫" * 400], max_chars=100)
     assert len(q) <= 100 and q.endswith("他是谁？") and "纳扎尔巴耶夫" in q
+
+
+def test_small_input_mistakes_get_clear_client_errors(engine: Engine) -> None:
+    """Issue 11, item 6 (part): impossible filter dates, n > 1 on the OpenAI endpoint, a lone surrogate."""
+    app = create_app(engine.settings, engine)
+    with serve_in_thread(app) as url:
+        r = httpx.post(url + "/api/ask", json={"question": "托卡耶夫是谁？", "filters": {"date_from": "2022-13-45"}})
+        assert r.status_code == 422 and "calendar date" in r.text
+        r = httpx.post(url + "/v1/chat/completions", json={"model": "rag-news", "n": 3,
+                                                          "messages": [{"role": "user", "content": "托卡耶夫是谁？"}]})
+        assert r.status_code == 422 and "n" in r.text
+        r = httpx.post(url + "/api/ask", content=b'{"question": "\\ud800 who?"}', headers={"content-type": "application/json"})
+        assert r.status_code == 400 and "surrogate" in r.text
+        r = httpx.post(url + "/api/ask", json={"question": "托卡耶夫是谁？", "filters": {"date_from": "2022-01-01"}})
+        assert r.status_code == 200

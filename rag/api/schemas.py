@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rag.retrieval import Filters
 
@@ -14,6 +15,16 @@ class FiltersIn(BaseModel):
     source: str | None = Field(None, max_length=200, description="outlet name contains this text")
     date_from: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}", description="ISO date, inclusive")
     date_to: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}", description="ISO date, inclusive")
+
+    @field_validator("date_from", "date_to")
+    @classmethod
+    def _real_date(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                date.fromisoformat(v[:10])
+            except ValueError:
+                raise ValueError(f"{v[:10]!r} is not a calendar date (YYYY-MM-DD)") from None
+        return v
 
     def to_filters(self) -> Filters:
         return Filters(self.source, self.date_from, self.date_to)
@@ -72,3 +83,4 @@ class OpenAIChatIn(BaseModel):
     model: str = "rag-news"
     messages: list[OpenAIMessage] = Field(..., min_length=1, max_length=100)
     stream: bool = False
+    n: int = Field(1, ge=1, le=1, description="only one choice is produced; n > 1 is refused")

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.answer import quoted
 from rag.errors import ConfigError
 from rag.store import Snapshot
 from rag.types import Hit
@@ -68,7 +69,7 @@ def format_passages(snap: Snapshot, hits: Sequence[Hit]) -> str:
     for i, h in enumerate(hits, 1):
         art = snap.articles.get(h.chunk.doc_id)
         head = [art.title, art.source or "", (art.published or "")[:10]] if art else [h.chunk.doc_id]
-        body = re.sub(r"\s*\n\s*", " ", h.chunk.text).strip()
+        body = quoted(re.sub(r"\s*\n\s*", " ", h.chunk.text).strip())  # "[3]" in an article is not a marker
         blocks.append(f"[{i}] " + " | ".join(x for x in head if x) + "\n" + body)
     return "\n\n".join(blocks)
 
