@@ -144,7 +144,10 @@ def looks_like_html(text: str) -> bool:
 def outlet_for(url: str | None) -> str | None:
     if not url:
         return None
-    host = (urlparse(url).hostname or "").lower()
+    try:
+        host = (urlparse(url).hostname or "").lower()
+    except ValueError:  # a malformed URL ("http://[::1"): _article reports it
+        return None
     for domain, name in OUTLETS.items():
         if host == domain or host.endswith("." + domain):
             return name
@@ -159,7 +162,10 @@ def iso_date(value: object) -> str | None:
         n = int(value)
         if n > 10**11:
             n //= 1000
-        return datetime.fromtimestamp(n, tz=UTC).isoformat()
+        try:
+            return datetime.fromtimestamp(n, tz=UTC).isoformat()
+        except (OverflowError, OSError, ValueError):  # an epoch beyond any calendar
+            return None
     s = str(value).strip()
     try:
         return datetime.fromisoformat(s.replace("Z", "+00:00")).isoformat()
@@ -224,6 +230,12 @@ def _article(doc_id: str, title: str, paras: list[str], origin: str, **meta: str
         raise SourceError(f"{origin}: no article text found")
     if not _ID_OK.match(doc_id):
         raise SourceError(f"{origin}: id {doc_id!r} must be 1-200 letters, digits, '_', '-' or '.'")
+    url = meta.get("url")
+    if url:
+        try:
+            urlparse(url).hostname  # noqa: B018 - parsing is the check
+        except ValueError as exc:
+            raise SourceError(f"{origin}: url {url!r} is not a valid URL ({exc})") from None
     return Article(id=doc_id, title=(title or doc_id).strip(), text=text, **meta)
 
 
@@ -285,6 +297,9 @@ def article_from_record(rec: object, origin: str) -> Article:
     if not isinstance(text, str) or not text.strip():
         raise SourceError(f"{origin}: missing or empty 'text'")
     url = _str(rec.get("url"))
+    pub = rec.get("published")
+    if iso_date(pub) is None and str(pub if pub is not None else "").strip().isdigit():
+        raise SourceError(f"{origin}: published {str(pub)[:40]!r} is not a date (an epoch beyond any calendar)")
     return _article(str(doc_id).strip(), _str(rec.get("title")) or str(doc_id), _paragraphs(text), origin,
                     url=url, source=_str(rec.get("source")) or outlet_for(url),
                     published=iso_date(rec.get("published")) or _str(rec.get("published")),
@@ -302,6 +317,8 @@ def parse_jsonl(raw: str, origin: str) -> tuple[list[Article], list[SourceProble
             arts.append(article_from_record(json.loads(line), where))
         except json.JSONDecodeError as exc:
             problems.append(SourceProblem(where, f"invalid JSON ({exc.msg})"))
+        except RecursionError:
+            problems.append(SourceProblem(where, "invalid JSON (nested too deeply)"))
         except SourceError as exc:
             problems.append(SourceProblem(where, str(exc).removeprefix(where + ": ")))
     return arts, problems
@@ -332,6 +349,8 @@ def parse_bytes(data: bytes, name: str) -> tuple[list[Article], list[SourceProbl
         return [parse_text(raw, Path(name).stem, name, suffix)], []
     except SourceError as exc:
         return [], [SourceProblem(name, str(exc).removeprefix(name + ": "))]
+    except (ValueError, OverflowError, RecursionError) as exc:  # a file no parser rule foresaw: report it
+        return [], [SourceProblem(name, f"cannot be parsed ({exc.__class__.__name__}: {exc})")]
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:

@@ -249,3 +249,33 @@ def test_small_input_mistakes_get_clear_client_errors(engine: Engine) -> None:
         assert r.status_code == 400 and "surrogate" in r.text
         r = httpx.post(url + "/api/ask", json={"question": "托卡耶夫是谁？", "filters": {"date_from": "2022-01-01"}})
         assert r.status_code == 200
+
+
+def test_malformed_uploads_get_4xx_and_bad_files_a_problem_report(engine: Engine, tmp_path: Path) -> None:
+    """Issue 11, item 3: an impossible date, a malformed URL, JSON nested 1,000 deep; each is the client's
+    mistake, answered with a 4xx naming it, and a folder build reports the bad file and builds the rest."""
+    from rag.sources import load_paths
+
+    app = create_app(engine.settings, engine)
+    auth = {"authorization": f"Bearer {KEY}"}
+    doc = {"id": "bad1", "title": "t", "text": "哈萨克斯坦的一篇文章。"}
+    with serve_in_thread(app) as url:
+        r = httpx.post(url + "/api/documents", headers=auth, json={"documents": [{**doc, "published": "9" * 20}]})
+        assert r.status_code == 422 and "not a date" in r.text
+        r = httpx.post(url + "/api/documents", headers=auth, json={"documents": [{**doc, "url": "http://[::1"}]})
+        assert r.status_code == 422 and "not a valid URL" in r.text
+        deep = b'{"documents": ' + b"[" * 1000 + b"]" * 1000 + b"}"
+        r = httpx.post(url + "/api/documents", headers={**auth, "content-type": "application/json"}, content=deep)
+        assert r.status_code == 400 and "nested too deeply" in r.text
+        files = {"files": ("bad.jsonl", ('{"id": "x1", "title": "t", "text": "正文。", "url": "http://[::1"}\n'
+                                         '{"id": "x2", "title": "t", "text": "正文。", "published": "' + "9" * 20 + '"}\n')
+                           .encode())}
+        r = httpx.post(url + "/api/documents", headers=auth, files=files)
+        assert r.status_code == 422 and "bad.jsonl:1" in r.text and "bad.jsonl:2" in r.text
+        assert httpx.get(url + "/healthz").status_code == 200
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "good.md").write_text("---\ntitle: '好的'\ndate: 2022-01-08\n---\n\n哈萨克斯坦发生骚乱。\n", encoding="utf-8")
+    (folder / "bad.md").write_text("---\ntitle: '坏的'\nurl: 'http://[::1'\n---\n\n正文。\n", encoding="utf-8")
+    arts, problems = load_paths([folder])
+    assert [a.id for a in arts] == ["good"] and len(problems) == 1 and "bad.md" in problems[0].path

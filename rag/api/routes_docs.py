@@ -58,6 +58,8 @@ async def add_documents(request: Request, engine: EngineDep, settings: SettingsD
             payload = json.loads(await request.body())
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise ApiError(400, "invalid_json", "the request body is not valid JSON") from None
+        except RecursionError:
+            raise ApiError(400, "invalid_json", "the request body's JSON is nested too deeply") from None
         try:
             body = DocumentsIn.model_validate(payload)
         except Exception as exc:  # pydantic.ValidationError
