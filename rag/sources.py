@@ -30,7 +30,8 @@ OUTLETS = {
 _EPOCH_HEADER = re.compile(r"\A\s*<!--\s*(\d{10,13})\s*-->\s*\n\s*\[(?P<title>.+?)\]\((?P<url>\S+?)\)\s*\n\s*-{3,}\s*\n",
                            re.S)
 _FRONT_MATTER = re.compile(r"\A\s*---\s*\n(?P<yaml>.*?)\n---\s*\n", re.S)
-_ID_OK = re.compile(r"^[\w\-.]{1,200}$")
+_ID_OK = re.compile(r"^(?!\.{1,2}$)[\w\-.]{1,200}$")  # "." and ".." cannot be opened as a path segment
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")  # direction overrides can spoof text
 
 
 @dataclass(frozen=True)
@@ -229,14 +230,16 @@ def _article(doc_id: str, title: str, paras: list[str], origin: str, **meta: str
     if not text.strip():
         raise SourceError(f"{origin}: no article text found")
     if not _ID_OK.match(doc_id):
-        raise SourceError(f"{origin}: id {doc_id!r} must be 1-200 letters, digits, '_', '-' or '.'")
+        raise SourceError(f"{origin}: id {doc_id!r} must be 1-200 letters, digits, '_', '-' or '.' (and not "
+                          "'.' or '..')")
     url = meta.get("url")
     if url:
         try:
             urlparse(url).hostname  # noqa: B018 - parsing is the check
         except ValueError as exc:
             raise SourceError(f"{origin}: url {url!r} is not a valid URL ({exc})") from None
-    return Article(id=doc_id, title=(title or doc_id).strip(), text=text, **meta)
+    clean = {k: _BIDI.sub("", v) if isinstance(v, str) and k in ("source", "author") else v for k, v in meta.items()}
+    return Article(id=doc_id, title=_BIDI.sub("", (title or doc_id)).strip(), text=text, **clean)
 
 
 # --------------------------------------------------------------------------- parsers

@@ -279,3 +279,21 @@ def test_malformed_uploads_get_4xx_and_bad_files_a_problem_report(engine: Engine
     (folder / "bad.md").write_text("---\ntitle: '坏的'\nurl: 'http://[::1'\n---\n\n正文。\n", encoding="utf-8")
     arts, problems = load_paths([folder])
     assert [a.id for a in arts] == ["good"] and len(problems) == 1 and "bad.md" in problems[0].path
+
+
+def test_dot_ids_are_refused_and_bidi_overrides_are_stripped_from_titles(engine: Engine) -> None:
+    """Issue 11, item 6 (part): ids "." and ".." cannot be opened in the web page; a right-to-left override
+    in a title could spoof the text around it."""
+    app = create_app(engine.settings, engine)
+    auth = {"authorization": f"Bearer {KEY}"}
+    with serve_in_thread(app) as url:
+        for bad in (".", ".."):
+            r = httpx.post(url + "/api/documents", headers=auth,
+                           json={"documents": [{"id": bad, "title": "t", "text": "正文。"}]})
+            assert r.status_code == 422, (bad, r.text)
+        r = httpx.post(url + "/api/documents", headers=auth, json={"documents": [
+            {"id": "bidi", "title": "哈萨克斯坦\u202egnp.exe", "text": "哈萨克斯坦的一篇文章。", "source": "RFA\u202e"}]})
+        assert r.status_code == 200, r.text
+        d = httpx.get(url + "/api/documents/bidi").json()
+        title = d.get("title") or d["article"]["title"]
+        assert "\u202e" not in title and title == "哈萨克斯坦gnp.exe"

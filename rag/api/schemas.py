@@ -61,6 +61,13 @@ class DocumentIn(BaseModel):
     published: str | None = Field(None, max_length=64)
     author: str | None = Field(None, max_length=200)
 
+    @field_validator("id")
+    @classmethod
+    def _not_dots(cls, v: str) -> str:
+        if v in (".", ".."):
+            raise ValueError("'.' and '..' cannot be article ids (they cannot be opened as a path)")
+        return v
+
 
 class DocumentsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
