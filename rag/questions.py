@@ -98,44 +98,52 @@ def split_parts(question: str) -> list[str]:
     return parts if len(parts) >= 2 else [q]
 
 
-# What a number in the answer must count, when the question says: (question pattern, unit pattern).
-_UNITS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"哪一?天|几号|哪一?日|什么日子|几月几[日号]"), r"\d{1,2}\s*[日号]|[一二三四五六七八九十]+[日号]|周[一二三四五六日]|"
-                                                       r"星期[一二三四五六日天]|[昨今前]天"),
-    (re.compile(r"哪一?年|何年|年份"), r"(?:\d{2,4}|[一二〇零三四五六七八九]{2,4})\s*年|年代|世纪"),
-    (re.compile(r"多长时间|多久|持续"), r"\d+\s*(?:多|余)?\s*(?:个)?(?:小时|分钟|秒|天|周|星期|个月|月|年)|[一二三四五六七八九十两几]+(?:个)?"
-                                      r"(?:小时|分钟|天|周|星期|个月|年)"),
-    (re.compile(r"多少钱|金额|多少资金|贸易额|多少美元|多少卢布|薪|报酬|价格|花费|多少税"), r"[元镑]|美元|卢布|坚戈|欧元|美金|税"),
-    (re.compile(r"百分之|比例|得票率|占比|百分比|多少成"), r"%|％|百分之|成|[一二三四五六七八九十]分之"),
-    (re.compile(r"人口|多少人|几个人|多少名|几名|多少位|多少个人|多少居民|多少士兵|多少军人|多少警察"), r"人|名|位|万|千|百"),
-    (re.compile(r"多少桶"), r"桶"),
-    (re.compile(r"多少公里|多长|多远"), r"公里|千米|米|英里"),
-)
-_UNITS_EN: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bwhat (?:day|date)\b|\bwhich (?:day|date)\b|\bon what day\b", re.I), _UNITS_ZH[0][1]),
-    (re.compile(r"\bwhat year\b|\bwhich year\b|\bin what year\b|\bwhen was\b.*\b(?:founded|born|established)\b", re.I),
-     _UNITS_ZH[1][1]),
-    (re.compile(r"\bhow long did\b|\bhow long has\b|\bhow many (?:years|months|days|hours)\b", re.I), _UNITS_ZH[2][1]),
-    (re.compile(r"\bhow much money\b|\bhow much (?:does|did|do|is|was) .* (?:pay|offer|cost)\b|\bsalary\b|"
-                r"\b(?:trade|tax) (?:volume|revenue)\b", re.I), _UNITS_ZH[3][1]),
-    (re.compile(r"\bpercentage\b|\bwhat share\b|\bwhat proportion\b|\bper ?cent\b", re.I), _UNITS_ZH[4][1]),
-    (re.compile(r"\bhow many (?:people|residents|inhabitants|soldiers|troops|police|officers|citizens|persons)\b|"
-                r"\bpopulation\b", re.I), _UNITS_ZH[5][1]),
-    (re.compile(r"\bbarrels?\b", re.I), "桶"),
-    (re.compile(r"\bhow (?:long|far)\b.*\b(?:border|distance|road|river)\b|\bkilomet", re.I), _UNITS_ZH[7][1]),
-)
+# What a figure in the answer must look like, by what the question asks for. Counts need a number before the
+# unit; days, years, durations and shares are recognised by their own form.
 _NUM = r"(?:\d[\d,.]*|[一二三四五六七八九十两百千万亿几数]+)\s*(?:多|余|万|千|百|亿)*\s*"
+_ANSWER_UNITS: dict[str, re.Pattern[str]] = {
+    "day": re.compile(r"\d{1,2}\s*[日号]|[一二三四五六七八九十]+[日号]|周[一二三四五六日]|星期[一二三四五六日天]|[昨今前]天"),
+    "year": re.compile(r"(?:\d{2,4}|[一二〇零三四五六七八九]{2,4})\s*年|年代|世纪"),
+    "duration": re.compile(r"\d+\s*(?:多|余)?\s*(?:个)?(?:小时|分钟|秒|天|周|星期|个月|月|年)|"
+                           r"[一二三四五六七八九十两几]+(?:个)?(?:小时|分钟|天|周|星期|个月|年)"),
+    "money": re.compile(_NUM + r"(?:[元镑]|美元|卢布|坚戈|欧元|美金|税)"),
+    "share": re.compile(r"%|％|百分之|成|[一二三四五六七八九十]分之"),
+    "people": re.compile(_NUM + r"(?:人|名|位|万|千|百)"),
+    "barrels": re.compile(_NUM + r"桶"),
+    "distance": re.compile(_NUM + r"(?:公里|千米|米|英里)"),
+}
+_ASKS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"哪一?天|几号|哪一?日|什么日子|几月几[日号]"), "day"),
+    (re.compile(r"哪一?年|何年|年份"), "year"),
+    (re.compile(r"多长时间|多久|持续"), "duration"),
+    (re.compile(r"多少钱|金额|多少资金|贸易额|多少美元|多少卢布|薪|报酬|价格|花费|多少税"), "money"),
+    (re.compile(r"百分之|比例|得票率|占比|百分比|多少成"), "share"),
+    (re.compile(r"人口|多少人|几个人|多少名|几名|多少位|多少个人|多少居民|多少士兵|多少军人|多少警察"), "people"),
+    (re.compile(r"多少桶"), "barrels"),
+    (re.compile(r"多少公里|多长|多远"), "distance"),
+)
+_ASKS_EN: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bwhat (?:day|date)\b|\bwhich (?:day|date)\b|\bon what day\b", re.I), "day"),
+    (re.compile(r"\bwhat year\b|\bwhich year\b|\bin what year\b|\bwhen was\b.*\b(?:founded|born|established)\b",
+                re.I), "year"),
+    (re.compile(r"\bhow long did\b|\bhow long has\b|\bhow many (?:years|months|days|hours)\b", re.I), "duration"),
+    (re.compile(r"\bhow much money\b|\bhow much (?:does|did|do|is|was) .* (?:pay|offer|cost)\b|\bsalary\b|"
+                r"\b(?:trade|tax) (?:volume|revenue)\b", re.I), "money"),
+    (re.compile(r"\bpercentage\b|\bwhat share\b|\bwhat proportion\b|\bper ?cent\b", re.I), "share"),
+    (re.compile(r"\bhow many (?:people|residents|inhabitants|soldiers|troops|police|officers|citizens|persons)\b|"
+                r"\bpopulation\b", re.I), "people"),
+    (re.compile(r"\bbarrels?\b", re.I), "barrels"),
+    (re.compile(r"\bhow (?:long|far)\b.*\b(?:border|distance|road|river)\b|\bkilomet", re.I), "distance"),
+)
 
 
 def expected_unit(question: str) -> re.Pattern[str] | None:
     """What the answer's figure must look like, when the question says (a day, a year, people, money ...)."""
-    pats = _UNITS_EN if is_english(question) else _UNITS_ZH
-    q = question if is_english(question) else normalize(question)
-    for pat, unit in pats:
+    english = is_english(question)
+    q = question if english else normalize(question)
+    for pat, unit in _ASKS_EN if english else _ASKS_ZH:
         if pat.search(q):
-            if unit in (_UNITS_ZH[0][1], _UNITS_ZH[1][1], _UNITS_ZH[2][1]):
-                return re.compile(unit)
-            return re.compile(_NUM + "(?:" + unit + ")" if unit not in (_UNITS_ZH[4][1],) else unit)
+            return _ANSWER_UNITS[unit]
     return None
 
 

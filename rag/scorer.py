@@ -54,7 +54,6 @@ class Linear:
     intercept: float
     threshold: float = 0.5
     provenance: str = ""
-    top_threshold: float | None = None  # sentence model: a question's (or part's) best sentence passes above it
 
     def logit(self, rows: np.ndarray) -> np.ndarray:
         if rows.size == 0:
@@ -68,14 +67,12 @@ class Linear:
     def to_dict(self) -> dict[str, Any]:
         return {"features": list(self.features), "coef": [round(float(c), 6) for c in self.coef],
                 "intercept": round(float(self.intercept), 6), "threshold": round(float(self.threshold), 6),
-                "provenance": self.provenance,
-                **({"top_threshold": round(float(self.top_threshold), 6)} if self.top_threshold is not None else {})}
+                "provenance": self.provenance}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Linear:
         return cls(tuple(d["features"]), np.asarray(d["coef"], dtype=np.float64), float(d["intercept"]),
-                   float(d.get("threshold", 0.5)), str(d.get("provenance", "")),
-                   float(d["top_threshold"]) if d.get("top_threshold") is not None else None)
+                   float(d.get("threshold", 0.5)), str(d.get("provenance", "")))
 
 
 @dataclass
@@ -294,7 +291,7 @@ def question_features(q: Query, sents: list[Sentence], p_logits: Sequence[float]
     best_cov = missing = 0.0
     if ranked and q.focus:
         # the asked-for attribute is often the question's rarest term: is it missing near the best sentence?
-        toks = set(tokenize(ranked[0].hit.chunk.text))
+        toks = sentence_tokens(ranked[0].hit.chunk.text)
         top_idf = max(q.focus.values()) or 1.0
         missing = max((w for t, w in q.focus.items() if t not in toks), default=0.0) / top_idf
         sent_toks = sentence_tokens(ranked[0].text)

@@ -45,7 +45,7 @@ def hand_model():  # type: ignore[no-untyped-def]
     from rag.scorer import PASSAGE_FEATURES, QUESTION_FEATURES, SENTENCE_FEATURES, Linear, ScorerModel
 
     def lin(names: tuple[str, ...], weights: dict[str, float], b: float, t: float) -> Linear:
-        return Linear(names, np.array([weights.get(n, 0.0) for n in names]), b, t, "hand-set for tests", t)
+        return Linear(names, np.array([weights.get(n, 0.0) for n in names]), b, t, "hand-set for tests")
 
     return ScorerModel(lin(PASSAGE_FEATURES, {"p_kw_rr": 4.0, "p_cov": 2.0}, -2.0, 0.5),
                        lin(SENTENCE_FEATURES, {"s_lex": 6.0, "s_type_match": 3.0, "s_type_miss": -3.0}, -4.0, 0.6),

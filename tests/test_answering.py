@@ -150,11 +150,11 @@ def test_the_packaged_scorer_is_plain_json_with_named_features_and_provenance() 
 
 
 def test_scorer_round_trips_through_json(tmp_path: Path) -> None:
-    lin = Linear(("a", "b"), np.array([1.5, -2.0]), 0.25, 0.4, "test", 0.3)
+    lin = Linear(("a", "b"), np.array([1.5, -2.0]), 0.25, 0.4, "test")
     m = ScorerModel(lin, lin, lin, {"x": 1})
     m.save(tmp_path / "m.json")
     back = ScorerModel.load(tmp_path / "m.json")
-    assert back.question is not None and back.question.top_threshold == 0.3
+    assert back.question is not None and back.question.threshold == 0.4 and back.question.provenance == "test"
     assert np.allclose(back.question.logit(np.array([[1.0, 1.0]])), [-0.25])
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import sys
 import time
 from dataclasses import dataclass
@@ -88,7 +87,7 @@ def collect(settings: Settings, progress: bool = True) -> list[Example]:
     sets = [fd.wiki_set("cmrc"), fd.wiki_set("drcd"), fd.seeds_set()]
     examples: list[Example] = []
     for qs in sets:
-        arts = getattr(qs, "articles", None)
+        arts = qs.articles
         snap, dropped = fd.snapshots(qs, settings, emb, 0.0 if arts else HOLDOUT, articles=arts, progress=progress)
         cached = QueryCache(emb, [to_simplified(it.question) for it in qs.items], settings.cache_dir / "eval", progress)
         retr = Retriever(snap, cached, settings, model=None)
@@ -211,22 +210,8 @@ def fit(examples: list[Example]) -> ScorerModel:
             best = (float(tp / (tp + fp)), float(t))
             break
     model.sentence.threshold = float(best[1])
-    # the best sentence of a question (or of one part, or of one outlet): calibrated on its own, because
-    # a top-ranked sentence is right far more often than an arbitrary candidate with the same score
-    tops, top_y, top_w = [], [], []
-    for e, sents, rows, labels, _, _ in per:
-        if len(sents) and e.item.answerable:
-            i = int(np.argmax(model.sentence.logit(rows)))
-            tops.append(model.sentence.logit(rows)[i])
-            top_y.append(labels[i])
-            top_w.append(e.weight)
-    cal = _logistic(np.array(tops)[:, None], np.array(top_y), np.array(top_w), ("top_logit",))
-    top_logit = -cal.intercept / cal.coef[0]  # where a top sentence is right half of the time
-    model.sentence.top_threshold = float(model.sentence.prob(top_logit))
-    top_right = float(np.average(np.array(top_y), weights=np.array(top_w)))
     model.sentence.provenance = (f"threshold: the lowest at which {best[0]:.1%} (>= {MIN_EXTRA_PRECISION:.0%}) of "
-                                 f"passing fit sentences hold the answer; top_threshold is where a best-ranked sentence holds the answer half the "
-                                 f"time (calibrated on {len(tops)} fit questions, {top_right:.1%} right overall)")
+                                 f"passing fit sentences hold the answer")
     return model
 
 
@@ -312,7 +297,6 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(report, encoding="utf-8")
         print(f"wrote {settings.scorer_file} and {args.out}", file=sys.stderr)
-    json.dumps(final.meta)
     return 0
 
 

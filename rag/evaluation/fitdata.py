@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from rag.evaluation.dataset import Passage, load_corpus
 from rag.evaluation.runner import cached_snapshot
 from rag.settings import Settings
 from rag.store import Snapshot
+from rag.types import Article
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "eval"
 SETS = Path(__file__).resolve().parent / "sets"
@@ -43,7 +44,6 @@ class Item:
     answerable: bool = True
     outlets: tuple[str, ...] = ()
     spans: tuple[tuple[int, int], ...] = ()  # answer offsets in the gold passage's text, where known
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -51,6 +51,7 @@ class QuestionSet:
     name: str
     passages: list[Passage]
     items: list[Item]
+    articles: list[Article] | None = None  # real articles (outlet, date) when the corpus is a news folder
 
 
 def _jsonl(path: Path) -> list[dict[str, Any]]:
@@ -119,9 +120,7 @@ def seeds_set(root: Path | None = None) -> QuestionSet:
     arts, _ = load_paths([root])
     passages = [Passage(id=a.id, title=a.title, text=a.text) for a in arts]
     items = [seed_item(r) for f in sorted(SETS.glob("seeds_natural*.jsonl")) for r in _jsonl(f)]
-    qs = QuestionSet("seeds", passages, items)
-    qs.articles = arts  # type: ignore[attr-defined]  # keep outlets and dates for disagreement questions
-    return qs
+    return QuestionSet("seeds", passages, items, arts)
 
 
 def seed_item(r: dict[str, Any]) -> Item:
@@ -132,7 +131,7 @@ def seed_item(r: dict[str, Any]) -> Item:
 
 
 def snapshots(qs: QuestionSet, settings: Settings, embedder: Embedder, holdout: float, seed: int = 13,
-              articles: list[Any] | None = None, progress: bool = True) -> tuple[Snapshot, set[str]]:
+              articles: list[Article] | None = None, progress: bool = True) -> tuple[Snapshot, set[str]]:
     """The index of a set with a seeded `holdout` share of its gold passages left out.
 
     Returns the held-out snapshot and the ids left out."""
