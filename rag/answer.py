@@ -23,7 +23,6 @@ from rag.keywords import to_simplified
 from rag.questions import is_english, split_parts
 from rag.retrieval import Candidates, Retrieval
 from rag.scorer import (
-    PASSAGE_FEATURES,
     Query,
     ScorerModel,
     Sentence,
@@ -143,10 +142,9 @@ class ExtractiveAnswerer:
         """Candidate sentences of the top `n_passages` (or of the passages `only`), best first."""
         assert self.model is not None and self.model.sentence is not None
         idx = list(only) if only is not None else list(range(min(n_passages, len(cands.hits))))
-        cov = PASSAGE_FEATURES.index("p_cov")
-        rows = cands.passage_rows
+        p_rows = cands.passage_rows[idx] if cands.passage_rows is not None else None
         sents = candidate_sentences(snap, q, [cands.hits[i] for i in idx], [cands.passage_logits[i] for i in idx],
-                                    len(idx), [float(rows[i, cov]) if rows is not None else 0.0 for i in idx])
+                                    len(idx), p_rows)
         rows = sentence_features(snap, q, sents)
         logits = self.model.sentence.logit(rows)
         for s, lg in zip(sents, logits):

@@ -34,6 +34,7 @@ MODEL_PATH = Path(__file__).resolve().parent / "models" / "scorer.json"
 
 PASSAGE_FEATURES = ("p_dense", "p_dense_gap", "p_dense_rr", "p_kw_rr", "p_rrf_rr", "p_cov", "p_sent_max",
                     "p_sent_gap", "q_en", "q_en_x_dense_gap", "q_en_x_sent_gap", "q_en_x_cov")
+_P_COV = PASSAGE_FEATURES.index("p_cov")
 SENTENCE_FEATURES = ("s_cos", "s_cos_gap", "s_cos_rr", "s_cov", "s_lex", "s_type_match", "s_type_miss",
                      "s_len", "s_new", "s_only_q", "p_logit", "p_rank_rr", "q_en", "q_en_x_cos_gap", "q_en_x_cov",
                      "s_unit_match", "s_unit_miss", "s_lex_x_pcov", "s_cos_gap_x_pcov", "s_bigram", "s_bigram_gap")
@@ -216,11 +217,12 @@ class Sentence:
 
 
 def candidate_sentences(snap: Snapshot, q: Query, hits: Sequence[Hit], p_logits: Sequence[float],
-                        n_passages: int = 3, p_covs: Sequence[float] | None = None) -> list[Sentence]:
+                        n_passages: int = 3, p_rows: np.ndarray | None = None) -> list[Sentence]:
     """The stored sentence units of the top passages, sub-headings skipped, each once."""
     out: list[Sentence] = []
     seen: set[tuple[str, int, int]] = set()
-    covs = list(p_covs) if p_covs is not None else [0.0] * len(hits)
+    # each passage's coverage of the question's terms (its PASSAGE_FEATURES row), for the sentence features
+    covs = [float(r[_P_COV]) for r in p_rows] if p_rows is not None else [0.0] * len(hits)
     for rank, (h, pl, pc) in enumerate(zip(hits[:n_passages], p_logits, covs), 1):
         text = snap.articles[h.chunk.doc_id].text
         starts, ends, vecs = snap.sentences.within(h.chunk.doc_id, h.chunk.start, h.chunk.end)

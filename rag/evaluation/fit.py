@@ -128,8 +128,7 @@ def _sentences(ex: Example, model: ScorerModel) -> tuple[list[Any], np.ndarray, 
     hits = [ex.pool[i] for i in order]
     pl = [float(logits[i]) for i in order]
     prow = ex.p_rows[order] if len(order) else ex.p_rows
-    sents = candidate_sentences(ex.snap, ex.query, hits, pl, 3,
-                                [float(r[PASSAGE_FEATURES.index("p_cov")]) for r in prow])
+    sents = candidate_sentences(ex.snap, ex.query, hits, pl, 3, prow)
     rows = sentence_features(ex.snap, ex.query, sents)
     labels = np.array([float(ex.item.answerable and s.hit.chunk.doc_id in ex.item.gold and _answers(s, ex.item))
                        for s in sents])
