@@ -57,8 +57,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     eng = _engine(args)
-    hits = eng.search(args.query, k=args.top_k)
-    rows = [h.to_dict(eng.snapshot.articles.get(h.chunk.doc_id)) for h in hits]
+    rows = eng.search(args.query, k=args.top_k)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0

@@ -16,7 +16,7 @@ from rag.retrieval import Filters, Retrieval, Retriever
 from rag.settings import Settings
 from rag.sources import SourceProblem, load_paths
 from rag.store import BuildReport, Snapshot
-from rag.types import Answer, Article, Hit
+from rag.types import Answer, Article
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +52,13 @@ class Engine:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[Hit]:
+    def search(self, query: str, k: int | None = None, filters: Filters | None = None) -> list[dict[str, object]]:
+        """Ranked passages with their article's metadata, both from one snapshot (a concurrent delete
+        cannot strip a hit of its title)."""
         self.check_question(query)
-        return Retriever(self.snapshot, self.embedder, self.settings).search(query, self._k(k), filters)
+        snap = self.snapshot
+        hits = Retriever(snap, self.embedder, self.settings).search(query, self._k(k), filters)
+        return [h.to_dict(snap.articles.get(h.chunk.doc_id)) for h in hits]
 
     def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None,
                  history: Sequence[str] = (), query: str | None = None) -> Retrieval:

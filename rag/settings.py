@@ -58,6 +58,15 @@ class Settings:
     max_history_chars: int = 8000  # all earlier user messages of a chat together (4 full-length questions)
     max_chat_body_bytes: int = 1_000_000  # /api/chat and /v1/chat/completions: 100 messages of 2,000 CJK chars fit
     max_body_bytes: int = 10_000_000
+    # one article's text; 100,000 chars take about 2 min to embed at the 852 chars/s that bench_build.py
+    # measured on 2 cores (docs/benchmarks.md), and the longest seed is 6,600 chars: longer texts are books
+    max_article_chars: int = 100_000
+    # Slow clients: request headers must arrive within header_timeout s of the connection (or of the end of
+    # the previous request), and a body within body_timeout s plus 1 s per min_body_rate bytes. Clients on a
+    # 3G link (1 s round trip, 50 kB/s) pass both; a client that trickles a few bytes does not.
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
+    min_body_rate: int = 50_000
     max_concurrency: int = 8
     max_queue: int = 64
     # optional LLM (OpenAI-compatible chat completions)

@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 import uvicorn
 
+from rag.api.server import uvicorn_config
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -30,8 +32,7 @@ def free_port() -> int:
 @contextmanager
 def serve_in_thread(app: Any) -> Iterator[str]:
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False,
-                                          lifespan="on"))
+    server = uvicorn.Server(uvicorn_config(app, app.state.settings.replace(host="127.0.0.1"), port))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

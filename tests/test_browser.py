@@ -474,3 +474,18 @@ def test_reset_event_replaces_a_failed_llm_answer(tabs: Any) -> None:
     assert "半截" not in text and "正确的句子。" in text
     assert last.locator(".source-list li").count() == 1
     expect(last).to_contain_text("extractive answer")  # the degraded notice is shown
+
+
+def test_the_api_docs_page_renders_offline_under_the_csp(tabs: Any) -> None:
+    """/docs used to load Swagger UI from a CDN (blank offline); its assets are now served locally."""
+    tab = tabs(1280, 900)
+    page = tab.page
+    outside: list[str] = []
+    page.on("request", lambda req: outside.append(req.url) if not req.url.startswith(tab.base) else None)
+    resp = page.goto(tab.base + "/docs")
+    assert resp is not None and resp.ok
+    expect(page.locator(".opblock").first).to_be_visible(timeout=20_000)
+    expect(page.locator("body")).to_contain_text("/api/ask")
+    shot(page, "docs.png")
+    assert outside == []
+    assert [e for e in tab.errors if "Content Security Policy" in e or "pageerror" in e] == []

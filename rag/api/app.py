@@ -14,8 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from rag import __name__ as _pkg  # noqa: F401
-from rag.api import errors, openai_compat, routes_docs, routes_qa
-from rag.api.middleware import ServiceMiddleware
+from rag.api import docs_pages, errors, openai_compat, routes_docs, routes_qa
+from rag.api.middleware import ServiceMiddleware, stamp_request_ids
 from rag.engine import Engine
 from rag.settings import Settings
 
@@ -49,13 +49,14 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
                 eng.answerer = eng.extractive
                 await attached.aclose()
 
-    app = FastAPI(title="rag-news", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="rag-news", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Cited question answering over Chinese news. Every `[n]` marker in an answer "
                               "resolves to an exact character span of an article.")
     app.state.settings = settings
     app.state.engine = engine
     app.state.ready = False
     errors.install(app)
+    docs_pages.install(app)
     app.include_router(routes_qa.router)
     app.include_router(routes_docs.router)
     app.include_router(openai_compat.router)
@@ -85,4 +86,5 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=[o.strip() for o in settings.cors_origins.split(",")],
                            allow_methods=["GET", "POST", "DELETE"], allow_headers=["authorization", "content-type"])
     app.add_middleware(ServiceMiddleware, settings=settings)
+    stamp_request_ids()
     return app

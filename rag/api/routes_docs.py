@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from rag.api.deps import EngineDep, SettingsDep, WriteKey
 from rag.api.errors import ApiError
-from rag.api.schemas import DocumentsIn
+from rag.api.schemas import MAX_DOCUMENTS, DocumentsIn
 from rag.errors import SourceError
 from rag.sources import SourceProblem, article_from_record, parse_bytes
 from rag.types import Article
@@ -44,7 +44,7 @@ async def add_documents(request: Request, engine: EngineDep, settings: SettingsD
     articles: list[Article] = []
     problems: list[SourceProblem] = []
     if ctype.startswith("multipart/form-data"):
-        form = await request.form(max_files=1000, max_fields=1000)
+        form = await request.form(max_files=MAX_DOCUMENTS, max_fields=MAX_DOCUMENTS)
         files = [v for _, v in form.multi_items() if hasattr(v, "read")]
         if not files:
             raise ApiError(400, "no_files", "the multipart upload has no files; send them as field 'files'")
@@ -73,6 +73,14 @@ async def add_documents(request: Request, engine: EngineDep, settings: SettingsD
     else:
         raise ApiError(415, "unsupported_media_type",
                        "send application/json {\"documents\": [...]} or multipart/form-data files")
+    if len(articles) > MAX_DOCUMENTS:
+        raise ApiError(413, "too_many_documents", f"the upload holds {len(articles)} articles; the limit is "
+                                                  f"{MAX_DOCUMENTS} per request: send them in parts")
+    long = [a for a in articles if len(a.text) > settings.max_article_chars]
+    if long:
+        raise ApiError(413, "article_too_large", "; ".join(
+            f"article {a.id!r} is {len(a.text)} characters long" for a in long[:5]) +
+            f"; the limit is {settings.max_article_chars} characters (RAG_MAX_ARTICLE_CHARS): split it")
     ids = [a.id for a in articles]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:

@@ -29,7 +29,7 @@ def _final(events: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
         if name == "done":
             return data
         if name == "error":
-            raise ApiError(400, "bad_request", str(data.get("message")))
+            raise ApiError(int(data.get("status", 400)), str(data.get("code", "bad_request")), str(data.get("message")))
     raise ApiError(500, "internal", "no answer was produced")
 
 
@@ -62,9 +62,7 @@ async def chat(body: ChatIn, engine: EngineDep) -> Any:
 @router.get("/search", summary="Ranked passages for a query, with article metadata")
 async def search(engine: EngineDep, q: str = Query(..., description="the query"),
                  k: int = Query(10, ge=1, le=50)) -> dict[str, Any]:
-    hits = await run_in_threadpool(engine.search, q, k)
-    snap = engine.snapshot
-    return {"query": q, "results": [h.to_dict(snap.articles.get(h.chunk.doc_id)) for h in hits]}
+    return {"query": q, "results": await run_in_threadpool(engine.search, q, k)}
 
 
 @router.get("/citations/{chunk_id:path}", summary="Look up a cited passage: span, article and context")

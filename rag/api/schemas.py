@@ -69,9 +69,12 @@ class DocumentIn(BaseModel):
         return v
 
 
+MAX_DOCUMENTS = 1000  # articles per upload request, JSON or multipart (keeps one write under a minute)
+
+
 class DocumentsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    documents: list[DocumentIn] = Field(..., min_length=1, max_length=1000)
+    documents: list[DocumentIn] = Field(..., min_length=1, max_length=MAX_DOCUMENTS)
 
 
 class OpenAIMessage(BaseModel):

@@ -14,6 +14,8 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from rag.answer import Event, answer_pieces
+from rag.api.errors import status_for
+from rag.api.middleware import request_id
 from rag.engine import Engine
 from rag.errors import RagError
 from rag.retrieval import Filters
@@ -37,10 +39,12 @@ async def answer_events(engine: Engine, question: str, history: Sequence[str] = 
         async for ev in engine_stream(engine, r):
             yield ev
     except RagError as exc:
-        yield "error", {"message": str(exc)}
+        status, code = status_for(exc)
+        yield "error", {"message": str(exc), "code": code, "status": status}
     except Exception:  # a stream cannot change its status code any more: say so in-band
-        log.exception("streaming answer failed")
-        yield "error", {"message": "internal error while answering; the server log has details"}
+        log.exception("answer failed")
+        yield "error", {"message": f"internal error while answering; the server log has details (request id "
+                                   f"{request_id.get()})", "code": "internal", "status": 500}
 
 
 async def condensed_query(engine: Engine, question: str, history: Sequence[str]) -> str | None:
