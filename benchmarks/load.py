@@ -9,12 +9,17 @@ Each of the N clients sends one question at a time, cycling through the 40 fixed
 duration is over (and never more than --max-requests in all). Every non-200 answer and every exception
 counts as an error; 503s are also counted on their own. Only loopback URLs are accepted.
 Prints a markdown table and writes artifacts/bench/load.json (--quick: 10 s, load-quick.json).
+
+`--upload` (issue 11) runs the same load twice on one server: first alone, then while 50,000-character
+articles are uploaded one after another (POST /api/documents with RAG_API_KEY, which --start sets), and
+reports both p95s and their ratio, the uploads' times, and the server's RSS (idle, peak per phase).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import subprocess
 import sys
 import tempfile
@@ -68,6 +73,65 @@ async def drive(url: str, clients: int, duration: float, max_requests: int, time
             "exceptions": dict(exceptions), "requests_per_s": round(ok / wall, 2), "latency_ms": common.summary_ms(lat)}
 
 
+def article_text(chars: int, seed: int) -> str:
+    """About `chars` characters of real Chinese prose: CMRC passages (or the seeds), varied per upload."""
+    try:
+        texts = [p["text"] for p in common.cmrc_passages(400)]
+    except OSError:
+        texts = [p.read_text(encoding="utf-8") for p in sorted(common.SEEDS.glob("*.md"))]
+    out, i = [], seed * 37
+    while sum(map(len, out)) < chars:
+        out.append(texts[i % len(texts)])
+        i += 1
+    return "\n\n".join(out)[:chars]
+
+
+async def upload_loop(url: str, key: str, stop: asyncio.Event, chars: int) -> list[dict[str, Any]]:
+    """Upload fresh `chars`-character articles one after another until stopped; each upload's time."""
+    import httpx
+
+    done: list[dict[str, Any]] = []
+    n = 0
+    async with httpx.AsyncClient(base_url=url, timeout=600, headers={"authorization": f"Bearer {key}"}) as client:
+        while not stop.is_set():
+            n += 1
+            doc = {"id": f"load-upload-{n}", "title": f"负载测试长文 {n}", "text": article_text(chars, n)}
+            t0 = time.perf_counter()
+            r = await client.post("/api/documents", json={"documents": [doc]})
+            done.append({"status": r.status_code, "seconds": round(time.perf_counter() - t0, 2),
+                         "finished_in_phase": not stop.is_set()})
+    return done
+
+
+async def sample_rss(pid: int, stop: asyncio.Event, peak: list[float]) -> None:
+    while not stop.is_set():
+        try:
+            peak[0] = max(peak[0], common.rss_mb(pid))
+        except OSError:
+            return
+        await asyncio.sleep(0.25)
+
+
+async def phases(url: str, args: argparse.Namespace, duration: float, pid: int | None, key: str) -> dict[str, Any]:
+    """The load alone, then the same load while articles are uploaded; RSS sampled throughout."""
+    out: dict[str, Any] = {"rss_idle_mb": round(common.rss_mb(pid), 1) if pid else None}
+    for name in ("alone", "upload"):
+        stop, peak = asyncio.Event(), [0.0]
+        sampler = asyncio.create_task(sample_rss(pid, stop, peak)) if pid else None
+        uploads = asyncio.create_task(upload_loop(url, key, stop, args.upload_chars)) if name == "upload" else None
+        res = await drive(url, args.clients, duration, args.max_requests, args.timeout)
+        stop.set()
+        if uploads is not None:
+            res["uploads"] = await uploads
+        if sampler is not None:
+            await sampler
+            res["rss_peak_mb"] = round(peak[0], 1)
+        out[name] = res
+    a, u = out["alone"]["latency_ms"]["p95"], out["upload"]["latency_ms"]["p95"]
+    out["p95_ratio"] = round(u / a, 2) if a else None
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     where = ap.add_mutually_exclusive_group(required=True)
@@ -78,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-requests", type=int, default=20000, help="hard cap on requests sent (default 20000)")
     ap.add_argument("--timeout", type=float, default=120.0, help="per-request timeout in seconds (default 120)")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--upload", action="store_true", help="also run the load while long articles are uploaded")
+    ap.add_argument("--upload-chars", type=int, default=50_000, help="characters per uploaded article (50000)")
     args = ap.parse_args(argv)
     duration = args.duration or (10.0 if args.quick else 60.0)
     if args.url and urlparse(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
@@ -86,20 +152,27 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--clients must be 1..256 and --duration 0..600 s")
 
     before = common.machine()
+    key = os.environ.get("RAG_API_KEY") or "load-test-key"
+    info: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         ctx: Any = nullcontext(args.url)
         if args.start:
             index_dir = Path(tmp) / "index"
             subprocess.run([str(common.PY), "-m", "rag.cli", "build", str(common.SEEDS), "--index", str(index_dir), "--quiet"],
                            cwd=str(common.ROOT), check=True, stdout=subprocess.DEVNULL)
-            ctx = common.rag_serve(index_dir)
+            ctx = common.rag_serve(index_dir, env={"RAG_API_KEY": key}, info=info)
         with ctx as url:
             import httpx
 
             ready = httpx.get(url + "/readyz", timeout=10).json()
-            res = asyncio.run(drive(url, args.clients, duration, args.max_requests, args.timeout))
+            if args.upload:
+                res = asyncio.run(phases(url, args, duration, info.get("pid"), key))
+            else:
+                res = asyncio.run(drive(url, args.clients, duration, args.max_requests, args.timeout))
     res.update(url=args.url or "rag serve --start (seeds)", server=ready, machine_before=before,
                machine_after=common.machine())
+    if args.upload:
+        return report_upload(res, args, ready, before)
     lat = res["latency_ms"]
     table = common.md_table(
         ["clients", "seconds", "requests", "ok", "errors", "503s", "req/s", "p50 ms", "p95 ms", "p99 ms"],
@@ -111,6 +184,28 @@ def main(argv: list[str] | None = None) -> int:
     if res["errors"]:
         print(f"\nstatuses {res['statuses']}, exceptions {res['exceptions']}")
     path = common.write_artifact("load-quick" if args.quick else "load", dict(res, table=table))
+    print(f"wrote {path.relative_to(common.ROOT)}")
+    return 0
+
+
+def report_upload(res: dict[str, Any], args: argparse.Namespace, ready: dict[str, Any],
+                  before: dict[str, Any]) -> int:
+    rows = []
+    for name in ("alone", "upload"):
+        r = res[name]
+        lat = r["latency_ms"]
+        rows.append([name, r["clients"], r["wall_s"], r["ok"], r["errors"], r["requests_per_s"], lat["p50"],
+                     lat["p95"], lat["p99"], r.get("rss_peak_mb", "")])
+    table = common.md_table(["phase", "clients", "seconds", "ok", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms",
+                             "peak RSS MiB"], rows)
+    ups = res["upload"].get("uploads", [])
+    print(f"\nLoad on POST /api/ask ({ready.get('passages')} passages) alone, then while "
+          f"{args.upload_chars}-character articles are uploaded; {common.load_line()} "
+          f"(before: {before['loadavg_1_5_15']})\n")
+    print(table)
+    print(f"\nask p95 with uploads / without: {res['p95_ratio']}x; idle RSS {res['rss_idle_mb']} MiB; "
+          f"uploads: {[(u['status'], u['seconds'], 'done' if u['finished_in_phase'] else 'ran past the phase') for u in ups]}")
+    path = common.write_artifact("load-upload-quick" if args.quick else "load-upload", dict(res, table=table))
     print(f"wrote {path.relative_to(common.ROOT)}")
     return 0
 
