@@ -242,3 +242,46 @@ def test_an_upload_is_not_starved_by_a_stream_of_questions() -> None:
         for t in threads:
             t.join()
     assert took < 10  # five slices, each waiting at most max_wait behind the questions
+
+
+class GatedSlowEmbedder:
+    """The fake embedder behind the real model gate, with 50 ms per forward pass: an upload of a long
+    article takes seconds, as with the real model."""
+
+    def __init__(self, inner):  # type: ignore[no-untyped-def]
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self.gate = ModelGate()
+
+    def encode_queries(self, texts):  # type: ignore[no-untyped-def]
+        with self.gate.question():
+            time.sleep(0.05)
+            return self.inner.encode_queries(texts)
+
+    def encode_documents(self, texts, progress=False):  # type: ignore[no-untyped-def]
+        def forward(batch: list[str]) -> np.ndarray:
+            time.sleep(0.05)
+            return self.inner.encode_documents(batch)
+
+        return encode_in_slices(self.gate, texts, self.dim, forward)
+
+
+def test_questions_are_answered_while_a_long_article_uploads(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11, item 4, through HTTP: a 20,000-character upload no longer stalls every question."""
+    build(settings, [SEEDS], embedder=fake_embedder)
+    eng = Engine.open(settings.replace(api_key=KEY), embedder=GatedSlowEmbedder(fake_embedder))
+    app = create_app(eng.settings, eng)
+    text = "。".join(f"第{i}段：哈萨克斯坦阿斯塔纳的记者报道了当地第{i}天的天气和交通情况" for i in range(600))
+    with serve_in_thread(app) as url:
+        httpx.post(url + "/api/ask", json={"question": "托卡耶夫是谁？"}, timeout=30)  # a question was just asked
+        with cf.ThreadPoolExecutor(1) as pool:
+            upload = pool.submit(httpx.post, url + "/api/documents", headers=AUTH, timeout=300,
+                                 json={"documents": [{"id": "long-upload", "title": "长文", "text": text}]})
+            time.sleep(0.5)
+            answered_during_upload = 0
+            for _ in range(5):
+                r = httpx.post(url + "/api/ask", json={"question": "托卡耶夫是谁？"}, timeout=30)
+                assert r.status_code == 200
+                answered_during_upload += not upload.done()
+            result = upload.result(300)
+    assert result.status_code == 200, result.text
+    assert answered_during_upload == 5
