@@ -98,8 +98,8 @@ def test_follow_up_questions_use_the_conversation(real_engine) -> None:
 
 
 def test_search_is_insensitive_to_script(real_engine) -> None:
-    simp = [h.chunk.id for h in real_engine.search("哈萨克斯坦 边界", k=5)]
-    trad = [h.chunk.id for h in real_engine.search("哈薩克斯坦 邊界", k=5)]
+    simp = [h["chunk_id"] for h in real_engine.search("哈萨克斯坦 边界", k=5)]
+    trad = [h["chunk_id"] for h in real_engine.search("哈薩克斯坦 邊界", k=5)]
     assert simp[0] == trad[0]
 
 

@@ -67,7 +67,7 @@ def test_rebuild_embeds_only_new_or_changed_articles_and_drops_removed(settings:
     assert any("非常敏感的问题" in c.text for c in eng.snapshot.chunks)
     # reused vectors still find their own passages
     hits = eng.search("哈萨克斯坦与俄罗斯有着世界上最长的不间断陆地边界", k=1)
-    assert hits[0].chunk.doc_id == "000_569cd607f5d77cb9"
+    assert hits[0]["doc_id"] == "000_569cd607f5d77cb9"
 
 
 def test_missing_index_error_says_how_to_build(settings: Settings, fake_embedder) -> None:
