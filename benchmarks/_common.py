@@ -171,12 +171,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def build_seeds_index(index_dir: Path, embedder: Any = None) -> None:
+def build_seeds_index(index_dir: Path, embedder: Any = None, **settings_overrides: Any) -> None:
     """`rag build seeds/` into index_dir (in process; reuses an already loaded embedder)."""
     from rag import engine as eng
     from rag.settings import Settings
 
-    settings = Settings.from_env(env_file=None, index_dir=index_dir)
+    settings = Settings.from_env(env_file=None, index_dir=index_dir, **settings_overrides)
     eng.build(settings, [SEEDS], embedder=embedder)
 
 

@@ -50,8 +50,24 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="first 150 passages only")
     ap.add_argument("--limit", type=int, default=None, help="first N passages (default: all 848)")
+    ap.add_argument("--backends", default="onnx,torch", help="encoder backends, one after the other (onnx,torch)")
     args = ap.parse_args(argv)
     limit = args.limit or (150 if args.quick else None)
+    out: dict[str, Any] = {}
+    for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
+        out[backend] = measure(backend, limit)
+    if "torch" in out and len(out) > 1:
+        rows = [[b, r["build"]["chars_per_s"], r["raw_encode"]["chars_per_s"],
+                 round(r["build"]["chars_per_s"] / out["torch"]["build"]["chars_per_s"], 2)] for b, r in out.items()]
+        summary = common.md_table(["backend", "build article chars/s", "encoder alone chars/s", "build vs torch"], rows)
+        print("\n" + summary)
+        out["summary"] = summary
+    path = common.write_artifact("build-quick" if args.quick else "build", out)
+    print(f"wrote {path.relative_to(common.ROOT)}")
+    return 0
+
+
+def measure(backend: str, limit: int | None) -> dict[str, Any]:
 
     from rag import store
     from rag.chunking import chunk_article, embedding_text
@@ -60,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     from rag.settings import Settings
     from rag.types import Article
 
-    settings = Settings.from_env(env_file=None)
+    settings = Settings.from_env(env_file=None, encoder_backend=backend)
     before = common.machine()
     t0 = time.perf_counter()
     embedder = load_embedder(settings, progress=False)
@@ -139,15 +155,13 @@ def main(argv: list[str] | None = None) -> int:
           f"{100 * outside / total:.1f}% (chunking {chunk_s:.2f} s, jieba/OpenCC {tok_s:.2f} s, save {save_s:.2f} s)"],
          ["rebuild with nothing changed", rebuild_s, len(articles) / rebuild_s, n_chars / rebuild_s,
           f"{report2.embedded} embedded"]])
-    print(f"\nIndex build over CMRC 2018 dev ({len(articles)} passages), {common.load_line()} (before: "
-          f"{before['loadavg_1_5_15'][0]}), torch threads {before.get('torch_threads')}\n")
+    print(f"\nIndex build over CMRC 2018 dev ({len(articles)} passages), encoder {backend} ({embedder.name}), "
+          f"{common.load_line()} (before: {before['loadavg_1_5_15'][0]})\n")
     print(table)
     print(f"\nbuild / raw encoder throughput (article chars/s): {res['build_vs_raw_encoder']:.2f}; "
           f"peak RSS {peak:,.0f} MiB (model loaded: {rss_model:,.0f} MiB); on disk {disk / 1e6:.1f} MB; "
           f"embedded chars per article char {emb_chars / n_chars:.2f}")
-    path = common.write_artifact("build-quick" if args.quick else "build", dict(res, table=table))
-    print(f"wrote {path.relative_to(common.ROOT)}")
-    return 0
+    return dict(res, table=table, backend=backend, model=embedder.name)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -106,8 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="one round instead of five")
     ap.add_argument("--rounds", type=int, default=None)
+    ap.add_argument("--backends", default="onnx,torch",
+                    help="encoder backends to compare, rounds interleaved (default onnx,torch)")
     args = ap.parse_args(argv)
     rounds = args.rounds or (1 if args.quick else 5)
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
 
     import httpx
 
@@ -116,68 +120,84 @@ def main(argv: list[str] | None = None) -> int:
     from rag.settings import Settings
 
     qs = common.QUESTIONS
+    english = {q for q in qs if q.isascii()}
     before = common.machine()
-    with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp:
-        index_dir = Path(tmp) / "index"
-        settings = Settings.from_env(env_file=None, index_dir=index_dir)
-        embedder = load_embedder(settings, progress=False)
-        common.build_seeds_index(index_dir, embedder)
-        engine = Engine.open(settings, embedder)
-        answerable = {q: engine.ask(q).answerable for q in qs}  # warm-up pass, and which ones answer
-        inproc: list[float] = []
-        http: list[float] = []
-        health: list[float] = []
-        by_kind: dict[str, list[float]] = {"answerable": [], "not answerable": []}
-        sizes: list[int] = []
-        with common.rag_serve(index_dir) as url, httpx.Client(base_url=url, timeout=60) as client:
+    runs: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp, ExitStack() as stack:
+        for b in backends:
+            index_dir = Path(tmp) / b / "index"
+            settings = Settings.from_env(env_file=None, index_dir=index_dir, encoder_backend=b)
+            embedder = load_embedder(settings, progress=False)
+            common.build_seeds_index(index_dir, embedder, encoder_backend=b)
+            engine = Engine.open(settings, embedder)
+            url = stack.enter_context(common.rag_serve(index_dir, env={"RAG_ENCODER_BACKEND": b}))
+            client = stack.enter_context(httpx.Client(base_url=url, timeout=60))
+            runs[b] = {"engine": engine, "client": client, "inproc": [], "http": [], "english": [], "health": [],
+                       "answerable": {q: engine.ask(q).answerable for q in qs},  # warm-up, and which answer
+                       "by_kind": {"answerable": [], "not answerable": []}, "sizes": []}
             for q in qs:  # warm-up over HTTP
                 client.post("/api/ask", json={"question": q}).raise_for_status()
-            for _ in range(rounds):
+        for _ in range(rounds):
+            for r in runs.values():  # interleaved: every backend sees the same load
                 for q in qs:
                     t0 = time.perf_counter()
-                    engine.ask(q)
+                    r["engine"].ask(q)
                     dt = time.perf_counter() - t0
-                    inproc.append(dt)
-                    by_kind["answerable" if answerable[q] else "not answerable"].append(dt)
+                    r["inproc"].append(dt)
+                    r["by_kind"]["answerable" if r["answerable"][q] else "not answerable"].append(dt)
                 for q in qs:
                     t0 = time.perf_counter()
-                    r = client.post("/api/ask", json={"question": q})
-                    http.append(time.perf_counter() - t0)
-                    r.raise_for_status()
-                    sizes.append(len(r.content))
+                    resp = r["client"].post("/api/ask", json={"question": q})
+                    dt = time.perf_counter() - t0
+                    resp.raise_for_status()
+                    r["http"].append(dt)
+                    if q in english:
+                        r["english"].append(dt)
+                    r["sizes"].append(len(resp.content))
                 for _ in range(10):
                     t0 = time.perf_counter()
-                    client.get("/healthz").raise_for_status()
-                    health.append(time.perf_counter() - t0)
-        bd = breakdown(engine, qs)
-        n_passages = len(engine.snapshot)
+                    r["client"].get("/healthz").raise_for_status()
+                    r["health"].append(time.perf_counter() - t0)
+        for r in runs.values():
+            r["breakdown"] = breakdown(r["engine"], qs)
+            r["passages"] = len(r["engine"].snapshot)
 
-    s_in, s_http, s_h = common.summary_ms(inproc), common.summary_ms(http), common.summary_ms(health)
-    s_a, s_n = common.summary_ms(by_kind["answerable"]), common.summary_ms(by_kind["not answerable"])
-    lat_table = common.md_table(
-        ["path", "n", "p50 ms", "p95 ms", "p99 ms", "mean ms"],
-        [["Engine.ask in process", s_in["n"], s_in["p50"], s_in["p95"], s_in["p99"], s_in["mean"]],
-         ["  answerable questions", s_a["n"], s_a["p50"], s_a["p95"], s_a["p99"], s_a["mean"]],
-         ["  not answerable", s_n["n"], s_n["p50"], s_n["p95"], s_n["p99"], s_n["mean"]],
-         ["POST /api/ask over HTTP (rag serve)", s_http["n"], s_http["p50"], s_http["p95"], s_http["p99"],
-          s_http["mean"]],
-         ["GET /healthz over HTTP (floor)", s_h["n"], s_h["p50"], s_h["p95"], s_h["p99"], s_h["mean"]]])
-    total_med = bd["total"]["median_ms"]
-    bd_rows = [[name, bd[name]["median_ms"], bd[name]["mean_ms"],
-                f"{100 * bd[name]['mean_ms'] / bd['total']['mean_ms']:.0f}%"] for name in STAGES]
-    bd_rows.append(["**one ask, in process**", total_med, bd["total"]["mean_ms"], "100%"])
-    bd_rows.append(["HTTP overhead (p50 /api/ask − p50 in process)", round(s_http["p50"] - s_in["p50"], 2), "", ""])
-    bd_table = common.md_table(["stage", "median ms", "mean ms", "share of mean"], bd_rows)
-    print(f"\nAsk latency over seeds/ ({n_passages} passages), {len(qs)} questions x {rounds} rounds after a warm-up "
-          f"pass; {common.load_line()} (before: {before['loadavg_1_5_15']})\n")
+    rows, bd_tables, res = [], [], {}
+    for b, r in runs.items():
+        s_in, s_http, s_h = common.summary_ms(r["inproc"]), common.summary_ms(r["http"]), common.summary_ms(r["health"])
+        s_en = common.summary_ms(r["english"])
+        s_a, s_n = (common.summary_ms(r["by_kind"][k]) for k in ("answerable", "not answerable"))
+        rows += [[b, "Engine.ask in process", s_in["n"], s_in["p50"], s_in["p95"], s_in["p99"], s_in["mean"]],
+                 [b, "  answerable questions", s_a["n"], s_a["p50"], s_a["p95"], s_a["p99"], s_a["mean"]],
+                 [b, "  not answerable", s_n["n"], s_n["p50"], s_n["p95"], s_n["p99"], s_n["mean"]],
+                 [b, "**POST /api/ask over HTTP**", s_http["n"], s_http["p50"], s_http["p95"], s_http["p99"],
+                  s_http["mean"]],
+                 [b, "  English questions over HTTP", s_en["n"], s_en["p50"], s_en["p95"], s_en["p99"], s_en["mean"]],
+                 [b, "GET /healthz over HTTP (floor)", s_h["n"], s_h["p50"], s_h["p95"], s_h["p99"], s_h["mean"]]]
+        bd = r["breakdown"]
+        bd_rows = [[name, bd[name]["median_ms"], bd[name]["mean_ms"],
+                    f"{100 * bd[name]['mean_ms'] / bd['total']['mean_ms']:.0f}%"] for name in STAGES]
+        bd_rows.append(["**one ask, in process**", bd["total"]["median_ms"], bd["total"]["mean_ms"], "100%"])
+        bd_rows.append(["HTTP overhead (p50 /api/ask − p50 in process)", round(s_http["p50"] - s_in["p50"], 2), "", ""])
+        bd_tables.append((b, common.md_table(["stage", "median ms", "mean ms", "share of mean"], bd_rows)))
+        res[b] = {"passages": r["passages"], "in_process": s_in, "http": s_http, "english_http": s_en, "healthz": s_h,
+                  "answerable": s_a, "not_answerable": s_n, "breakdown": bd,
+                  "response_bytes_median": statistics.median(r["sizes"])}
+    lat_table = common.md_table(["backend", "path", "n", "p50 ms", "p95 ms", "p99 ms", "mean ms"], rows)
+    print(f"\nAsk latency over seeds/, {len(qs)} questions x {rounds} rounds after a warm-up pass, backends "
+          f"{', '.join(backends)} interleaved; {common.load_line()} (before: {before['loadavg_1_5_15']})\n")
     print(lat_table)
-    print("\nWhere the time of one ask goes (each of the 40 questions once, wrapped stages)\n")
-    print(bd_table)
-    print(f"\nresponse size median {statistics.median(sizes):,.0f} bytes")
-    res = {"passages": n_passages, "questions": len(qs), "rounds": rounds, "in_process": s_in, "http": s_http,
-           "healthz": s_h, "answerable": s_a, "not_answerable": s_n, "breakdown": bd,
-           "response_bytes_median": statistics.median(sizes), "machine_before": before,
-           "machine_after": common.machine(), "tables": [lat_table, bd_table]}
+    if "torch" in res and len(res) > 1:
+        for b in res:
+            if b != "torch":
+                ratio = res["torch"]["http"]["p50"] / res[b]["http"]["p50"]
+                print(f"\n{b} vs torch, POST /api/ask p50: {ratio:.2f}x faster")
+                res[f"{b}_speedup_http_p50"] = round(ratio, 2)
+    for b, t in bd_tables:
+        print(f"\nWhere the time of one ask goes, {b} (each of the 40 questions once, wrapped stages)\n")
+        print(t)
+    res.update(questions=len(qs), rounds=rounds, machine_before=before, machine_after=common.machine(),
+               tables=[lat_table] + [t for _, t in bd_tables])
     path = common.write_artifact("latency-quick" if args.quick else "latency", res)
     print(f"wrote {path.relative_to(common.ROOT)}")
     return 0

@@ -29,6 +29,10 @@ def cmd_build(args: argparse.Namespace) -> int:
           f"{report.chunks and len(report.added) + len(report.updated) + report.unchanged} articles "
           f"(added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
           f"unchanged {report.unchanged}; embedded {report.embedded} passages in {report.seconds:.1f}s)")
+    if report.embedded_article_chars and report.seconds:
+        print(f"throughput: {report.embedded_article_chars:,} article chars ({report.embedded} passages, "
+              f"{report.embedded_sentences} sentences) in {report.seconds:.1f} s = "
+              f"{report.embedded_article_chars / report.seconds:,.0f} article chars/s")
     return 0 if not problems else 3
 
 

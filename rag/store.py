@@ -26,6 +26,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,9 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     chunks: int = 0
-    embedded: int = 0
+    embedded: int = 0  # passages embedded
+    embedded_sentences: int = 0
+    embedded_article_chars: int = 0  # text of the added and updated articles
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
 
@@ -159,6 +162,7 @@ def build_snapshot(articles: Iterable[Article], embedder: Embedder, settings: Se
     sent_embed: list[tuple[int, Article, list[tuple[int, int]]]] = []  # (position in sent_parts, article, units)
     vocab: dict[str, int] = dict(reuse.keywords.vocab) if reuse is not None and same_keywords else {}
     kw_parts: list[Any] = []
+    kw_todo: list[tuple[int, Article, list[Chunk]]] = []  # new articles' keyword rows, counted during embedding
     for a in arts:
         h = new_hashes[a.id]
         if a.id in old_hashes:
@@ -185,13 +189,22 @@ def build_snapshot(articles: Iterable[Article], embedder: Embedder, settings: Se
         sent_embed.append((len(sent_parts), a, sentence_units(a.text, settings.chunk_size)))
         sent_parts.append((a.id, SentenceRows(*_empty_sentences(embedder.dim))))
         vec_parts.append(np.zeros((0, embedder.dim), dtype=np.float32))  # filled below
-        kw_parts.append(KeywordIndex.count_rows((tokenize(f"{a.title}\n{c.text}") for c in cs), vocab))
+        kw_todo.append((len(kw_parts), a, cs))
+        kw_parts.append(None)  # counted below, while the model embeds
 
     texts = [embedding_text(a.title, c) for _, a, cs in to_embed for c in cs]
     sent_texts = [a.text[s:e] for _, a, units in sent_embed for s, e in units]
     report.embedded = len(texts)
-    if texts or sent_texts:
-        vecs = _encode_in_batches(embedder, texts + sent_texts, progress, on_progress)
+    report.embedded_sentences = len(sent_texts)
+    report.embedded_article_chars = sum(len(a.text) for _, a, _ in to_embed)
+    with ThreadPoolExecutor(1, thread_name_prefix="embed") as pool:
+        # the model runs outside the GIL: jieba tokenizes the new passages on this thread meanwhile
+        pending = pool.submit(_encode_in_batches, embedder, texts + sent_texts, progress, on_progress) \
+            if texts or sent_texts else None
+        for slot, a, cs in kw_todo:
+            kw_parts[slot] = KeywordIndex.count_rows((tokenize(f"{a.title}\n{c.text}") for c in cs), vocab)
+        vecs = pending.result() if pending is not None else None
+    if vecs is not None:
         pos = 0
         for slot, _, cs in to_embed:
             vec_parts[slot] = vecs[pos:pos + len(cs)]
@@ -221,14 +234,15 @@ def _encode_in_batches(embedder: Embedder, texts: list[str], progress: bool,
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(texts), unit="text", desc="embedding passages and sentences", dynamic_ncols=True)
+        bar = tqdm(total=sum(map(len, texts)), unit="char", unit_scale=True, dynamic_ncols=True,
+                   desc=f"embedding {len(texts)} passages and sentences")
     out = []
     step = 256
     for i in range(0, len(texts), step):
         batch = texts[i:i + step]
         out.append(embedder.encode_documents(batch))
         if bar is not None:
-            bar.update(len(batch))
+            bar.update(sum(map(len, batch)))
         if on_progress is not None:
             on_progress(min(i + step, len(texts)), len(texts))
     if bar is not None:
