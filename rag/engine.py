@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from rag import store
@@ -49,6 +49,18 @@ class Engine:
             raise store.IndexNotFound(
                 f"no index loaded from {self.settings.index_dir}/: run `rag build seeds/`")
         return self._snap
+
+    def warm_up(self) -> None:
+        """Run each stage once (model, jieba and its POS tagger, OpenCC, the scorer's caches) so that the
+        first user's question is as fast as the rest."""
+        for q in ("哈薩克斯坦的首都是哪裡？", "Who is the president?"):
+            try:
+                if self._snap is not None and len(self._snap):
+                    self.ask(q)
+                else:
+                    self.embedder.encode_queries([q])
+            except Exception:  # the service still starts: the same error will reach the user, with its status
+                log.warning("warm-up question failed", exc_info=True)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -123,35 +135,48 @@ class Engine:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def _apply(self, articles: list[Article], progress: bool = False) -> BuildReport:
-        snap, report = store.build_snapshot(articles, self.embedder, self.settings, previous=self._snap,
-                                            progress=progress)
-        store.save(snap, self.settings.index_dir)
-        self._snap = snap
+    def _apply(self, change: Callable[[dict[str, Article]], Iterable[Article]], progress: bool = False) -> BuildReport:
+        """Apply `change` (current articles -> new articles) to the index on disk, under the writers' lock.
+
+        If another process (a `rag build`) wrote since this engine last loaded or wrote, its generation is
+        loaded first, so that this write lands on top of it instead of silently undoing it."""
+        s = self.settings
+        with self._write_lock, store.write_lock(s.index_dir):
+            base = self._snap
+            on_disk = store.current_generation(s.index_dir)
+            if on_disk is not None and (base is None or base.generation != on_disk):
+                log.info("the index changed on disk since it was loaded; writing on top of the new one",
+                         extra={"loaded": base.generation if base else None, "on_disk": on_disk})
+                base = store.try_load(s.index_dir, s, self.embedder.name, self.embedder.dim) or base
+            articles = list(change(dict(base.articles) if base is not None else {}))
+            snap, report = store.build_snapshot(articles, self.embedder, s, previous=base, progress=progress)
+            store.save(snap, s.index_dir, locked=True)
+            self._snap = snap
         log.info("index updated", extra={"report": report.to_dict()})
         return report
 
     def upsert(self, articles: Iterable[Article]) -> BuildReport:
         """Add or replace articles; unchanged ones are left as they are (idempotent)."""
-        with self._write_lock:
-            current = dict(self._snap.articles) if self._snap is not None else {}
-            for a in articles:
-                current[a.id] = a
-            return self._apply(list(current.values()))
+        new = list(articles)
+
+        def change(current: dict[str, Article]) -> Iterable[Article]:
+            current.update((a.id, a) for a in new)
+            return current.values()
+
+        return self._apply(change)
 
     def delete(self, doc_id: str) -> BuildReport:
-        with self._write_lock:
-            current = dict(self._snap.articles) if self._snap is not None else {}
-            if doc_id not in current:
+        def change(current: dict[str, Article]) -> Iterable[Article]:
+            if current.pop(doc_id, None) is None:
                 raise NotFound(f"no article with id {doc_id!r}")
-            del current[doc_id]
-            return self._apply(list(current.values()))
+            return current.values()
+
+        return self._apply(change)
 
     def rebuild(self, paths: Sequence[Path], progress: bool = False) -> BuildReport:
         """Make the index hold exactly the articles under `paths` (changed ones are re-embedded)."""
         articles, problems = load_paths(paths)
-        with self._write_lock:
-            report = self._apply(articles, progress=progress)
+        report = self._apply(lambda _: articles, progress=progress)
         report.problems = [str(p) for p in problems]
         return report
 
@@ -163,7 +188,6 @@ def build(settings: Settings, paths: Sequence[Path], embedder: Embedder | None =
     previous = store.try_load(settings.index_dir, settings, emb.name, emb.dim)
     engine = Engine(settings, emb, previous)
     articles, problems = load_paths(paths)
-    with engine._write_lock:
-        report = engine._apply(articles, progress=progress)
+    report = engine._apply(lambda _: articles, progress=progress)
     report.problems = [str(p) for p in problems]
     return report, problems

@@ -25,8 +25,9 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,7 @@ class Snapshot:
         self.keywords = keywords
         self.hashes = hashes
         self.chunk_pos = {c.id: i for i, c in enumerate(chunks)}
+        self.generation: str | None = None  # the stored generation this snapshot is (None: not saved yet)
         self.doc_rows: dict[str, list[int]] = {}
         for i, c in enumerate(chunks):
             self.doc_rows.setdefault(c.doc_id, []).append(i)
@@ -268,14 +270,22 @@ def _write(path: Path, data: str) -> None:
         os.fsync(f.fileno())
 
 
-def save(snapshot: Snapshot, index_dir: Path) -> Path:
-    """Write `snapshot` as a new generation and switch CURRENT to it atomically.
-
-    Writers in any process serialise on an advisory lock, so while it is held every temporary
-    directory left in the index directory belongs to a writer that died and can be removed."""
+@contextmanager
+def write_lock(index_dir: Path) -> Iterator[None]:
+    """The advisory lock that writers in every process hold for a whole read-modify-write of the index."""
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / ".write.lock", "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
+def save(snapshot: Snapshot, index_dir: Path, locked: bool = False) -> Path:
+    """Write `snapshot` as a new generation and switch CURRENT to it atomically.
+
+    Writers in any process serialise on write_lock (pass locked=True when holding it already), so while
+    it is held every temporary directory left in the index directory belongs to a writer that died and
+    can be removed."""
+    with nullcontext() if locked else write_lock(index_dir):
         _collect_garbage(index_dir, keep=_current_name(index_dir))
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
         try:
@@ -284,7 +294,13 @@ def save(snapshot: Snapshot, index_dir: Path) -> Path:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         _collect_garbage(index_dir, keep=gen)
+    snapshot.generation = gen
     return index_dir / gen
+
+
+def current_generation(index_dir: Path) -> str | None:
+    """The name of the live generation on disk (None: no index yet)."""
+    return _current_name(index_dir)
 
 
 def _write_generation(snapshot: Snapshot, tmp: Path, index_dir: Path) -> str:
@@ -383,8 +399,9 @@ def load(index_dir: Path, settings: Settings, embedder_name: str, dim: int, stri
                           f"rebuild with `rag build seeds/ --index {index_dir}`") from exc
     if faiss_index.ntotal != len(chunks) or keywords.counts.shape[0] != len(chunks):
         raise IndexError_(f"the index in {gen} is inconsistent; rebuild with `rag build seeds/ --index {index_dir}`")
-    return Snapshot(stored, articles, chunks, faiss_index, keywords, dict(manifest.get("articles", {})),
-                    sentences)
+    snap = Snapshot(stored, articles, chunks, faiss_index, keywords, dict(manifest.get("articles", {})), sentences)
+    snap.generation = gen.name
+    return snap
 
 
 def try_load(index_dir: Path, settings: Settings, embedder_name: str, dim: int) -> Snapshot | None:

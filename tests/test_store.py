@@ -167,3 +167,22 @@ def test_oov_names_match_through_character_bigrams() -> None:
 
     # jieba glues the unknown name to the next character; the bigrams still let "潘淑" match
     assert "潘淑" in tokenize("潘淑是一位作家") and "潘淑" in tokenize("关于潘淑的报道")
+
+
+def test_a_server_write_lands_on_top_of_a_build_that_ran_since_it_loaded(settings: Settings, fake_embedder,
+                                                                        tmp_path: Path) -> None:
+    """The lost update of issue 13: the server used to rebuild from its in-memory snapshot, silently undoing
+    a `rag build` that had run in between."""
+    from rag.types import Article
+
+    build(settings, [SEEDS], embedder=fake_embedder)
+    server = Engine.open(settings, embedder=fake_embedder)  # loaded before the other writer runs
+    extra = tmp_path / "more"
+    extra.mkdir()
+    (extra / "new.md").write_text("---\ntitle: '新文章'\n---\n\n阿斯塔纳今年冬天很冷。\n", encoding="utf-8")
+    build(settings, [SEEDS, extra], embedder=fake_embedder)  # another process: `rag build seeds/ more/`
+    server.upsert([Article(id="from-server", title="服务器写入", text="阿拉木图的春天来得很早。")])
+    on_disk = Engine.open(settings, embedder=fake_embedder).snapshot.articles
+    assert "new" in on_disk and "from-server" in on_disk and len(on_disk) == 7
+    server.delete("new")  # and the server now sees the build's article
+    assert "new" not in Engine.open(settings, embedder=fake_embedder).snapshot.articles

@@ -31,8 +31,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         if app.state.engine is None:
             app.state.engine = await run_in_threadpool(Engine.open, settings)
         eng: Engine = app.state.engine
-        # warm the model so the first user does not pay for it
-        await run_in_threadpool(eng.embedder.encode_queries, ["warm up"])
+        # warm every stage so the first user does not pay for it
+        await run_in_threadpool(eng.warm_up)
         attached = None
         if settings.llm_enabled and eng.answerer is eng.extractive:
             from rag.llm import LLMAnswerer  # lazy: only when an LLM is configured
