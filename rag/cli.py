@@ -70,6 +70,23 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_config(args: argparse.Namespace) -> int:
+    from rag.settings import Settings
+
+    settings, origins = Settings.from_env(), Settings.origins()
+    secret = {"api_key", "llm_api_key"}
+    rows = {name: {"value": ("(set)" if value and name in secret else str(value) if value is not None else None),
+                   "from": origins[name], "env": f"RAG_{name.upper()}"}
+            for name, value in vars(settings).items()}
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    width = max(len(str(r["env"])) for r in rows.values())
+    for r in rows.values():
+        print(f"{r['env']:<{width}}  {r['value']!s:<40}  ({r['from']})")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from rag.api.server import configure_logging, serve
     from rag.engine import Engine
@@ -116,6 +133,10 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--port", type=int)
     v.add_argument("--index")
     v.set_defaults(func=cmd_serve)
+
+    c = sub.add_parser("config", help="print every setting's effective value and where it came from")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_config)
 
     e = sub.add_parser("eval", help="retrieval and answer quality on a JSONL corpus and question set")
     from rag.evaluation.cli import add_arguments

@@ -98,6 +98,17 @@ class Settings:
                 values[f.name] = _cast(f, raw)
         return cls(**values).validated()
 
+    @classmethod
+    def origins(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> dict[str, str]:
+        """Where each setting's effective value comes from: `env`, `.env` or `default`."""
+        env = dict(os.environ if environ is None else environ)
+        dotenv = _read_dotenv(env_file) if env_file is not None else {}
+        out = {}
+        for f in fields(cls):
+            key = "RAG_" + f.name.upper()
+            out[f.name] = "env" if env.get(key) else ".env" if dotenv.get(key) else "default"
+        return out
+
     def validated(self) -> Settings:
         if self.chunk_size < 20:
             raise ConfigError(f"RAG_CHUNK_SIZE must be at least 20 characters (got {self.chunk_size})")

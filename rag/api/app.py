@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from rag import __name__ as _pkg  # noqa: F401
-from rag.api import docs_pages, errors, openai_compat, routes_docs, routes_qa
+from rag.api import docs_pages, errors, metrics, openai_compat, routes_docs, routes_qa
 from rag.api.middleware import ServiceMiddleware, stamp_request_ids
 from rag.engine import Engine
 from rag.settings import Settings
@@ -60,6 +60,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_qa.router)
     app.include_router(routes_docs.router)
     app.include_router(openai_compat.router)
+    app.include_router(metrics.router)
 
     @app.get("/healthz", tags=["health"], summary="The process is alive")
     async def healthz() -> dict[str, str]:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from rag.errors import IndexError_, IndexNotFound, InputError, ModelError, NotFound, RagError
+from rag.errors import ConfigError, IndexError_, IndexNotFound, InputError, LLMError, ModelError, NotFound, RagError
 
 log = logging.getLogger("rag.api")
 
@@ -24,22 +26,57 @@ class ApiError(Exception):
         self.extra = extra
 
 
+RETRY_AFTER_S = "5"  # a missing index or model is rebuilt or loaded in seconds to minutes: ask again soon
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(..., description="a stable machine-readable code, e.g. bad_request, not_found, too_large")
+    message: str = Field(..., description="what went wrong and what to do, for a person")
+
+
+class ErrorOut(BaseModel):
+    """Every error reply of the API."""
+
+    error: ErrorBody
+
+
+def _doc(description: str) -> dict[str, Any]:
+    return {"model": ErrorOut, "description": description}
+
+
+# The error replies every route can give, declared in the OpenAPI document.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _doc("bad input: an empty or over-long question, invalid JSON, an invalid value"),
+    413: _doc("the request body, an article or an upload is over its limit (the message names the setting)"),
+    422: _doc("the body does not match the schema (the message names the field)"),
+    503: _doc("overloaded, or the index or model is not ready: retry after the Retry-After header"),
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _doc("no such id")}
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {401: _doc("missing or wrong API key"), 403: _doc("writes are disabled (no RAG_API_KEY set)"),
+                404: _doc("no such id"), 415: _doc("not JSON or multipart/form-data")}
+
+
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None,
                    **extra: object) -> JSONResponse:
     body: dict[str, object] = {"code": code, "message": message}
     body.update(extra)
+    if status == 503:
+        headers = {"Retry-After": RETRY_AFTER_S, **(headers or {})}
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
 def status_for(exc: RagError) -> tuple[int, str]:
+    """The one mapping of the package's errors to HTTP statuses (the JSON, streaming and OpenAI paths)."""
     if isinstance(exc, NotFound):
         return 404, "not_found"
     if isinstance(exc, InputError):
         return 400, "bad_request"
     if isinstance(exc, IndexNotFound):
         return 503, "no_index"
-    if isinstance(exc, (IndexError_, ModelError)):
+    if isinstance(exc, (IndexError_, ModelError, LLMError)):
         return 503, "unavailable"
+    if isinstance(exc, ConfigError):
+        return 500, "misconfigured"
     return 500, "internal"
 
 
@@ -71,7 +108,20 @@ def install(app: FastAPI) -> None:
         return error_response(422, "invalid_request", _describe(list(errs)))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405 and "allow" not in {k.lower() for k in headers}:
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        return error_response(exc.status_code, code, str(exc.detail), headers or None)
     # Anything else is logged once and answered with a 500 by rag.api.middleware.ServiceMiddleware.
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods the app serves at this request's path (for a 405's Allow header)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        regex, allowed = getattr(route, "path_regex", None), getattr(route, "methods", None)
+        if regex is not None and allowed and regex.match(request.url.path):
+            methods |= set(allowed)
+    return sorted(methods)

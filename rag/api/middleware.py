@@ -13,6 +13,7 @@ from typing import Any
 
 from starlette.requests import ClientDisconnect
 
+from rag.api.metrics import observe_request
 from rag.settings import Settings
 
 CHAT_PATHS = ("/api/chat", "/v1/chat/completions")  # bodies limited by RAG_MAX_CHAT_BODY_BYTES
@@ -138,8 +139,10 @@ class ServiceMiddleware:
     @staticmethod
     def _log(scope: Scope, status: int, t0: float) -> None:
         # Only method, path and timing: never headers or bodies (they may carry the API key).
+        seconds = time.perf_counter() - t0
         log.info("request", extra={"method": scope.get("method"), "path": scope.get("path"),
-                                   "status": status, "ms": round((time.perf_counter() - t0) * 1000, 1)})
+                                   "status": status, "ms": round(seconds * 1000, 1)})
+        observe_request(scope, status, seconds)
 
 
 def stamp_request_ids() -> None:

@@ -15,11 +15,11 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from rag.api.deps import EngineDep
-from rag.api.errors import ApiError
+from rag.api.errors import ERROR_RESPONSES, ApiError
 from rag.api.schemas import OpenAIChatIn
 from rag.api.streaming import answer_events
 
-router = APIRouter(prefix="/v1", tags=["openai"])
+router = APIRouter(prefix="/v1", tags=["openai"], responses=ERROR_RESPONSES)
 MODEL_ID = "rag-news"
 RESET_SEPARATOR = "\n\n[LLM unavailable — extractive answer:]\n"
 
@@ -57,7 +57,8 @@ async def chat_completions(body: OpenAIChatIn, engine: EngineDep) -> Any:
         done: dict[str, Any] | None = None
         async for name, data in events:
             if name == "error":
-                raise ApiError(400, "bad_request", str(data.get("message")))
+                raise ApiError(int(data.get("status", 400)), str(data.get("code", "bad_request")),
+                               str(data.get("message")))
             if name == "done":
                 done = data
         assert done is not None

@@ -9,13 +9,32 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from rag.api.deps import EngineDep, SettingsDep, WriteKey
-from rag.api.errors import ApiError
+from rag.api.errors import ERROR_RESPONSES, NOT_FOUND, WRITE_ERRORS, ApiError
+from rag.api.metrics import WRITES
 from rag.api.schemas import MAX_DOCUMENTS, DocumentsIn
 from rag.errors import SourceError
 from rag.sources import SourceProblem, article_from_record, parse_bytes
 from rag.types import Article
 
-router = APIRouter(prefix="/api/documents", tags=["documents"])
+
+def inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
+    """A pydantic JSON schema with its `$defs` inlined: `#/$defs/...` does not resolve inside OpenAPI."""
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return resolve(defs[ref.rsplit("/", 1)[1]])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return resolve(schema)  # type: ignore[no-any-return]
+
+
+router = APIRouter(prefix="/api/documents", tags=["documents"], responses=ERROR_RESPONSES)
 
 
 def _summary(engine: Any, a: Article) -> dict[str, Any]:
@@ -27,16 +46,16 @@ async def list_documents(engine: EngineDep) -> dict[str, Any]:
     return {"documents": [_summary(engine, a) for a in engine.snapshot.articles.values()]}
 
 
-@router.get("/{doc_id}", summary="One article with its clean text")
+@router.get("/{doc_id}", summary="One article with its clean text", responses=NOT_FOUND)
 async def get_document(doc_id: str, engine: EngineDep) -> dict[str, Any]:
     a = engine.snapshot.article(doc_id)
     return dict(_summary(engine, a), text=a.text)
 
 
 @router.post("", summary="Add or replace articles (JSON or multipart files); needs the API key",
-             dependencies=[WriteKey],
+             dependencies=[WriteKey], responses=WRITE_ERRORS,
              openapi_extra={"requestBody": {"content": {
-                 "application/json": {"schema": DocumentsIn.model_json_schema()},
+                 "application/json": {"schema": inline_defs(DocumentsIn.model_json_schema())},
                  "multipart/form-data": {"schema": {"type": "object", "properties": {
                      "files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}}})
 async def add_documents(request: Request, engine: EngineDep, settings: SettingsDep) -> dict[str, Any]:
@@ -88,7 +107,8 @@ async def add_documents(request: Request, engine: EngineDep, settings: SettingsD
     bad = [{"file": p.path, "reason": p.reason} for p in problems]
     if not articles:
         raise_nothing(bad)
-    report = await run_in_threadpool(engine.upsert, articles)
+    with WRITES.labels("upsert").time():
+        report = await run_in_threadpool(engine.upsert, articles)
     return {"indexed": ids, "added": report.added, "updated": report.updated,
             "unchanged": [i for i in ids if i not in report.added and i not in report.updated],
             "problems": bad, "passages": report.chunks,
@@ -108,8 +128,11 @@ def _first_error(exc: Exception) -> str:
     return ""
 
 
-@router.delete("/{doc_id}", summary="Remove an article; needs the API key", dependencies=[WriteKey])
+@router.delete("/{doc_id}", summary="Remove an article; needs the API key", dependencies=[WriteKey],
+               responses=WRITE_ERRORS)
 async def delete_document(doc_id: str, engine: EngineDep) -> dict[str, Any]:
     engine.snapshot.article(doc_id)  # 404 before taking the write lock
-    report = await run_in_threadpool(engine.delete, doc_id)
+    with WRITES.labels("delete").time():
+        report = await run_in_threadpool(engine.delete, doc_id)
     return {"deleted": doc_id, "passages": report.chunks, "message": f"deleted {doc_id}"}
+

@@ -10,11 +10,11 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from rag.api.deps import EngineDep
-from rag.api.errors import ApiError
+from rag.api.errors import ERROR_RESPONSES, NOT_FOUND, ApiError
 from rag.api.schemas import AskIn, ChatIn
 from rag.api.streaming import answer_events, sse
 
-router = APIRouter(prefix="/api", tags=["questions"])
+router = APIRouter(prefix="/api", tags=["questions"], responses=ERROR_RESPONSES)
 
 
 @router.post("/ask", summary="Answer a question with cited sentences")
@@ -65,7 +65,8 @@ async def search(engine: EngineDep, q: str = Query(..., description="the query")
     return {"query": q, "results": await run_in_threadpool(engine.search, q, k)}
 
 
-@router.get("/citations/{chunk_id:path}", summary="Look up a cited passage: span, article and context")
+@router.get("/citations/{chunk_id:path}", summary="Look up a cited passage: span, article and context",
+            responses=NOT_FOUND)
 async def citation(chunk_id: str, engine: EngineDep) -> dict[str, Any]:
     snap = engine.snapshot
     chunk = snap.chunk(chunk_id)

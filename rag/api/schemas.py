@@ -32,7 +32,7 @@ class FiltersIn(BaseModel):
 
 class AskIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    question: str = Field(..., description="the question, in Chinese (either script) or English")
+    question: str = Field(..., min_length=1, description="the question, in Chinese (either script) or English")
     top_k: int | None = Field(None, ge=1, le=50, description="passages to retrieve")
     filters: FiltersIn | None = None
 

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from rag.answer import Event, answer_pieces
 from rag.api.errors import status_for
+from rag.api.metrics import observe_answer
 from rag.api.middleware import request_id
 from rag.engine import Engine
 from rag.errors import RagError
@@ -37,6 +38,8 @@ async def answer_events(engine: Engine, question: str, history: Sequence[str] = 
         r = await run_in_threadpool(engine.retrieve, question, k, filters, history, query)
         yield "retrieval", {"passages": engine.passages(r)}
         async for ev in engine_stream(engine, r):
+            if ev[0] == "done":
+                observe_answer(ev[1])
             yield ev
     except RagError as exc:
         status, code = status_for(exc)
