@@ -312,7 +312,7 @@ def article_from_record(rec: object, origin: str) -> Article:
 def parse_jsonl(raw: str, origin: str) -> tuple[list[Article], list[SourceProblem]]:
     arts: list[Article] = []
     problems: list[SourceProblem] = []
-    for i, line in enumerate(raw.splitlines(), 1):
+    for i, line in enumerate(raw.split("\n"), 1):  # not splitlines: U+2028 and U+0085 may sit inside a JSON string
         if not line.strip():
             continue
         where = f"{origin}:{i}"

@@ -384,10 +384,10 @@ def load(index_dir: Path, settings: Settings, embedder_name: str, dim: int, stri
     gen = live_generation(index_dir)
     try:
         articles = [Article(**json.loads(line)) for line in
-                    (gen / "articles.jsonl").read_text(encoding="utf-8").splitlines() if line]
+                    (gen / "articles.jsonl").read_text(encoding="utf-8").split("\n") if line]
         texts = {a.id: a.text for a in articles}
         chunks = []
-        for line in (gen / "chunks.jsonl").read_text(encoding="utf-8").splitlines():
+        for line in (gen / "chunks.jsonl").read_text(encoding="utf-8").split("\n"):
             if line:
                 d = json.loads(line)
                 chunks.append(Chunk(text=texts[d["doc_id"]][d["start"]:d["end"]], **d))

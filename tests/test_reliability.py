@@ -173,32 +173,21 @@ def test_kill_9_during_an_upload_loses_no_indexed_article(settings: Settings, fa
     assert snap.faiss.ntotal == len(snap.chunks) == snap.keywords.counts.shape[0]
 
 
-def test_openapi_fuzz_finds_no_server_errors(engine: Engine) -> None:
-    schemathesis = pytest.importorskip("schemathesis")
-    from hypothesis import HealthCheck
-    from hypothesis import settings as hsettings
-
+def test_schemathesis_with_its_default_checks_finds_nothing(engine: Engine, tmp_path: Path) -> None:
+    """schemathesis (an outside fuzzer) against /openapi.json with the API key, default checks, a fixed number
+    of cases per operation and a fixed seed. One exception, scoped to one operation: arbitrary bytes in a
+    multipart upload are rightly refused (422, the file named), so "schema-valid request rejected" is not
+    checked for POST /api/documents; every other check still runs on it."""
     app = create_app(engine.settings, engine)
+    exe = Path(sys.executable).with_name("schemathesis")
     with serve_in_thread(app) as url:
-        schema = schemathesis.openapi.from_url(url + "/openapi.json")
-        failures: list[str] = []
-        deadline = time.time() + 90
-        for op in schema.get_all_operations():
-            operation = op.ok()
-            strategy = operation.as_strategy()
-            from hypothesis import given
-
-            @given(case=strategy)
-            @hsettings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-            def run(case) -> None:  # type: ignore[no-untyped-def]
-                if time.time() > deadline:
-                    return
-                resp = case.call(base_url=url, timeout=30)
-                if resp.status_code >= 500:
-                    failures.append(f"{case.method} {case.formatted_path} -> {resp.status_code}: {resp.text[:200]}")
-
-            run()
-    assert failures == []
+        base = [str(exe), "run", url + "/openapi.json", "-H", f"Authorization: Bearer {KEY}", "--max-examples", "20",
+                "--seed", "1", "--no-color"]
+        for extra in (["--exclude-name", "POST /api/documents"],
+                      ["--include-name", "POST /api/documents", "--exclude-checks", "positive_data_acceptance"]):
+            run = subprocess.run(base + extra, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+            assert run.returncode == 0, run.stdout[-4000:]
+            assert "generated" in run.stdout
 
 
 def test_the_question_limit_cannot_be_bypassed_through_chat_history(engine: Engine) -> None:

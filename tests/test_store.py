@@ -186,3 +186,18 @@ def test_a_server_write_lands_on_top_of_a_build_that_ran_since_it_loaded(setting
     assert "new" in on_disk and "from-server" in on_disk and len(on_disk) == 7
     server.delete("new")  # and the server now sees the build's article
     assert "new" not in Engine.open(settings, embedder=fake_embedder).snapshot.articles
+
+
+def test_line_separators_inside_article_text_survive_a_reload(settings: Settings, fake_embedder) -> None:
+    """U+2028, U+2029 and U+0085 are not escaped by JSON; reading the index with splitlines() used to cut
+    a stored article in two and leave an index that would not load (found by schemathesis)."""
+    from rag.sources import parse_jsonl
+    from rag.types import Article
+
+    text = "阿斯塔纳\u2028今年冬天\u2029很冷\x85。气温零下四十二度。"
+    build(settings, [SEEDS], embedder=fake_embedder)
+    Engine.open(settings, embedder=fake_embedder).upsert([Article(id="seps", title="分\u2028隔", text=text)])
+    reloaded = Engine.open(settings, embedder=fake_embedder).snapshot.article("seps")
+    assert reloaded.text == text and reloaded.title == "分\u2028隔"
+    arts, problems = parse_jsonl(json.dumps({"id": "j", "title": "t", "text": text}, ensure_ascii=False) + "\n", "u.jsonl")
+    assert problems == [] and len(arts) == 1 and arts[0].text.endswith("气温零下四十二度。")  # one record, not two

@@ -110,8 +110,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        headers = dict(getattr(exc, "headers", None) or {})
-        if exc.status_code == 405 and "allow" not in {k.lower() for k in headers}:
+        headers = {k: v for k, v in (getattr(exc, "headers", None) or {}).items() if k.lower() != "allow"}
+        if exc.status_code == 405:  # every method served at this path, not just the first route's
             headers["Allow"] = ", ".join(_allowed_methods(request))
         return error_response(exc.status_code, code, str(exc.detail), headers or None)
     # Anything else is logged once and answered with a 500 by rag.api.middleware.ServiceMiddleware.

@@ -16,6 +16,7 @@ from fastapi.responses import StreamingResponse
 
 from rag.api.deps import EngineDep
 from rag.api.errors import ERROR_RESPONSES, ApiError
+from rag.api.routes_qa import STREAM_OR_JSON
 from rag.api.schemas import OpenAIChatIn
 from rag.api.streaming import answer_events
 
@@ -42,11 +43,12 @@ def sources_footer(citations: list[dict[str, Any]]) -> str:
     return "\n\n" + "\n".join(lines)
 
 
-@router.post("/chat/completions", summary="OpenAI-compatible chat completion with citations")
+@router.post("/chat/completions", summary="OpenAI-compatible chat completion with citations",
+             responses=STREAM_OR_JSON)
 async def chat_completions(body: OpenAIChatIn, engine: EngineDep) -> Any:
-    users = [m.text() for m in body.messages if m.role == "user"]
-    if not users or body.messages[-1].role != "user":
-        raise ApiError(422, "invalid_request", "the last message must come from the user")
+    if not any(m.role == "user" and isinstance(m.content, str) and m.content.strip() for m in body.messages):
+        raise ApiError(422, "invalid_request", "the conversation has no user message with text: send the question")
+    users = [m.text() for m in body.messages if m.role == "user" and m.text().strip()]
     question, history = users[-1], users[:-1]
     engine.check_question(question)
     engine.check_history(history)

@@ -56,8 +56,9 @@ async def get_document(doc_id: str, engine: EngineDep) -> dict[str, Any]:
              dependencies=[WriteKey], responses=WRITE_ERRORS,
              openapi_extra={"requestBody": {"content": {
                  "application/json": {"schema": inline_defs(DocumentsIn.model_json_schema())},
-                 "multipart/form-data": {"schema": {"type": "object", "properties": {
-                     "files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}}})
+                 "multipart/form-data": {"schema": {"type": "object", "required": ["files"], "properties": {
+                     "files": {"type": "array", "minItems": 1,
+                               "items": {"type": "string", "format": "binary"}}}}}}}})
 async def add_documents(request: Request, engine: EngineDep, settings: SettingsDep) -> dict[str, Any]:
     ctype = request.headers.get("content-type", "")
     articles: list[Article] = []

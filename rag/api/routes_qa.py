@@ -11,10 +11,15 @@ from starlette.concurrency import run_in_threadpool
 
 from rag.api.deps import EngineDep
 from rag.api.errors import ERROR_RESPONSES, NOT_FOUND, ApiError
-from rag.api.schemas import AskIn, ChatIn
+from rag.api.schemas import NOT_BLANK, AskIn, ChatIn
 from rag.api.streaming import answer_events, sse
 
 router = APIRouter(prefix="/api", tags=["questions"], responses=ERROR_RESPONSES)
+# with "stream": true the reply is server-sent events instead of JSON
+STREAM_OR_JSON: dict[int | str, dict[str, Any]] = {200: {"content": {
+    "application/json": {}, "text/event-stream": {"schema": {  # one server-sent event: its name and JSON data
+        "type": "object", "required": ["data"],
+        "properties": {"event": {"type": "string"}, "data": {"type": "string"}}}}}}}
 
 
 @router.post("/ask", summary="Answer a question with cited sentences")
@@ -34,14 +39,16 @@ def _final(events: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
 
 
 def split_chat(body: ChatIn) -> tuple[str, list[str]]:
-    """The last user message is the question; earlier user messages are the context."""
+    """The last user message is the question; earlier user messages are the context (assistant turns,
+    including any after the question, are not used)."""
     users = [m.content for m in body.messages if m.role == "user"]
-    if not users or body.messages[-1].role != "user":
-        raise ApiError(422, "invalid_request", "the last message must come from the user")
+    if not users:
+        raise ApiError(422, "invalid_request", "the conversation has no user message: send the question as one")
     return users[-1], users[:-1]
 
 
-@router.post("/chat", summary="Answer the last user message in the context of the conversation")
+@router.post("/chat", summary="Answer the last user message in the context of the conversation",
+             responses=STREAM_OR_JSON)
 async def chat(body: ChatIn, engine: EngineDep) -> Any:
     question, history = split_chat(body)
     engine.check_question(question)  # reject bad input with a status code before any stream starts
@@ -60,7 +67,7 @@ async def chat(body: ChatIn, engine: EngineDep) -> Any:
 
 
 @router.get("/search", summary="Ranked passages for a query, with article metadata")
-async def search(engine: EngineDep, q: str = Query(..., description="the query"),
+async def search(engine: EngineDep, q: str = Query(..., min_length=1, pattern=NOT_BLANK, description="the query"),
                  k: int = Query(10, ge=1, le=50)) -> dict[str, Any]:
     return {"query": q, "results": await run_in_threadpool(engine.search, q, k)}
 

@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rag.retrieval import Filters
 
+NOT_BLANK = r"\S"  # at least one character that is not white space
+# a conversation must hold a question: a user message with text
+HAS_USER_TEXT: dict[str, Any] = {"contains": {"type": "object", "required": ["role", "content"], "properties": {
+    "role": {"const": "user"}, "content": {"type": "string", "minLength": 1, "pattern": NOT_BLANK}}}}
+
 
 class FiltersIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     source: str | None = Field(None, max_length=200, description="outlet name contains this text")
-    date_from: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}", description="ISO date, inclusive")
-    date_to: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}", description="ISO date, inclusive")
+    date_from: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"},
+                                  description="ISO date YYYY-MM-DD, inclusive")
+    date_to: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"},
+                                description="ISO date YYYY-MM-DD, inclusive")
 
     @field_validator("date_from", "date_to")
     @classmethod
     def _real_date(cls, v: str | None) -> str | None:
         if v is not None:
             try:
-                date.fromisoformat(v[:10])
+                date.fromisoformat(v)
             except ValueError:
                 raise ValueError(f"{v[:10]!r} is not a calendar date (YYYY-MM-DD)") from None
         return v
@@ -32,7 +39,8 @@ class FiltersIn(BaseModel):
 
 class AskIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    question: str = Field(..., min_length=1, description="the question, in Chinese (either script) or English")
+    question: str = Field(..., min_length=1, pattern=NOT_BLANK,
+                          description="the question, in Chinese (either script) or English")
     top_k: int | None = Field(None, ge=1, le=50, description="passages to retrieve")
     filters: FiltersIn | None = None
 
@@ -40,13 +48,13 @@ class AskIn(BaseModel):
 class Message(BaseModel):
     model_config = ConfigDict(extra="ignore")
     role: Literal["user", "assistant"]
-    content: str = Field(..., max_length=20_000)
+    content: str = Field(..., min_length=1, max_length=20_000, pattern=NOT_BLANK)
 
 
 class ChatIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    messages: list[Message] = Field(..., min_length=1, max_length=100)
-    stream: bool = False
+    messages: list[Message] = Field(..., min_length=1, max_length=100, json_schema_extra=HAS_USER_TEXT)
+    stream: bool = Field(False, strict=True)
     top_k: int | None = Field(None, ge=1, le=50)
     filters: FiltersIn | None = None
 
@@ -91,6 +99,6 @@ class OpenAIMessage(BaseModel):
 class OpenAIChatIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
     model: str = "rag-news"
-    messages: list[OpenAIMessage] = Field(..., min_length=1, max_length=100)
-    stream: bool = False
+    messages: list[OpenAIMessage] = Field(..., min_length=1, max_length=100, json_schema_extra=HAS_USER_TEXT)
+    stream: bool = Field(False, strict=True)
     n: int = Field(1, ge=1, le=1, description="only one choice is produced; n > 1 is refused")

@@ -76,7 +76,7 @@ def _lines(path: Path) -> list[dict[str, object]]:
     if not path.is_file():
         raise InputError(f"no such file: {path}")
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
         if not line.strip():
             continue
         try:
