@@ -33,7 +33,9 @@ def test_each_error_has_its_status_and_a_json_body(engine: Engine) -> None:
     app = create_app(engine.settings.replace(max_body_bytes=50_000), engine)
     with serve_in_thread(app) as url:
         r = httpx.post(url + "/api/ask", json={"question": "   "})
-        assert r.status_code == 400 and _code(r) == "bad_request" and "empty" in r.text
+        assert r.status_code == 422 and "question is empty" in r.text  # blank: the schema's pattern says so
+        r = httpx.post(url + "/api/ask", json={"question": "问" * 5000})
+        assert r.status_code == 400 and _code(r) == "bad_request" and "RAG_MAX_QUESTION_CHARS" in r.text
         r = httpx.post(url + "/api/documents", json={"documents": [{"id": "a", "title": "t", "text": "x"}]})
         assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
         r = httpx.get(url + "/api/documents/no-such-article")

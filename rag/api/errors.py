@@ -80,11 +80,23 @@ def status_for(exc: RagError) -> tuple[int, str]:
     return 500, "internal"
 
 
+# pydantic's messages for the two mistakes people make most, said the way the rest of the API says things
+_PLAIN = {"string_pattern_mismatch": "is empty: type some text",
+          "string_too_short": "is empty: type some text",
+          "string_unicode": "holds a character that is not valid Unicode text (a lone surrogate): send it as UTF-8"}
+
+
 def _describe(errors: list[dict[str, object]]) -> str:
     parts = []
     for e in errors[:5]:
         loc = ".".join(str(x) for x in e.get("loc", ()) if x != "body")  # type: ignore[union-attr,attr-defined]
-        parts.append(f"{loc or 'body'}: {e.get('msg')}")
+        plain = _PLAIN.get(str(e.get("type")))
+        ctx = e.get("ctx")
+        pattern = ctx.get("pattern") if isinstance(ctx, dict) else None
+        if plain and (e.get("type") != "string_pattern_mismatch" or pattern == r"\S"):
+            parts.append(f"{loc or 'body'} {plain}")
+        else:
+            parts.append(f"{loc or 'body'}: {e.get('msg')}")
     return "; ".join(parts)
 
 
@@ -118,10 +130,13 @@ def install(app: FastAPI) -> None:
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    """The methods the app serves at this request's path (for a 405's Allow header)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        regex, allowed = getattr(route, "path_regex", None), getattr(route, "methods", None)
-        if regex is not None and allowed and regex.match(request.url.path):
-            methods |= set(allowed)
-    return sorted(methods)
+    """The methods the app serves at this request's path (for a 405's Allow header): those for which some
+    route matches in full."""
+    from starlette.routing import Match
+
+    allowed = []
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
