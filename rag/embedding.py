@@ -89,14 +89,15 @@ class SentenceTransformerEmbedder:
 
 
 # Texts per model call when indexing with no questions about: 32 seed passages (215 chars on average) take
-# 2.7-3.1 s on 2 cores, about the same per passage as larger calls (measured on the seed passages, fp32 torch).
+# 1.2 s with the int8 encoder (2.7-3.1 s fp32) on 2 cores, about the same per passage as larger calls.
 INDEX_SLICE = 32
 # Texts per call while questions are being asked (one in the last QUIET_S seconds): 2 seed passages take
-# 0.22 s on one thread, so a question that arrives during an upload waits at most that long.
+# 0.07 s int8 (0.22 s fp32), so a question that arrives during an upload waits at most that long.
 BUSY_SLICE = 2
 QUIET_S = 5.0
 # An index slice that has waited this long behind questions goes next, so a steady stream of questions cannot
-# starve an upload: the model then gives indexing about a fifth of its time (0.22 s of every 1.2 s).
+# starve an upload. Under 32 clients the ask p95 with a 50,000-char upload running was 1.17x the p95 without
+# (int8; 1.37x fp32), and the upload finished in 77 s (docs/benchmarks.md, "Uploads beside questions").
 BATCH_MAX_WAIT_S = 1.0
 
 
