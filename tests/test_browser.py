@@ -494,3 +494,29 @@ def test_the_api_docs_page_renders_offline_under_the_csp(tabs: Any) -> None:
     shot(page, "docs.png")
     assert outside == []
     assert [e for e in tab.errors if "Content Security Policy" in e or "pageerror" in e] == []
+
+
+def test_a_replaced_article_is_fetched_again_not_shown_from_the_cache(tabs: Any, server_url: str) -> None:
+    """The page caches articles; when the cached copy no longer holds the cited quote at its offsets (the
+    article was replaced since), the panel fetches it again instead of showing stale text."""
+    tab = tabs(1280, 900)
+    page = tab.open()
+    answer = ask(page, Q_ARRESTS, via="button")
+    citation = answer["citations"][0]
+    served: list[str] = []
+
+    def stale_first(route: Any) -> None:
+        served.append(route.request.url)
+        if len(served) == 1:  # the copy cached before a replacement: other text at the cited offsets
+            real = httpx.get(route.request.url, timeout=30).json()
+            route.fulfill(json=dict(real, text="旧版本。" * 500), status=200)
+        else:
+            route.continue_()
+
+    page.route(f"**/api/documents/{citation['doc_id']}", stale_first)
+    page.locator("#messages li.msg.assistant").last.locator(".answer-text .cite").first.click()
+    panel = page.locator("#source-panel")
+    expect(panel.locator("#source-body mark.highlight").first).to_be_visible()
+    expect(panel.locator("#source-body")).not_to_contain_text("旧版本")
+    assert len(served) == 2
+    assert panel.locator("#source-body").get_attribute("data-offsets-exact") == "true"

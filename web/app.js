@@ -570,6 +570,12 @@ function fetchDocument(docId) {
   return state.docs.get(docId);
 }
 
+// Whether the article text holds the citation's quote at its offsets (Python code-point offsets).
+function quoteAt(text, span) {
+  if (typeof text !== "string") return false;
+  return Array.from(text).slice(Number(span.start) || 0, Number(span.end) || 0).join("") === span.quote;
+}
+
 // Split the article around [start, end) (Python code-point offsets) into before / quote / after.
 function splitArticle(text, span) {
   if (!span) return { before: text, mid: "", after: "", exact: true };
@@ -654,7 +660,12 @@ async function loadArticle(docId, header, span) {
   els.panelBody.setAttribute("aria-busy", "true");
   showPanelMessage("loading", "正在加载全文… Loading the article…");
   try {
-    const doc = await fetchDocument(docId);
+    let doc = await fetchDocument(docId);
+    if (span && span.quote && !quoteAt(doc.text, span)) {
+      // The cached copy predates a replacement of the article: fetch it again.
+      state.docs.delete(docId);
+      doc = await fetchDocument(docId);
+    }
     if (token !== state.panelToken) return;
     setPanelHeader({
       kicker: header.kicker,
