@@ -129,3 +129,36 @@ def test_rag_config_prints_each_setting_with_where_it_came_from(tmp_path: Path) 
     assert rows["top_k"]["value"] == "9" and rows["top_k"]["from"] == ".env"
     assert rows["chunk_size"]["from"] == "default"
     assert rows["api_key"]["value"] == "(set)" and "secret-value" not in out
+
+
+def test_streams_ping_while_an_answer_is_slow_and_stop_when_the_client_leaves(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 16, item 3: one SSE encoder for both chat endpoints, keep-alive pings, and a client disconnect
+    stops the answer and is logged."""
+    import logging
+    import time
+
+    import rag.api.streaming as streaming
+
+    monkeypatch.setattr(streaming, "PING_S", 0.2)
+    slow_retrieve = engine.retrieve
+
+    def slow(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        time.sleep(1.0)
+        return slow_retrieve(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "retrieve", slow)
+    app = create_app(engine.settings, engine)
+    question = {"role": "user", "content": "哈萨克斯坦与俄罗斯的边界有多长？"}
+    with serve_in_thread(app) as url, caplog.at_level(logging.INFO):
+        for path, body in (("/api/chat", {"messages": [question], "stream": True}),
+                           ("/v1/chat/completions", {"model": "rag-news", "messages": [question], "stream": True})):
+            text = httpx.post(url + path, json=body, timeout=30).text
+            assert ": ping" in text, path  # pings came while retrieval was slow
+            assert text.rstrip().endswith(("data: [DONE]", "}")), text[-200:]
+        with httpx.stream("POST", url + "/api/chat", json={"messages": [question], "stream": True}, timeout=30) as r:
+            for line in r.iter_lines():
+                if line.startswith(": ping"):
+                    break  # leave mid-stream
+        time.sleep(1.5)
+    assert "client disconnected mid-stream; stopped answering" in [rec.getMessage() for rec in caplog.records]

@@ -12,13 +12,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import StreamingResponse
 
 from rag.api.deps import EngineDep
 from rag.api.errors import ERROR_RESPONSES, ApiError
 from rag.api.routes_qa import STREAM_OR_JSON
 from rag.api.schemas import OpenAIChatIn
-from rag.api.streaming import answer_events
+from rag.api.streaming import answer_events, event_stream, sse
 
 router = APIRouter(prefix="/v1", tags=["openai"], responses=ERROR_RESPONSES)
 MODEL_ID = "rag-news"
@@ -72,11 +71,8 @@ async def chat_completions(body: OpenAIChatIn, engine: EngineDep) -> Any:
                 "citations": done["citations"], "answerable": done["answerable"], **_extras(done)}
 
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-        import json
-
-        payload = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
-                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
-        return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+        return sse(None, {"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
+                          "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra})
 
     async def frames() -> AsyncIterator[str]:
         yield chunk({"role": "assistant", "content": ""})
@@ -93,6 +89,6 @@ async def chat_completions(body: OpenAIChatIn, engine: EngineDep) -> Any:
                 if footer:
                     yield chunk({"content": footer})
                 yield chunk({}, "stop", citations=data["citations"], answerable=data["answerable"], **_extras(data))
-        yield "data: [DONE]\n\n"
+        yield sse(None, "[DONE]")
 
-    return StreamingResponse(frames(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+    return event_stream(frames())

@@ -6,13 +6,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from rag.api.deps import EngineDep
 from rag.api.errors import ERROR_RESPONSES, NOT_FOUND, ApiError
 from rag.api.schemas import NOT_BLANK, AskIn, ChatIn
-from rag.api.streaming import answer_events, sse
+from rag.api.streaming import answer_events, event_stream, sse
 
 router = APIRouter(prefix="/api", tags=["questions"], responses=ERROR_RESPONSES)
 # with "stream": true the reply is server-sent events instead of JSON
@@ -62,8 +61,7 @@ async def chat(body: ChatIn, engine: EngineDep) -> Any:
         async for name, data in events:
             yield sse(name, data)
 
-    return StreamingResponse(frames(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return event_stream(frames())
 
 
 @router.get("/search", summary="Ranked passages for a query, with article metadata")

@@ -6,12 +6,14 @@ extractive answer follows as fresh deltas, ending in a `done` whose answer carri
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import StreamingResponse
 
 from rag.answer import Event, answer_pieces
 from rag.api.errors import status_for
@@ -23,11 +25,57 @@ from rag.retrieval import Filters
 
 log = logging.getLogger("rag.api")
 
-__all__ = ["Event", "answer_events", "answer_pieces", "sse"]
+__all__ = ["Event", "answer_events", "answer_pieces", "event_stream", "sse"]
 
 
-def sse(event: str, data: dict[str, Any]) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+# Proxies and load balancers commonly drop a connection that is idle for 30-60 s; while an answer is slow
+# (an LLM thinking), a comment line every PING_S seconds keeps the stream open. Clients ignore comments.
+PING_S = 15.0
+
+
+def sse(event: str | None, data: dict[str, Any] | str) -> str:
+    """One server-sent event: `event: name` (if any) and one `data:` line of JSON (or the string as it is)."""
+    payload = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+    return (f"event: {event}\n" if event else "") + f"data: {payload}\n\n"
+
+
+def event_stream(frames: AsyncIterator[str], ping_s: float | None = None) -> StreamingResponse:
+    """The SSE response of both chat endpoints: frames as they come, a ping comment while none come, and when
+    the client goes away, the answer stops being generated and the disconnect is logged."""
+
+    every = ping_s or PING_S
+
+    async def body() -> AsyncIterator[str]:
+        queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=16)
+
+        async def produce() -> None:
+            try:
+                async for frame in frames:
+                    await queue.put(frame)
+            finally:
+                await queue.put(None)
+
+        producer = asyncio.create_task(produce())
+        finished = False
+        try:
+            while True:
+                try:
+                    frame = await asyncio.wait_for(queue.get(), every)
+                except TimeoutError:
+                    yield ": ping\n\n"
+                    continue
+                if frame is None:
+                    finished = True
+                    break
+                yield frame
+            await producer  # re-raise what the producer raised, if anything
+        finally:
+            if not finished:
+                producer.cancel()
+                log.info("client disconnected mid-stream; stopped answering")
+
+    return StreamingResponse(body(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 async def answer_events(engine: Engine, question: str, history: Sequence[str] = (), k: int | None = None,
