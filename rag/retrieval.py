@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ from rag.keywords import normalize, to_simplified, tokenize
 from rag.scorer import Query, ScorerModel, load_model, passage_features
 from rag.settings import Settings
 from rag.store import Snapshot
-from rag.types import Hit
+from rag.types import Article, Hit
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,27 @@ class Filters:
         if self.date_to and (not day or day > self.date_to[:10]):
             return False
         return True
+
+
+def facets(articles: Iterable[Article]) -> dict[str, Any]:
+    """What the filters can choose from: the outlets and the date span of the articles, with counts."""
+    outlets: Counter[str] = Counter()
+    months: Counter[str] = Counter()
+    days: list[str] = []
+    undated = total = 0
+    for a in articles:
+        total += 1
+        outlets[a.source or ""] += 1
+        day = (a.published or "")[:10]
+        if day:
+            days.append(day)
+            months[day[:7]] += 1
+        else:
+            undated += 1
+    return {"articles": total,
+            "outlets": [{"source": s or None, "articles": n} for s, n in sorted(outlets.items(), key=lambda x: (-x[1], x[0]))],
+            "dates": {"from": min(days) if days else None, "to": max(days) if days else None, "undated": undated,
+                      "by_month": [{"month": m, "articles": n} for m, n in sorted(months.items())]}}
 
 
 @dataclass

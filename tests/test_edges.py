@@ -162,3 +162,29 @@ def test_streams_ping_while_an_answer_is_slow_and_stop_when_the_client_leaves(
                     break  # leave mid-stream
         time.sleep(1.5)
     assert "client disconnected mid-stream; stopped answering" in [rec.getMessage() for rec in caplog.records]
+
+
+def test_facets_and_filters_on_every_question_path(engine: Engine) -> None:
+    """Issue 14, item 3 (API part): GET /api/facets for the filter controls; the same `filters` object on
+    /api/ask, /api/chat and /v1/chat/completions, and each answer says which filters it used."""
+    app = create_app(engine.settings, engine)
+    flt = {"source": "RFA", "date_from": "2022-01-01", "date_to": "2022-12-31"}
+    q = "哈萨克斯坦骚乱中有多少人被捕？"
+    with serve_in_thread(app) as url:
+        f = httpx.get(url + "/api/facets").json()
+        assert f["articles"] == 5 and sum(o["articles"] for o in f["outlets"]) == 5
+        assert f["dates"]["from"] <= f["dates"]["to"] and sum(m["articles"] for m in f["dates"]["by_month"]) + \
+            f["dates"]["undated"] == 5
+        assert any("RFA" in (o["source"] or "") for o in f["outlets"])
+        answers = [httpx.post(url + "/api/ask", json={"question": q, "filters": flt}).json(),
+                   httpx.post(url + "/api/chat", json={"messages": [{"role": "user", "content": q}],
+                                                       "filters": flt}).json()]
+        oa = httpx.post(url + "/v1/chat/completions", json={"model": "rag-news", "filters": flt,
+                                                            "messages": [{"role": "user", "content": q}]}).json()
+        unfiltered = httpx.post(url + "/api/ask", json={"question": q}).json()
+        rfa = {d["id"] for d in httpx.get(url + "/api/documents").json()["documents"] if "RFA" in (d["source"] or "")}
+    for a in answers + [oa]:
+        assert a["filters"] == flt, a
+        assert all("RFA" in (c["source"] or "") for c in a["citations"])
+    assert answers[0]["passages"] and {p["doc_id"] for p in answers[0]["passages"]} <= rfa
+    assert "filters" not in unfiltered

@@ -30,8 +30,8 @@ async def models() -> dict[str, Any]:
 
 
 def _extras(done: dict[str, Any]) -> dict[str, Any]:
-    """The answer's fields beyond OpenAI's: disagreements between outlets, the gate's confidence, degraded."""
-    return {k: done[k] for k in ("disagreements", "confidence", "degraded") if done.get(k)}
+    """The answer's fields beyond OpenAI's: disagreements between outlets, the gate's confidence, degraded, filters."""
+    return {k: done[k] for k in ("disagreements", "confidence", "degraded", "filters") if done.get(k)}
 
 
 def sources_footer(citations: list[dict[str, Any]]) -> str:
@@ -52,7 +52,7 @@ async def chat_completions(body: OpenAIChatIn, engine: EngineDep) -> Any:
     engine.check_question(question)
     engine.check_history(history)
     cid, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
-    events = answer_events(engine, question, history)
+    events = answer_events(engine, question, history, None, body.filters.to_filters() if body.filters else None)
 
     if not body.stream:
         done: dict[str, Any] | None = None

@@ -12,6 +12,7 @@ from rag.api.deps import EngineDep
 from rag.api.errors import ERROR_RESPONSES, NOT_FOUND, ApiError
 from rag.api.schemas import NOT_BLANK, AskIn, ChatIn
 from rag.api.streaming import answer_events, event_stream, sse
+from rag.retrieval import facets
 
 router = APIRouter(prefix="/api", tags=["questions"], responses=ERROR_RESPONSES)
 # with "stream": true the reply is server-sent events instead of JSON
@@ -62,6 +63,11 @@ async def chat(body: ChatIn, engine: EngineDep) -> Any:
             yield sse(name, data)
 
     return event_stream(frames())
+
+
+@router.get("/facets", summary="Outlets and date span of the articles, with counts (for the filter controls)")
+async def get_facets(engine: EngineDep) -> dict[str, Any]:
+    return facets(engine.snapshot.articles.values())
 
 
 @router.get("/search", summary="Ranked passages for a query, with article metadata")

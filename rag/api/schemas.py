@@ -102,3 +102,4 @@ class OpenAIChatIn(BaseModel):
     messages: list[OpenAIMessage] = Field(..., min_length=1, max_length=100, json_schema_extra=HAS_USER_TEXT)
     stream: bool = Field(False, strict=True)
     n: int = Field(1, ge=1, le=1, description="only one choice is produced; n > 1 is refused")
+    filters: FiltersIn | None = Field(None, description="outlet and date filters, as /api/ask takes them (an extra field)")

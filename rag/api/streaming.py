@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import asdict
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -88,6 +89,8 @@ async def answer_events(engine: Engine, question: str, history: Sequence[str] = 
         async for ev in engine_stream(engine, r):
             if ev[0] == "done":
                 observe_answer(ev[1])
+                if filters is not None and filters.active():  # the answer says which filters it used
+                    ev = ("done", dict(ev[1], filters=asdict(filters)))
             yield ev
     except RagError as exc:
         status, code = status_for(exc)
