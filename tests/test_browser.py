@@ -520,3 +520,23 @@ def test_a_replaced_article_is_fetched_again_not_shown_from_the_cache(tabs: Any,
     expect(panel.locator("#source-body")).not_to_contain_text("旧版本")
     assert len(served) == 2
     assert panel.locator("#source-body").get_attribute("data-offsets-exact") == "true"
+
+
+def test_outlet_and_date_filters_in_the_chat(tabs: Any) -> None:
+    """Issue 14, item 3 (web part): the filter controls list the outlets from /api/facets, every question is
+    sent with the filters set, and the answer says which filters it used."""
+    tab = tabs(1280, 900)
+    page = tab.open()
+    options = page.locator("#filter-source option")
+    expect(options).not_to_have_count(1)  # "all" plus the outlets of the corpus
+    rfa = next(v for v in options.evaluate_all("os => os.map(o => o.value)") if "RFA" in v)
+    page.locator("#filter-source").select_option(rfa)
+    page.locator("#filter-from").fill("2022-01-01")
+    answer = ask(page, Q_ARRESTS, via="button")
+    sent = tab.chat_requests[-1]
+    assert sent["filters"] == {"source": rfa, "date_from": "2022-01-01"}, sent
+    assert answer["filters"] == {"source": rfa, "date_from": "2022-01-01", "date_to": None}
+    assert all(rfa in (c["source"] or "") for c in answer["citations"])
+    msg = page.locator("#messages li.msg.assistant").last
+    expect(msg.locator(".filters-used")).to_contain_text(rfa)
+    shot(page, "filters.png")

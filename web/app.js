@@ -36,6 +36,9 @@ const els = {
   panelBody: $("source-body"),
   panelClose: $("close-source"),
   jump: $("jump-highlight"),
+  filterSource: $("filter-source"),
+  filterFrom: $("filter-from"),
+  filterTo: $("filter-to"),
 };
 
 const state = {
@@ -334,6 +337,13 @@ function finish(msg, data) {
       h("p", { class: "na-head" }, icon("info"), h("span", { text: "未在已收录的新闻中找到答案 · Not found in the indexed news" })),
       msg.textEl);
   }
+  if (data.filters && typeof data.filters === "object") {
+    const f = data.filters;
+    const parts = [f.source, [f.date_from, f.date_to].some(Boolean) ? `${f.date_from || "…"} – ${f.date_to || "…"}` : null]
+      .filter(Boolean);
+    msg.bubble.append(h("p", { class: "filters-used", role: "note" }, icon("info"),
+      h("span", { text: `已筛选 · Filtered: ${parts.join(", ")}` })));
+  }
   if (data.degraded) {
     msg.bubble.append(h("p", { class: "degraded", role: "note" }, icon("warn"),
       h("span", { text: `${typeof data.degraded === "string" ? data.degraded : "生成模型不可用，已改用摘录式回答。"}` })));
@@ -442,7 +452,8 @@ async function ask(question) {
     const res = await fetch("/api/chat", {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-      body: JSON.stringify({ messages: state.history.slice(), stream: true }),
+      body: JSON.stringify(Object.assign({ messages: state.history.slice(), stream: true },
+        currentFilters() ? { filters: currentFilters() } : {})),
       signal: controller.signal,
     });
     if (!res.ok) throw await httpError(res);
@@ -724,7 +735,36 @@ function openDocument(docId, meta = {}, trigger = null) {
 // ---------------------------------------------------------------------------------------------
 // Wiring
 
+// The outlet and date filters: choices from /api/facets; every question is sent with what is set.
+function currentFilters() {
+  const f = {};
+  if (els.filterSource.value) f.source = els.filterSource.value;
+  if (els.filterFrom.value) f.date_from = els.filterFrom.value;
+  if (els.filterTo.value) f.date_to = els.filterTo.value;
+  return Object.keys(f).length ? f : null;
+}
+
+async function loadFacets() {
+  try {
+    const res = await fetch("/api/facets", { headers: { Accept: "application/json" } });
+    if (!res.ok) return; // the controls stay usable with "all" and free dates
+    const facets = await res.json();
+    for (const o of facets.outlets || []) {
+      if (!o.source) continue;
+      els.filterSource.append(h("option", { value: o.source }, `${o.source} (${o.articles})`));
+    }
+    const d = facets.dates || {};
+    for (const input of [els.filterFrom, els.filterTo]) {
+      if (d.from) input.min = d.from;
+      if (d.to) input.max = d.to;
+    }
+  } catch {
+    /* offline or not ready: the filters still work, without the lists */
+  }
+}
+
 function init() {
+  loadFacets();
   for (const q of EXAMPLES) {
     const chip = h("button", { type: "button", class: "chip", lang: /[A-Za-z]{3}/.test(q) ? "en" : "zh" }, q);
     chip.addEventListener("click", () => ask(q));
