@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from rag.disagreements import DIFFER_EN, DIFFER_ZH, DISAGREEMENT_PASSAGES, differ, figures, outlet_label
 from rag.embedding import Embedder
 from rag.errors import ModelError
 from rag.keywords import to_simplified
@@ -90,11 +91,6 @@ def answer_pieces(answer: Answer, piece_chars: int = 12) -> list[Event]:
 
 NOT_FOUND_ZH = "抱歉，已索引的文章中没有找到能回答这个问题的内容。"
 NOT_FOUND_EN = "Sorry, the indexed articles do not contain an answer to this question."
-DIFFER_ZH = "各来源说法不一："
-DIFFER_EN = "The sources differ:"
-_FIGURE = re.compile(r"(\d+(?:[.,]\d+)*|[一二三四五六七八九十两百千万亿]{2,})\s*(?:多|余|万|千|百|亿)*\s*"
-                     r"([\u4e00-\u9fff%％])")
-DISAGREEMENT_PASSAGES = 5  # passages searched for another outlet's figure
 
 
 @dataclass
@@ -216,8 +212,8 @@ class ExtractiveAnswerer:
             return []
         best = chosen[0]
         outlet = snap.articles[best.hit.chunk.doc_id].source
-        figures = _figures(best.text, q)
-        if not figures:
+        asked = figures(best.text, q)
+        if not asked:
             return []
         out: list[Sentence] = []
         by_outlet: dict[str | None, list[int]] = {}
@@ -229,7 +225,7 @@ class ExtractiveAnswerer:
             if src == outlet:
                 continue
             sents = self._scored(snap, q, cands, only=only)
-            if not sents or not sents[0].type_match or not _differ(figures, _figures(sents[0].text, q)):
+            if not sents or not sents[0].type_match or not differ(asked, figures(sents[0].text, q)):
                 continue
             if self._gate(q, sents, cands, only) >= self.model.question.threshold:
                 out.append(sents[0])
@@ -268,7 +264,7 @@ class ExtractiveAnswerer:
                                           quote=ch.text, start=ch.start, end=ch.end, score=round(c.hit.score, 6)))
             n = by_chunk[ch.id]
             if differ:
-                label = _outlet_label(art.source, art.published, english)
+                label = outlet_label(art.source, art.published, english)
                 parts.append(f"{label}{quoted(c.text)}[{n}]")
                 disagreements.append({"source": art.source, "published": art.published, "doc_id": art.id,
                                       "n": n, "text": c.text, "start": c.start, "end": c.end})
@@ -308,28 +304,3 @@ def quoted(text: str) -> str:
 
 def _key(s: Sentence) -> tuple[str, int, int]:
     return (s.hit.chunk.doc_id, s.start, s.end)
-
-
-def _figures(text: str, q: Query) -> dict[str, frozenset[str]]:
-    """The figures of a sentence by what they count (the character after the number: 人, 名, 公, 年, %),
-    leaving out numbers the question itself contains."""
-    asked = {m.group(1) for m in _FIGURE.finditer(q.text)}
-    out: dict[str, set[str]] = {}
-    for m in _FIGURE.finditer(text):
-        if m.group(1) not in asked:
-            out.setdefault(m.group(2), set()).add(m.group(1).replace(",", ""))
-    return {k: frozenset(v) for k, v in out.items()}
-
-
-def _differ(a: dict[str, frozenset[str]], b: dict[str, frozenset[str]]) -> bool:
-    """Both count the same thing and share no figure for it."""
-    return any(not (a[u] & b[u]) for u in set(a) & set(b))
-
-
-def _outlet_label(source: str | None, published: str | None, english: bool) -> str:
-    """`RFA 自由亚洲电台（2022-01-11）：` — who said it and when, before the quoted sentence."""
-    who = source or ("unknown outlet" if english else "未注明来源")
-    day = (published or "")[:10]
-    if english:
-        return f"{who} ({day}): " if day else f"{who}: "
-    return f"{who}（{day}）：" if day else f"{who}："

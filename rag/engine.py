@@ -116,18 +116,20 @@ class Engine:
         except UnicodeEncodeError:
             raise InputError("the question holds a character that is not valid Unicode text (a lone surrogate): "
                              "send it as UTF-8") from None
-        if len(q) > self.settings.max_question_chars:
-            raise InputError(f"the question is {len(q)} characters long; the limit is "
-                             f"{self.settings.max_question_chars} (RAG_MAX_QUESTION_CHARS)")
+        self._check_length(q, "the question")
+
+    def _check_length(self, text: str, what: str) -> None:
+        limit = self.settings.max_question_chars
+        if len(text) > limit:
+            raise InputError(f"{what} is {len(text)} characters long; the limit is {limit} (RAG_MAX_QUESTION_CHARS)")
 
     def check_history(self, history: Sequence[str]) -> None:
         """Reject a chat history with an over-long message or too much text in all (InputError): the
         question limit must not be bypassed through earlier turns, which feed the search query."""
         s = self.settings
         for i, h in enumerate(history, 1):
-            if isinstance(h, str) and len(h) > s.max_question_chars:
-                raise InputError(f"earlier message {i} of the conversation is {len(h)} characters long; the limit "
-                                 f"is {s.max_question_chars} per message (RAG_MAX_QUESTION_CHARS)")
+            if isinstance(h, str):
+                self._check_length(h, f"earlier message {i} of the conversation")
         total = sum(len(h) for h in history if isinstance(h, str))
         if total > s.max_history_chars:
             raise InputError(f"the earlier messages hold {total} characters; the limit is {s.max_history_chars} "

@@ -30,8 +30,8 @@ class Settings:
     cache_dir: Path = field(default_factory=_default_cache)
     # embedding: "default" or any sentence-transformers model name or local path
     model: str = DEFAULT_MODEL
-    # "onnx": the model exported and quantized to int8 once (rag/quantize.py), 4x faster per query than
-    # "torch" (fp32) on this CPU (docs/benchmarks.md "Encoder backends"); "torch" runs the model as it is.
+    # "onnx": the model exported and quantized to int8 once (rag/quantize.py); /api/ask p50 19 ms against
+    # 48 ms for "torch" (fp32, the model as it is) on this CPU (docs/benchmarks.md, "int8 ONNX encoder").
     encoder_backend: str = "onnx"
     encoder_threads: int = 0  # threads per model call; 0 = every core
     query_prompt: str = "query: "
@@ -62,8 +62,9 @@ class Settings:
     max_history_chars: int = 8000  # all earlier user messages of a chat together (4 full-length questions)
     max_chat_body_bytes: int = 1_000_000  # /api/chat and /v1/chat/completions: 100 messages of 2,000 CJK chars fit
     max_body_bytes: int = 10_000_000
-    # one article's text; 100,000 chars take about 2 min to embed at the 852 chars/s that bench_build.py
-    # measured on 2 cores (docs/benchmarks.md), and the longest seed is 6,600 chars: longer texts are books
+    # one article's text; 100,000 chars take about 50 s to embed at the 2,056 article chars/s that
+    # bench_build.py measured with the int8 encoder on 2 cores (2 min fp32; docs/benchmarks.md), and the
+    # longest seed is 6,600 chars: longer texts are books
     max_article_chars: int = 100_000
     # Slow clients: request headers must arrive within header_timeout s of the connection (or of the end of
     # the previous request), and a body within body_timeout s plus 1 s per min_body_rate bytes. Clients on a
@@ -86,28 +87,19 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env"),
                  **overrides: Any) -> Settings:
         """Build settings from overrides, then `RAG_*` env vars, then `.env`, then defaults."""
-        env = dict(os.environ if environ is None else environ)
-        dotenv = _read_dotenv(env_file) if env_file is not None else {}
+        raw = _raw_values(cls, environ, env_file)
         values: dict[str, Any] = {}
         for f in fields(cls):
-            key = "RAG_" + f.name.upper()
-            raw = env.get(key, dotenv.get(key))
             if f.name in overrides and overrides[f.name] is not None:
                 values[f.name] = _cast(f, overrides[f.name])
-            elif raw is not None and raw != "":
-                values[f.name] = _cast(f, raw)
+            elif raw[f.name][0] is not None:
+                values[f.name] = _cast(f, raw[f.name][0])
         return cls(**values).validated()
 
     @classmethod
     def origins(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> dict[str, str]:
         """Where each setting's effective value comes from: `env`, `.env` or `default`."""
-        env = dict(os.environ if environ is None else environ)
-        dotenv = _read_dotenv(env_file) if env_file is not None else {}
-        out = {}
-        for f in fields(cls):
-            key = "RAG_" + f.name.upper()
-            out[f.name] = "env" if env.get(key) else ".env" if dotenv.get(key) else "default"
-        return out
+        return {name: origin for name, (_, origin) in _raw_values(cls, environ, env_file).items()}
 
     def validated(self) -> Settings:
         if self.chunk_size < 20:
@@ -130,6 +122,20 @@ class Settings:
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
+
+
+def _raw_values(cls: type[Settings], environ: Mapping[str, str] | None,
+                env_file: Path | None) -> dict[str, tuple[str | None, str]]:
+    """Each field's raw text and where it came from: `env`, then `.env`, else (None, "default").
+    An empty value counts as unset."""
+    env = dict(os.environ if environ is None else environ)
+    dotenv = _read_dotenv(env_file) if env_file is not None else {}
+    out: dict[str, tuple[str | None, str]] = {}
+    for f in fields(cls):
+        key = "RAG_" + f.name.upper()
+        raw, origin = (env[key], "env") if key in env else (dotenv[key], ".env") if key in dotenv else (None, "default")
+        out[f.name] = (raw, origin) if raw else (None, "default")
+    return out
 
 
 def _cast(f: dataclasses.Field[Any], raw: Any) -> Any:

@@ -286,7 +286,7 @@ def save(snapshot: Snapshot, index_dir: Path, locked: bool = False) -> Path:
     it is held every temporary directory left in the index directory belongs to a writer that died and
     can be removed."""
     with nullcontext() if locked else write_lock(index_dir):
-        _collect_garbage(index_dir, keep=_current_name(index_dir))
+        _collect_garbage(index_dir, keep=current_generation(index_dir))
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
         try:
             gen = _write_generation(snapshot, tmp, index_dir)
@@ -296,11 +296,6 @@ def save(snapshot: Snapshot, index_dir: Path, locked: bool = False) -> Path:
         _collect_garbage(index_dir, keep=gen)
     snapshot.generation = gen
     return index_dir / gen
-
-
-def current_generation(index_dir: Path) -> str | None:
-    """The name of the live generation on disk (None: no index yet)."""
-    return _current_name(index_dir)
 
 
 def _write_generation(snapshot: Snapshot, tmp: Path, index_dir: Path) -> str:
@@ -329,7 +324,8 @@ def _write_generation(snapshot: Snapshot, tmp: Path, index_dir: Path) -> str:
     return gen
 
 
-def _current_name(index_dir: Path) -> str | None:
+def current_generation(index_dir: Path) -> str | None:
+    """The name of the live generation on disk (None: no index yet)."""
     try:
         return (index_dir / "CURRENT").read_text(encoding="utf-8").strip() or None
     except OSError:

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from fakes import hand_model
 
-from rag.answer import ExtractiveAnswerer, _differ, _figures
+from rag.answer import ExtractiveAnswerer
 from rag.chunking import chunk_article, sentence_units
+from rag.disagreements import differ, figures
 from rag.retrieval import Retriever
 from rag.scorer import (
     MODEL_PATH,
@@ -93,10 +94,10 @@ def test_expected_units_tell_a_population_from_a_year() -> None:
 def test_outlet_figures_differ_only_on_the_same_count() -> None:
     q = Query(text="多少人死亡？", vector=np.zeros(2), tokens=[], english=False, hant=False, atype="number",
               focus={}, focus_ids={}, words=set())
-    a = _figures("造成了至少164人丧生，近10000人被捕。", q)
-    b = _figures("已有26人在这场骚乱中丧生。", q)
-    c = _figures("边界超过7500公里。", q)
-    assert _differ(a, b) and not _differ(a, a) and not _differ(a, c)
+    a = figures("造成了至少164人丧生，近10000人被捕。", q)
+    b = figures("已有26人在这场骚乱中丧生。", q)
+    c = figures("边界超过7500公里。", q)
+    assert differ(a, b) and not differ(a, a) and not differ(a, c)
 
 
 # -- stored sentence vectors ---------------------------------------------------------------------

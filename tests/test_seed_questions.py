@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from rag.answer import DIFFER_EN, DIFFER_ZH, NOT_FOUND_EN, NOT_FOUND_ZH, quoted
+from rag.answer import NOT_FOUND_EN, NOT_FOUND_ZH, quoted
+from rag.disagreements import DIFFER_EN, DIFFER_ZH
 
 RFI, ALJ1, RFA, ALJ3, ALJ4 = ("000_569cd607f5d77cb9", "001_e32b6f08af1d666b", "002_b1eebe35896f2b82",
                               "003_a9029f6f9834cfcd", "004_43fb4c2225c36c2c")

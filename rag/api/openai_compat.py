@@ -15,7 +15,7 @@ from fastapi import APIRouter
 
 from rag.api.deps import EngineDep
 from rag.api.errors import ERROR_RESPONSES, ApiError
-from rag.api.routes_qa import STREAM_OR_JSON
+from rag.api.routes_qa import STREAM_OR_JSON, final_answer
 from rag.api.schemas import OpenAIChatIn
 from rag.api.streaming import answer_events, event_stream, sse
 
@@ -55,14 +55,7 @@ async def chat_completions(body: OpenAIChatIn, engine: EngineDep) -> Any:
     events = answer_events(engine, question, history, None, body.filters.to_filters() if body.filters else None)
 
     if not body.stream:
-        done: dict[str, Any] | None = None
-        async for name, data in events:
-            if name == "error":
-                raise ApiError(int(data.get("status", 400)), str(data.get("code", "bad_request")),
-                               str(data.get("message")))
-            if name == "done":
-                done = data
-        assert done is not None
+        done = final_answer([ev async for ev in events])
         content = done["answer"] + sources_footer(done["citations"])
         return {"id": cid, "object": "chat.completion", "created": created, "model": MODEL_ID,
                 "choices": [{"index": 0, "finish_reason": "stop",

@@ -26,10 +26,11 @@ STREAM_OR_JSON: dict[int | str, dict[str, Any]] = {200: {"content": {
 async def ask(body: AskIn, engine: EngineDep) -> dict[str, Any]:
     filters = body.filters.to_filters() if body.filters else None
     events = [ev async for ev in answer_events(engine, body.question, (), body.top_k, filters)]
-    return _final(events)
+    return final_answer(events)
 
 
-def _final(events: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+def final_answer(events: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """The `done` answer of a non-streaming request, or its `error` as an HTTP error with the event's status."""
     for name, data in reversed(events):
         if name == "done":
             return data
@@ -56,7 +57,7 @@ async def chat(body: ChatIn, engine: EngineDep) -> Any:
     filters = body.filters.to_filters() if body.filters else None
     events = answer_events(engine, question, history, body.top_k, filters)
     if not body.stream:
-        return _final([ev async for ev in events])
+        return final_answer([ev async for ev in events])
 
     async def frames() -> AsyncIterator[str]:
         async for name, data in events:

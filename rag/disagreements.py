@@ -1,0 +1,39 @@
+"""Outlets that disagree: the figures a sentence gives for what the question counts, whether two sentences
+give different ones, and how an answer names each outlet and date."""
+
+from __future__ import annotations
+
+import re
+
+from rag.scorer import Query
+
+DIFFER_ZH = "各来源说法不一："
+DIFFER_EN = "The sources differ:"
+FIGURE = re.compile(r"(\d+(?:[.,]\d+)*|[一二三四五六七八九十两百千万亿]{2,})\s*(?:多|余|万|千|百|亿)*\s*"
+                     r"([\u4e00-\u9fff%％])")
+DISAGREEMENT_PASSAGES = 5  # passages searched for another outlet's figure
+
+
+def figures(text: str, q: Query) -> dict[str, frozenset[str]]:
+    """The figures of a sentence by what they count (the character after the number: 人, 名, 公, 年, %),
+    leaving out numbers the question itself contains."""
+    asked = {m.group(1) for m in FIGURE.finditer(q.text)}
+    out: dict[str, set[str]] = {}
+    for m in FIGURE.finditer(text):
+        if m.group(1) not in asked:
+            out.setdefault(m.group(2), set()).add(m.group(1).replace(",", ""))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def differ(a: dict[str, frozenset[str]], b: dict[str, frozenset[str]]) -> bool:
+    """Both count the same thing and share no figure for it."""
+    return any(not (a[u] & b[u]) for u in set(a) & set(b))
+
+
+def outlet_label(source: str | None, published: str | None, english: bool) -> str:
+    """`RFA 自由亚洲电台（2022-01-11）：` — who said it and when, before the quoted sentence."""
+    who = source or ("unknown outlet" if english else "未注明来源")
+    day = (published or "")[:10]
+    if english:
+        return f"{who} ({day}): " if day else f"{who}: "
+    return f"{who}（{day}）：" if day else f"{who}："
