@@ -109,3 +109,69 @@ def test_one_bad_file_does_not_stop_the_rest(tmp_path: Path) -> None:
     arts, probs = load_paths([tmp_path])
     assert [a.id for a in arts] == ["good"]
     assert len(probs) == 1 and probs[0].path.endswith("bad.txt")
+
+
+# --------------------------------------------------------------------------- front matter (PyYAML) and HTML titles
+
+def _one(text: str, name: str = "a.md"):
+    arts, probs = parse_bytes(text.encode(), name)
+    assert probs == [], probs
+    return arts[0]
+
+
+def test_front_matter_values_stay_the_text_the_file_has() -> None:
+    a = _one("---\ntitle: '它''s 标题'\nauthor: \"记者\"\ndate: 2022-06-24\nsource: 007\n---\n正文。\n")
+    assert (a.title, a.author, a.source) == ("它's 标题", "记者", "007")  # quotes undone, digits stay text
+    assert a.published == "2022-06-24T00:00:00"  # a YAML date is not turned into a date object
+    assert _one("---\ntitle: 2024\ndate: 1688121901000\n---\n正文。\n").title == "2024"
+    assert _one("---\ntitle: yes\ndate: 2022-06-24 13:17:37\n---\n正文。\n").published == "2022-06-24T13:17:37"
+    a = _one("---\ntitle: T\ndate: 1688121901000\n---\n正文。\n")
+    assert a.published == "2023-06-30T10:45:01+00:00"  # epoch ms, as in the RFI pages
+    a = _one("---\ntitle:\nauthor:\n  name: X\ncategories:\n- 新闻\n- DW 德国之声\n---\n正文。\n", "stem.md")
+    assert (a.title, a.author, a.source) == ("stem", None, "DW 德国之声")  # empty -> file stem; nested map ignored
+    a = _one("---\n# only a comment\n---\n正文。\n", "c.md")
+    assert (a.title, a.text) == ("c", "正文。")
+    a = _one("标题\n\n正文。\n", "plain.md")  # no front matter at all
+    assert (a.title, a.text) == ("标题", "正文。")
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("---\ntitle: Breaking: news\n---\n正文。\n", "not valid YAML: mapping values are not allowed here (line 2)"),
+    ("\n---\ntitle: T\nnot a field\n---\n正文。\n", "(line 4)"),
+    ("---\njust a sentence\n---\n正文。\n", "must be 'key: value' lines"),
+    ("---\ntitle: a\x01b\n---\n正文。\n", "not valid YAML"),
+    ("---\ntitle: " + "[" * 3000 + "\n---\n正文。\n", "nested too deeply"),
+])
+def test_malformed_front_matter_is_a_problem_naming_file_and_reason(text: str, reason: str) -> None:
+    arts, probs = parse_bytes(text.encode(), "fm.md")
+    assert arts == [] and len(probs) == 1
+    assert probs[0].path == "fm.md" and reason in probs[0].reason and "front matter" in probs[0].reason
+
+
+def test_a_file_with_bad_front_matter_does_not_stop_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "bad.md").write_text("---\ntitle: a: b\n---\n正文。\n", encoding="utf-8")
+    (tmp_path / "good.md").write_text("---\ntitle: 好\n---\n正文。\n", encoding="utf-8")
+    arts, probs = load_paths([tmp_path])
+    assert [(a.id, a.title) for a in arts] == [("good", "好")]
+    assert len(probs) == 1 and probs[0].path.endswith("bad.md") and "line 2" in probs[0].reason
+
+
+def test_html_title_from_title_element_else_first_h1() -> None:
+    a = _one("<html><head><title>A &amp; B</title></head><body><h1>H</h1><p>One.</p></body></html>", "t.html")
+    assert (a.title, a.text) == ("A & B", "H\nOne.")  # entities decoded; the h1 stays in the body
+    a = _one("<body><svg><title>Share</title></svg><h1>中国<b>北京</b></h1><p>One.</p><h1>Two</h1></body>", "h.html")
+    assert (a.title, a.text) == ("中国北京", "One.\nTwo")  # an icon's <title> is not the page's; first h1 leaves
+    a = _one("<div><p>正文一。</p><p>正文二。</p></div>", "none.html")
+    assert (a.title, a.text) == ("none", "正文一。\n正文二。")
+
+
+def test_a_void_input_does_not_swallow_the_rest_of_the_page() -> None:
+    html = "<form><input name=q></input>表单</form>搜索<p>正文。</p><input type=text><p>后文。</p>"
+    assert html_to_paragraphs(html) == ["搜索", "正文。", "后文。"]
+
+
+def test_package_exports_the_names_the_code_imports() -> None:
+    import rag.sources
+
+    assert sorted(rag.sources.__all__) == ["SourceProblem", "article_from_record", "html_to_paragraphs",
+                                           "load_paths", "parse_bytes", "parse_jsonl"]
