@@ -1,7 +1,9 @@
 """The web chat page, driven in Debian chromium through Playwright.
 
 Needs the session fixtures `server_url` (a real uvicorn server over the seed index) and `server_api_key`
-from tests/conftest.py. Screenshots go to artifacts/screenshots/.
+from tests/conftest.py. Screenshots go to artifacts/screenshots/. The tests use the page as a user does (type,
+press send or Enter, click markers and buttons) and read the answers the page received from the network, not
+from the page's globals: the page has none.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
-SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "artifacts" / "screenshots"
 ANSWER_TIMEOUT_MS = 45_000
 
 Q_ARRESTS = "哈萨克斯坦骚乱中有多少人被捕？"
@@ -63,10 +66,14 @@ class Tab:
         self.page: Page = self.context.new_page()
         self.errors: list[str] = []
         self.chat_requests: list[dict[str, Any]] = []
+        self.scripts: list[tuple[str, int, str]] = []  # (url, status, content-type) of every script loaded
+        self.response: Any = None  # of the page itself
         self.page.on("console", lambda m: self.errors.append(f"console.{m.type}: {m.text}")
                      if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
         self.page.on("request", self._on_request)
+        self.page.on("response", lambda r: self.scripts.append((r.url, r.status, r.headers.get("content-type", "")))
+                     if r.request.resource_type == "script" else None)
 
     def _on_request(self, req: Any) -> None:
         if req.method == "POST" and req.url.endswith("/api/chat"):
@@ -78,6 +85,7 @@ class Tab:
     def open(self) -> Page:
         resp = self.page.goto(self.base + "/")
         assert resp is not None and resp.ok, resp and resp.status
+        self.response = resp
         expect(self.page.locator("h1")).to_contain_text("新闻问答")
         expect(self.page.locator("#question")).to_be_editable()
         return self.page
@@ -120,20 +128,39 @@ def wait_finished(page: Page, before: int) -> None:
         arg=before, timeout=ANSWER_TIMEOUT_MS)
 
 
+def is_chat(response: Any) -> bool:
+    return response.request.method == "POST" and response.url.endswith("/api/chat")
+
+
+def done_answer(response: Any) -> dict[str, Any]:
+    """The answer in a /api/chat response as the page received it: the `done` event of the stream (or JSON)."""
+    body = response.text()
+    if "text/event-stream" not in response.headers.get("content-type", ""):
+        return json.loads(body)
+    for block in re.split(r"\r?\n\r?\n", body):
+        lines = block.splitlines()
+        if "event: done" in lines:
+            return json.loads("\n".join(line[6:] for line in lines if line.startswith("data: ")))
+    raise AssertionError(f"no done event in the stream: {body[:500]!r}")
+
+
 def ask(page: Page, question: str, via: str = "button") -> dict[str, Any]:
-    """Type a question, send it (button or Enter) and return the `done` answer the page received."""
+    """Send a question as a user does (typed, then the send button or Enter; or an example chip), wait until
+    the page has rendered the answer and return the `done` answer the page received over the network."""
     before = finished_count(page)
-    page.evaluate("() => { window.__lastAnswer = undefined; }")
-    page.locator("#question").fill(question)
-    if via == "enter":
-        page.locator("#question").press("Enter")
-    else:
-        page.locator("#send").click()
+    if via != "chip":
+        page.locator("#question").fill(question)
+    with page.expect_response(is_chat, timeout=ANSWER_TIMEOUT_MS) as response:
+        if via == "chip":
+            page.locator(".chip", has_text=question).click()
+        elif via == "enter":
+            page.locator("#question").press("Enter")
+        else:
+            page.locator("#send").click()
     wait_finished(page, before)
     last = page.locator("#messages li.msg.assistant").last
     assert "error" not in (last.get_attribute("class") or ""), last.inner_text()
-    answer = page.evaluate("() => window.__lastAnswer")
-    assert isinstance(answer, dict), "the page did not store the done event on window.__lastAnswer"
+    answer = done_answer(response.value)
     assert answer["question"] == question
     return answer
 
@@ -210,6 +237,13 @@ def test_desktop_answer_with_citation_panel(tabs: Any, server_url: str) -> None:
     tab = tabs(1280, 900)
     page = tab.open()
     expect(page.locator(".chip")).to_have_count(5)
+    # every module of web/ loads, as JavaScript, under the page's Content-Security-Policy (no console errors
+    # below); the page has no test hooks
+    assert "script-src 'self'" in tab.response.headers["content-security-policy"]
+    loaded = {url.rsplit("/", 1)[-1]: (status, ctype) for url, status, ctype in tab.scripts}
+    assert set(loaded) == {f.name for f in (ROOT / "web").glob("*.js")}, sorted(loaded)
+    assert all(status == 200 and "javascript" in ctype for status, ctype in loaded.values()), loaded
+    assert page.evaluate("() => ['__lastAnswer', '__ask', '__openDocument'].filter((k) => k in window)") == []
     watch_send_button(page)
 
     answer = ask(page, Q_ARRESTS, via="button")
@@ -276,10 +310,7 @@ def test_phone_answer_and_source_sheet(tabs: Any, server_url: str) -> None:
 def test_not_answerable_offers_nearest_articles(tabs: Any) -> None:
     tab = tabs(1280, 900)
     page = tab.open()
-    before = finished_count(page)
-    page.locator(".chip", has_text=Q_MONGOLIA).click()  # the example chips send directly
-    wait_finished(page, before)
-    answer = page.evaluate("() => window.__lastAnswer")
+    answer = ask(page, Q_MONGOLIA, via="chip")  # the example chips send directly
     assert answer["answerable"] is False, answer
     nearest = answer.get("nearest") or []
     assert nearest, f"a not-answerable reply should list the nearest articles: {answer}"
@@ -335,19 +366,20 @@ def test_article_markup_is_inert_text(tabs: Any, server_url: str, server_api_key
     try:
         tab = tabs(1280, 900)
         page = tab.open()
-        page.evaluate("(id) => window.__openDocument(id)", "xss-test")
+        # the title travels through the answer (sources list or nearest articles) into the source panel
+        answer = ask(page, "哈萨克斯坦测试文章 正文 结束")
+        msg = page.locator("#messages li.msg.assistant").last
+        cited = [c for c in answer["citations"] if c["doc_id"] == "xss-test"]
+        opener = (msg.locator(f'.source-item[data-n="{cited[0]["n"]}"]') if cited
+                  else msg.locator('.nearest-item[data-doc="xss-test"]'))
+        expect(opener).to_contain_text(title)
+        assert page.locator("#messages img, #messages script").count() == 0
+        opener.click()
         panel = page.locator("#source-panel")
         expect(panel.locator("#source-title")).to_have_text(title)
         expect(panel.locator("#source-body")).to_contain_text("<script>window.__xss=1</script>")
         expect(panel.locator("#source-body")).to_contain_text('<img src=x onerror="window.__xss=1">')
         assert panel.locator("img, script").count() == 0
-
-        # the title also travels through the answer path (sources list / nearest articles)
-        before = finished_count(page)
-        page.locator("#question").fill("哈萨克斯坦测试文章 正文 结束")
-        page.locator("#send").click()
-        wait_finished(page, before)
-        assert page.locator("#messages img, #messages script").count() == 0
         page.wait_for_timeout(300)  # give a broken <img> time to fire onerror, were there one
         assert page.evaluate("() => typeof window.__xss") == "undefined"
         assert tab.errors == [], tab.errors
@@ -391,7 +423,6 @@ def test_follow_up_history_and_new_chat(tabs: Any) -> None:
     expect(page.locator("#source-panel")).to_be_hidden()
     expect(box).to_have_value("")
     expect(box).to_be_focused()
-    assert page.evaluate("() => window.__lastAnswer") is None
 
     ask(page, Q_MONGOLIA)
     assert tab.chat_requests[-1]["messages"] == [{"role": "user", "content": Q_MONGOLIA}]
@@ -439,11 +470,10 @@ def test_errors_are_shown_inline(tabs: Any) -> None:
     expect(msgs.last.locator(".error-message")).to_contain_text("无法连接")
     shot(page, "error.png")
     page.unroute("**/api/chat")
-    page.evaluate("() => { window.__lastAnswer = undefined; }")
-    msgs.last.locator("button.retry").click()  # replaces the failed turn with a fresh one
-    page.wait_for_function("() => window.__lastAnswer !== undefined"
-                           " && !document.querySelector('#messages li.msg.assistant.streaming')",
-                           timeout=ANSWER_TIMEOUT_MS)
+    with page.expect_response(is_chat, timeout=ANSWER_TIMEOUT_MS) as retried:
+        msgs.last.locator("button.retry").click()  # replaces the failed turn with a fresh one
+    expect(page.locator("#messages li.msg.assistant.streaming")).to_have_count(0, timeout=ANSWER_TIMEOUT_MS)
+    assert done_answer(retried.value)["question"] == Q_ARRESTS
     expect(msgs).to_have_count(3)
     expect(msgs.last).not_to_have_class(re.compile(r"\berror\b"))
     expect(msgs.last.locator(".cite").first).to_be_visible()
@@ -520,6 +550,79 @@ def test_a_replaced_article_is_fetched_again_not_shown_from_the_cache(tabs: Any,
     expect(panel.locator("#source-body")).not_to_contain_text("旧版本")
     assert len(served) == 2
     assert panel.locator("#source-body").get_attribute("data-offsets-exact") == "true"
+
+
+def stale_then_live(page: Page, doc_id: str, stale: Any) -> list[str]:
+    """Serve `stale(article)` for the first fetch of the article (the copy the page caches, as it was before a
+    replacement), the live article after that; returns the list of fetches."""
+    served: list[str] = []
+
+    def handle(route: Any) -> None:
+        served.append(route.request.url)
+        if len(served) == 1:
+            route.fulfill(json=stale(httpx.get(route.request.url, timeout=30).json()), status=200)
+        else:
+            route.continue_()
+
+    page.route(f"**/api/documents/{doc_id}", handle)
+    return served
+
+
+def test_a_new_answer_that_shows_the_article_changed_drops_the_cached_copy(tabs: Any) -> None:
+    """The cached copy still holds the cited quote at its offsets, but its title is not the one the next answer
+    gives the citation: the article was replaced since it was fetched, and the panel fetches it again."""
+    tab = tabs(1280, 900)
+    page = tab.open()
+    answer = ask(page, Q_ARRESTS)
+    c = answer["citations"][0]
+    served = stale_then_live(page, c["doc_id"], lambda a: dict(a, title="旧标题", text=a["text"] + "\n旧段落。"))
+    panel = page.locator("#source-panel")
+
+    def open_citation(n: int) -> None:
+        page.locator("#messages li.msg.assistant").last.locator(f'.answer-text .cite[data-n="{n}"]').first.click()
+        expect(panel.locator("#source-body mark.highlight").first).to_be_visible()
+
+    open_citation(c["n"])
+    expect(panel.locator("#source-title")).to_have_text("旧标题")
+    page.keyboard.press("Escape")
+    open_citation(c["n"])  # nothing says the copy is stale yet: it comes from the cache
+    expect(panel.locator("#source-title")).to_have_text("旧标题")
+    assert len(served) == 1
+
+    page.locator("#new-chat").click()  # the page keeps its cache of articles across conversations
+    again = ask(page, Q_ARRESTS, via="enter")
+    same = next(x for x in again["citations"] if x["doc_id"] == c["doc_id"])
+    assert same["title"] == c["title"]
+    open_citation(same["n"])
+    expect(panel.locator("#source-title")).to_have_text(c["title"])
+    expect(panel.locator("#source-body")).not_to_contain_text("旧段落")
+    assert len(served) == 2
+
+
+def test_a_new_answer_whose_passages_differ_from_a_cached_article_drops_it(tabs: Any) -> None:
+    """A nearest article is opened whole (no quote to check); the passages of the next answer hold other text at
+    their offsets than the cached copy, so the copy is dropped and the article fetched again."""
+    tab = tabs(1280, 900)
+    page = tab.open()
+    answer = ask(page, Q_MONGOLIA)
+    doc_id = answer["nearest"][0]["doc_id"]
+    assert any(p["doc_id"] == doc_id for p in answer["passages"]), answer["passages"]
+    served = stale_then_live(page, doc_id, lambda a: dict(a, text="旧版本。" * 500))
+    panel = page.locator("#source-panel")
+
+    def open_nearest() -> None:
+        page.locator("#messages li.msg.assistant").last.locator(f'.nearest-item[data-doc="{doc_id}"]').click()
+        expect(panel.locator("#source-body p").first).to_be_visible()
+
+    open_nearest()
+    expect(panel.locator("#source-body")).to_contain_text("旧版本")
+    page.locator("#new-chat").click()
+    again = ask(page, Q_MONGOLIA, via="enter")
+    assert doc_id in [a["doc_id"] for a in again["nearest"]]
+    open_nearest()
+    expect(panel.locator("#source-body")).not_to_contain_text("旧版本")
+    assert len(served) == 2
+    assert tab.errors == [], tab.errors
 
 
 def test_outlet_and_date_filters_in_the_chat(tabs: Any) -> None:
