@@ -71,19 +71,13 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
-    from rag.settings import Settings
-
-    settings, origins = Settings.from_env(), Settings.origins()
-    secret = {"api_key", "llm_api_key"}
-    rows = {name: {"value": ("(set)" if value and name in secret else str(value) if value is not None else None),
-                   "from": origins[name], "env": f"RAG_{name.upper()}"}
-            for name, value in vars(settings).items()}
+    rows = Settings.describe()
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     width = max(len(str(r["env"])) for r in rows.values())
     for r in rows.values():
-        print(f"{r['env']:<{width}}  {r['value']!s:<40}  ({r['from']})")
+        print(f"{r['env']:<{width}}  {r['value']!s:<40}  ({r['from']})  {r['description']}")
     return 0
 
 

@@ -17,14 +17,16 @@ from rag import __name__ as _pkg  # noqa: F401
 from rag.api import docs_pages, errors, metrics, openai_compat, routes_docs, routes_qa
 from rag.api.middleware import ServiceMiddleware, stamp_request_ids
 from rag.engine import Engine
-from rag.settings import Settings
+from rag.settings import Settings, get_settings
 
 log = logging.getLogger("rag.api")
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 
 
-def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
-    """The app. Without an engine, it loads the index from settings.index_dir at startup."""
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """The app. Without settings, the process-wide `get_settings()`; without an engine, it loads the index
+    from settings.index_dir at startup."""
+    settings = get_settings() if settings is None else settings
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
