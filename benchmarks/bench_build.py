@@ -1,4 +1,4 @@
-"""Index build speed: `rag.store.build_snapshot` + `rag.store.save` over the CMRC 2018 dev passages,
+"""Index build speed: `rag.store.write` (one segment, then the manifest swap) over the CMRC 2018 dev passages,
 against the raw encoder throughput on the same texts, measured in the same run.
 
     .venv/bin/python benchmarks/bench_build.py [--quick] [--limit N]
@@ -99,17 +99,16 @@ def measure(backend: str, limit: int | None) -> dict[str, Any]:
     timed = TimedEmbedder(embedder)
     common.reset_peak_rss()
     t0 = time.perf_counter()
-    snap, report = store.build_snapshot(articles, timed, settings)
-    build_s = time.perf_counter() - t0
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
-        t1 = time.perf_counter()
-        gen = store.save(snap, Path(tmp) / "index")
-        save_s = time.perf_counter() - t1
-        disk = sum(f.stat().st_size for f in gen.iterdir())
+        index_dir = Path(tmp) / "index"
+        snap, report = store.write(index_dir, settings, timed, replace=articles)
+        build_s = time.perf_counter() - t0
+        save_s = 0.0  # the write is the save: a segment written once, then a manifest swap
+        disk = sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file())
         peak = common.peak_rss_mb()
         # 3. rebuilding with nothing changed (the incremental path: no article is re-embedded)
         t1 = time.perf_counter()
-        snap2, report2 = store.build_snapshot(articles, timed, settings, previous=snap)
+        snap2, report2 = store.write(index_dir, settings, timed, replace=articles, base=snap)
         rebuild_s = time.perf_counter() - t1
     # the parts outside the model, timed on their own afterwards
     t1 = time.perf_counter()

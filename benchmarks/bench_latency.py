@@ -27,7 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as common  # noqa: E402
 
-STAGES = ["query embedding", "FAISS search", "query tokenize (jieba+OpenCC)", "BM25 search",
+STAGES = ["query embedding", "dense search", "query tokenize (jieba+OpenCC)", "BM25 search",
           "fusion (RRF + near-duplicate check)", "rerank (passage features + model)",
           "answer: sentence embedding", "answer: tokenize passages/sentences",
           "answer: rest (judge, selection, citations)", "other (Python glue)"]
@@ -49,14 +49,6 @@ class StageTimer:
         return timed
 
 
-class _FaissProxy:
-    def __init__(self, index: Any, timer: StageTimer):
-        self._index, self.search = index, timer.wrap("FAISS search", index.search)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._index, name)
-
-
 def breakdown(engine: Any, questions: list[str]) -> dict[str, Any]:
     """Per-question stage times of Engine.ask through the real code path (wrapped, then unwrapped)."""
     import rag.retrieval as ret_mod
@@ -65,12 +57,12 @@ def breakdown(engine: Any, questions: list[str]) -> dict[str, Any]:
     timer = StageTimer()
     emb = engine.embedder
     snap = engine.snapshot
-    saved = (emb.encode_queries, emb.encode_documents, snap.faiss, snap.keywords.search, ret_mod.tokenize,
+    saved = (emb.encode_queries, emb.encode_documents, snap.dense, snap.keyword_search, ret_mod.tokenize,
              ret_mod.rrf, ret_mod.near_duplicate, ans_mod.tokenize, engine.compose, ret_mod.passage_features)
     emb.encode_queries = timer.wrap("query embedding", saved[0])
     emb.encode_documents = timer.wrap("answer: sentence embedding", saved[1])
-    snap.faiss = _FaissProxy(saved[2], timer)
-    snap.keywords.search = timer.wrap("BM25 search", saved[3])
+    snap.dense = timer.wrap("dense search", saved[2])
+    snap.keyword_search = timer.wrap("BM25 search", saved[3])
     ret_mod.tokenize = timer.wrap("query tokenize (jieba+OpenCC)", saved[4])
     ret_mod.rrf = timer.wrap("fusion (RRF + near-duplicate check)", saved[5])
     ret_mod.near_duplicate = timer.wrap("fusion (RRF + near-duplicate check)", saved[6])
@@ -93,9 +85,9 @@ def breakdown(engine: Any, questions: list[str]) -> dict[str, Any]:
             d["total"] = total
             per_q.append(d)
     finally:
-        (emb.encode_queries, emb.encode_documents, snap.faiss, snap.keywords.search, ret_mod.tokenize,
+        (emb.encode_queries, emb.encode_documents, snap.dense, snap.keyword_search, ret_mod.tokenize,
          ret_mod.rrf, ret_mod.near_duplicate, ans_mod.tokenize, engine.compose, ret_mod.passage_features) = saved
-        del emb.encode_queries, emb.encode_documents, snap.keywords.search, engine.compose  # back to the class's
+        del emb.encode_queries, emb.encode_documents, snap.dense, snap.keyword_search, engine.compose  # the class's
     out: dict[str, Any] = {}
     for name in STAGES + ["total"]:
         xs = [d.get(name, 0.0) * 1000 for d in per_q]

@@ -1,23 +1,27 @@
-"""Scale: search and ask latency, build time and memory at 100k and 1M passages of synthetic corpus.
+"""Scale of the segment store: one-article upsert, start-up, memory, disk, BM25, ANN recall and /api/ask over
+HTTP at 10k, 100k and 1M passages.
 
-    .venv/bin/python benchmarks/bench_scale.py [--quick] [--sizes 100000,1000000] [--no-http]
+    .venv/bin/python benchmarks/bench_scale.py [--sizes 10000,100000,1000000] [--no-http] [--quick]
 
-Synthetic, and how: the base is the index of the 848 CMRC 2018 dev passages as the service builds it
-(2,450 chunks; real e5 vectors, read from the `rag eval` cache or built once). Copy 0 is that index; copy
-r >= 1 of every article gets the id `<id>~<r>`, two characters of its text replaced by other characters
-of the same article (same length, so chunk offsets stay valid), and:
-  * vectors: the base chunk's real vector + Gaussian noise N(0, sigma^2 I), sigma = 0.025 per dimension
-    (noise norm ~0.49, so a copy has cosine ~0.90 to its original), renormalised to unit length;
-  * keyword rows: the base chunk's jieba term counts with one token occurrence removed at random and
-    one copy-specific term `copy<r>` added (jieba over a million texts would take most of an hour here).
-Nothing is embedded. Copies are truncated to exactly N chunks. The FAISS index comes from
-rag.store._make_faiss (exact IndexFlatIP up to settings.exact_threshold = 200k, HNSW above); the
-snapshot is saved with rag.store.save and served by a real `rag serve` subprocess that loads it.
-Queries: real e5 vectors of CMRC questions (200 spread over the set for recall, 40 for ask latency).
-Measured: build steps, RSS delta and on-disk bytes per 100k passages, exact vs HNSW search latency and
-HNSW recall@10 against exact search on the same vectors (efSearch sweep), BM25 latency, Engine.ask
-p50/p95/p99 in process and POST /api/ask over HTTP. Writes artifacts/bench/scale.json.
---quick: 20,000 passages only.
+Synthetic, and how: the base is the index of the 848 CMRC 2018 dev passages as the service builds it (real
+e5 vectors, real jieba term counts, real sentence units and vectors; read from the `rag eval` cache or built
+once). Copy 0 is that index; copy r >= 1 of every article gets the id `<id>~<r>`, two characters of its text
+replaced by other characters of the same article (same length, so spans stay valid), and:
+  * passage vectors: the base vector + Gaussian noise N(0, sigma^2 I), sigma = 0.025 per dimension (cosine
+    ~0.90 to the original), renormalised;
+  * sentence vectors: the base article's, unchanged (they are read only for the top passages' features);
+  * keyword rows: the base passage's term counts with one occurrence removed at random and one copy-specific
+    term `copy<r>` added (jieba over a million texts would take most of an hour here).
+Copies are cut to exactly N passages and written as ONE segment with rag.store.segment.write (an IVF index
+is built when N > exact_threshold) and committed through the manifest: the shape of a compacted index.
+Nothing is embedded except the measured upserts. Queries: real e5 vectors of CMRC questions (200 spread
+over the set for recall and BM25, 40 for ask latency).
+
+Measured per size, in one run: writing the segment; disk; BM25 p50/p95 (in process); ANN recall@10 against
+an exact scan of the same vectors, and p50, for a sweep of IVF probes; a one-article upsert through
+Engine.upsert with the real model (time and bytes written; median of 5); then a real `rag serve`
+subprocess: start to /readyz, RSS (and RSS minus the same server over the seeds index, i.e. the index's own
+share), POST /api/ask p50/p95 over the 40 questions. Writes artifacts/bench/scale.json.
 """
 
 from __future__ import annotations
@@ -45,12 +49,11 @@ def base_index(settings: Any, embedder: Any) -> Any:
     from rag.evaluation.runner import cached_snapshot, corpus_digest
 
     corpus = common.CMRC / "corpus.jsonl"
-    snap, info = cached_snapshot(load_corpus(corpus), corpus_digest(corpus), settings, embedder, progress=True)
+    snap, _ = cached_snapshot(load_corpus(corpus), corpus_digest(corpus), settings, embedder, progress=True)
     return snap
 
 
 def query_vectors(settings: Any, embedder: Any) -> tuple[list[str], np.ndarray]:
-    """All CMRC questions' query vectors (the `rag eval --cache-queries` cache, or encoded once)."""
     from rag.evaluation.runner import QueryCache
 
     qs = [q["question"] for q in common.cmrc_questions()]
@@ -58,318 +61,264 @@ def query_vectors(settings: Any, embedder: Any) -> tuple[list[str], np.ndarray]:
     return qs, np.vstack([cache._vecs[q.strip()] for q in qs]).astype(np.float32)
 
 
-def synthesize(base: Any, n: int, settings: Any, embedder: Any) -> tuple[Any, dict[str, float], np.ndarray]:
-    """A Snapshot of exactly n chunks built from copies of `base` (see the module doc)."""
-    import scipy.sparse as sp
-
-    from rag import store
-    from rag.keywords import KeywordIndex
-    from rag.store import Snapshot
+def synthesize(base: Any, n: int) -> Any:
+    """SegmentData of exactly n passages built from copies of `base` (see the module doc)."""
+    from rag.store.postings import TermRows, concat_rows
+    from rag.store.segment import SegmentData
     from rag.types import Article, Chunk
 
     rng = np.random.default_rng(SEED)
-    times: dict[str, float] = {}
-    nb = len(base.chunks)
-    copies = -(-n // nb)
-    base_vecs = base.faiss.reconstruct_n(0, nb).astype(np.float32)
-    base_arts = list(base.articles.values())
-
-    t0 = time.perf_counter()
-    vecs = np.empty((n, base_vecs.shape[1]), np.float32)
-    for r in range(copies):
-        lo, hi = r * nb, min(n, (r + 1) * nb)
-        block = base_vecs[: hi - lo]
-        if r:
-            block = block + rng.normal(0.0, SIGMA, size=block.shape).astype(np.float32)
-            block /= np.linalg.norm(block, axis=1, keepdims=True)
-        vecs[lo:hi] = block
-    times["synthesise vectors (instead of embedding)"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    articles: list[Article] = []
-    chunks: list[Chunk] = []
-    for r in range(copies):
-        lo = r * nb
-        if lo >= n:
-            break
-        texts: dict[str, str] = {}
-        for a in base_arts:
+    (seg,) = base.segments
+    meta, post = seg.meta, seg.postings
+    base_arts = list(meta.articles())
+    base_vecs = np.asarray(seg.vectors.matrix, np.float32)
+    base_sents = [seg.sentences(i) for i in range(len(base_arts))]
+    terms = list(post.terms)
+    articles, hashes, chunks, sents, vec_parts, term_parts = [], [], [], [], [], []
+    rows = 0
+    r = 0
+    while rows < n:
+        for i, a in enumerate(base_arts):
+            k = int(meta.nrows[i])
+            if rows >= n:
+                break
+            k = min(k, n - rows)
+            r0 = int(meta.row0[i])
             if r:
                 t = list(a.text)
-                pos = rng.integers(0, len(t), size=2)
-                src = rng.integers(0, len(t), size=2)
-                for p, s in zip(pos, src):
+                for p, s in zip(rng.integers(0, len(t), size=2), rng.integers(0, len(t), size=2)):
                     t[p] = a.text[s]
                 a = Article(id=f"{a.id}~{r}", title=a.title, text="".join(t))
-            texts[a.id] = a.text
+            spans = np.asarray(meta.spans[r0:r0 + k])
             articles.append(a)
-        for c in base.chunks[: n - lo]:
-            did = c.doc_id if r == 0 else f"{c.doc_id}~{r}"
-            chunks.append(Chunk(id=f"{did}#{c.ordinal}", doc_id=did, ordinal=c.ordinal, start=c.start, end=c.end,
-                                text=texts[did][c.start:c.end]))
-    used = {c.doc_id for c in chunks[-nb:]}
-    articles = [a for a in articles if "~" not in a.id or int(a.id.rsplit("~", 1)[1]) < copies - 1 or a.id in used]
-    times["articles + chunks (Python objects)"] = time.perf_counter() - t0
+            hashes.append(f"synthetic{r}-{i}")
+            chunks.append([Chunk(id=f"{a.id}#{j}", doc_id=a.id, ordinal=j, start=int(st), end=int(en),
+                                 text=a.text[int(st):int(en)]) for j, (_, st, en) in enumerate(spans)])
+            sents.append(base_sents[i])
+            v = base_vecs[r0:r0 + k]
+            if r:
+                v = v + rng.normal(0.0, SIGMA, size=v.shape).astype(np.float32)
+                v /= np.linalg.norm(v, axis=1, keepdims=True)
+            vec_parts.append(v)
+            lo, hi = int(post.by_row.indptr[r0]), int(post.by_row.indptr[r0 + k])
+            ptr = np.asarray(post.by_row.indptr[r0:r0 + k + 1], np.int64) - lo
+            tt = np.asarray(post.by_row.terms[lo:hi]).copy()
+            cc = np.asarray(post.by_row.counts[lo:hi]).copy()
+            if r:  # one occurrence fewer, one copy term more, per passage
+                nnz = np.diff(ptr)
+                pick = ptr[:-1] + (rng.random(k) * np.maximum(nnz, 1)).astype(np.int64)
+                cc[pick[nnz > 0]] -= 1
+                if f"copy{r}" not in terms:
+                    terms.append(f"copy{r}")
+                keep = cc > 0
+                per_row = np.add.reduceat(keep.astype(np.int64), ptr[:-1]) if len(keep) else np.zeros(k, np.int64)
+                per_row = np.where(nnz > 0, per_row, 0)
+                tt, cc = tt[keep], cc[keep]
+                new_ptr = np.concatenate([[0], np.cumsum(per_row + 1)])
+                t2 = np.empty(new_ptr[-1], np.int32)
+                c2 = np.empty(new_ptr[-1], np.float32)
+                ins = new_ptr[1:] - 1  # the copy term goes last in each row
+                mask = np.ones(new_ptr[-1], bool)
+                mask[ins] = False
+                t2[mask], c2[mask] = tt, cc
+                t2[ins], c2[ins] = len(terms) - 1, 1.0
+                ptr, tt, cc = new_ptr, t2, c2
+            term_parts.append(TermRows(ptr, tt, cc))
+            rows += k
+        r += 1
+    return SegmentData(articles, hashes, chunks, np.vstack(vec_parts), concat_rows(term_parts), terms, sents)
 
+
+def write_index(data: Any, index_dir: Path, settings: Any, config: dict[str, Any]) -> dict[str, float]:
+    from rag.store import manifest as mf
+    from rag.store import segment
+
+    index_dir.mkdir(parents=True)
+    tmp = index_dir / ".tmp-bench"
+    tmp.mkdir()
     t0 = time.perf_counter()
-    vocab = dict(base.keywords.vocab)
-    width = len(vocab) + copies
-    bc = base.keywords.counts.tocsr()
-    parts = []
-    for r in range(copies):
-        lo = r * nb
-        if lo >= n:
-            break
-        m = bc[: n - lo].copy()
-        if r:
-            m.data = m.data.copy()
-            nnz = np.diff(m.indptr)
-            pick = m.indptr[:-1] + (rng.random(m.shape[0]) * np.maximum(nnz, 1)).astype(np.int64)
-            ok = nnz > 0
-            m.data[pick[ok]] -= 1
-            m.eliminate_zeros()
-            vocab[f"copy{r}"] = len(vocab)
-            extra = sp.csr_matrix((np.ones(m.shape[0], np.float32),
-                                   (np.arange(m.shape[0]), np.full(m.shape[0], vocab[f"copy{r}"]))),
-                                  shape=(m.shape[0], width))
-            m = sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], width)) + extra
-        else:
-            m = sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], width))
-        parts.append(m.astype(np.float32))
-    counts = sp.vstack(parts, format="csr")
-    counts.indices = counts.indices.astype(np.int64)
-    counts.indptr = counts.indptr.astype(np.int64)
-    del parts
-    times["keyword term counts"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    keywords = KeywordIndex(counts, vocab)
-    times["BM25 weights (KeywordIndex)"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    index = store._make_faiss(vecs, embedder.dim, settings.exact_threshold)
-    times[f"FAISS {type(index).__name__} add"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    hashes = {a.id: store.article_hash(a) for a in articles}
-    config = store.index_config(settings, embedder.name, embedder.dim)
-    snap = Snapshot(config, articles, chunks, index, keywords, hashes)
-    times["article hashes + Snapshot"] = time.perf_counter() - t0
-    return snap, times, vecs
+    segment.write(data, tmp, settings.exact_threshold)
+    write_s = time.perf_counter() - t0
+    name = segment.place(tmp, index_dir)
+    with mf.write_lock(index_dir):
+        mf.commit(index_dir, mf.Manifest(config=config, segments=[mf.SegmentRef(name, data.rows, len(data.articles))]))
+    return {"segment_write_s": round(write_s, 1),
+            "ann_built": (index_dir / name / "ann.faiss").is_file()}
 
 
-def timed_search(index: Any, q: np.ndarray, k: int = 10) -> tuple[np.ndarray, list[float]]:
-    out, ts = [], []
-    for v in q:
-        t0 = time.perf_counter()
-        _, ids = index.search(v.reshape(1, -1), k)
-        ts.append(time.perf_counter() - t0)
-        out.append(ids[0])
-    return np.vstack(out), ts
+def disk_mb(index_dir: Path) -> float:
+    return round(sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file()) / 1e6, 1)
 
 
-def recall_at(found: np.ndarray, truth: np.ndarray) -> float:
-    return float(np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found, truth)]))
-
-
-def measure(n: int, base: Any, settings: Any, embedder: Any, qvecs: np.ndarray, ask_qs: list[str],
-            http: bool, rounds: int, no_hnsw: bool = False) -> dict[str, Any]:
-    import faiss
+def measure(n: int, base: Any, settings: Any, embedder: Any, qvecs: np.ndarray, bm_qs: list[str],
+            ask_qs: list[str], http: bool, baseline_rss: float | None) -> dict[str, Any]:
     import httpx
 
     from rag import store
     from rag.engine import Engine
     from rag.keywords import tokenize
+    from rag.types import Article
 
     print(f"--- {n:,} passages", file=sys.stderr)
-    gc.collect()
-    rss0 = common.rss_mb()
-    common.reset_peak_rss()
+    res: dict[str, Any] = {"passages": n}
     t0 = time.perf_counter()
-    snap, times, vecs = synthesize(base, n, settings, embedder)
-    build_s = time.perf_counter() - t0
-    rss_vecs = vecs.nbytes / 2**20
-    res: dict[str, Any] = {"passages": n, "articles": len(snap.articles), "build_steps_s": {
-        k: round(v, 2) for k, v in times.items()}, "build_s_without_embedding": round(build_s, 1),
-        "faiss_type": type(snap.faiss).__name__}
-    print(f"built in {build_s:.0f} s: {res['build_steps_s']}", file=sys.stderr)
-
-    # dense search: exact vs the index the store chose (and HNSW at sizes where the store stays exact)
-    q = qvecs
-    if isinstance(snap.faiss, faiss.IndexFlatIP):
-        flat = snap.faiss  # the service's own exact index: no second copy
-    else:
-        flat = faiss.IndexFlatIP(vecs.shape[1])
-        flat.add(vecs)
-    truth = None
-    if not no_hnsw:
-        t0 = time.perf_counter()
-        _, truth = flat.search(q, 10)
-        res["exact_batch_search_s"] = round(time.perf_counter() - t0, 2)
-    _, exact_ts = timed_search(flat, q[:40])
-    res["exact_search_ms"] = common.summary_ms(exact_ts)
-    hnsw = snap.faiss if isinstance(snap.faiss, faiss.IndexHNSWFlat) else None
-    if no_hnsw:
-        res["hnsw_skipped"] = "--no-hnsw: HNSW not built (its build time here is ~186 s per 100k under load)"
-    elif hnsw is None:
-        t0 = time.perf_counter()
-        hnsw = store._make_faiss(vecs, vecs.shape[1], 0)  # threshold 0: force HNSW on the same vectors
-        res["hnsw_build_s_for_comparison"] = round(time.perf_counter() - t0, 1)
-    sweep = {}
-    for ef in () if no_hnsw else (32, 64, 128, 256):
-        hnsw.hnsw.efSearch = ef
-        found, ts = timed_search(hnsw, q)
-        sweep[ef] = {"recall@10": round(recall_at(found, truth), 4), **common.summary_ms(ts)}
-        print(f"HNSW efSearch {ef}: {sweep[ef]}", file=sys.stderr)
-    res["hnsw_efsearch_sweep"] = sweep
-    if hnsw is not None:
-        hnsw.hnsw.efSearch = 128  # the store's setting
-        if hnsw is not snap.faiss:
-            del hnsw
-    del flat, vecs
-    gc.collect()
-
-    # BM25 alone, on the 40 ask questions' tokens
-    toks = [tokenize(x) for x in ask_qs]
-    bm = []
-    for t in toks:
-        t0 = time.perf_counter()
-        snap.keywords.search(t, settings.candidates)
-        bm.append(time.perf_counter() - t0)
-    res["bm25_search_ms"] = common.summary_ms(bm)
-
-    rss_snap = common.rss_mb()
-    res["rss_mb"] = {"before": round(rss0, 1), "with_snapshot": round(rss_snap, 1),
-                     "delta": round(rss_snap - rss0, 1), "peak_during_build": round(common.peak_rss_mb(), 1),
-                     "vectors_array_freed": round(rss_vecs, 1)}
-    res["rss_mb_per_100k"] = round((rss_snap - rss0) / (n / 100_000), 1)
-
-    engine = Engine(settings, embedder, snap)
-    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+    data = synthesize(base, n)
+    res["synthesize_s"] = round(time.perf_counter() - t0, 1)
+    res["articles"] = len(data.articles)
+    with tempfile.TemporaryDirectory(prefix="bench-scale-", dir=common.ROOT / "artifacts") as tmp:
         index_dir = Path(tmp) / "index"
-        t0 = time.perf_counter()
-        gen = store.save(snap, index_dir)
-        res["save_s"] = round(time.perf_counter() - t0, 1)
-        files = {f.name: f.stat().st_size for f in gen.iterdir()}
-        res["disk_bytes"] = files
-        res["disk_mb_total"] = round(sum(files.values()) / 1e6, 1)
-        res["disk_mb_per_100k"] = round(sum(files.values()) / 1e6 / (n / 100_000), 1)
-        print(f"saved in {res['save_s']} s, {res['disk_mb_total']} MB", file=sys.stderr)
+        res.update(write_index(data, index_dir, settings, base.config))
+        vecs = data.vectors
+        del data
+        gc.collect()
+        res["disk_mb"] = disk_mb(index_dir)
+        print(f"written: {res}", file=sys.stderr)
 
-        for x in ask_qs[:5]:  # warm-up
-            engine.ask(x)
-        inproc: list[float] = []
-        http_ts: list[float] = []
-        n_hits: list[int] = []
-        server: dict[str, Any] = {}
-        avail = common.mem_available_mb()
-        need = 1.3 * (rss_snap - rss0) + 1500
-        if http and avail < need:
-            print(f"only {avail:.0f} MiB available, the server needs ~{need:.0f}: in-process only",
-                  file=sys.stderr)
-            res["http_skipped"] = f"MemAvailable {avail:.0f} MiB < ~{need:.0f} MiB needed by a second copy"
-            http = False
+        s = settings.replace(index_dir=index_dir)
+        t0 = time.perf_counter()
+        snap = store.load(index_dir, s, embedder.name, embedder.dim)
+        res["open_in_process_s"] = round(time.perf_counter() - t0, 2)
+
+        # BM25, with the service's candidate depth
+        toks = [tokenize(q) for q in bm_qs]
+        snap.keyword_search(toks[0], settings.candidates)
+        bm = []
+        for t in toks:
+            t0 = time.perf_counter()
+            snap.keyword_search(t, settings.candidates)
+            bm.append(time.perf_counter() - t0)
+        res["bm25_ms"] = common.summary_ms(bm)
+
+        # dense: the store's search against an exact scan of the same vectors
+        truth = [set(np.argsort(-(vecs @ q))[:10].tolist()) for q in qvecs]
+        seg = snap.segments[0]
+        sweep = {}
+        probes = [None] if seg.vectors.ann is None else [seg.vectors.ann.nlist // d for d in (64, 32, 16, 8)]
+        default_probe = seg.vectors.ann.nprobe if seg.vectors.ann is not None else None
+        for p in probes:
+            if p is not None:
+                seg.vectors.ann.nprobe = p
+            ts, rec = [], []
+            for q, tr in zip(qvecs, truth):
+                t0 = time.perf_counter()
+                found = snap.dense(q, 10)
+                ts.append(time.perf_counter() - t0)
+                rec.append(len({r for r, _ in found} & tr) / 10)
+            sweep[str(p or "exact")] = {"recall@10": round(float(np.mean(rec)), 4), **common.summary_ms(ts)}
+            print(f"dense nprobe={p}: {sweep[str(p or 'exact')]}", file=sys.stderr)
+        if default_probe is not None:
+            seg.vectors.ann.nprobe = default_probe
+        res["dense"] = {"index": "IVF" if seg.vectors.ann is not None else "exact", "sweep": sweep,
+                        "nprobe": default_probe, "nlist": seg.vectors.ann.nlist if seg.vectors.ann else None}
+        del vecs
+        gc.collect()
+
+        # one-article upserts with the real model, on top of the big segment
+        engine = Engine(s, embedder, snap)
+        engine.background_merges = False
+        ups, written = [], []
+        for i in range(5):
+            art = Article(id=f"fresh-{i}", title=f"新闻{i}", text=f"阿斯塔纳第{i}次发布消息。" + "当地居民表示欢迎。" * 20)
+            t0 = time.perf_counter()
+            rep = engine.upsert([art])
+            ups.append(time.perf_counter() - t0)
+            written.append(rep.bytes_written)
+        res["upsert_one_article"] = {"ms": common.summary_ms(ups), "bytes_written_median": int(statistics.median(written))}
+        print(f"upsert: {res['upsert_one_article']}", file=sys.stderr)
+        del engine, snap
+        gc.collect()
+
         if http:
+            server: dict[str, Any] = {}
             with common.rag_serve(index_dir, timeout=900, info=server) as url, \
                     httpx.Client(base_url=url, timeout=120) as client:
-                res["server"] = {"ready_s": server["ready_s"], "rss_mb": round(common.rss_mb(server["pid"]), 1)}
-                print(f"rag serve ready in {server['ready_s']} s", file=sys.stderr)
-                for x in ask_qs[:5]:
-                    client.post("/api/ask", json={"question": x}).raise_for_status()
-                for _ in range(rounds):
-                    for x in ask_qs:
-                        t0 = time.perf_counter()
-                        a = engine.ask(x)
-                        inproc.append(time.perf_counter() - t0)
-                        n_hits.append(len(a.passages))
-                    for x in ask_qs:
-                        t0 = time.perf_counter()
-                        client.post("/api/ask", json={"question": x}).raise_for_status()
-                        http_ts.append(time.perf_counter() - t0)
-                res["server"]["rss_mb_after"] = round(common.rss_mb(server["pid"]), 1)
-        else:
-            for _ in range(rounds):
-                for x in ask_qs:
+                rss_ready = common.rss_mb(server["pid"])
+                for q in ask_qs[:5]:
+                    client.post("/api/ask", json={"question": q}).raise_for_status()
+                ts = []
+                for q in ask_qs:
                     t0 = time.perf_counter()
-                    a = engine.ask(x)
-                    inproc.append(time.perf_counter() - t0)
-                    n_hits.append(len(a.passages))
-    res["ask_in_process_ms"] = common.summary_ms(inproc)
-    res["ask_http_ms"] = common.summary_ms(http_ts) if http_ts else None
-    res["passages_per_answer_mean"] = round(statistics.fmean(n_hits), 2)
+                    client.post("/api/ask", json={"question": q}).raise_for_status()
+                    ts.append(time.perf_counter() - t0)
+                rss_after = common.rss_mb(server["pid"])
+            res["server"] = {"ready_s": server["ready_s"], "rss_ready_mb": round(rss_ready, 1),
+                             "rss_after_asks_mb": round(rss_after, 1),
+                             "index_rss_mb": round(rss_after - baseline_rss, 1) if baseline_rss else None}
+            res["ask_http_ms"] = common.summary_ms(ts)
+            print(f"server: {res['server']} ask {res['ask_http_ms']}", file=sys.stderr)
     res["load_after"] = common.machine()["loadavg_1_5_15"]
-    del engine, snap
-    gc.collect()
     return res
+
+
+def seeds_baseline(embedder: Any, ask_qs: list[str]) -> float:
+    """RSS of `rag serve` over the seeds index after the same asks: the model and the code without an index."""
+    import httpx
+
+    with tempfile.TemporaryDirectory(prefix="bench-scale-seeds-") as tmp:
+        common.build_seeds_index(Path(tmp) / "index", embedder)
+        info: dict[str, Any] = {}
+        with common.rag_serve(Path(tmp) / "index", timeout=300, info=info) as url, httpx.Client(base_url=url, timeout=120) as c:
+            for q in ask_qs:
+                c.post("/api/ask", json={"question": q}).raise_for_status()
+            return common.rss_mb(info["pid"])
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="20,000 passages only")
-    ap.add_argument("--sizes", default=None, help="comma-separated passage counts (default 100000,1000000)")
+    ap.add_argument("--quick", action="store_true", help="10,000 passages only")
+    ap.add_argument("--sizes", default=None, help="comma-separated passage counts (default 10000,100000,1000000)")
     ap.add_argument("--no-http", action="store_true", help="in-process only (no rag serve subprocess)")
-    ap.add_argument("--no-hnsw", action="store_true",
-                    help="keep the exact index at every size and skip HNSW (its 1M build takes ~30 min on a busy "
-                         "2-core machine); ask latency then uses exact search and 10 questions")
-    ap.add_argument("--rounds", type=int, default=1, help="ask rounds over the 40 questions (default 1)")
     args = ap.parse_args(argv)
-    sizes = [int(s) for s in (args.sizes or ("20000" if args.quick else "100000,1000000")).split(",")]
+    sizes = [int(s) for s in (args.sizes or ("10000" if args.quick else "10000,100000,1000000")).split(",")]
 
     from rag.embedding import load_embedder
     from rag.settings import Settings
 
     settings = Settings.from_env(env_file=None)
-    if args.no_hnsw:
-        settings = settings.replace(exact_threshold=10**12)
     before = common.machine()
     embedder = load_embedder(settings, progress=False)
     base = base_index(settings, embedder)
     qs, qv = query_vectors(settings, embedder)
     pick = np.linspace(0, len(qs) - 1, 200).astype(int)
-    ask_idx = np.linspace(0, len(qs) - 1, 40).astype(int)
-    ask_qs = [qs[i] for i in ask_idx]
+    ask_qs = [qs[i] for i in np.linspace(0, len(qs) - 1, 40).astype(int)]
+    baseline = None if args.no_http else seeds_baseline(embedder, ask_qs)
     results = []
-    name = "scale-quick" if args.quick else "scale-exact" if args.no_hnsw else "scale"
     for n in sizes:
-        results.append(measure(n, base, settings, embedder, qv[pick], ask_qs[:10] if args.no_hnsw else ask_qs,
-                               not args.no_http, args.rounds, args.no_hnsw))
-        common.write_artifact(name,
-                         {"sizes": sizes, "results": results, "sigma": SIGMA, "base_chunks": len(base.chunks),
-                          "machine_before": before, "partial": True})
+        results.append(measure(n, base, settings, embedder, qv[pick], [qs[i] for i in pick], ask_qs,
+                               not args.no_http, baseline))
+        common.write_artifact("scale", {"sizes": sizes, "results": results, "seeds_server_rss_mb": baseline,
+                                        "machine_before": before, "partial": True})
 
-    def ms(d: dict[str, Any] | None, k: str) -> Any:
-        return "–" if not d else d[k]
+    def get(r: dict[str, Any], *path: str) -> Any:
+        for p in path:
+            if not isinstance(r, dict) or p not in r:
+                return "–"
+            r = r[p]
+        return r
 
     rows = []
     for r in results:
-        sw = r["hnsw_efsearch_sweep"].get(128)
-        rows.append([f"{r['passages']:,}", r["faiss_type"], r["build_s_without_embedding"], r["rss_mb_per_100k"],
-                     r["disk_mb_per_100k"], r["exact_search_ms"]["p50"], sw["p50"] if sw else "not built",
-                     f"{sw['recall@10']:.4f}" if sw else "–",
-                     r["bm25_search_ms"]["p50"], r["ask_in_process_ms"]["p50"], r["ask_in_process_ms"]["p95"],
-                     r["ask_in_process_ms"]["p99"], ms(r["ask_http_ms"], "p50"), ms(r["ask_http_ms"], "p95"),
-                     ms(r["ask_http_ms"], "p99")])
-    table = common.md_table(["passages", "service index", "build s (no embedding)", "RSS MiB /100k", "disk MB /100k",
-                        "exact search p50 ms", "HNSW ef128 p50 ms", "HNSW recall@10", "BM25 p50 ms",
-                        "ask p50 ms", "ask p95", "ask p99", "HTTP ask p50 ms", "HTTP p95", "HTTP p99"], rows)
-    sweep_rows = [[f"{r['passages']:,}", ef, f"{s['recall@10']:.4f}", s["p50"], s["p95"]]
-                  for r in results for ef, s in r["hnsw_efsearch_sweep"].items()]
-    sweep_table = common.md_table(["passages", "efSearch", "recall@10 vs exact", "p50 ms", "p95 ms"], sweep_rows)
-    step_rows = [[f"{r['passages']:,}", k, v] for r in results for k, v in r["build_steps_s"].items()]
-    step_rows += [[f"{r['passages']:,}", "rag.store.save", r["save_s"]] for r in results]
-    step_rows += [[f"{r['passages']:,}", "rag serve: start to ready (load)", r["server"]["ready_s"]]
-                  for r in results if r.get("server")]
-    step_table = common.md_table(["passages", "build step", "seconds"], step_rows)
-    print(f"\nScale (synthetic: CMRC chunks x copies, noisy real vectors, perturbed term counts; nothing "
-          f"embedded), {common.load_line()} (before: {before['loadavg_1_5_15']})\n")
+        d = r["dense"]
+        chosen = d["sweep"][str(d["nprobe"] or "exact")]
+        rows.append([f"{r['passages']:,}", r["segment_write_s"], r["disk_mb"], get(r, "server", "ready_s"),
+                     get(r, "server", "rss_after_asks_mb"), get(r, "server", "index_rss_mb"),
+                     r["bm25_ms"]["p50"], r["bm25_ms"]["p95"], d["index"], chosen["recall@10"], chosen["p50"],
+                     r["upsert_one_article"]["ms"]["p50"], r["upsert_one_article"]["bytes_written_median"],
+                     get(r, "ask_http_ms", "p50"), get(r, "ask_http_ms", "p95")])
+    table = common.md_table(["passages", "segment write s", "disk MB", "start to /readyz s", "server RSS MiB",
+                             "index RSS MiB", "BM25 p50 ms", "BM25 p95 ms", "dense", "recall@10", "dense p50 ms",
+                             "upsert 1 article ms", "upsert bytes", "ask p50 ms", "ask p95 ms"], rows)
+    sweep = common.md_table(["passages", "nprobe", "recall@10", "p50 ms", "p95 ms"],
+                            [[f"{r['passages']:,}", p, s["recall@10"], s["p50"], s["p95"]]
+                             for r in results for p, s in r["dense"]["sweep"].items()])
+    print(f"\nScale (synthetic copies of the CMRC dev index, one segment; nothing embedded but the upserts), "
+          f"{common.load_line()} (before: {before['loadavg_1_5_15']}); seeds server RSS {baseline} MiB\n")
     print(table)
     print()
-    print(sweep_table)
-    print()
-    print(step_table)
-    path = common.write_artifact(name,
-                            {"sizes": sizes, "results": results, "sigma": SIGMA, "base_chunks": len(base.chunks),
-                             "machine_before": before, "machine_after": common.machine(),
-                             "tables": [table, sweep_table, step_table]})
+    print(sweep)
+    path = common.write_artifact("scale", {"sizes": sizes, "results": results, "seeds_server_rss_mb": baseline,
+                                           "machine_before": before, "machine_after": common.machine(),
+                                           "tables": [table, sweep]})
     print(f"wrote {path.relative_to(common.ROOT)}")
     return 0
 

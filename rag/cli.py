@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,6 +35,21 @@ def cmd_build(args: argparse.Namespace) -> int:
               f"{report.embedded_sentences} sentences) in {report.seconds:.1f} s = "
               f"{report.embedded_article_chars / report.seconds:,.0f} article chars/s")
     return 0 if not problems else 3
+
+
+def cmd_compact(args: argparse.Namespace) -> int:
+    from rag import store
+
+    settings = _settings(args)
+    before = store.read_manifest(settings.index_dir)
+    t0 = time.perf_counter()
+    snap = _engine(args).compact()
+    if snap is None:
+        print(f"index {settings.index_dir}/: nothing to compact ({len(before.segments)} segment, no deletions)")
+    else:
+        print(f"index {settings.index_dir}/: {len(before.segments)} segments -> {len(snap.segments)}, "
+              f"{len(snap)} passages, in {time.perf_counter() - t0:.1f} s")
+    return 0
 
 
 def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -107,6 +123,10 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--index", help="index directory (default: index/, or RAG_INDEX_DIR)")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     b.set_defaults(func=cmd_build)
+
+    m = sub.add_parser("compact", help="merge the index's segments into one and drop deleted passages")
+    m.add_argument("--index", help="index directory (default: index/, or RAG_INDEX_DIR)")
+    m.set_defaults(func=cmd_compact)
 
     a = sub.add_parser("ask", help="answer a question with cited sentences")
     a.add_argument("question")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from rag import store
 from rag.answer import Answerer, ExtractiveAnswerer
 from rag.conversation import standalone_question
 from rag.embedding import Embedder, load_embedder
-from rag.errors import InputError, NotFound
+from rag.errors import InputError
 from rag.retrieval import Filters, Retrieval, Retriever
 from rag.settings import Settings
 from rag.sources import SourceProblem, load_paths
@@ -31,6 +31,8 @@ class Engine:
         self.embedder = embedder
         self._snap = snapshot
         self._write_lock = threading.Lock()
+        self._merging = threading.Lock()  # one merge at a time in this process
+        self.background_merges = True
         self.extractive = ExtractiveAnswerer(settings, embedder)  # the answer of record, and every fallback
         self.answerer: Answerer = answerer or self.extractive
 
@@ -137,59 +139,92 @@ class Engine:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def _apply(self, change: Callable[[dict[str, Article]], Iterable[Article]], progress: bool = False) -> BuildReport:
-        """Apply `change` (current articles -> new articles) to the index on disk, under the writers' lock.
-
-        If another process (a `rag build`) wrote since this engine last loaded or wrote, its generation is
-        loaded first, so that this write lands on top of it instead of silently undoing it."""
-        s = self.settings
-        with self._write_lock, store.write_lock(s.index_dir):
-            base = self._snap
-            on_disk = store.current_generation(s.index_dir)
-            if on_disk is not None and (base is None or base.generation != on_disk):
-                log.info("the index changed on disk since it was loaded; writing on top of the new one",
-                         extra={"loaded": base.generation if base else None, "on_disk": on_disk})
-                base = store.try_load(s.index_dir, s, self.embedder.name, self.embedder.dim) or base
-            articles = list(change(dict(base.articles) if base is not None else {}))
-            snap, report = store.build_snapshot(articles, self.embedder, s, previous=base, progress=progress)
-            store.save(snap, s.index_dir, locked=True)
+    def _apply(self, progress: bool = False, **change: object) -> BuildReport:
+        """Commit a write (store.write's upsert/delete/replace) on top of what is on disk, and swap the
+        new snapshot in. Another process's write since this engine loaded is kept: the store always
+        writes on top of the live manifest, under the writers' lock."""
+        with self._write_lock:
+            snap, report = store.write(self.settings.index_dir, self.settings, self.embedder, base=self._snap,
+                                       progress=progress, **change)  # type: ignore[arg-type]
             self._snap = snap
         log.info("index updated", extra={"report": report.to_dict()})
+        self.merge_if_due(background=self.background_merges)
         return report
 
     def upsert(self, articles: Iterable[Article]) -> BuildReport:
         """Add or replace articles; unchanged ones are left as they are (idempotent)."""
-        new = list(articles)
-
-        def change(current: dict[str, Article]) -> Iterable[Article]:
-            current.update((a.id, a) for a in new)
-            return current.values()
-
-        return self._apply(change)
+        return self._apply(upsert=list(articles))
 
     def delete(self, doc_id: str) -> BuildReport:
-        def change(current: dict[str, Article]) -> Iterable[Article]:
-            if current.pop(doc_id, None) is None:
-                raise NotFound(f"no article with id {doc_id!r}")
-            return current.values()
-
-        return self._apply(change)
+        return self._apply(delete=[doc_id])
 
     def rebuild(self, paths: Sequence[Path], progress: bool = False) -> BuildReport:
         """Make the index hold exactly the articles under `paths` (changed ones are re-embedded)."""
         articles, problems = load_paths(paths)
-        report = self._apply(lambda _: articles, progress=progress)
+        report = self._apply(progress=progress, replace=articles)
         report.problems = [str(p) for p in problems]
         return report
+
+    # -- merging ------------------------------------------------------------------------------
+
+    def merge_if_due(self, background: bool = True) -> None:
+        """Fold small segments together when the merge policy says so; in a thread, so that the write
+        that triggered it returns at once and readers keep the old segments until the swap."""
+        try:
+            run = store.plan(store.read_manifest(self.settings.index_dir).segments)
+        except store.IndexNotFound:
+            return
+        if run is None or not self._merging.acquire(blocking=False):
+            return
+        if not background:
+            try:
+                self._merge(run)
+            finally:
+                self._merging.release()
+            return
+
+        def work() -> None:
+            try:
+                self._merge(run)
+                self.merge_if_due(background=True)  # a merge can make the next one due
+            except Exception:
+                log.exception("background merge failed; the index is unchanged")
+            finally:
+                if self._merging.locked():
+                    self._merging.release()
+
+        threading.Thread(target=work, name="merge", daemon=True).start()
+
+    def _merge(self, run: tuple[int, int] | None) -> None:
+        new = store.merge(self.settings.index_dir, self.settings, run, base=self._snap)
+        if new is not None:
+            self._adopt(new)
+
+    def compact(self) -> Snapshot | None:
+        """Merge every segment into one (`rag compact`)."""
+        with self._merging:
+            new = store.compact(self.settings.index_dir, self.settings, base=self._snap)
+            if new is not None:
+                self._adopt(new)
+            return new
+
+    def _adopt(self, merged: Snapshot) -> None:
+        """Serve the merged index, or (if a write landed after the merge) the live one, sharing segments."""
+        with self._write_lock:
+            mine = {s.name: s for s in (self._snap.segments if self._snap is not None else [])}
+            mine.update((s.name, s) for s in merged.segments)
+            manifest = store.read_manifest(self.settings.index_dir)
+            self._snap = merged if manifest.name == merged.generation else \
+                Snapshot.open(self.settings.index_dir, manifest, mine)
 
 
 def build(settings: Settings, paths: Sequence[Path], embedder: Embedder | None = None,
           progress: bool = False) -> tuple[BuildReport, list[SourceProblem]]:
     """`rag build`: (re)build the index under settings.index_dir from article files."""
     emb = embedder or load_embedder(settings, progress=progress)
-    previous = store.try_load(settings.index_dir, settings, emb.name, emb.dim)
-    engine = Engine(settings, emb, previous)
+    engine = Engine(settings, emb, None)
+    engine.background_merges = False  # a command runs its merges before it exits
     articles, problems = load_paths(paths)
-    report = engine._apply(lambda _: articles, progress=progress)
+    report = engine._apply(progress=progress, replace=articles)
     report.problems = [str(p) for p in problems]
     return report, problems

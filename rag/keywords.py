@@ -1,17 +1,12 @@
-"""Keyword retrieval: script-normalised jieba tokens scored with BM25, persisted as sparse matrices."""
+"""Keyword tokens: script-normalised jieba words (BM25 over them lives in rag.store.postings)."""
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Sequence
 from functools import lru_cache
-from pathlib import Path
-
-import numpy as np
-import scipy.sparse as sp
 
 _lock = threading.Lock()
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -86,7 +81,7 @@ def is_glued(token: str) -> bool:
     return len(token) >= 3 and bool(_CJK_ONLY.match(token)) and not _jieba().dt.FREQ.get(token)  # type: ignore[attr-defined]
 
 
-def content_terms(tokens: Sequence[str], vocab: dict[str, int]) -> list[str]:
+def content_terms(tokens: Sequence[str], vocab: Container[str]) -> list[str]:
     """The question's distinctive terms, for judging whether a passage covers it.
 
     Search tokens over-count: one name yields several overlapping sub-words, and single characters
@@ -106,96 +101,3 @@ def content_terms(tokens: Sequence[str], vocab: dict[str, int]) -> list[str]:
         terms.append(t)
     glued_bigrams = {t[i:i + 2] for t in distinct if is_glued(t) and t not in vocab for i in range(len(t) - 1)}
     return [t for t in dict.fromkeys(terms) if t not in glued_bigrams or t in vocab]
-
-
-class KeywordIndex:
-    """BM25 over chunk rows. Rows are stored as raw term counts; weights are derived at load."""
-
-    def __init__(self, counts: sp.csr_matrix, vocab: dict[str, int], k1: float = 1.2, b: float = 0.75):
-        self.counts = counts.tocsr()
-        self.vocab = vocab
-        self.k1, self.b = k1, b
-        self._weights = self._bm25()
-
-    # -- building -----------------------------------------------------------------------------
-
-    @staticmethod
-    def count_rows(token_lists: Iterable[Sequence[str]], vocab: dict[str, int]) -> sp.csr_matrix:
-        """Term-count rows for tokenised chunks; new terms are appended to `vocab` in place."""
-        indptr: list[int] = [0]
-        indices: list[int] = []
-        data: list[int] = []
-        for toks in token_lists:
-            row: dict[int, int] = {}
-            for t in toks:
-                tid = vocab.setdefault(t, len(vocab))
-                row[tid] = row.get(tid, 0) + 1
-            indices.extend(row.keys())
-            data.extend(row.values())
-            indptr.append(len(indices))
-        n = len(indptr) - 1
-        return sp.csr_matrix((np.array(data, dtype=np.float32), np.array(indices, dtype=np.int64),
-                              np.array(indptr, dtype=np.int64)), shape=(n, max(len(vocab), 1)))
-
-    @classmethod
-    def from_rows(cls, rows: Sequence[sp.csr_matrix], vocab: dict[str, int]) -> KeywordIndex:
-        width = max(len(vocab), 1)
-        fixed = [sp.csr_matrix((r.data, r.indices, r.indptr), shape=(r.shape[0], width)) for r in rows]
-        counts = sp.vstack(fixed, format="csr") if fixed else sp.csr_matrix((0, width), dtype=np.float32)
-        return cls(counts, vocab)
-
-    def _bm25(self) -> sp.csc_matrix:
-        c = self.counts
-        n_docs = c.shape[0]
-        df = np.bincount(c.indices, minlength=c.shape[1]).astype(np.float32)
-        self._idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-        self._idf_oov = float(np.log1p((n_docs + 0.5) / 0.5))
-        if n_docs == 0:
-            return sp.csc_matrix(c.shape, dtype=np.float32)
-        idf = self._idf
-        dl = np.asarray(c.sum(axis=1)).ravel().astype(np.float32)
-        avgdl = float(dl.mean()) or 1.0
-        norm = self.k1 * (1 - self.b + self.b * dl / avgdl)
-        rows = np.repeat(np.arange(n_docs), np.diff(c.indptr))
-        tf = c.data
-        w = idf[c.indices] * tf * (self.k1 + 1) / (tf + norm[rows])
-        return sp.csr_matrix((w.astype(np.float32), c.indices, c.indptr), shape=c.shape).tocsc()
-
-    def idf(self, tokens: Sequence[str]) -> dict[str, float]:
-        """Inverse document frequency of each distinct token; unseen tokens get the highest value."""
-        out = {}
-        for t in dict.fromkeys(tokens):
-            tid = self.vocab.get(t)
-            out[t] = float(self._idf[tid]) if tid is not None and tid < len(self._idf) else self._idf_oov
-        return out
-
-    # -- searching ----------------------------------------------------------------------------
-
-    def search(self, query_tokens: Sequence[str], k: int, allowed: np.ndarray | None = None
-               ) -> list[tuple[int, float]]:
-        """Top-k (row, score) pairs with a positive score, best first."""
-        ids = [self.vocab[t] for t in dict.fromkeys(query_tokens) if t in self.vocab]
-        if not ids or self.counts.shape[0] == 0:
-            return []
-        scores = np.asarray(self._weights[:, ids].sum(axis=1)).ravel()
-        if allowed is not None:
-            scores = np.where(allowed, scores, 0.0)
-        nz = np.flatnonzero(scores > 0)
-        if nz.size == 0:
-            return []
-        if nz.size > k:  # partial selection first: at 1M passages a full sort dominates the search
-            nz = nz[np.argpartition(-scores[nz], k - 1)[:k]]
-        top = nz[np.lexsort((nz, -scores[nz]))]
-        return [(int(i), float(scores[i])) for i in top]
-
-    # -- persistence --------------------------------------------------------------------------
-
-    def save(self, directory: Path) -> None:
-        sp.save_npz(directory / "keywords.npz", self.counts, compressed=False)
-        (directory / "vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
-
-    @classmethod
-    def load(cls, directory: Path) -> KeywordIndex:
-        counts = sp.load_npz(directory / "keywords.npz").tocsr()
-        vocab = json.loads((directory / "vocab.json").read_text(encoding="utf-8"))
-        return cls(counts, vocab)

@@ -116,31 +116,15 @@ class Retriever:
         # True: the packaged scorer (if fitted); None/False: plain fusion order (used when fitting)
         self.model = load_model(str(settings.scorer_file)) if model is True else (model or None)
 
-    def _allowed(self, filters: Filters | None) -> np.ndarray | None:
+    def _allowed(self, filters: Filters | None) -> list[np.ndarray] | None:
         if filters is None or not filters.active():
             return None
-        ok_docs = {a.id for a in self.snap.articles.values() if filters.allows(a.source, a.published)}
-        return np.fromiter((c.doc_id in ok_docs for c in self.snap.chunks), dtype=bool,
-                           count=len(self.snap.chunks))
+        return self.snap.allowed(filters.allows)
 
-    def _dense(self, qv: np.ndarray, depth: int, allowed: np.ndarray | None) -> tuple[list[int], dict[int, float]]:
-        n = self.snap.faiss.ntotal
-        if n == 0:
-            return [], {}
-        import faiss
-
-        # One query gains nothing from OpenMP threads, and they stall whenever another process is busy.
-        if faiss.omp_get_max_threads() != 1:
-            faiss.omp_set_num_threads(1)
-        params: Any = None
-        if allowed is not None:
-            ids = np.flatnonzero(allowed).astype(np.int64)
-            if ids.size == 0:
-                return [], {}
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))  # type: ignore[call-arg]
-        scores, rows = self.snap.faiss.search(qv.reshape(1, -1), min(depth, n), params=params)
-        ranked = [int(r) for r in rows[0] if r >= 0]
-        return ranked, {int(r): float(s) for r, s in zip(rows[0], scores[0]) if r >= 0}
+    def _dense(self, qv: np.ndarray, depth: int, allowed: list[np.ndarray] | None
+               ) -> tuple[list[int], dict[int, float]]:
+        found = self.snap.dense(qv, depth, allowed)
+        return [r for r, _ in found], dict(found)
 
     def pool(self, query: str, depth_k: int, filters: Filters | None = None) -> tuple[list[Hit], Query]:
         """The fused, deduplicated candidates in fusion order (before the learned rerank)."""
@@ -152,7 +136,7 @@ class Retriever:
         qv = self.embedder.encode_queries([to_simplified(query)])[0]
         dense_rank, dense_score = self._dense(qv, depth, allowed)
         tokens = tokenize(query)
-        kw = self.snap.keywords.search(tokens, depth, allowed)
+        kw = self.snap.keyword_search(tokens, depth, allowed)
         kw_rank = [r for r, _ in kw]
         fused = rrf([(dense_rank, self.settings.dense_weight), (kw_rank, self.settings.keyword_weight)],
                     self.settings.rrf_k)
@@ -161,7 +145,7 @@ class Retriever:
         hits: list[Hit] = []
         kept: list[tuple[str | None, set[str]]] = []  # (outlet, shingles) of the hits, once per request
         for row, score in sorted(fused.items(), key=lambda x: (-x[1], x[0])):
-            chunk = self.snap.chunks[row]
+            chunk = self.snap.chunk_at(row)
             art = self.snap.articles.get(chunk.doc_id)
             outlet = art.source if art is not None else None
             sh = _shingles(chunk.text)

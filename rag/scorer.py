@@ -138,7 +138,7 @@ class Query:
     hant: bool
     atype: str
     focus: dict[str, float]  # content term -> idf
-    focus_ids: dict[int, float]  # vocab id -> idf, for terms the corpus has
+    known: frozenset[str]  # the focus terms some passage holds
     words: set[str]
     unit: re.Pattern[str] | None = None  # what the answer's figure must count, when the question says
     bigrams: frozenset[str] = frozenset()  # its character bigrams, question words aside
@@ -146,12 +146,11 @@ class Query:
     @classmethod
     def make(cls, snap: Snapshot, text: str, vector: np.ndarray, tokens: Sequence[str] | None = None) -> Query:
         toks = list(tokens) if tokens is not None else tokenize(text)
-        focus = snap.keywords.idf(content_terms(toks, snap.keywords.vocab))
-        ids = {snap.keywords.vocab[t]: w for t, w in focus.items() if t in snap.keywords.vocab}
+        focus = snap.idf(content_terms(toks, snap.vocabulary))
         cjk = "".join(_HANT_PROBE.findall(text))
         return cls(text=text, vector=vector, tokens=toks, english=is_english(text),
                    hant=bool(cjk) and normalize(cjk) != cjk, atype=answer_type(text), focus=focus,
-                   focus_ids=ids, words=set(toks), unit=expected_unit(text), bigrams=question_bigrams(text))
+                   known=frozenset(t for t in focus if snap.knows(t)), words=set(toks), unit=expected_unit(text), bigrams=question_bigrams(text))
 
 
 # --------------------------------------------------------------------------- passages
@@ -162,7 +161,7 @@ def passage_features(snap: Snapshot, q: Query, hits: Sequence[Hit]) -> np.ndarra
     n = len(hits)
     if n == 0:
         return np.zeros((0, len(PASSAGE_FEATURES)))
-    rows = [snap.chunk_pos[h.chunk.id] for h in hits]
+    rows = [snap.row_of(h.chunk.id) for h in hits]
     missing = [i for i, h in enumerate(hits) if h.dense_score is None]
     dense = np.array([h.dense_score if h.dense_score is not None else 0.0 for h in hits], dtype=np.float64)
     if missing:
@@ -173,12 +172,8 @@ def passage_features(snap: Snapshot, q: Query, hits: Sequence[Hit]) -> np.ndarra
         _, _, sv = snap.sentences.within(h.chunk.doc_id, h.chunk.start, h.chunk.end)
         sent_max[i] = float((sv @ q.vector).max()) if len(sv) else dense[i]
     total = sum(q.focus.values()) or 1.0
-    cov = np.zeros(n)
-    if q.focus_ids:
-        counts = snap.keywords.counts
-        for i, r in enumerate(rows):
-            present = counts.indices[counts.indptr[r]:counts.indptr[r + 1]]
-            cov[i] = sum(q.focus_ids.get(int(t), 0.0) for t in present) / total
+    known = {t: w for t, w in q.focus.items() if t in q.known}
+    cov = np.array(snap.coverage(rows, known)) / total if known else np.zeros(n)
     en = float(q.english)
     out = np.zeros((n, len(PASSAGE_FEATURES)))
     out[:, 0] = dense
@@ -288,7 +283,7 @@ def question_features(q: Query, sents: list[Sentence], p_logits: Sequence[float]
     top_cov = float(p_rows[0, PASSAGE_FEATURES.index("p_cov")]) if len(p_rows) else 0.0
     top_dense = float(p_rows[0, 0]) if len(p_rows) else 0.0
     max_cos = max((s.cos for s in sents), default=top_dense)
-    oov = sum(1 for t in q.focus if t not in q.focus_ids)
+    oov = sum(1 for t in q.focus if t not in q.known)
     en = float(q.english)
     best_cov = missing = 0.0
     if ranked and q.focus:

@@ -88,6 +88,8 @@ def parse_sse(text: str) -> list[tuple[str, dict[str, Any]]]:
     """(event, data) pairs of a Server-Sent Events body whose data lines are JSON."""
     events = []
     for block in text.strip().split("\n\n"):
+        if all(line.startswith(":") for line in block.splitlines()):
+            continue  # a keep-alive ping comment
         name = re.search(r"^event: (.+)$", block, re.M)
         data = re.search(r"^data: (.+)$", block, re.M)
         assert name and data, block

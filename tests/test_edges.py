@@ -125,7 +125,8 @@ def test_rag_config_prints_each_setting_with_where_it_came_from(tmp_path: Path) 
     out = subprocess.run([sys.executable, "-m", "rag.cli", "config", "--json"], cwd=tmp_path, capture_output=True,
                          text=True, env={**env, "RAG_RRF_K": "30", "PYTHONPATH": str(ROOT)}, check=True).stdout
     rows = json.loads(out)
-    assert rows["rrf_k"] == {"value": "30", "from": "env", "env": "RAG_RRF_K"}
+    assert {k: rows["rrf_k"][k] for k in ("value", "from", "env")} == {"value": "30", "from": "env", "env": "RAG_RRF_K"}
+    assert all(row["description"] for row in rows.values())  # every setting says what it is for
     assert rows["top_k"]["value"] == "9" and rows["top_k"]["from"] == ".env"
     assert rows["chunk_size"]["from"] == "default"
     assert rows["api_key"]["value"] == "(set)" and "secret-value" not in out

@@ -112,7 +112,8 @@ def test_concurrent_asks_uploads_and_deletes_leave_a_consistent_index(engine: En
     # what is on disk is what was served
     on_disk = Engine.open(engine.settings, embedder=engine.embedder).snapshot
     assert set(on_disk.articles) == docs
-    assert on_disk.faiss.ntotal == len(on_disk.chunks) == on_disk.keywords.counts.shape[0]
+    assert len(on_disk) == sum(len(on_disk.article_rows(a)) for a in on_disk.articles)
+    assert all(on_disk.articles[c.doc_id].text[c.start:c.end] == c.text for c in on_disk.iter_chunks())
 
 
 SERVE_SLOW = """
@@ -170,7 +171,8 @@ def test_kill_9_during_an_upload_loses_no_indexed_article(settings: Settings, fa
     snap = Engine.open(settings, embedder=fake_embedder).snapshot  # the next start loads a consistent index
     assert before <= set(snap.articles)
     assert set(snap.articles) in (before, before | {"big0", "big1", "big2"})
-    assert snap.faiss.ntotal == len(snap.chunks) == snap.keywords.counts.shape[0]
+    assert len(snap) == sum(len(snap.article_rows(a)) for a in snap.articles)
+    assert all(snap.articles[c.doc_id].text[c.start:c.end] == c.text for c in snap.iter_chunks())
 
 
 def test_schemathesis_with_its_default_checks_finds_nothing(engine: Engine, tmp_path: Path) -> None:

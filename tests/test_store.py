@@ -31,16 +31,16 @@ def _copy_seeds(dst: Path) -> Path:
 def test_build_writes_manifest_faiss_keywords_and_loads(settings: Settings, fake_embedder) -> None:
     report, problems = build(settings, [SEEDS], embedder=fake_embedder)
     assert problems == [] and len(report.added) == 5 and report.embedded == report.chunks > 5
-    gen = store.live_generation(settings.index_dir)
-    assert {p.name for p in gen.iterdir()} >= {"manifest.json", "articles.jsonl", "chunks.jsonl",
-                                               "vectors.faiss", "keywords.npz", "vocab.json"}
-    manifest = json.loads((gen / "manifest.json").read_text())
-    assert manifest["model"] == fake_embedder.name and manifest["dim"] == fake_embedder.dim
-    assert manifest["chunk_size"] == settings.chunk_size and manifest["chunk_overlap"] == settings.chunk_overlap
-    assert set(manifest["articles"]) == {p.stem for p in SEEDS.glob("*.txt")}
+    manifest = json.loads((settings.index_dir / store.current_generation(settings.index_dir)).read_text())  # type: ignore[operator]
+    config, (seg,) = manifest["config"], manifest["segments"]
+    assert config["model"] == fake_embedder.name and config["dim"] == fake_embedder.dim
+    assert config["chunk_size"] == settings.chunk_size and config["chunk_overlap"] == settings.chunk_overlap
+    assert {p.name for p in (settings.index_dir / seg["name"]).iterdir()} >= {
+        "segment.json", "meta.sqlite", "spans.npy", "vectors.npy", "terms.json", "term_rows.npy", "sent_vectors.npy"}
     eng = Engine.open(settings, embedder=fake_embedder)
-    assert len(eng.snapshot) == report.chunks
-    for c in eng.snapshot.chunks:
+    assert set(eng.snapshot.articles) == {p.stem for p in SEEDS.glob("*.txt")} and seg["docs"] == 5
+    assert len(eng.snapshot) == report.chunks == seg["rows"]
+    for c in eng.snapshot.iter_chunks():
         assert eng.snapshot.articles[c.doc_id].text[c.start:c.end] == c.text
 
 
@@ -61,10 +61,10 @@ def test_rebuild_embeds_only_new_or_changed_articles_and_drops_removed(settings:
     assert report.updated == ["000_569cd607f5d77cb9"] and report.added == ["new"]
     assert report.removed == ["004_43fb4c2225c36c2c"] and report.unchanged == 3
     eng = Engine.open(settings, embedder=fake_embedder)
-    n_changed = len(eng.snapshot.doc_rows["000_569cd607f5d77cb9"]) + len(eng.snapshot.doc_rows["new"])
+    n_changed = len(eng.snapshot.article_rows("000_569cd607f5d77cb9")) + len(eng.snapshot.article_rows("new"))
     assert report.embedded == n_changed
     assert "004_43fb4c2225c36c2c" not in eng.snapshot.articles
-    assert any("非常敏感的问题" in c.text for c in eng.snapshot.chunks)
+    assert any("非常敏感的问题" in c.text for c in eng.snapshot.iter_chunks())
     # reused vectors still find their own passages
     hits = eng.search("哈萨克斯坦与俄罗斯有着世界上最长的不间断陆地边界", k=1)
     assert hits[0]["doc_id"] == "000_569cd607f5d77cb9"
@@ -103,14 +103,16 @@ class Slow(HashEmbedder):
         time.sleep(0.08 * len(texts))
         return super().encode_documents(texts)
 
-import rag.store as st
-real_write = st._write
-def slow_write(path, data):  # widen the window in which files are half written
-    print("writing", path.name, flush=True)
-    real_write(path, data[: len(data) // 2])
-    time.sleep(0.3)
-    real_write(path, data)
-st._write = slow_write
+import rag.store.segment as seg
+real_write = seg.write
+def slow_write(data, directory, threshold):  # widen the window in which files are half written
+    real_write(data, directory, threshold)
+    for f in sorted(directory.iterdir()):
+        print("writing", f.name, flush=True)
+        f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
+        time.sleep(0.1)
+    real_write(data, directory, threshold)
+seg.write = slow_write
 s = Settings.from_env(environ={{}}, env_file=None, index_dir=Path({index!r}))
 print("started", flush=True)
 build(s, [Path({src!r})], embedder=Slow())
@@ -134,22 +136,22 @@ def test_build_killed_at_any_moment_leaves_the_previous_index_loadable(settings:
     # whatever moment it died, the live index is complete: the old one, or (if the switch happened) the new one
     snap = Engine.open(settings, embedder=fake_embedder).snapshot
     assert set(snap.articles) in (set(before.articles), set(before.articles) | {"extra"})
-    assert snap.faiss.ntotal == len(snap.chunks) == snap.keywords.counts.shape[0]
-    for c in snap.chunks:
+    assert len(snap) == sum(len(snap.article_rows(a)) for a in snap.articles)
+    for c in snap.iter_chunks():
         assert snap.articles[c.doc_id].text[c.start:c.end] == c.text
     # and the next build completes and cleans up what the killed one left behind
     build(settings, [src], embedder=fake_embedder)
-    leftovers = [p.name for p in settings.index_dir.iterdir() if p.name.startswith(".tmp-")]
     snap = Engine.open(settings, embedder=fake_embedder).snapshot
     assert "extra" in snap.articles
-    assert len([p for p in settings.index_dir.iterdir() if p.name.startswith("gen-")]) == 1
-    assert all(not (settings.index_dir / n / "manifest.json").exists() for n in leftovers)
+    assert not [p for p in settings.index_dir.iterdir() if p.name.startswith((".tmp-", ".CURRENT."))]
+    live = {s.name for s in store.read_manifest(settings.index_dir).segments}
+    assert {p.name for p in settings.index_dir.iterdir() if p.name.startswith("seg-")} == live
 
 
 def test_a_keyword_tokenizer_change_rebuilds_keywords_without_re_embedding(settings: Settings, fake_embedder,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     build(settings, [SEEDS], embedder=fake_embedder)
-    monkeypatch.setattr(store, "TOKENIZER_VERSION", "tokenizer-of-the-future/9")
+    monkeypatch.setattr("rag.store.writer.TOKENIZER_VERSION", "tokenizer-of-the-future/9")
     with pytest.raises(IndexMismatch, match="tokenizer"):
         Engine.open(settings, embedder=fake_embedder)
     report, _ = build(settings, [SEEDS], embedder=fake_embedder)
@@ -158,8 +160,8 @@ def test_a_keyword_tokenizer_change_rebuilds_keywords_without_re_embedding(setti
     assert eng.snapshot.config["tokenizer"] == "tokenizer-of-the-future/9"
     from rag.keywords import tokenize
 
-    (row, _), = eng.snapshot.keywords.search(tokenize("科斯塔奈地区的检察官"), 1)
-    assert eng.snapshot.chunks[row].doc_id == "000_569cd607f5d77cb9"
+    (row, _), = eng.snapshot.keyword_search(tokenize("科斯塔奈地区的检察官"), 1)
+    assert eng.snapshot.chunk_at(row).doc_id == "000_569cd607f5d77cb9"
 
 
 def test_oov_names_match_through_character_bigrams() -> None:

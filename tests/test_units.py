@@ -3,14 +3,11 @@ facets and near duplicates."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from rag.errors import ConfigError
-from rag.keywords import KeywordIndex
 from rag.retrieval import Filters, facets, near_duplicate, rrf
 from rag.settings import Settings
 from rag.types import Article
@@ -33,31 +30,6 @@ def test_filters_by_outlet_substring_and_inclusive_dates() -> None:
     assert not f.allows("Aljazeera 半岛网", "2022-01-09")
     assert not f.allows("RFA", None)  # a date filter excludes undated articles
     assert Filters(source="RFA").allows("RFA", None)
-
-
-def test_bm25_scores_match_the_formula_on_a_tiny_corpus() -> None:
-    docs = [["哈萨克斯坦", "总统", "总统"], ["俄罗斯", "总统"], ["哈萨克斯坦", "边界", "俄罗斯", "边界"]]
-    vocab: dict[str, int] = {}
-    idx = KeywordIndex(KeywordIndex.count_rows(docs, vocab), vocab)
-    k1, b, n = 1.2, 0.75, len(docs)
-    avgdl = sum(map(len, docs)) / n
-
-    def expected(query: list[str], d: list[str]) -> float:
-        s = 0.0
-        for t in query:
-            df = sum(t in x for x in docs)
-            tf = d.count(t)
-            idf = math.log1p((n - df + 0.5) / (df + 0.5))
-            s += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(d) / avgdl)) if tf else 0.0
-        return s
-
-    got = dict(idx.search(["总统", "边界"], k=3))
-    for row, d in enumerate(docs):
-        assert got.get(row, 0.0) == pytest.approx(expected(["总统", "边界"], d), rel=1e-5)
-    assert [r for r, _ in idx.search(["边界"], k=3)] == [2]  # only rows with the term score
-    assert idx.search(["不存在"], k=3) == []
-    allowed = np.array([False, True, True])
-    assert [r for r, _ in idx.search(["总统"], k=3, allowed=allowed)] == [1]
 
 
 def test_settings_precedence_overrides_then_env_then_dotenv_then_defaults(tmp_path: Path) -> None:

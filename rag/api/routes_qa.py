@@ -83,11 +83,11 @@ async def citation(chunk_id: str, engine: EngineDep) -> dict[str, Any]:
     snap = engine.snapshot
     chunk = snap.chunk(chunk_id)
     art = snap.article(chunk.doc_id)
-    rows = snap.doc_rows[chunk.doc_id]
-    pos = rows.index(snap.chunk_pos[chunk.id])
+    rows = snap.article_rows(chunk.doc_id)
+    pos = rows.index(snap.row_of(chunk.id))
 
     def brief(i: int) -> dict[str, Any]:
-        c = snap.chunks[rows[i]]
+        c = snap.chunk_at(rows[i])
         return {"chunk_id": c.id, "text": c.text, "start": c.start, "end": c.end}
 
     return {"chunk_id": chunk.id, "doc_id": chunk.doc_id, "text": chunk.text, "start": chunk.start,

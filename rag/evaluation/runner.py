@@ -86,12 +86,12 @@ def cached_snapshot(passages: Sequence[Passage], digest: str, settings: Settings
     path = settings.cache_dir / "eval" / key
     t0 = time.perf_counter()
     snap = store.try_load(path, settings, embedder.name, embedder.dim)
-    built = snap is None
-    if snap is None:
+    built = snap is None or snap.config != store.index_config(settings, embedder.name, embedder.dim)
+    if built:
         arts = [a for a in articles if a.id not in dropped] if articles is not None else \
             [p.article() for p in passages if p.id not in dropped]
-        snap, _ = store.build_snapshot(arts, embedder, settings, previous=previous, progress=progress)
-        store.save(snap, path)
+        snap, _ = store.write(path, settings, embedder, replace=arts, reuse=previous, progress=progress)
+    assert snap is not None
     info = IndexInfo(key=key, path=str(path), built=built, seconds=round(time.perf_counter() - t0, 2),
                      passages=len(snap.articles), chunks=len(snap), dropped=sorted(dropped))
     return snap, info

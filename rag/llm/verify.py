@@ -99,7 +99,7 @@ def verify(answer: str, cited: dict[int, Hit], hits: Sequence[Hit], snap: Snapsh
         if is_english(c.text) != is_english(docs[ids[0]]):
             c.supported = False if not numbers_ok else None
             continue
-        idf = snap.keywords.idf(words)
+        idf = snap.idf(words)
         total = sum(idf.values()) or 1.0
         pool = set().union(*(toks[i] for i in ids))
         c.overlap = sum(w for t, w in idf.items() if t in pool) / total
