@@ -151,7 +151,7 @@ def test_build_killed_at_any_moment_leaves_the_previous_index_loadable(settings:
 def test_a_keyword_tokenizer_change_rebuilds_keywords_without_re_embedding(settings: Settings, fake_embedder,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     build(settings, [SEEDS], embedder=fake_embedder)
-    monkeypatch.setattr("rag.store.writer.TOKENIZER_VERSION", "tokenizer-of-the-future/9")
+    monkeypatch.setattr("rag.store.building.TOKENIZER_VERSION", "tokenizer-of-the-future/9")
     with pytest.raises(IndexMismatch, match="tokenizer"):
         Engine.open(settings, embedder=fake_embedder)
     report, _ = build(settings, [SEEDS], embedder=fake_embedder)

@@ -3,7 +3,8 @@
 Verbs: `write` (add, replace, delete: one new segment plus tombstones), `merge` / `compact`, `load` (a
 `Snapshot` that retrieval searches through `dense`, `keyword_search`, `allowed`, and reads through
 `articles`, `chunk`, `vectors`, `sentences`). Modules, in the order data flows: postings, vectors,
-metadata (one segment's parts) -> segment -> manifest -> snapshot (the read side) -> writer, merge.
+metadata (one segment's parts) -> segment -> manifest -> snapshot, views (the read side) -> building
+(articles into segment data) -> writer, merge.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from pathlib import Path
 
 from rag.errors import IndexError_, IndexMismatch, IndexNotFound
 from rag.settings import Settings
+from rag.store.building import BuildReport, article_hash, index_config, prepare
 from rag.store.manifest import current_generation, write_lock
 from rag.store.manifest import read as read_manifest
 from rag.store.merge import merge, plan
 from rag.store.snapshot import Snapshot
-from rag.store.writer import BuildReport, article_hash, index_config, prepare, write
+from rag.store.writer import write
 
 __all__ = ["BuildReport", "IndexNotFound", "Snapshot", "article_hash", "compact", "current_generation",
            "index_config", "load", "merge", "plan", "prepare", "read_manifest", "try_load", "write", "write_lock"]

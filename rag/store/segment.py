@@ -100,6 +100,14 @@ class Segment:
             raise ValueError(f"segment {self.name} is inconsistent: {self.rows} rows in segment.json, "
                              f"{len(self.vectors)} vectors, {len(self.meta.spans)} spans, "
                              f"{self.postings.by_row.rows} keyword rows")
+        self.total_length = float(np.asarray(self.postings.lengths, np.float64).sum())  # BM25's avgdl
+        self._doc_meta: list[tuple[str | None, str | None]] | None = None
+
+    def doc_meta(self) -> list[tuple[str | None, str | None]]:
+        """(source, published) of every article, read once, on the first filtered search."""
+        if self._doc_meta is None:
+            self._doc_meta = self.meta.meta_rows()
+        return self._doc_meta
 
     def sentences(self, idx: int) -> SentenceRows:
         a, b = int(self.sent_ptr[idx]), int(self.sent_ptr[idx + 1])

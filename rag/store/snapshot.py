@@ -8,17 +8,17 @@ deleted and replaced articles are masked out, never rewritten, until a merge dro
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Container, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from rag.errors import NotFound
-from rag.sentences import SentenceRows
 from rag.store.manifest import Manifest
 from rag.store.postings import Stats, bm25_segment, length_norm
 from rag.store.segment import Segment
+from rag.store.views import ArticleView, HashView, SentenceView, Vocabulary
 from rag.types import Article, Chunk
 
 Pred = Any  # (source, published) -> bool
@@ -49,7 +49,7 @@ class Snapshot:
             self._live.append(mask)
             lengths = seg.postings.lengths
             n_live += seg.rows if mask is None else int(mask.sum())
-            seg_len = _total_length(seg)
+            seg_len = seg.total_length
             total_len += seg_len if mask is None else seg_len - float(np.asarray(lengths)[~mask].sum())
         self.n_live = n_live
         self.stats = Stats(n_live, (total_len / n_live) if n_live else 1.0, {})
@@ -138,7 +138,7 @@ class Snapshot:
         """Per segment, the live rows whose article passes `pred(source, published)`."""
         out = []
         for s, seg in enumerate(self.segments):
-            ok_docs = np.fromiter((bool(pred(src, pub)) for src, pub in _doc_meta(seg)), bool, count=len(seg.meta))
+            ok_docs = np.fromiter((bool(pred(src, pub)) for src, pub in seg.doc_meta()), bool, count=len(seg.meta))
             mask = np.repeat(ok_docs, seg.meta.nrows) if len(seg.meta) else np.zeros(0, bool)
             live = self._live[s]
             out.append(mask if live is None else mask & live)
@@ -226,94 +226,3 @@ class Snapshot:
             ids, _ = p.by_row.row(local)
             out.append(sum(weights.get(p.terms[t], 0.0) for t in np.asarray(ids).tolist()))
         return out
-
-
-def _total_length(seg: Segment) -> float:
-    got = getattr(seg, "_total_length", None)
-    if got is None:
-        got = float(np.asarray(seg.postings.lengths, np.float64).sum())
-        seg._total_length = got  # type: ignore[attr-defined]
-    return got
-
-
-def _doc_meta(seg: Segment) -> list[tuple[str | None, str | None]]:
-    got = getattr(seg, "_doc_meta", None)
-    if got is None:
-        got = seg._doc_meta = seg.meta.meta_rows()  # type: ignore[attr-defined]
-    return got
-
-
-class ArticleView(Mapping[str, Article]):
-    """The live articles by id, read from the segments on demand."""
-
-    def __init__(self, snap: Snapshot):
-        self._snap = snap
-
-    def __getitem__(self, doc_id: str) -> Article:
-        where = self._snap.locate(doc_id)
-        if where is None:
-            raise KeyError(doc_id)
-        return self._snap.segments[where[0]].meta.article(where[1])
-
-    def __contains__(self, doc_id: object) -> bool:
-        return isinstance(doc_id, str) and self._snap.locate(doc_id) is not None
-
-    def __len__(self) -> int:
-        return sum(len(seg.meta) - len(d) for seg, d in zip(self._snap.segments, self._snap._dead_docs))
-
-    def __iter__(self) -> Iterator[str]:
-        for seg, dead in zip(self._snap.segments, self._snap.deleted):
-            yield from (i for i in seg.meta.ids if i not in dead)
-
-    def values(self) -> Iterator[Article]:  # type: ignore[override]
-        for seg, dead in zip(self._snap.segments, self._snap.deleted):
-            yield from (a for a in seg.meta.articles() if a.id not in dead)
-
-
-class Vocabulary(Container[str]):
-    """The terms that some live passage holds."""
-
-    def __init__(self, snap: Snapshot):
-        self._snap = snap
-
-    def __contains__(self, term: object) -> bool:
-        return isinstance(term, str) and self._snap.knows(term)
-
-
-class HashView(Mapping[str, str]):
-    """Content hash of each live article."""
-
-    def __init__(self, snap: Snapshot):
-        self._snap = snap
-
-    def __getitem__(self, doc_id: str) -> str:
-        where = self._snap.locate(doc_id)
-        if where is None:
-            raise KeyError(doc_id)
-        return self._snap.segments[where[0]].meta.hashes[where[1]]
-
-    def __len__(self) -> int:
-        return len(self._snap.articles)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._snap.articles)
-
-
-class SentenceView:
-    """Sentence units and their vectors, by article."""
-
-    def __init__(self, snap: Snapshot):
-        self._snap = snap
-
-    def rows(self, doc_id: str) -> SentenceRows | None:
-        where = self._snap.locate(doc_id)
-        return None if where is None else self._snap.segments[where[0]].sentences(where[1])
-
-    def within(self, doc_id: str, start: int, end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(starts, ends, vectors) of the article's sentences inside text[start:end]."""
-        rows = self.rows(doc_id)
-        if rows is None:
-            z = np.zeros(0, dtype=np.int32)
-            return z, z, np.zeros((0, int(self._snap.config["dim"])), np.float32)
-        m = (rows.starts >= start) & (rows.ends <= end)
-        return rows.starts[m], rows.ends[m], rows.vectors[m]
