@@ -16,7 +16,7 @@ from rag.keywords import normalize, to_simplified, tokenize
 from rag.scorer import Query, ScorerModel, load_model, passage_features
 from rag.settings import Settings
 from rag.store import Snapshot
-from rag.types import Article, Hit
+from rag.types import Hit
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,9 @@ class Filters:
         return True
 
 
-def facets(articles: Iterable[Article]) -> dict[str, Any]:
-    """What the filters can choose from: the outlets and the date span of the articles, with counts."""
+def facets(articles: Iterable[Any]) -> dict[str, Any]:
+    """What the filters can choose from: the outlets and the date span of the articles (anything with
+    `source` and `published`), with counts."""
     outlets: Counter[str] = Counter()
     months: Counter[str] = Counter()
     days: list[str] = []

@@ -218,3 +218,41 @@ def test_kill_9_during_a_merge_loses_nothing_acknowledged(settings: Settings, fa
     Engine.open(settings, embedder=fake_embedder).upsert([Article(id="after", title="之后", text="阿斯塔纳下雪了。")])
     assert not [p for p in settings.index_dir.iterdir() if p.name.startswith((".merging-", ".tmp-"))]
     assert set(Engine.open(settings, embedder=fake_embedder).snapshot.articles) == want | {"after"}
+
+
+def test_readers_and_writers_keep_going_during_a_merge(settings: Settings, fake_embedder,  # type: ignore[no-untyped-def]
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import rag.store.segment as seg
+
+    eng = Engine(settings, fake_embedder)
+    eng.background_merges = False
+    for a in _articles(6):
+        eng.upsert([a])
+    before = _results(eng, QUERIES)
+    started, release = threading.Event(), threading.Event()
+    real = seg.write
+
+    def slow(data, directory, threshold):  # type: ignore[no-untyped-def]
+        if directory.name.startswith(".merging-"):  # hold the merge, not the writes
+            started.set()
+            assert release.wait(30)
+        real(data, directory, threshold)
+
+    monkeypatch.setattr(seg, "write", slow)
+    merging = threading.Thread(target=eng.compact)
+    merging.start()
+    assert started.wait(30)
+    assert _results(eng, QUERIES) == before  # answers from the old segments while the merge runs
+    eng.upsert([Article(id="during", title="合并时", text="阿斯塔纳在合并期间发布了新闻。")])  # not blocked either
+    eng.delete("a1")  # its segment leaves the manifest: it held only a1
+    eng.upsert([Article(id="a2", title="更新", text="阿拉木图的新闻在合并期间更新了。")])
+    release.set()
+    merging.join(30)
+    snap = eng.snapshot
+    assert len(snap.segments) == 3  # the merged one, then the two writes that landed during the merge
+    assert "during" in snap.articles and "a1" not in snap.articles  # the late delete was carried over
+    assert snap.article("a2").title == "更新" and len(snap.articles) == 6  # one live version of a2
+    assert sum(c.doc_id == "a2" for c in snap.iter_chunks()) == len(snap.article_rows("a2"))
+    assert set(Engine.open(settings, embedder=fake_embedder).snapshot.articles) == set(snap.articles)

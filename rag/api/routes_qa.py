@@ -68,7 +68,7 @@ async def chat(body: ChatIn, engine: EngineDep) -> Any:
 
 @router.get("/facets", summary="Outlets and date span of the articles, with counts (for the filter controls)")
 async def get_facets(engine: EngineDep) -> dict[str, Any]:
-    return facets(engine.snapshot.articles.values())
+    return facets(engine.snapshot.outlets_and_dates())
 
 
 @router.get("/search", summary="Ranked passages for a query, with article metadata")

@@ -100,11 +100,11 @@ def merge(index_dir: Path, settings: Settings, run: tuple[int, int] | None = Non
         segment.write(data, workdir, settings.exact_threshold)
         with mf.write_lock(index_dir):
             now, live = open_live(index_dir, snap)
-            if now is None or live is None or [r.name for r in now.segments[i:j]] != names:
+            where = _still_there(now, live, names, data)
+            if now is None or live is None or where is None:
                 log.info("merge abandoned: the segments changed meanwhile", extra={"segments": names})
                 return None
-            merged_ids = {a.id for a in data.articles}
-            late = sorted({d for r in now.segments[i:j] for d in r.deleted} & merged_ids)
+            i, j, late = where
             opened = {s.name: s for s in live.segments}
             name = None
             if data.articles:
@@ -119,3 +119,30 @@ def merge(index_dir: Path, settings: Settings, run: tuple[int, int] | None = Non
     log.info("segments merged", extra={"segments": len(names), "rows": data.rows, "into": name,
                                        "seconds": round(time.perf_counter() - t0, 3)})
     return new
+
+
+def _still_there(now: mf.Manifest | None, live: Snapshot | None, names: list[str], data: SegmentData
+                 ) -> tuple[int, int, list[str]] | None:
+    """Where the merged run sits in the manifest as it is now, and which merged articles were deleted
+    meanwhile; None when the merge cannot be committed (another merge took its segments).
+
+    Writes during the merge append segments after the run and tombstone articles in it; a segment whose
+    articles were all deleted leaves the manifest. Both are carried over."""
+    if now is None or live is None:
+        return None
+    pos = {r.name: k for k, r in enumerate(now.segments)}
+    present = [pos[n] for n in names if n in pos]
+    if not present or present != list(range(present[0], present[0] + len(present))):
+        return None
+    i, j = present[0], present[0] + len(present)
+    late = set()
+    for r in now.segments[i:j]:
+        late |= set(r.deleted)
+    for a in data.articles:
+        where = live.locate(a.id)
+        if where is None or where[0] >= j:
+            late.add(a.id)  # deleted meanwhile (maybe with its whole segment), or replaced by a later write
+        elif where[0] < i:
+            return None  # it lives in a segment this merge did not read: another merge moved it
+    merged_ids = {a.id for a in data.articles}
+    return i, j, sorted(late & merged_ids)

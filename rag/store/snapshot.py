@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -22,6 +22,11 @@ from rag.store.views import ArticleView, HashView, SentenceView, Vocabulary
 from rag.types import Article, Chunk
 
 Pred = Any  # (source, published) -> bool
+
+
+class OutletDate(NamedTuple):
+    source: str | None
+    published: str | None
 
 
 class Snapshot:
@@ -131,6 +136,13 @@ class Snapshot:
             s, local = self._split(int(r))
             out.append(self.segments[s].vectors.rows(np.array([local]))[0])
         return np.vstack(out).astype(np.float32)
+
+    def outlets_and_dates(self) -> Iterator[OutletDate]:
+        """(source, published) of every live article, without reading the articles' text."""
+        for seg, dead in zip(self.segments, self.deleted):
+            for doc_id, (source, published) in zip(seg.meta.ids, seg.doc_meta()):
+                if doc_id not in dead:
+                    yield OutletDate(source, published)
 
     # -- search ---------------------------------------------------------------------------------
 
