@@ -6,22 +6,36 @@ second. The ids are kept in memory, since tombstones and lookups by id need them
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
+from dataclasses import asdict, fields
 from pathlib import Path
 
 import numpy as np
 
 from rag.types import Article, Chunk
 
-_FIELDS = ("id", "title", "text", "url", "source", "published", "author")
+_FIELDS = ("id", "title", "text", "url", "source", "published", "author")  # columns; other Article fields go in `extra`
 _SCHEMA = """
 CREATE TABLE articles (idx INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, title TEXT NOT NULL, text TEXT NOT NULL,
     url TEXT, source TEXT, published TEXT, author TEXT, hash TEXT NOT NULL, row0 INTEGER NOT NULL,
-    nrows INTEGER NOT NULL);
+    nrows INTEGER NOT NULL, extra TEXT);
 """
+_SELECT = f"SELECT {', '.join(_FIELDS)}, extra FROM articles"
+
+
+def _extra(a: Article) -> str | None:
+    rest = {k: v for k, v in asdict(a).items() if k not in _FIELDS and v is not None}
+    return json.dumps(rest, ensure_ascii=False) if rest else None
+
+
+def _article(row: Sequence[object]) -> Article:
+    known = {f.name for f in fields(Article)}
+    extra = {k: v for k, v in json.loads(str(row[-1])).items() if k in known} if row[-1] else {}
+    return Article(*row[:-1], **extra)  # type: ignore[arg-type]
 CACHE = 512  # articles kept parsed per segment: the top passages of a few questions
 
 
@@ -50,9 +64,10 @@ class Metadata:
             row0 = 0
             values = []
             for i, (a, h, cs) in enumerate(zip(articles, hashes, chunks)):
-                values.append((i, a.id, a.title, a.text, a.url, a.source, a.published, a.author, h, row0, len(cs)))
+                values.append((i, a.id, a.title, a.text, a.url, a.source, a.published, a.author, h, row0, len(cs),
+                               _extra(a)))
                 row0 += len(cs)
-            db.executemany("INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?)", values)
+            db.executemany("INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values)
             db.commit()
         finally:
             db.close()
@@ -68,8 +83,7 @@ class Metadata:
             if a is not None:
                 self._cache.move_to_end(idx)
                 return a
-            row = self._db.execute(f"SELECT {', '.join(_FIELDS)} FROM articles WHERE idx = ?", (idx,)).fetchone()
-            a = Article(*row)
+            a = _article(self._db.execute(f"{_SELECT} WHERE idx = ?", (idx,)).fetchone())
             self._cache[idx] = a
             if len(self._cache) > CACHE:
                 self._cache.popitem(last=False)
@@ -77,14 +91,18 @@ class Metadata:
 
     def articles(self, idxs: Sequence[int] | None = None) -> Iterator[Article]:
         """Articles in storage order (all of them, or those of `idxs`), streamed from SQLite."""
-        with self._lock:
-            if idxs is None:
-                rows = self._db.execute(f"SELECT {', '.join(_FIELDS)} FROM articles ORDER BY idx").fetchall()
-            else:
-                marks = ",".join("?" * len(idxs))
-                rows = self._db.execute(f"SELECT {', '.join(_FIELDS)} FROM articles WHERE idx IN ({marks}) "
-                                        "ORDER BY idx", list(idxs)).fetchall()
-        return (Article(*r) for r in rows)
+        if idxs is None:
+            with self._lock:
+                rows = self._db.execute(f"{_SELECT} ORDER BY idx").fetchall()
+            yield from (_article(r) for r in rows)
+            return
+        wanted = sorted(idxs)
+        for k in range(0, len(wanted), 500):  # SQLite caps the parameters of one statement
+            part = wanted[k:k + 500]
+            with self._lock:
+                rows = self._db.execute(f"{_SELECT} WHERE idx IN ({','.join('?' * len(part))}) ORDER BY idx",
+                                        part).fetchall()
+            yield from (_article(r) for r in rows)
 
     def chunk(self, row: int) -> Chunk:
         idx, start, end = (int(v) for v in self.spans[row])
