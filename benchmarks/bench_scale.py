@@ -12,13 +12,13 @@ replaced by other characters of the same article (same length, so spans stay val
   * sentence vectors: the base article's, unchanged (they are read only for the top passages' features);
   * keyword rows: the base passage's term counts with one occurrence removed at random and one copy-specific
     term `copy<r>` added (jieba over a million texts would take most of an hour here).
-Copies are cut to exactly N passages and written as ONE segment with rag.store.segment.write (an IVF index
+Copies are cut to exactly N passages and written as ONE segment with rag.store.segment.write (an HNSW graph
 is built when N > exact_threshold) and committed through the manifest: the shape of a compacted index.
 Nothing is embedded except the measured upserts. Queries: real e5 vectors of CMRC questions (200 spread
 over the set for recall and BM25, 40 for ask latency).
 
 Measured per size, in one run: writing the segment; disk; BM25 p50/p95 (in process); ANN recall@10 against
-an exact scan of the same vectors, and p50, for a sweep of IVF probes; a one-article upsert through
+an exact scan of the same vectors, and p50, for a sweep of HNSW efSearch (and ANN recall on real vectors); a one-article upsert through
 Engine.upsert with the real model (time and bytes written; median of 5); then a real `rag serve`
 subprocess: start to /readyz, RSS (and RSS minus the same server over the seeds index, i.e. the index's own
 share), POST /api/ask p50/p95 over the 40 questions. Writes artifacts/bench/scale.json.
@@ -146,12 +146,46 @@ def write_index(data: Any, index_dir: Path, settings: Any, config: dict[str, Any
             "ann_built": (index_dir / name / "ann.faiss").is_file()}
 
 
+def real_ann_recall(base: Any, qvecs: np.ndarray) -> dict[str, Any]:
+    """ANN recall@10 against exact search on real vectors: the synthetic copies cluster by construction
+    (every query's neighbours are noisy copies of one passage), which flatters any ANN index. Here: the
+    base index's real passage and sentence vectors (e5, not synthetic), the store's HNSW and, for the
+    record, IVF (nlist = 4 sqrt(n)) at several probed shares, with real CMRC question vectors."""
+    import faiss
+
+    from rag.store.vectors import Vectors, build_ann
+
+    (seg,) = base.segments
+    real = np.vstack([np.asarray(seg.vectors.matrix), np.asarray(seg.sent_vectors)]).astype(np.float32)
+    truth = [set(np.argsort(-(real @ q))[:10].tolist()) for q in qvecs]
+    out: dict[str, Any] = {"vectors": len(real)}
+    with tempfile.TemporaryDirectory() as tmp:
+        np.save(Path(tmp) / "vectors.npy", real)
+        build_ann(real, Path(tmp) / "ann.faiss")
+        v = Vectors(Path(tmp))
+        for ef in (32, 64, 128, 256):
+            v.ef_search = ef
+            rec = [len({int(r) for r in v.search(q, 10, None)[0]} & t) / 10 for q, t in zip(qvecs, truth)]
+            out[f"HNSW efSearch {ef}"] = round(float(np.mean(rec)), 4)
+    nlist = int(4 * np.sqrt(len(real)))
+    ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(real.shape[1]), real.shape[1], nlist, faiss.METRIC_INNER_PRODUCT)
+    ivf.train(real)
+    ivf.add(real)
+    for share in (16, 8, 4):
+        ivf.nprobe = max(1, nlist // share)
+        _, found = ivf.search(qvecs, 10)
+        out[f"IVF nlist {nlist}, 1/{share} probed"] = round(float(np.mean(
+            [len(set(f.tolist()) & t) / 10 for f, t in zip(found, truth)])), 4)
+    print(f"ANN on real vectors: {out}", file=sys.stderr)
+    return out
+
+
 def disk_mb(index_dir: Path) -> float:
     return round(sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file()) / 1e6, 1)
 
 
 def measure(n: int, base: Any, settings: Any, embedder: Any, qvecs: np.ndarray, bm_qs: list[str],
-            ask_qs: list[str], http: bool, baseline_rss: float | None) -> dict[str, Any]:
+            ask_qs: list[str], http: bool, baseline_rss: float | None, keep: Path | None = None) -> dict[str, Any]:
     import httpx
 
     from rag import store
@@ -161,16 +195,26 @@ def measure(n: int, base: Any, settings: Any, embedder: Any, qvecs: np.ndarray, 
 
     print(f"--- {n:,} passages", file=sys.stderr)
     res: dict[str, Any] = {"passages": n}
-    t0 = time.perf_counter()
-    data = synthesize(base, n)
-    res["synthesize_s"] = round(time.perf_counter() - t0, 1)
-    res["articles"] = len(data.articles)
     with tempfile.TemporaryDirectory(prefix="bench-scale-", dir=common.ROOT / "artifacts") as tmp:
-        index_dir = Path(tmp) / "index"
-        res.update(write_index(data, index_dir, settings, base.config))
-        vecs = data.vectors
-        del data
-        gc.collect()
+        index_dir = (keep / f"index-{n}") if keep else Path(tmp) / "index"
+        kept = keep is not None and index_dir.is_dir()
+        if kept:  # the same synthetic index, written by an earlier run with --keep
+            from rag import store
+            with store.write_lock(index_dir):  # drop the upserts of that run
+                m = store.read_manifest(index_dir)
+                m.segments = m.segments[:1]
+                store.manifest.commit(index_dir, m)
+                store.manifest.collect_garbage(index_dir, set())
+            vecs = np.load(index_dir / m.segments[0].name / "vectors.npy")
+            res["reused_index"] = str(index_dir)
+        else:
+            t0 = time.perf_counter()
+            data = synthesize(base, n)
+            res["synthesize_s"] = round(time.perf_counter() - t0, 1)
+            res.update(write_index(data, index_dir, settings, base.config))
+            vecs = data.vectors
+            del data
+            gc.collect()
         res["disk_mb"] = disk_mb(index_dir)
         print(f"written: {res}", file=sys.stderr)
 
@@ -193,11 +237,11 @@ def measure(n: int, base: Any, settings: Any, embedder: Any, qvecs: np.ndarray, 
         truth = [set(np.argsort(-(vecs @ q))[:10].tolist()) for q in qvecs]
         seg = snap.segments[0]
         sweep = {}
-        probes = [None] if seg.vectors.ann is None else [seg.vectors.ann.nlist // d for d in (64, 32, 16, 8)]
-        default_probe = seg.vectors.ann.nprobe if seg.vectors.ann is not None else None
+        probes = [None] if seg.vectors.ann is None else [32, 64, 128, 256]
+        default_probe = seg.vectors.ef_search if seg.vectors.ann is not None else None
         for p in probes:
             if p is not None:
-                seg.vectors.ann.nprobe = p
+                seg.vectors.ef_search = p
             ts, rec = [], []
             for q, tr in zip(qvecs, truth):
                 t0 = time.perf_counter()
@@ -205,11 +249,11 @@ def measure(n: int, base: Any, settings: Any, embedder: Any, qvecs: np.ndarray, 
                 ts.append(time.perf_counter() - t0)
                 rec.append(len({r for r, _ in found} & tr) / 10)
             sweep[str(p or "exact")] = {"recall@10": round(float(np.mean(rec)), 4), **common.summary_ms(ts)}
-            print(f"dense nprobe={p}: {sweep[str(p or 'exact')]}", file=sys.stderr)
+            print(f"dense efSearch={p}: {sweep[str(p or 'exact')]}", file=sys.stderr)
         if default_probe is not None:
-            seg.vectors.ann.nprobe = default_probe
-        res["dense"] = {"index": "IVF" if seg.vectors.ann is not None else "exact", "sweep": sweep,
-                        "nprobe": default_probe, "nlist": seg.vectors.ann.nlist if seg.vectors.ann else None}
+            seg.vectors.ef_search = default_probe
+        res["dense"] = {"index": "HNSW" if seg.vectors.ann is not None else "exact", "sweep": sweep,
+                        "ef_search": default_probe}
         del vecs
         gc.collect()
 
@@ -271,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="10,000 passages only")
     ap.add_argument("--sizes", default=None, help="comma-separated passage counts (default 10000,100000,1000000)")
     ap.add_argument("--no-http", action="store_true", help="in-process only (no rag serve subprocess)")
+    ap.add_argument("--keep", type=Path, default=None,
+                    help="keep each synthetic index in DIR/index-<n> (and reuse it on the next run)")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in (args.sizes or ("10000" if args.quick else "10000,100000,1000000")).split(",")]
 
@@ -284,12 +330,13 @@ def main(argv: list[str] | None = None) -> int:
     qs, qv = query_vectors(settings, embedder)
     pick = np.linspace(0, len(qs) - 1, 200).astype(int)
     ask_qs = [qs[i] for i in np.linspace(0, len(qs) - 1, 40).astype(int)]
+    real_ann = real_ann_recall(base, qv[pick])
     baseline = None if args.no_http else seeds_baseline(embedder, ask_qs)
     results = []
     for n in sizes:
         results.append(measure(n, base, settings, embedder, qv[pick], [qs[i] for i in pick], ask_qs,
-                               not args.no_http, baseline))
-        common.write_artifact("scale", {"sizes": sizes, "results": results, "seeds_server_rss_mb": baseline,
+                               not args.no_http, baseline, args.keep))
+        common.write_artifact("scale", {"sizes": sizes, "results": results, "seeds_server_rss_mb": baseline, "ann_real_vectors": real_ann,
                                         "machine_before": before, "partial": True})
 
     def get(r: dict[str, Any], *path: str) -> Any:
@@ -302,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for r in results:
         d = r["dense"]
-        chosen = d["sweep"][str(d["nprobe"] or "exact")]
+        chosen = d["sweep"][str(d["ef_search"] or "exact")]
         rows.append([f"{r['passages']:,}", r["segment_write_s"], r["disk_mb"], get(r, "server", "ready_s"),
                      get(r, "server", "rss_after_asks_mb"), get(r, "server", "index_rss_mb"),
                      r["bm25_ms"]["p50"], r["bm25_ms"]["p95"], d["index"], chosen["recall@10"], chosen["p50"],
@@ -312,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     table = common.md_table(["passages", "segment write s", "disk MB", "start to /readyz s", "server RSS MiB",
                              "index RSS MiB", "BM25 p50 ms", "BM25 p95 ms", "dense", "recall@10", "dense p50 ms",
                              "upsert 1 article ms", "of which outside the model ms", "upsert bytes", "ask p50 ms", "ask p95 ms"], rows)
-    sweep = common.md_table(["passages", "nprobe", "recall@10", "p50 ms", "p95 ms"],
+    sweep = common.md_table(["passages", "efSearch", "recall@10", "p50 ms", "p95 ms"],
                             [[f"{r['passages']:,}", p, s["recall@10"], s["p50"], s["p95"]]
                              for r in results for p, s in r["dense"]["sweep"].items()])
     print(f"\nScale (synthetic copies of the CMRC dev index, one segment; nothing embedded but the upserts), "
@@ -320,7 +367,10 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     print()
     print(sweep)
-    path = common.write_artifact("scale", {"sizes": sizes, "results": results, "seeds_server_rss_mb": baseline,
+    print()
+    print(common.md_table(["index (real e5 vectors)", "recall@10 vs exact"],
+                          [[k, v] for k, v in real_ann.items() if k != "vectors"]))
+    path = common.write_artifact("scale", {"sizes": sizes, "results": results, "seeds_server_rss_mb": baseline, "ann_real_vectors": real_ann,
                                            "machine_before": before, "machine_after": common.machine(),
                                            "tables": [table, sweep]})
     print(f"wrote {path.relative_to(common.ROOT)}")

@@ -27,7 +27,7 @@ from typing import Any
 
 from rag.errors import IndexError_, IndexNotFound
 
-FORMAT = 2  # 1: one directory per generation, rewritten on every write; 2: segments
+FORMAT = 3  # 1: one directory per generation, rewritten on every write; 2: segments; 3: + extra article fields
 
 
 @dataclass

@@ -47,6 +47,8 @@ class Metadata:
                                    check_same_thread=False)
         self._lock = threading.Lock()
         self._cache: OrderedDict[int, Article] = OrderedDict()
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(articles)")}
+        self._select = _SELECT if "extra" in columns else _SELECT.replace(", extra FROM", ", NULL FROM")  # format 2
         rows = self._db.execute("SELECT idx, id, hash, row0, nrows FROM articles ORDER BY idx").fetchall()
         self.ids = [r[1] for r in rows]
         self.index = {r[1]: r[0] for r in rows}
@@ -83,7 +85,7 @@ class Metadata:
             if a is not None:
                 self._cache.move_to_end(idx)
                 return a
-            a = _article(self._db.execute(f"{_SELECT} WHERE idx = ?", (idx,)).fetchone())
+            a = _article(self._db.execute(f"{self._select} WHERE idx = ?", (idx,)).fetchone())
             self._cache[idx] = a
             if len(self._cache) > CACHE:
                 self._cache.popitem(last=False)
@@ -93,14 +95,14 @@ class Metadata:
         """Articles in storage order (all of them, or those of `idxs`), streamed from SQLite."""
         if idxs is None:
             with self._lock:
-                rows = self._db.execute(f"{_SELECT} ORDER BY idx").fetchall()
+                rows = self._db.execute(f"{self._select} ORDER BY idx").fetchall()
             yield from (_article(r) for r in rows)
             return
         wanted = sorted(idxs)
         for k in range(0, len(wanted), 500):  # SQLite caps the parameters of one statement
             part = wanted[k:k + 500]
             with self._lock:
-                rows = self._db.execute(f"{_SELECT} WHERE idx IN ({','.join('?' * len(part))}) ORDER BY idx",
+                rows = self._db.execute(f"{self._select} WHERE idx IN ({','.join('?' * len(part))}) ORDER BY idx",
                                         part).fetchall()
             yield from (_article(r) for r in rows)
 

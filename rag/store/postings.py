@@ -134,25 +134,53 @@ def length_norm(p: Postings, avgdl: float) -> np.ndarray:
 
 def bm25_segment(p: Postings, term_idf: Sequence[tuple[str, float]], norm: np.ndarray, live: np.ndarray | None,
                  k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top-k (local rows, scores) of one segment, best first, ties by row; `live` masks out rows."""
-    n = len(p.lengths)
-    if n == 0:
+    """Top-k (local rows, scores) of one segment, best first, ties by row; `live` masks out rows.
+
+    Exact BM25 with MaxScore pruning: terms go rarest first (highest possible contribution, idf * (k1+1)),
+    each posting list scored in full, until the k-th best score so far exceeds what all the remaining
+    terms together could add; from then on a passage that none of the scored terms matched cannot reach
+    the top k, so the remaining (common, long) lists are only looked up for the passages already found."""
+    if len(p.lengths) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
-    scores = np.zeros(n, np.float32)
-    for term, idf in term_idf:  # term at a time over the query's posting lists only
+    lists = []
+    for term, idf in term_idf:
         tid = p.vocab.get(term)
-        if tid is None:
-            continue
-        a, b = int(p.term_ptr[tid]), int(p.term_ptr[tid + 1])
-        if a == b:
-            continue
+        if tid is not None and p.term_ptr[tid + 1] > p.term_ptr[tid]:
+            lists.append((term, np.float32(idf), int(p.term_ptr[tid]), int(p.term_ptr[tid + 1])))
+    if not lists:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    # the same order in every segment (by bound, then term), so that a passage's float sum does not
+    # depend on how the index is split into segments
+    lists.sort(key=lambda x: (-float(x[1]), x[0]))
+    bound = np.float32(K1 + 1)
+    rest = np.cumsum([float(x[1]) * (K1 + 1) for x in lists][::-1])[::-1]  # what terms i.. could still add
+    scores = np.zeros(len(p.lengths), np.float32)
+    found = np.zeros(0, np.int64)  # rows some scored term matched, sorted
+    pruned = False
+    for i, (_, w, a, b) in enumerate(lists):
         rows = np.asarray(p.term_rows[a:b])
         tf = np.asarray(p.term_counts[a:b])
-        scores[rows] += np.float32(idf) * tf * np.float32(K1 + 1) / (tf + norm[rows])
-    if live is not None:
-        scores[~live] = 0
-    nz = np.flatnonzero(scores > 0)
-    if nz.size > k:  # partial selection first: a full sort would dominate at 1M passages
-        nz = nz[np.argpartition(-scores[nz], k - 1)[:k]]
-    top = nz[np.lexsort((nz, -scores[nz]))]
+        if not pruned and i > 0:
+            pruned = _kth(scores, found, live, k) > rest[i]
+        if pruned:  # look this term up for the passages already found only
+            pos = np.searchsorted(rows, found)
+            pos[pos == len(rows)] = 0
+            hit = rows[pos] == found
+            r, t = found[hit], tf[pos[hit]]
+            scores[r] += w * t * bound / (t + norm[r])
+        else:
+            scores[rows] += w * tf * bound / (tf + norm[rows])
+            found = np.union1d(found, rows.astype(np.int64))
+    cand = found if live is None else found[live[found]]
+    if cand.size > k:  # partial selection first: a full sort would dominate at 1M passages
+        cand = cand[np.argpartition(-scores[cand], k - 1)[:k]]
+    top = cand[np.lexsort((cand, -scores[cand]))]
     return top.astype(np.int64), scores[top]
+
+
+def _kth(scores: np.ndarray, found: np.ndarray, live: np.ndarray | None, k: int) -> float:
+    """The k-th best score among the live passages found so far (0 while there are fewer than k)."""
+    cand = found if live is None else found[live[found]]
+    if cand.size < k:
+        return 0.0
+    return float(np.partition(scores[cand], cand.size - k)[cand.size - k])

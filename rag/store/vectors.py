@@ -1,14 +1,13 @@
-"""Vectors of one segment: a memory-mapped float32 matrix, searched exactly, or through an IVF index on
+"""Vectors of one segment: a memory-mapped float32 matrix, searched exactly, or through an HNSW graph on
 large segments.
 
 Small segments (every write makes one) are scanned exactly: a matrix-vector product over at most
 `exact_threshold` rows. A segment above it, which only a merge or a large build produces, also gets a
-FAISS IVF index built once for it; adding a segment never rebuilds another segment's index.
+FAISS HNSW graph built once for it; adding a segment never rebuilds another segment's graph.
 """
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -17,11 +16,16 @@ import numpy as np
 
 from rag.errors import IndexError_
 
-# IVF probes: the share of inverted lists searched. Measured by benchmarks/bench_scale.py on the synthetic
-# 1M-passage corpus (docs/benchmarks.md, "Scale"): nlist = 4 sqrt(n) lists and 1/16 of them probed
-# gave recall@10 >= 0.98 against exact search.
-PROBE_SHARE = 1 / 16
-TRAIN_PER_LIST = 40  # training points per list: faiss warns below 39
+# HNSW over IVF, measured on real e5 vectors (benchmarks/bench_scale.py, "ANN on real vectors" in
+# docs/benchmarks.md: the CMRC dev index's 13,206 passage and sentence vectors, 200 CMRC questions,
+# recall@10 against exact search): HNSW M=32 efSearch 128 0.996 (64: 0.991); IVF with nlist = 4 sqrt(n)
+# needed a quarter of its lists probed for 0.988 (1/16: 0.927), i.e. a quarter of an exact scan.
+HNSW_M = 32
+EF_CONSTRUCTION = 80
+EF_SEARCH = 128
+# Below this many allowed rows a filtered search scans them exactly: HNSW with a selective filter can
+# miss results, and an exact scan of 20k rows costs ~2 ms (einsum, 384 dims; bench_scale's 10k: 0.75 ms).
+FILTERED_EXACT = 20_000
 
 
 def faiss_module() -> Any:
@@ -35,19 +39,15 @@ def faiss_module() -> Any:
     return faiss
 
 
-def build_ann(vectors: np.ndarray, path: Path, seed: int = 0) -> None:
-    """Train and fill an IVF index for a large segment, and write it to `path`."""
+def build_ann(vectors: np.ndarray, path: Path) -> None:
+    """Build the HNSW graph of a large segment and write it to `path`."""
     faiss = faiss_module()
     n, dim = vectors.shape
-    nlist = max(1, int(4 * math.sqrt(n)))
-    quantizer = faiss.IndexFlatIP(dim)
-    index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
-    rng = np.random.default_rng(seed)
-    sample = vectors[np.sort(rng.choice(n, size=min(n, nlist * TRAIN_PER_LIST), replace=False))]
+    index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = EF_CONSTRUCTION
     threads = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(os.cpu_count() or 1)  # a build may use every core
     try:
-        index.train(np.ascontiguousarray(sample, dtype=np.float32))
         for i in range(0, n, 65536):
             index.add(np.ascontiguousarray(vectors[i:i + 65536], dtype=np.float32))
     finally:
@@ -64,8 +64,10 @@ class Vectors:
         ann = directory / "ann.faiss"
         if ann.is_file():
             faiss = faiss_module()
-            self.ann = faiss.read_index(str(ann), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
-            self.ann.nprobe = max(1, round(self.ann.nlist * PROBE_SHARE))
+            # the graph in memory, its vectors memory-mapped (faiss >= 1.9; else read whole)
+            flags = getattr(faiss, "IO_FLAG_MMAP_IFC", faiss.IO_FLAG_MMAP) | faiss.IO_FLAG_READ_ONLY
+            self.ann = faiss.read_index(str(ann), flags)
+            self.ef_search = EF_SEARCH
 
     def __len__(self) -> int:
         return int(self.matrix.shape[0])
@@ -81,16 +83,18 @@ class Vectors:
         n = len(self)
         if n == 0 or k <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        if self.ann is not None:
+        if self.ann is not None and (live is None or int(live.sum()) > FILTERED_EXACT):
             return self._search_ann(qv, k, live)
         # einsum sums each row in the same order whatever the matrix's size (BLAS gemv does not), so a
         # passage scores the same in a small segment and in the merged one: compaction changes no result
-        scores = np.einsum("ij,j->i", self.matrix, qv.astype(np.float32))
-        if live is not None:
-            scores = np.where(live, scores, -np.inf).astype(np.float32)
+        q = qv.astype(np.float32)
+        if live is not None and int(live.sum()) < n // 2:  # few rows allowed: score only those
             cand = np.flatnonzero(live)
+            scores = np.full(n, -np.inf, np.float32)
+            scores[cand] = np.einsum("ij,j->i", self.matrix[cand], q)
         else:
-            cand = np.arange(n)
+            scores = np.einsum("ij,j->i", self.matrix, q)
+            cand = np.arange(n) if live is None else np.flatnonzero(live)
         if cand.size > k:
             cand = cand[np.argpartition(-scores[cand], k - 1)[:k]]
         top = cand[np.lexsort((cand, -scores[cand]))]
@@ -99,12 +103,11 @@ class Vectors:
     def _search_ann(self, qv: np.ndarray, k: int, live: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         faiss = faiss_module()
         bits = None  # the selector points into this buffer, so it lives until the search returns
-        params = faiss.SearchParametersIVF(nprobe=self.ann.nprobe)
+        params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k))
         if live is not None:
-            if not live.any():
-                return np.zeros(0, np.int64), np.zeros(0, np.float32)
             bits = np.packbits(live, bitorder="little")
-            params = faiss.SearchParametersIVF(nprobe=self.ann.nprobe, sel=faiss.IDSelectorBitmap(len(live), bits))
+            params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k),
+                                                sel=faiss.IDSelectorBitmap(len(live), bits))
         scores, rows = self.ann.search(qv.reshape(1, -1).astype(np.float32), min(k, len(self)), params=params)
         del bits, params
         keep = rows[0] >= 0
