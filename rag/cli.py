@@ -14,8 +14,14 @@ from rag.settings import Settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(index_dir=getattr(args, "index", None), host=getattr(args, "host", None),
-                             port=getattr(args, "port", None))
+    s = Settings.from_env(index_dir=getattr(args, "index", None), host=getattr(args, "host", None),
+                          port=getattr(args, "port", None))
+    name = getattr(args, "collection", None)
+    if name and name != "default":  # a collection is an index of its own under the index directory
+        from rag.collections import SUBDIR, check_name
+
+        s = s.replace(index_dir=s.index_dir / SUBDIR / check_name(name))
+    return s
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -121,11 +127,13 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="build or update the index from article files (default: seeds/)")
     b.add_argument("paths", nargs="*", help="files or folders (.txt .md .html .jsonl)")
     b.add_argument("--index", help="index directory (default: index/, or RAG_INDEX_DIR)")
+    b.add_argument("--collection", help="build into this collection (created if missing; default: default)")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     b.set_defaults(func=cmd_build)
 
     m = sub.add_parser("compact", help="merge the index's segments into one and drop deleted passages")
     m.add_argument("--index", help="index directory (default: index/, or RAG_INDEX_DIR)")
+    m.add_argument("--collection", help="the collection to compact (default: default)")
     m.set_defaults(func=cmd_compact)
 
     a = sub.add_parser("ask", help="answer a question with cited sentences")
@@ -133,6 +141,7 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print the answer contract as JSON")
     a.add_argument("--top-k", type=int, default=None, help="passages to retrieve (1-50)")
     a.add_argument("--index")
+    a.add_argument("--collection", help="ask within this collection (default: default)")
     a.set_defaults(func=cmd_ask)
 
     s = sub.add_parser("search", help="ranked passages for a query")
@@ -140,6 +149,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.add_argument("--top-k", type=int, default=None)
     s.add_argument("--index")
+    s.add_argument("--collection", help="search within this collection (default: default)")
     s.set_defaults(func=cmd_search)
 
     v = sub.add_parser("serve", help="start the HTTP API and web chat")

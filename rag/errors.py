@@ -8,7 +8,8 @@
     │   ├── IndexNotFound
     │   └── IndexMismatch    built with another model or chunking: rebuild it
     ├── InputError           a request or argument is invalid (HTTP 4xx at the edge)
-    │   └── NotFound         an id that does not exist
+    │   ├── NotFound         an id that does not exist
+    │   └── Conflict         a name that exists already
     └── LLMError             the configured LLM failed (the answer falls back to extractive)
 
 Library code raises these; the CLI and the API turn them into exit codes and HTTP
@@ -52,6 +53,10 @@ class InputError(RagError):
 
 class NotFound(InputError):
     """A document or chunk id does not exist."""
+
+
+class Conflict(InputError):
+    """The thing to create exists already."""
 
 
 class LLMError(RagError):

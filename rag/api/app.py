@@ -14,8 +14,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from rag import __name__ as _pkg  # noqa: F401
-from rag.api import docs_pages, errors, metrics, openai_compat, routes_docs, routes_qa
+from rag.api import docs_pages, errors, metrics, openai_compat, routes_collections, routes_docs, routes_qa
 from rag.api.middleware import ServiceMiddleware, stamp_request_ids
+from rag.collections import Library
 from rag.engine import Engine
 from rag.settings import Settings, get_settings
 
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if app.state.engine is None:
             app.state.engine = await run_in_threadpool(Engine.open, settings)
         eng: Engine = app.state.engine
+        app.state.library = Library(settings, eng.embedder, default=eng)
         # warm every stage so the first user does not pay for it
         await run_in_threadpool(eng.warm_up)
         attached = None
@@ -55,12 +57,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                   description="Cited question answering over Chinese news. Every `[n]` marker in an answer "
                               "resolves to an exact character span of an article.")
     app.state.settings = settings
-    app.state.engine = engine
+    app.state.engine = engine  # the default collection's
+    app.state.library = None
     app.state.ready = False
     errors.install(app)
     docs_pages.install(app)
     app.include_router(routes_qa.router)
     app.include_router(routes_docs.router)
+    app.include_router(routes_collections.router)
     app.include_router(openai_compat.router)
     app.include_router(metrics.router)
 

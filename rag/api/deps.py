@@ -1,22 +1,35 @@
-"""Dependencies shared by the routers: the engine, the settings, and the write-key check."""
+"""Dependencies shared by the routers: the engine of the request's collection, the settings, and the
+write-key check."""
 
 from __future__ import annotations
 
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from rag.api.errors import ApiError
+from rag.collections import Library
 from rag.engine import Engine
 from rag.settings import Settings
 
 
-def get_engine(request: Request) -> Engine:
-    engine = getattr(request.app.state, "engine", None)
-    if engine is None:
+def get_library(request: Request) -> Library:
+    library = getattr(request.app.state, "library", None)
+    if library is None:
         raise ApiError(503, "not_ready", "the index is still loading; retry in a few seconds")
-    return engine  # type: ignore[no-any-return]
+    return library  # type: ignore[no-any-return]
+
+
+def get_engine(request: Request, collection: str | None = Query(
+        None, max_length=64, description="the collection to use (default: `default`); GET /api/collections lists them")
+        ) -> Engine:
+    return get_library(request).get(collection)
+
+
+def engine_for(request: Request, collection: str | None, engine: Engine) -> Engine:
+    """The engine of a body's `collection` field when it names one, else the one the query chose."""
+    return get_library(request).get(collection) if collection else engine
 
 
 def get_settings(request: Request) -> Settings:
@@ -36,5 +49,6 @@ def require_api_key(request: Request, settings: Annotated[Settings, Depends(get_
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+LibraryDep = Annotated[Library, Depends(get_library)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 WriteKey = Depends(require_api_key)

@@ -11,7 +11,17 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from rag.errors import ConfigError, IndexError_, IndexNotFound, InputError, LLMError, ModelError, NotFound, RagError
+from rag.errors import (
+    ConfigError,
+    Conflict,
+    IndexError_,
+    IndexNotFound,
+    InputError,
+    LLMError,
+    ModelError,
+    NotFound,
+    RagError,
+)
 
 log = logging.getLogger("rag.api")
 
@@ -52,6 +62,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     503: _doc("overloaded, or the index or model is not ready: retry after the Retry-After header"),
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _doc("no such id")}
+CONFLICT: dict[int | str, dict[str, Any]] = {409: _doc("the name exists already")}
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {401: _doc("missing or wrong API key"), 403: _doc("writes are disabled (no RAG_API_KEY set)"),
                 404: _doc("no such id"), 415: _doc("not JSON or multipart/form-data")}
 
@@ -69,6 +80,8 @@ def status_for(exc: RagError) -> tuple[int, str]:
     """The one mapping of the package's errors to HTTP statuses (the JSON, streaming and OpenAI paths)."""
     if isinstance(exc, NotFound):
         return 404, "not_found"
+    if isinstance(exc, Conflict):
+        return 409, "conflict"
     if isinstance(exc, InputError):
         return 400, "bad_request"
     if isinstance(exc, IndexNotFound):

@@ -13,20 +13,34 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from rag.api.deps import EngineDep
+from rag.api.deps import LibraryDep
 from rag.api.errors import ERROR_RESPONSES, ApiError
 from rag.api.routes_qa import STREAM_OR_JSON, final_answer
 from rag.api.schemas import OpenAIChatIn
 from rag.api.streaming import answer_events, event_stream, sse
+from rag.collections import DEFAULT
+from rag.errors import NotFound
 
 router = APIRouter(prefix="/v1", tags=["openai"], responses=ERROR_RESPONSES)
 MODEL_ID = "rag-news"
 RESET_SEPARATOR = "\n\n[LLM unavailable — extractive answer:]\n"
 
 
-@router.get("/models", summary="The one model this service exposes")
-async def models() -> dict[str, Any]:
-    return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "rag-news"}]}
+def model_id(collection: str) -> str:
+    """`rag-news` is the default collection; `rag-news:NAME` is collection NAME."""
+    return MODEL_ID if collection == DEFAULT else f"{MODEL_ID}:{collection}"
+
+
+def collection_of(model: str | None) -> str:
+    """The collection a `model` names. Another model name (clients often hard-code one) means the default."""
+    name, _, coll = (model or MODEL_ID).partition(":")
+    return (coll or DEFAULT) if name == MODEL_ID else DEFAULT
+
+
+@router.get("/models", summary="One model per collection: rag-news (the default one) and rag-news:NAME")
+async def models(library: LibraryDep) -> dict[str, Any]:
+    return {"object": "list", "data": [{"id": model_id(n), "object": "model", "created": 0, "owned_by": "rag-news"}
+                                       for n in library.names()]}
 
 
 def _extras(done: dict[str, Any]) -> dict[str, Any]:
@@ -44,7 +58,14 @@ def sources_footer(citations: list[dict[str, Any]]) -> str:
 
 @router.post("/chat/completions", summary="OpenAI-compatible chat completion with citations",
              responses=STREAM_OR_JSON)
-async def chat_completions(body: OpenAIChatIn, engine: EngineDep) -> Any:
+async def chat_completions(body: OpenAIChatIn, library: LibraryDep) -> Any:
+    collection = collection_of(body.model)
+    try:
+        engine = library.get(collection)
+    except NotFound:
+        raise ApiError(404, "model_not_found", f"no collection {collection!r} for model {body.model!r}: "
+                                               "GET /v1/models lists them") from None
+    model = model_id(collection)
     if not any(m.role == "user" and isinstance(m.content, str) and m.content.strip() for m in body.messages):
         raise ApiError(422, "invalid_request", "the conversation has no user message with text: send the question")
     users = [m.text() for m in body.messages if m.role == "user" and m.text().strip()]
@@ -57,14 +78,14 @@ async def chat_completions(body: OpenAIChatIn, engine: EngineDep) -> Any:
     if not body.stream:
         done = final_answer([ev async for ev in events])
         content = done["answer"] + sources_footer(done["citations"])
-        return {"id": cid, "object": "chat.completion", "created": created, "model": MODEL_ID,
+        return {"id": cid, "object": "chat.completion", "created": created, "model": model,
                 "choices": [{"index": 0, "finish_reason": "stop",
                              "message": {"role": "assistant", "content": content}}],
                 "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
                 "citations": done["citations"], "answerable": done["answerable"], **_extras(done)}
 
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-        return sse(None, {"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
+        return sse(None, {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
                           "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra})
 
     async def frames() -> AsyncIterator[str]:

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from rag.api.deps import EngineDep, SettingsDep, WriteKey
+from rag.api.deps import EngineDep, SettingsDep, WriteKey, engine_for
 from rag.api.errors import ERROR_RESPONSES, NOT_FOUND, WRITE_ERRORS, ApiError
 from rag.api.metrics import WRITES
 from rag.api.schemas import MAX_DOCUMENTS, DocumentsIn
@@ -58,13 +58,16 @@ async def get_document(doc_id: str, engine: EngineDep) -> dict[str, Any]:
                  "application/json": {"schema": inline_defs(DocumentsIn.model_json_schema())},
                  "multipart/form-data": {"schema": {"type": "object", "required": ["files"], "properties": {
                      "files": {"type": "array", "minItems": 1,
-                               "items": {"type": "string", "format": "binary"}}}}}}}})
+                               "items": {"type": "string", "format": "binary"}},
+                     "collection": {"type": "string", "maxLength": 64}}}}}}})
 async def add_documents(request: Request, engine: EngineDep, settings: SettingsDep) -> dict[str, Any]:
     ctype = request.headers.get("content-type", "")
     articles: list[Article] = []
     problems: list[SourceProblem] = []
     if ctype.startswith("multipart/form-data"):
         form = await request.form(max_files=MAX_DOCUMENTS, max_fields=MAX_DOCUMENTS)
+        named = form.get("collection")
+        engine = engine_for(request, named if isinstance(named, str) else None, engine)
         files = [v for _, v in form.multi_items() if hasattr(v, "read")]
         if not files:
             raise ApiError(400, "no_files", "the multipart upload has no files; send them as field 'files'")
@@ -85,6 +88,7 @@ async def add_documents(request: Request, engine: EngineDep, settings: SettingsD
         except Exception as exc:  # pydantic.ValidationError
             raise ApiError(422, "invalid_request", f"expected {{\"documents\": [{{id, title, text, ...}}]}}: "
                                                    f"{str(exc).splitlines()[0]} {_first_error(exc)}") from None
+        engine = engine_for(request, body.collection, engine)
         for i, d in enumerate(body.documents):
             try:
                 articles.append(article_from_record(d.model_dump(), f"documents[{i}]"))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from rag.api.deps import EngineDep
+from rag.api.deps import EngineDep, engine_for
 from rag.api.errors import ERROR_RESPONSES, NOT_FOUND, ApiError
 from rag.api.schemas import NOT_BLANK, AskIn, ChatIn
 from rag.api.streaming import answer_events, event_stream, sse
@@ -23,7 +23,8 @@ STREAM_OR_JSON: dict[int | str, dict[str, Any]] = {200: {"content": {
 
 
 @router.post("/ask", summary="Answer a question with cited sentences")
-async def ask(body: AskIn, engine: EngineDep) -> dict[str, Any]:
+async def ask(body: AskIn, engine: EngineDep, request: Request) -> dict[str, Any]:
+    engine = engine_for(request, body.collection, engine)
     filters = body.filters.to_filters() if body.filters else None
     events = [ev async for ev in answer_events(engine, body.question, (), body.top_k, filters)]
     return final_answer(events)
@@ -50,7 +51,8 @@ def split_chat(body: ChatIn) -> tuple[str, list[str]]:
 
 @router.post("/chat", summary="Answer the last user message in the context of the conversation",
              responses=STREAM_OR_JSON)
-async def chat(body: ChatIn, engine: EngineDep) -> Any:
+async def chat(body: ChatIn, engine: EngineDep, request: Request) -> Any:
+    engine = engine_for(request, body.collection, engine)
     question, history = split_chat(body)
     engine.check_question(question)  # reject bad input with a status code before any stream starts
     engine.check_history(history)

@@ -43,6 +43,7 @@ class AskIn(BaseModel):
                           description="the question, in Chinese (either script) or English")
     top_k: int | None = Field(None, ge=1, le=50, description="passages to retrieve")
     filters: FiltersIn | None = None
+    collection: str | None = Field(None, max_length=64, description="the collection to use (default: `default`)")
 
 
 class Message(BaseModel):
@@ -57,6 +58,7 @@ class ChatIn(BaseModel):
     stream: bool = Field(False, strict=True)
     top_k: int | None = Field(None, ge=1, le=50)
     filters: FiltersIn | None = None
+    collection: str | None = Field(None, max_length=64, description="the collection to use (default: `default`)")
 
 
 class DocumentIn(BaseModel):
@@ -83,6 +85,7 @@ MAX_DOCUMENTS = 1000  # articles per upload request, JSON or multipart (keeps on
 class DocumentsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     documents: list[DocumentIn] = Field(..., min_length=1, max_length=MAX_DOCUMENTS)
+    collection: str | None = Field(None, max_length=64, description="the collection to use (default: `default`)")
 
 
 class OpenAIMessage(BaseModel):
@@ -98,7 +101,8 @@ class OpenAIMessage(BaseModel):
 
 class OpenAIChatIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    model: str = "rag-news"
+    model: str = Field("rag-news", description="`rag-news` (the default collection) or `rag-news:NAME` (collection "
+                                                "NAME; GET /v1/models lists them); any other name means the default")
     messages: list[OpenAIMessage] = Field(..., min_length=1, max_length=100, json_schema_extra=HAS_USER_TEXT)
     stream: bool = Field(False, strict=True)
     n: int = Field(1, ge=1, le=1, description="only one choice is produced; n > 1 is refused")
