@@ -13,7 +13,7 @@ import { ask, resetChat } from "./chat.js";
 import { initComposer, resetComposer } from "./composer.js";
 import { clearConversation, messageAt } from "./conversation.js";
 import { $ } from "./dom.js";
-import { loadFacets } from "./filters.js";
+import { initCollections, loadFacets } from "./filters.js";
 import { claimsOf } from "./markers.js";
 import { closePanel, initPanel, markActive, openCitation, openDocument } from "./panel.js";
 
@@ -43,17 +43,19 @@ function onMessageClick(e) {
     const c = msg.citations.get(n);
     if (!c) return;
     markActive(msg.el.querySelectorAll(`.cite[data-n="${n}"], .source-item[data-n="${n}"]`));
-    openCitation(c, claimsOf(msg.text).get(n), cite);
+    openCitation(c, claimsOf(msg.text).get(n), cite, msg.collection);
     return;
   }
   const near = target.closest(".nearest-item");
   if (near) {
     markActive([near]);
-    openDocument(near.dataset.doc, msg.nearest.find((a) => a && a.doc_id === near.dataset.doc) || {}, near);
+    openDocument(near.dataset.doc, msg.nearest.find((a) => a && a.doc_id === near.dataset.doc) || {}, near,
+      msg.collection);
   }
 }
 
 loadFacets();
+initCollections(newChat);
 initComposer(EXAMPLES, ask);
 initPanel();
 $("new-chat").addEventListener("click", newChat);

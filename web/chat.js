@@ -7,7 +7,7 @@ import { appendAssistant, appendUser, keepingBottom, removeTurn, scrollToBottom 
 import { forgetChanged } from "./docs.js";
 import { $ } from "./dom.js";
 import { ChatError, httpError } from "./errors.js";
-import { currentFilters } from "./filters.js";
+import { currentCollection, currentFilters } from "./filters.js";
 import { onCitation, onDelta, onReset, onRetrieval } from "./message.js";
 import { readEvents } from "./sse.js";
 
@@ -24,11 +24,11 @@ function setStreaming(on) {
 }
 
 // An answer names the articles it drew on, as they are now: cached copies that disagree are dropped.
-function noteArticles(data) {
+function noteArticles(data, collection = null) {
   if (!data || typeof data !== "object") return;
-  forgetChanged(data.citations);
-  forgetChanged(data.passages);
-  forgetChanged(data.nearest);
+  forgetChanged(data.citations, collection);
+  forgetChanged(data.passages, collection);
+  forgetChanged(data.nearest, collection);
 }
 
 function payloadOf(ev) {
@@ -45,7 +45,7 @@ async function readAnswer(res, msg, mine) {
     if (mine !== generation) return null;
     const payload = payloadOf(ev);
     if (ev.event === "retrieval") {
-      noteArticles(payload);
+      noteArticles(payload, msg.collection);
       onRetrieval(msg, payload);
     } else if (ev.event === "delta") keepingBottom(() => onDelta(msg, payload));
     else if (ev.event === "citation") onCitation(msg, payload);
@@ -63,6 +63,8 @@ export async function ask(question) {
   appendUser(question);
   history.push({ role: "user", content: question });
   const msg = appendAssistant();
+  const collection = currentCollection();
+  msg.collection = collection; // its citations open articles of this collection
   scrollToBottom();
   setStreaming(true);
 
@@ -73,14 +75,15 @@ export async function ask(question) {
     const res = await fetch("/api/chat", {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-      body: JSON.stringify(Object.assign({ messages: history.slice(), stream: true }, filters ? { filters } : {})),
+      body: JSON.stringify(Object.assign({ messages: history.slice(), stream: true }, filters ? { filters } : {},
+        collection !== "default" ? { collection } : {})),
       signal: controller.signal,
     });
     if (!res.ok) throw await httpError(res);
     const streamed = (res.headers.get("content-type") || "").includes("text/event-stream");
     const data = streamed ? await readAnswer(res, msg, mine) : await res.json();
     if (mine !== generation) return;
-    noteArticles(data);
+    noteArticles(data, collection);
     keepingBottom(() => finish(msg, data));
     history.push({ role: "assistant", content: msg.data && typeof msg.data.answer === "string" ? msg.data.answer : msg.text });
   } catch (err) {

@@ -4,12 +4,19 @@
 
 import { httpError } from "./errors.js";
 
-const cache = new Map(); // doc_id -> {promise, doc (once fetched), chars (its text's code points, when needed)}
+const cache = new Map(); // collection + doc_id -> {promise, doc (once fetched), chars (its text's code points)}
 
-export function fetchDocument(docId) {
-  if (!cache.has(docId)) {
+// Article ids are unique within a collection, not across collections.
+function keyOf(docId, collection) {
+  return `${collection || "default"}\u0000${docId}`;
+}
+
+export function fetchDocument(docId, collection = null) {
+  const key = keyOf(docId, collection);
+  if (!cache.has(key)) {
     const entry = { doc: null, chars: null };
-    entry.promise = fetch(`/api/documents/${encodeURIComponent(docId)}`, { headers: { Accept: "application/json" } })
+    const query = collection && collection !== "default" ? `?collection=${encodeURIComponent(collection)}` : "";
+    entry.promise = fetch(`/api/documents/${encodeURIComponent(docId)}${query}`, { headers: { Accept: "application/json" } })
       .then(async (res) => {
         if (!res.ok) throw await httpError(res);
         return res.json();
@@ -18,14 +25,14 @@ export function fetchDocument(docId) {
         entry.doc = doc;
         return doc;
       });
-    entry.promise.catch(() => { if (cache.get(docId) === entry) cache.delete(docId); });
-    cache.set(docId, entry);
+    entry.promise.catch(() => { if (cache.get(key) === entry) cache.delete(key); });
+    cache.set(key, entry);
   }
-  return cache.get(docId).promise;
+  return cache.get(key).promise;
 }
 
-export function forgetDocument(docId) {
-  cache.delete(docId);
+export function forgetDocument(docId, collection = null) {
+  cache.delete(keyOf(docId, collection));
 }
 
 // Whether `text` holds `quote` at [start, end) (Python code-point offsets).
@@ -48,11 +55,12 @@ function stale(entry, item) {
 
 // Drop the cached articles that these answer items (citations, passages, nearest articles: {doc_id, ...}) show
 // to have changed. Fetches still under way are left alone: they return the article as it is now.
-export function forgetChanged(items) {
+export function forgetChanged(items, collection = null) {
   if (!Array.isArray(items)) return;
   for (const item of items) {
     if (!item || typeof item.doc_id !== "string") continue;
-    const entry = cache.get(item.doc_id);
-    if (entry && entry.doc && stale(entry, item)) cache.delete(item.doc_id);
+    const key = keyOf(item.doc_id, collection);
+    const entry = cache.get(key);
+    if (entry && entry.doc && stale(entry, item)) cache.delete(key);
   }
 }

@@ -59,10 +59,16 @@ export function markActive(buttons) {
   for (const b of buttons || []) b.classList.add("active");
 }
 
-function setHeader({ kicker, title, source, published, author, url }) {
+// The page of a citation into a PDF, as the source list and the panel show it.
+export function pageLabel(page) {
+  return Number.isInteger(page) && page > 0 ? `第${page}页 · p. ${page}` : "";
+}
+
+function setHeader({ kicker, title, source, published, author, url, page }) {
   els.kicker.textContent = kicker || "文章 · Article";
   els.title.textContent = title || "";
-  const parts = [source, formatDate(published), author && author !== source ? author : null].filter(Boolean);
+  const parts = [source, formatDate(published), author && author !== source ? author : null, pageLabel(page)]
+    .filter(Boolean);
   els.meta.replaceChildren();
   parts.forEach((p, i) => {
     if (i) els.meta.append(h("span", { class: "sep", "aria-hidden": "true", text: "·" }));
@@ -82,18 +88,18 @@ function showMessage(kind, text) {
   els.body.replaceChildren(h("p", { class: `panel-${kind}` }, kind === "error" ? icon("error") : null, h("span", { text })));
 }
 
-async function loadArticle(docId, header, span) {
+async function loadArticle(docId, header, span, collection = null) {
   const mine = ++token;
   setHeader(header);
   els.jump.hidden = true;
   els.body.setAttribute("aria-busy", "true");
   showMessage("loading", "正在加载全文… Loading the article…");
   try {
-    let doc = await fetchDocument(docId);
+    let doc = await fetchDocument(docId, collection);
     if (span && span.quote && !quoteAt(doc.text, span)) {
       // The cached copy predates a replacement of the article: fetch it again.
-      forgetDocument(docId);
-      doc = await fetchDocument(docId);
+      forgetDocument(docId, collection);
+      doc = await fetchDocument(docId, collection);
     }
     if (mine !== token) return;
     setHeader({
@@ -103,6 +109,7 @@ async function loadArticle(docId, header, span) {
       published: doc.published ?? header.published,
       author: doc.author,
       url: doc.url ?? header.url,
+      page: header.page,
     });
     const { fragment, marks, exact } = renderArticle(typeof doc.text === "string" ? doc.text : "", span);
     els.body.replaceChildren(fragment);
@@ -128,21 +135,22 @@ async function loadArticle(docId, header, span) {
 }
 
 // Citation c of an answer ({n, doc_id, title, quote, start, end, ...}), its quote marked; `claim` is the answer
-// sentence it supports.
-export function openCitation(c, claim, opener) {
+// sentence it supports; `collection` is the one the answer came from.
+export function openCitation(c, claim, opener, collection = null) {
   openPanel(opener);
   return loadArticle(c.doc_id,
-    { kicker: `引用 [${c.n}] · Citation`, title: c.title, source: c.source, published: c.published, url: c.url },
-    { start: c.start, end: c.end, quote: c.quote, claim: claim || "" });
+    { kicker: `引用 [${c.n}] · Citation`, title: c.title, source: c.source, published: c.published, url: c.url,
+      page: c.page },
+    { start: c.start, end: c.end, quote: c.quote, claim: claim || "" }, collection);
 }
 
 // A whole article, nothing marked; `meta` (title, outlet, date, link) shows while it loads.
-export function openDocument(docId, meta = {}, opener = null) {
+export function openDocument(docId, meta = {}, opener = null, collection = null) {
   if (!docId) return Promise.resolve();
   openPanel(opener || document.activeElement);
   return loadArticle(String(docId),
     { kicker: "文章 · Article", title: meta.title || "", source: meta.source, published: meta.published, url: meta.url },
-    null);
+    null, collection);
 }
 
 export function initPanel() {
