@@ -33,7 +33,7 @@ from rag.scorer import (
     sentence_features,
 )
 from rag.settings import Settings
-from rag.store import Snapshot
+from rag.store import IndexView
 from rag.types import Answer, Citation
 
 __all__ = ["NOT_FOUND_EN", "NOT_FOUND_ZH", "Answerer", "Event", "ExtractiveAnswerer", "Judgement", "answer_pieces",
@@ -133,7 +133,7 @@ class ExtractiveAnswerer:
 
     # -- scoring ------------------------------------------------------------------------------
 
-    def _scored(self, snap: Snapshot, q: Query, cands: Candidates, n_passages: int = 3,
+    def _scored(self, snap: IndexView, q: Query, cands: Candidates, n_passages: int = 3,
                 only: Sequence[int] | None = None) -> list[Sentence]:
         """Candidate sentences of the top `n_passages` (or of the passages `only`), best first."""
         assert self.model is not None and self.model.sentence is not None
@@ -148,7 +148,7 @@ class ExtractiveAnswerer:
             s.prob = float(self.model.sentence.prob(lg))
         return sorted(sents, key=lambda s: -s.logit)
 
-    def judge(self, snap: Snapshot, question: str, cands: Candidates) -> Judgement:
+    def judge(self, snap: IndexView, question: str, cands: Candidates) -> Judgement:
         """Does the corpus answer the question? The question model over the best sentences and passages."""
         assert self.model is not None and self.model.question is not None
         if not cands.hits or cands.query is None:
@@ -170,7 +170,7 @@ class ExtractiveAnswerer:
 
     # -- selection ----------------------------------------------------------------------------
 
-    def _parts(self, snap: Snapshot, question: str, cands: Candidates) -> list[Sentence]:
+    def _parts(self, snap: IndexView, question: str, cands: Candidates) -> list[Sentence]:
         """For a multi-part question, the best sentence of each part that the question gate passes for
         that part on its own (the parts are encoded as queries)."""
         assert self.model is not None and self.model.question is not None
@@ -185,7 +185,7 @@ class ExtractiveAnswerer:
                 out.append(sents[0])
         return out
 
-    def _select(self, snap: Snapshot, question: str, cands: Candidates, verdict: Judgement) -> list[Sentence]:
+    def _select(self, snap: IndexView, question: str, cands: Candidates, verdict: Judgement) -> list[Sentence]:
         assert self.model is not None and self.model.sentence is not None
         s = self.settings
         t = self.model.sentence.threshold
@@ -204,7 +204,7 @@ class ExtractiveAnswerer:
             used += len(cand.text)
         return chosen
 
-    def _disagreements(self, snap: Snapshot, cands: Candidates, chosen: list[Sentence]) -> list[Sentence]:
+    def _disagreements(self, snap: IndexView, cands: Candidates, chosen: list[Sentence]) -> list[Sentence]:
         """Another outlet's passing sentence that gives a different figure for the asked number or date."""
         assert self.model is not None and self.model.question is not None
         q = cands.query
@@ -233,7 +233,7 @@ class ExtractiveAnswerer:
 
     # -- the answer ---------------------------------------------------------------------------
 
-    def answer(self, snap: Snapshot, question: str, cands: Candidates) -> Answer:
+    def answer(self, snap: IndexView, question: str, cands: Candidates) -> Answer:
         passages = [h.to_dict(snap.articles.get(h.chunk.doc_id)) for h in cands.hits]
         verdict = self.judge(snap, question, cands)
         if not verdict.answerable:
@@ -277,7 +277,7 @@ class ExtractiveAnswerer:
         return Answer(question=question, answer=text, answerable=True, citations=citations, passages=passages,
                       disagreements=disagreements, confidence=round(verdict.confidence, 4))
 
-    def not_answerable(self, snap: Snapshot, question: str, cands: Candidates,
+    def not_answerable(self, snap: IndexView, question: str, cands: Candidates,
                        passages: list[dict[str, object]]) -> Answer:
         nearest: list[dict[str, object]] = []
         for h in cands.hits:

@@ -15,7 +15,7 @@ from rag.errors import InputError
 from rag.retrieval import Filters, Retrieval, Retriever
 from rag.settings import Settings
 from rag.sources import SourceProblem, load_paths
-from rag.store import BuildReport, Snapshot
+from rag.store import BuildReport, IndexView
 from rag.types import Answer, Article
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ class Engine:
     """Answers questions over the live snapshot. Writers build a new snapshot and swap it in,
     so readers always see a complete index, before or after a write, never half of one."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, snapshot: Snapshot | None = None,
+    def __init__(self, settings: Settings, embedder: Embedder, snapshot: IndexView | None = None,
                  answerer: Answerer | None = None):
         self.settings = settings
         self.embedder = embedder
@@ -33,6 +33,7 @@ class Engine:
         self._write_lock = threading.Lock()
         self._merging = threading.Lock()  # one merge at a time in this process
         self.background_merges = True
+        self.store = store.backend(settings)  # where the index lives: the embedded segments, or another engine
         self.extractive = ExtractiveAnswerer(settings, embedder)  # the answer of record, and every fallback
         self.answerer: Answerer = answerer or self.extractive
 
@@ -42,11 +43,10 @@ class Engine:
     def open(cls, settings: Settings, embedder: Embedder | None = None, progress: bool = False) -> Engine:
         """Load the index in settings.index_dir (it must exist and match the model and settings)."""
         emb = embedder or load_embedder(settings, progress=progress)
-        snap = store.load(settings.index_dir, settings, emb.name, emb.dim)
-        return cls(settings, emb, snap)
+        return cls(settings, emb, store.backend(settings).load(emb.name, emb.dim))
 
     @property
-    def snapshot(self) -> Snapshot:
+    def snapshot(self) -> IndexView:
         if self._snap is None:
             raise store.IndexNotFound(
                 f"no index loaded from {self.settings.index_dir}/: run `rag build seeds/`")
@@ -144,8 +144,8 @@ class Engine:
         new snapshot in. Another process's write since this engine loaded is kept: the store always
         writes on top of the live manifest, under the writers' lock."""
         with self._write_lock:
-            snap, report = store.write(self.settings.index_dir, self.settings, self.embedder, base=self._snap,
-                                       progress=progress, **change)  # type: ignore[arg-type]
+            snap, report = self.store.write(self.embedder, base=self._snap, progress=progress,
+                                            **change)  # type: ignore[arg-type]
             self._snap = snap
         log.info("index updated", extra={"report": report.to_dict()})
         self.merge_if_due(background=self.background_merges)
@@ -170,10 +170,7 @@ class Engine:
     def merge_if_due(self, background: bool = True) -> None:
         """Fold small segments together when the merge policy says so; in a thread, so that the write
         that triggered it returns at once and readers keep the old segments until the swap."""
-        try:
-            run = store.plan(store.read_manifest(self.settings.index_dir).segments)
-        except store.IndexNotFound:
-            return
+        run = self.store.merge_due()
         if run is None or not self._merging.acquire(blocking=False):
             return
         if not background:
@@ -196,26 +193,22 @@ class Engine:
         threading.Thread(target=work, name="merge", daemon=True).start()
 
     def _merge(self, run: tuple[int, int] | None) -> None:
-        new = store.merge(self.settings.index_dir, self.settings, run, base=self._snap)
+        new = self.store.merge(run, self._snap)
         if new is not None:
             self._adopt(new)
 
-    def compact(self) -> Snapshot | None:
+    def compact(self) -> IndexView | None:
         """Merge every segment into one (`rag compact`)."""
         with self._merging:
-            new = store.compact(self.settings.index_dir, self.settings, base=self._snap)
+            new = self.store.merge(None, self._snap)
             if new is not None:
                 self._adopt(new)
             return new
 
-    def _adopt(self, merged: Snapshot) -> None:
+    def _adopt(self, merged: IndexView) -> None:
         """Serve the merged index, or (if a write landed after the merge) the live one, sharing segments."""
         with self._write_lock:
-            mine = {s.name: s for s in (self._snap.segments if self._snap is not None else [])}
-            mine.update((s.name, s) for s in merged.segments)
-            manifest = store.read_manifest(self.settings.index_dir)
-            self._snap = merged if manifest.name == merged.generation else \
-                Snapshot.open(self.settings.index_dir, manifest, mine)
+            self._snap = self.store.refresh(merged, self._snap)
 
 
 def build(settings: Settings, paths: Sequence[Path], embedder: Embedder | None = None,

@@ -15,7 +15,7 @@ from rag.errors import InputError
 from rag.keywords import normalize, to_simplified, tokenize
 from rag.scorer import Query, ScorerModel, load_model, passage_features
 from rag.settings import Settings
-from rag.store import Snapshot
+from rag.store import IndexView
 from rag.types import Hit
 
 
@@ -79,7 +79,7 @@ class Candidates:
 class Retrieval:
     """What one request retrieved, tied to the snapshot it was retrieved from."""
 
-    snapshot: Snapshot
+    snapshot: IndexView
     question: str
     query: str  # the standalone query actually searched
     candidates: Candidates
@@ -111,7 +111,7 @@ def near_duplicate(a: str, b: str, threshold: float = 0.9) -> bool:
 class Retriever:
     """Searches one snapshot; cheap to create per request."""
 
-    def __init__(self, snapshot: Snapshot, embedder: Embedder, settings: Settings,
+    def __init__(self, snapshot: IndexView, embedder: Embedder, settings: Settings,
                  model: ScorerModel | None | bool = True):
         self.snap, self.embedder, self.settings = snapshot, embedder, settings
         # True: the packaged scorer (if fitted); None/False: plain fusion order (used when fitting)

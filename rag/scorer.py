@@ -27,7 +27,7 @@ import numpy as np
 
 from rag.keywords import content_terms, normalize, tokenize
 from rag.questions import answer_type, expected_unit, is_english, sentence_types
-from rag.store import Snapshot
+from rag.store import IndexView
 from rag.types import Hit
 
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "scorer.json"
@@ -144,7 +144,7 @@ class Query:
     bigrams: frozenset[str] = frozenset()  # its character bigrams, question words aside
 
     @classmethod
-    def make(cls, snap: Snapshot, text: str, vector: np.ndarray, tokens: Sequence[str] | None = None) -> Query:
+    def make(cls, snap: IndexView, text: str, vector: np.ndarray, tokens: Sequence[str] | None = None) -> Query:
         toks = list(tokens) if tokens is not None else tokenize(text)
         focus = snap.idf(content_terms(toks, snap.vocabulary))
         cjk = "".join(_HANT_PROBE.findall(text))
@@ -156,7 +156,7 @@ class Query:
 # --------------------------------------------------------------------------- passages
 
 
-def passage_features(snap: Snapshot, q: Query, hits: Sequence[Hit]) -> np.ndarray:
+def passage_features(snap: IndexView, q: Query, hits: Sequence[Hit]) -> np.ndarray:
     """One row of PASSAGE_FEATURES per candidate hit (in their fused order)."""
     n = len(hits)
     if n == 0:
@@ -211,7 +211,7 @@ class Sentence:
     unit_match: bool = False
 
 
-def candidate_sentences(snap: Snapshot, q: Query, hits: Sequence[Hit], p_logits: Sequence[float],
+def candidate_sentences(snap: IndexView, q: Query, hits: Sequence[Hit], p_logits: Sequence[float],
                         n_passages: int = 3, p_rows: np.ndarray | None = None) -> list[Sentence]:
     """The stored sentence units of the top passages, sub-headings skipped, each once."""
     out: list[Sentence] = []
@@ -233,7 +233,7 @@ def candidate_sentences(snap: Snapshot, q: Query, hits: Sequence[Hit], p_logits:
     return out
 
 
-def sentence_features(snap: Snapshot, q: Query, sents: list[Sentence], atype: str | None = None) -> np.ndarray:
+def sentence_features(snap: IndexView, q: Query, sents: list[Sentence], atype: str | None = None) -> np.ndarray:
     """One row of SENTENCE_FEATURES per sentence; also sets each sentence's `type_match`."""
     n = len(sents)
     if n == 0:

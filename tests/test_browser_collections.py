@@ -42,7 +42,7 @@ def two_collections(real_settings, real_engine, real_embedder, tmp_path_factory)
         yield url
 
 
-def test_the_picker_sends_questions_to_the_chosen_collection(_browser, two_collections: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_picker_sends_questions_to_the_chosen_collection(_browser, two_collections: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     tab = Tab(_browser, two_collections, 1280, 900)
     try:
         page = tab.open()

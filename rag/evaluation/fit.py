@@ -38,7 +38,7 @@ from rag.scorer import (
     sentence_features,
 )
 from rag.settings import Settings
-from rag.store import Snapshot
+from rag.store import IndexView
 from rag.types import Hit
 
 HOLDOUT = 0.15  # share of gold passages left out of the index (their questions become unanswerable)
@@ -56,7 +56,7 @@ class Example:
     item: fd.Item
     set_name: str
     split: str  # fit | test (seeds only; wiki sets are split by dataset)
-    snap: Snapshot
+    snap: IndexView
     pool: list[Hit]
     query: Query
     p_rows: np.ndarray

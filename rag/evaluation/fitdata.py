@@ -23,7 +23,7 @@ from rag.embedding import Embedder
 from rag.evaluation.dataset import Passage, load_corpus
 from rag.evaluation.runner import cached_snapshot
 from rag.settings import Settings
-from rag.store import Snapshot
+from rag.store import IndexView
 from rag.types import Article
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "eval"
@@ -131,7 +131,7 @@ def seed_item(r: dict[str, Any]) -> Item:
 
 
 def snapshots(qs: QuestionSet, settings: Settings, embedder: Embedder, holdout: float, seed: int = 13,
-              articles: list[Article] | None = None, progress: bool = True) -> tuple[Snapshot, set[str]]:
+              articles: list[Article] | None = None, progress: bool = True) -> tuple[IndexView, set[str]]:
     """The index of a set with a seeded `holdout` share of its gold passages left out.
 
     Returns the held-out snapshot and the ids left out."""

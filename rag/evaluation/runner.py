@@ -21,7 +21,7 @@ from rag.evaluation.dataset import QUESTION_TYPES, Passage, Question
 from rag.evaluation.metrics import abstention, limit_answer, rank_of, summarize
 from rag.retrieval import Candidates, Retriever
 from rag.settings import Settings
-from rag.store import Snapshot
+from rag.store import IndexView
 from rag.types import Answer, Article
 
 log = logging.getLogger(__name__)
@@ -74,8 +74,8 @@ def holdout(questions: Sequence[Question], fraction: float, seed: int = 13) -> s
 
 
 def cached_snapshot(passages: Sequence[Passage], digest: str, settings: Settings, embedder: Embedder,
-                    dropped: set[str] | None = None, previous: Snapshot | None = None,
-                    progress: bool = True, articles: Sequence[Article] | None = None) -> tuple[Snapshot, IndexInfo]:
+                    dropped: set[str] | None = None, previous: IndexView | None = None,
+                    progress: bool = True, articles: Sequence[Article] | None = None) -> tuple[IndexView, IndexInfo]:
     """The index over `passages` minus `dropped`, from `settings.cache_dir/eval/<key>` or built there.
 
     `previous` (e.g. the full index when building a held-out one) lets unchanged passages reuse
@@ -90,7 +90,8 @@ def cached_snapshot(passages: Sequence[Passage], digest: str, settings: Settings
     if built:
         arts = [a for a in articles if a.id not in dropped] if articles is not None else \
             [p.article() for p in passages if p.id not in dropped]
-        snap, _ = store.write(path, settings, embedder, replace=arts, reuse=previous, progress=progress)
+        reuse = previous if isinstance(previous, store.Snapshot) else None  # an embedded index's vectors
+        snap, _ = store.write(path, settings, embedder, replace=arts, reuse=reuse, progress=progress)
     assert snap is not None
     info = IndexInfo(key=key, path=str(path), built=built, seconds=round(time.perf_counter() - t0, 2),
                      passages=len(snap.articles), chunks=len(snap), dropped=sorted(dropped))
@@ -132,7 +133,7 @@ class QueryCache:
 class QuestionRunner:
     """Runs questions the way the API does, optionally with one retriever only or without answering."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, snapshot: Snapshot, mode: str = "hybrid",
+    def __init__(self, settings: Settings, embedder: Embedder, snapshot: IndexView, mode: str = "hybrid",
                  retrieval_only: bool = False):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")

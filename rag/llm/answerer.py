@@ -27,7 +27,7 @@ from rag.llm.prompt import PromptTemplate, format_history, format_passages, prom
 from rag.llm.verify import Claim, citation_support, verify
 from rag.retrieval import Retrieval
 from rag.settings import Settings
-from rag.store import Snapshot
+from rag.store import IndexView
 from rag.types import Answer, Citation, Hit
 
 log = logging.getLogger("rag.llm")
@@ -119,7 +119,7 @@ class LLMAnswerer:
             yield ev
         yield "done", fallback.to_dict()
 
-    def _events(self, pieces: list[Piece], snap: Snapshot, hits: Sequence[Hit],
+    def _events(self, pieces: list[Piece], snap: IndexView, hits: Sequence[Hit],
                 rewriter: MarkerRewriter) -> list[Event]:
         out: list[Event] = []
         for p in pieces:
@@ -158,7 +158,7 @@ class LLMAnswerer:
         return d
 
     @staticmethod
-    def _cite_unmarked(text: str, hits: Sequence[Hit], snap: Snapshot, engine: AnswerContext) -> tuple[str, dict[int, Hit]]:
+    def _cite_unmarked(text: str, hits: Sequence[Hit], snap: IndexView, engine: AnswerContext) -> tuple[str, dict[int, Hit]]:
         """Markers for an answer the LLM wrote without any: the passages that support all of its claims."""
         supporting = []
         for h in hits:
@@ -177,7 +177,7 @@ _REFUSAL = re.compile(r"没有提到|未提及|没有提及|未提到|无法回�
                       r"can't answer|no information|do(?:es)? not (?:say|mention|contain|state|provide)", re.I)
 
 
-def _citation(n: int, h: Hit, snap: Snapshot, supported: bool | None = None) -> Citation:
+def _citation(n: int, h: Hit, snap: IndexView, supported: bool | None = None) -> Citation:
     """Marker n's citation: the passage's exact span (quote == article.text[start:end])."""
     ch = h.chunk
     art = snap.articles[ch.doc_id]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rag.answer import quoted
 from rag.errors import ConfigError
-from rag.store import Snapshot
+from rag.store import IndexView
 from rag.types import Hit
 
 PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
@@ -63,7 +63,7 @@ def prompt_paths(override: Path | None) -> tuple[Path, Path]:
     return override, beside if beside.is_file() and beside != override else PROMPTS_DIR / "condense.txt"
 
 
-def format_passages(snap: Snapshot, hits: Sequence[Hit]) -> str:
+def format_passages(snap: IndexView, hits: Sequence[Hit]) -> str:
     """Numbered passages: `[n] title | outlet | date` then the passage text."""
     blocks = []
     for i, h in enumerate(hits, 1):

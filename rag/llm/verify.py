@@ -22,7 +22,7 @@ from rag.chunking import sentence_spans
 from rag.embedding import Embedder
 from rag.keywords import tokenize
 from rag.questions import is_english
-from rag.store import Snapshot
+from rag.store import IndexView
 from rag.types import Hit
 
 MIN_OVERLAP = 0.5  # idf-weighted share of the claim's tokens found in its passages
@@ -77,7 +77,7 @@ def _numbers(text: str) -> set[str]:
     return {n.rstrip("0").rstrip(".") if "." in n else n for n in _NUMBER.findall(re.sub(r"(?<=\d),(?=\d{3})", "", t))}
 
 
-def verify(answer: str, cited: dict[int, Hit], hits: Sequence[Hit], snap: Snapshot,
+def verify(answer: str, cited: dict[int, Hit], hits: Sequence[Hit], snap: IndexView,
            embedder: Embedder | None) -> list[Claim]:
     """Check every claim of `answer`; `cited[n]` is the passage behind marker `[n]`."""
     claims = split_claims(answer)

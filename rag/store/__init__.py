@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rag.errors import IndexError_, IndexMismatch, IndexNotFound
 from rag.settings import Settings
+from rag.store.backend import Backend, IndexView, backend
 from rag.store.building import BuildReport, article_hash, index_config, prepare
 from rag.store.manifest import current_generation, write_lock
 from rag.store.manifest import read as read_manifest
@@ -21,7 +22,7 @@ from rag.store.merge import merge, plan
 from rag.store.snapshot import Snapshot
 from rag.store.writer import write
 
-__all__ = ["BuildReport", "IndexNotFound", "Snapshot", "article_hash", "compact", "current_generation",
+__all__ = ["Backend", "BuildReport", "IndexView", "backend", "IndexNotFound", "Snapshot", "article_hash", "compact", "current_generation",
            "index_config", "load", "merge", "plan", "prepare", "read_manifest", "try_load", "write", "write_lock"]
 log = logging.getLogger(__name__)
 
