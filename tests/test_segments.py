@@ -258,9 +258,18 @@ def test_readers_and_writers_keep_going_during_a_merge(settings: Settings, fake_
     assert set(Engine.open(settings, embedder=fake_embedder).snapshot.articles) == set(snap.articles)
 
 
-def test_pruned_bm25_returns_the_exhaustive_top_k(tmp_path: Path) -> None:
+@pytest.mark.parametrize("prune_min", [0, 50_000])
+def test_pruned_bm25_returns_the_exhaustive_top_k(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   prune_min: int) -> None:
     """MaxScore skips whole posting lists; on a Zipf-distributed random corpus its top k (ids and
-    scores) must equal a brute-force BM25 over every passage."""
+    scores) must equal a brute-force BM25 over every passage (with pruning allowed on lists of any length,
+    and with the service's threshold)."""
+    import rag.store.postings as postings
+
+    monkeypatch.setattr(postings, "PRUNE_MIN", prune_min)
+    lookups = []
+    real_searchsorted = np.searchsorted
+    monkeypatch.setattr(postings.np, "searchsorted", lambda *a, **kw: lookups.append(1) or real_searchsorted(*a, **kw))
     rng = np.random.default_rng(7)
     vocab_words = [f"w{i}" for i in range(400)]
     weights = 1 / np.arange(1, 401)
@@ -294,3 +303,4 @@ def test_pruned_bm25_returns_the_exhaustive_top_k(tmp_path: Path) -> None:
         order = order[want[order] > 0]
         assert np.allclose(scores, want[rows], rtol=1e-5)  # exact scores
         assert np.allclose(np.sort(want[rows])[::-1], want[order], rtol=1e-5)  # and the best ones
+    assert bool(lookups) == (prune_min == 0)  # the pruned path ran (only) where it was allowed

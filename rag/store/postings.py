@@ -16,6 +16,9 @@ from pathlib import Path
 import numpy as np
 
 K1, B = 1.2, 0.75  # the usual BM25 constants (Robertson & Zaragoza); unchanged since the first index
+# Switch to look-ups only when the remaining posting lists hold more than this many entries: below it, scoring
+# them outright costs less than finding the candidates (a pass over a boolean row mask, ~1 ms per 1M rows).
+PRUNE_MIN = 50_000
 
 
 @dataclass
@@ -154,24 +157,29 @@ def bm25_segment(p: Postings, term_idf: Sequence[tuple[str, float]], norm: np.nd
     lists.sort(key=lambda x: (-float(x[1]), x[0]))
     bound = np.float32(K1 + 1)
     rest = np.cumsum([float(x[1]) * (K1 + 1) for x in lists][::-1])[::-1]  # what terms i.. could still add
+    lengths = [b - a for _, _, a, b in lists]
+    later = np.cumsum(lengths[::-1])[::-1]  # postings of terms i.. together
     scores = np.zeros(len(p.lengths), np.float32)
-    found = np.zeros(0, np.int64)  # rows some scored term matched, sorted
-    pruned = False
+    seen = np.zeros(len(p.lengths), bool)  # rows some scored term matched
+    theta = 0.0  # a lower bound of the k-th best score so far (the k-th best over a subset of the rows seen)
+    found: np.ndarray | None = None  # the rows seen, once the remaining terms are only looked up
     for i, (_, w, a, b) in enumerate(lists):
         rows = np.asarray(p.term_rows[a:b])
         tf = np.asarray(p.term_counts[a:b])
-        if not pruned and i > 0:
-            pruned = _kth(scores, found, live, k) > rest[i]
-        if pruned:  # look this term up for the passages already found only
+        if found is None and i > 0 and later[i] > PRUNE_MIN and theta > rest[i]:
+            found = np.flatnonzero(seen if live is None else seen & live)
+        if found is not None:  # look this term up for the passages already found only
             pos = np.searchsorted(rows, found)
             pos[pos == len(rows)] = 0
             hit = rows[pos] == found
             r, t = found[hit], tf[pos[hit]]
             scores[r] += w * t * bound / (t + norm[r])
-        else:
-            scores[rows] += w * tf * bound / (tf + norm[rows])
-            found = np.union1d(found, rows.astype(np.int64))
-    cand = found if live is None else found[live[found]]
+            continue
+        scores[rows] += w * tf * bound / (tf + norm[rows])
+        seen[rows] = True
+        # the rows of one posting list are distinct: their k-th best is a valid lower bound, and cheap
+        theta = max(theta, _kth(scores, rows.astype(np.int64), live, k))
+    cand = found if found is not None else np.flatnonzero(seen if live is None else seen & live)
     if cand.size > k:  # partial selection first: a full sort would dominate at 1M passages
         cand = cand[np.argpartition(-scores[cand], k - 1)[:k]]
     top = cand[np.lexsort((cand, -scores[cand]))]
@@ -179,7 +187,7 @@ def bm25_segment(p: Postings, term_idf: Sequence[tuple[str, float]], norm: np.nd
 
 
 def _kth(scores: np.ndarray, found: np.ndarray, live: np.ndarray | None, k: int) -> float:
-    """The k-th best score among the live passages found so far (0 while there are fewer than k)."""
+    """The k-th best score among the live passages of `found` (0 while there are fewer than k)."""
     cand = found if live is None else found[live[found]]
     if cand.size < k:
         return 0.0
