@@ -1,13 +1,14 @@
-"""Vectors of one segment: a memory-mapped float32 matrix, searched exactly, or through an HNSW graph on
-large segments.
+"""Vectors of one segment: a memory-mapped float32 matrix, searched exactly, or through an IVF index of
+8-bit codes on large segments, whose best candidates are then re-scored exactly.
 
 Small segments (every write makes one) are scanned exactly: a matrix-vector product over at most
-`exact_threshold` rows. A segment above it, which only a merge or a large build produces, also gets a
-FAISS HNSW graph built once for it; adding a segment never rebuilds another segment's graph.
+`exact_threshold` rows. A segment above it, which only a merge or a large build produces, also gets an
+IVF-SQ8 index built once for it; adding a segment never rebuilds another segment's index.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -16,15 +17,17 @@ import numpy as np
 
 from rag.errors import IndexError_
 
-# HNSW over IVF, measured on real e5 vectors (benchmarks/bench_scale.py, "ANN on real vectors" in
-# docs/benchmarks.md: the CMRC dev index's 13,206 passage and sentence vectors, 200 CMRC questions,
-# recall@10 against exact search): HNSW M=32 efSearch 128 0.996 (64: 0.991); IVF with nlist = 4 sqrt(n)
-# needed a quarter of its lists probed for 0.988 (1/16: 0.927), i.e. a quarter of an exact scan.
-HNSW_M = 32
-EF_CONSTRUCTION = 80
-EF_SEARCH = 128
-# Below this many allowed rows a filtered search scans them exactly: HNSW with a selective filter can
-# miss results, and an exact scan of 20k rows costs ~2 ms (einsum, 384 dims; bench_scale's 10k: 0.75 ms).
+# Why IVF-SQ8 with exact re-scoring (benchmarks/bench_scale.py; docs/benchmarks.md, "Scale: the segment
+# store"): on real e5 vectors (the CMRC dev index's 13,206 passage and sentence vectors, 200 CMRC
+# questions) HNSW M=32 efSearch 128 reached recall@10 0.996, but on the 1M synthetic corpus (409 noisy copies
+# of each passage) its graph breaks into clusters and recall fell to 0.21; IVF found those clusters
+# (recall 1.00) and reached 0.988 on the real vectors when a quarter of its lists is probed.
+LISTS_PER_SQRT = 4  # nlist = 4 sqrt(n), the usual IVF sizing
+PROBE_DIVISOR = 4  # probe a quarter of the lists (real vectors: 1/16 0.927, 1/8 0.961, 1/4 0.988)
+TRAIN_PER_LIST = 40  # training points per list: faiss warns below 39
+RESCORE = 2  # candidates per wanted result re-scored from the float vectors (8-bit codes blur near ties)
+# Below this many allowed rows a filtered search scans them exactly: it is cheap (~2 ms for 20k rows, einsum,
+# 384 dims; bench_scale's 10k: 0.9 ms) and has no recall loss at all.
 FILTERED_EXACT = 20_000
 
 
@@ -39,15 +42,19 @@ def faiss_module() -> Any:
     return faiss
 
 
-def build_ann(vectors: np.ndarray, path: Path) -> None:
-    """Build the HNSW graph of a large segment and write it to `path`."""
+def build_ann(vectors: np.ndarray, path: Path, seed: int = 0) -> None:
+    """Train and fill the IVF-SQ8 index of a large segment, and write it to `path`."""
     faiss = faiss_module()
     n, dim = vectors.shape
-    index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-    index.hnsw.efConstruction = EF_CONSTRUCTION
+    nlist = max(1, int(LISTS_PER_SQRT * math.sqrt(n)))
+    index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                          faiss.METRIC_INNER_PRODUCT)
+    rng = np.random.default_rng(seed)
+    sample = vectors[np.sort(rng.choice(n, size=min(n, nlist * TRAIN_PER_LIST), replace=False))]
     threads = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(os.cpu_count() or 1)  # a build may use every core
     try:
+        index.train(np.ascontiguousarray(sample, dtype=np.float32))
         for i in range(0, n, 65536):
             index.add(np.ascontiguousarray(vectors[i:i + 65536], dtype=np.float32))
     finally:
@@ -64,10 +71,8 @@ class Vectors:
         ann = directory / "ann.faiss"
         if ann.is_file():
             faiss = faiss_module()
-            # the graph in memory, its vectors memory-mapped (faiss >= 1.9; else read whole)
-            flags = getattr(faiss, "IO_FLAG_MMAP_IFC", faiss.IO_FLAG_MMAP) | faiss.IO_FLAG_READ_ONLY
-            self.ann = faiss.read_index(str(ann), flags)
-            self.ef_search = EF_SEARCH
+            self.ann = faiss.read_index(str(ann), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)  # lists mapped
+            self.nprobe = max(1, self.ann.nlist // PROBE_DIVISOR)
 
     def __len__(self) -> int:
         return int(self.matrix.shape[0])
@@ -103,15 +108,17 @@ class Vectors:
     def _search_ann(self, qv: np.ndarray, k: int, live: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         faiss = faiss_module()
         bits = None  # the selector points into this buffer, so it lives until the search returns
-        params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k))
+        params = faiss.SearchParametersIVF(nprobe=self.nprobe)
         if live is not None:
             bits = np.packbits(live, bitorder="little")
-            params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k),
-                                                sel=faiss.IDSelectorBitmap(len(live), bits))
-        scores, rows = self.ann.search(qv.reshape(1, -1).astype(np.float32), min(k, len(self)), params=params)
+            params = faiss.SearchParametersIVF(nprobe=self.nprobe, sel=faiss.IDSelectorBitmap(len(live), bits))
+        q = qv.reshape(1, -1).astype(np.float32)
+        _, rows = self.ann.search(q, min(RESCORE * k, len(self)), params=params)
         del bits, params
-        keep = rows[0] >= 0
-        return rows[0][keep].astype(np.int64), scores[0][keep].astype(np.float32)
+        cand = np.sort(rows[0][rows[0] >= 0]).astype(np.int64)
+        scores = np.einsum("ij,j->i", self.matrix[cand], q[0])  # exact cosines of the candidates
+        top = np.lexsort((cand, -scores))[:k]
+        return cand[top], scores[top].astype(np.float32)
 
     def rows(self, local_rows: np.ndarray) -> np.ndarray:
         return np.asarray(self.matrix[np.asarray(local_rows, np.int64)], dtype=np.float32)
