@@ -120,7 +120,7 @@ class Retriever:
     def _allowed(self, filters: Filters | None) -> list[np.ndarray] | None:
         if filters is None or not filters.active():
             return None
-        return self.snap.allowed(filters.allows)
+        return self.snap.allowed(filters.allows, filters)
 
     def _dense(self, qv: np.ndarray, depth: int, allowed: list[np.ndarray] | None
                ) -> tuple[list[int], dict[int, float]]:

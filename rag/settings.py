@@ -43,6 +43,10 @@ class Settings(BaseSettings):
 
     # where things live
     index_dir: Path = Field(Path("index"), description="where the index lives")
+    # issue 15: passed to pymilvus MilvusClient(uri=...) as is (rag.store.milvus)
+    store_uri: str | None = Field(None, description="Milvus store: a path ending in .db (Milvus Lite) or "
+                                                    "http://host:19530 (a Milvus server); unset = the embedded "
+                                                    "FAISS segment store in index_dir")
     seeds_dir: Path = Field(Path("seeds"), description="articles `rag build` reads when given no paths")
     cache_dir: Path = Field(default_factory=_default_cache,
                             description="model cache: the converted default model and its int8 export")

@@ -69,7 +69,8 @@ class IndexView(Protocol):
 
     def outlets_and_dates(self) -> Iterator[Any]: ...
 
-    def allowed(self, pred: Pred) -> Any: ...
+    # filters: the rag.retrieval.Filters that `pred` is the test of, for a backend that filters by expression
+    def allowed(self, pred: Pred, filters: Any = None) -> Any: ...
 
     def dense(self, qv: np.ndarray, k: int, allowed: Any = None) -> list[tuple[int, float]]: ...
 
@@ -139,5 +140,9 @@ class SegmentBackend:
 
 
 def backend(settings: Settings) -> Backend:
-    """The storage backend the settings ask for."""
+    """The storage backend the settings ask for: Milvus when `RAG_STORE_URI` is set (rag.store.milvus)."""
+    if settings.store_uri:
+        from rag.store.milvus import MilvusBackend
+
+        return MilvusBackend(settings)
     return SegmentBackend(settings)  # type: ignore[return-value]

@@ -146,8 +146,8 @@ class Snapshot:
 
     # -- search ---------------------------------------------------------------------------------
 
-    def allowed(self, pred: Pred) -> list[np.ndarray]:
-        """Per segment, the live rows whose article passes `pred(source, published)`."""
+    def allowed(self, pred: Pred, filters: Any = None) -> list[np.ndarray]:
+        """Per segment, the live rows whose article passes `pred(source, published)` (`filters` unused)."""
         out = []
         for s, seg in enumerate(self.segments):
             ok_docs = np.fromiter((bool(pred(src, pub)) for src, pub in seg.doc_meta()), bool, count=len(seg.meta))
