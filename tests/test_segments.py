@@ -304,3 +304,32 @@ def test_pruned_bm25_returns_the_exhaustive_top_k(tmp_path: Path, monkeypatch: p
         assert np.allclose(scores, want[rows], rtol=1e-5)  # exact scores
         assert np.allclose(np.sort(want[rows])[::-1], want[order], rtol=1e-5)  # and the best ones
     assert bool(lookups) == (prune_min == 0)  # the pruned path ran (only) where it was allowed
+
+
+def test_a_segment_above_the_threshold_is_searched_through_its_ann_index(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """IVF-SQ8 with exact re-scoring: the scores it returns are exact cosines, it finds what an exact scan
+    finds on this small corpus, and tombstones and filters hold on it."""
+    small = settings.replace(exact_threshold=100)
+    eng = Engine(small, fake_embedder)
+    eng.background_merges = False
+    eng.upsert(_articles(240))
+    (seg,) = eng.snapshot.segments
+    assert seg.vectors.ann is not None and seg.rows > 100
+    exact = Engine(settings.replace(index_dir=settings.index_dir.parent / "exact"), fake_embedder)
+    exact.upsert(_articles(240))
+    found = 0
+    for q in QUERIES:
+        qv = fake_embedder.encode_queries([q])[0]
+        got, want = eng.snapshot.dense(qv, 10), exact.snapshot.dense(qv, 10)
+        rows = [r for r, _ in got]
+        assert np.allclose([s for _, s in got], eng.snapshot.vectors(rows) @ qv, atol=1e-6)  # exact cosines
+        assert [s for _, s in got] == sorted((s for _, s in got), reverse=True)
+        ids = {eng.snapshot.chunk_at(r).id for r in rows}
+        found += len(ids & {exact.snapshot.chunk_at(r).id for r, _ in want})
+    assert found / (10 * len(QUERIES)) >= 0.8  # approximate, but close on 240 passages in 61 lists
+    eng.delete("a7")
+    qv = fake_embedder.encode_queries(["第7次举行集会"])[0]
+    assert all(eng.snapshot.chunk_at(r).doc_id != "a7" for r, _ in eng.snapshot.dense(qv, 50))
+    rfa = eng.snapshot.allowed(lambda source, published: source == "RFA")
+    assert all(eng.snapshot.articles[eng.snapshot.chunk_at(r).doc_id].source == "RFA"
+               for r, _ in eng.snapshot.dense(qv, 30, rfa))

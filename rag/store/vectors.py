@@ -9,7 +9,6 @@ IVF-SQ8 index built once for it; adding a segment never rebuilds another segment
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +35,6 @@ def faiss_module() -> Any:
         import faiss
     except ImportError as exc:  # pragma: no cover
         raise IndexError_("faiss-cpu is not installed: run `.venv/bin/pip install -e .`") from exc
-    if faiss.omp_get_max_threads() != 1:
-        # One query gains nothing from OpenMP threads, and they stall whenever another process is busy.
-        faiss.omp_set_num_threads(1)
     return faiss
 
 
@@ -51,14 +47,9 @@ def build_ann(vectors: np.ndarray, path: Path, seed: int = 0) -> None:
                                           faiss.METRIC_INNER_PRODUCT)
     rng = np.random.default_rng(seed)
     sample = vectors[np.sort(rng.choice(n, size=min(n, nlist * TRAIN_PER_LIST), replace=False))]
-    threads = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(os.cpu_count() or 1)  # a build may use every core
-    try:
-        index.train(np.ascontiguousarray(sample, dtype=np.float32))
-        for i in range(0, n, 65536):
-            index.add(np.ascontiguousarray(vectors[i:i + 65536], dtype=np.float32))
-    finally:
-        faiss.omp_set_num_threads(threads)
+    index.train(np.ascontiguousarray(sample, dtype=np.float32))  # on every core (OpenMP's default)
+    for i in range(0, n, 65536):
+        index.add(np.ascontiguousarray(vectors[i:i + 65536], dtype=np.float32))
     faiss.write_index(index, str(path))
 
 
@@ -73,6 +64,9 @@ class Vectors:
             faiss = faiss_module()
             self.ann = faiss.read_index(str(ann), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)  # lists mapped
             self.nprobe = max(1, self.ann.nlist // PROBE_DIVISOR)
+            # one question's probed lists split over the cores: 1M passages, 1,000 lists probed, 2 cores:
+            # 28.8 -> 19.8 ms p50 (faiss's default splits over questions, and a request asks one)
+            self.ann.parallel_mode = 1
 
     def __len__(self) -> int:
         return int(self.matrix.shape[0])
