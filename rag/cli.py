@@ -120,6 +120,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return run_eval(args)
 
 
+def cmd_feeds(args: argparse.Namespace) -> int:
+    from rag.feeds.commands import run
+
+    return run(args, _settings(args))
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rag", description="Cited question answering over Chinese news, offline.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -167,6 +173,12 @@ def parser() -> argparse.ArgumentParser:
 
     add_arguments(e)
     e.set_defaults(func=cmd_eval)
+
+    f = sub.add_parser("feeds", help="RSS/Atom feeds that keep the index current: add, list, remove, poll")
+    from rag.feeds.commands import add_arguments as add_feed_arguments
+
+    add_feed_arguments(f)
+    f.set_defaults(func=cmd_feeds)
     return p
 
 

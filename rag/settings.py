@@ -113,6 +113,17 @@ class Settings(BaseSettings):
     llm_retries: int = Field(1, description="LLM retries before the extractive fallback")
     llm_prompt_file: Path | None = Field(None, description="your own LLM prompt file; unset = rag/prompts/")
     log_level: str = Field("info", description="log level of the service (debug, info, warning, error)")
+    # feeds (rag/feeds/): RSS/Atom feeds polled into the index; their state is <index_dir>/feeds.sqlite
+    feed_interval: float = Field(900.0, ge=10, description="default seconds between two polls of a feed "
+                                                           "(`rag feeds add --interval` overrides it per feed)")
+    # 5 s between two requests to one host: Apache Nutch's default fetcher.server.delay ("the number of seconds
+    # the fetcher will delay between successive requests to the same server", conf/nutch-default.xml)
+    feed_host_interval: float = Field(5.0, ge=0, description="at least this many seconds between two requests "
+                                                             "to the same host (feeds and article pages)")
+    # 10 s: Apache Nutch's default http.timeout (10,000 ms)
+    feed_timeout: float = Field(10.0, gt=0, description="seconds one feed or page request may take in all")
+    feed_max_bytes: int = Field(5_000_000, ge=1, description="largest feed or article page fetched, in bytes")
+    feed_workers: int = Field(4, ge=1, description="feeds polled at once (requests to one host stay one at a time)")
 
     def __init__(self, **values: Any) -> None:
         try:

@@ -46,9 +46,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.ready = True
         log.info("ready", extra={"index": str(settings.index_dir), "passages": len(eng.snapshot),
                                  "articles": len(eng.snapshot.articles), "model": eng.embedder.name})
+        routes_feeds.start(app)  # feeds: poll in the background when there are any
         try:
             yield
         finally:
+            await routes_feeds.stop(app)
             if attached is not None:
                 eng.answerer = eng.extractive
                 await attached.aclose()
@@ -67,6 +69,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(routes_collections.router)
     app.include_router(openai_compat.router)
     app.include_router(metrics.router)
+    from rag.api import routes_feeds  # feeds (rag/feeds/): the routes, and the poller the lifespan starts
+
+    routes_feeds.install(app, settings)
 
     @app.get("/healthz", tags=["health"], summary="The process is alive")
     async def healthz() -> dict[str, str]:
