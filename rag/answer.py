@@ -34,7 +34,7 @@ from rag.scorer import (
 )
 from rag.settings import Settings
 from rag.store import IndexView
-from rag.types import Answer, Citation
+from rag.types import Answer, Citation, page_of
 
 __all__ = ["NOT_FOUND_EN", "NOT_FOUND_ZH", "Answerer", "Event", "ExtractiveAnswerer", "Judgement", "answer_pieces",
            "is_english", "quoted"]
@@ -261,7 +261,8 @@ class ExtractiveAnswerer:
                 by_chunk[ch.id] = len(citations) + 1
                 citations.append(Citation(n=by_chunk[ch.id], chunk_id=ch.id, doc_id=ch.doc_id, title=art.title,
                                           url=art.url, source=art.source, published=art.published,
-                                          quote=ch.text, start=ch.start, end=ch.end, score=round(c.hit.score, 6)))
+                                          quote=ch.text, start=ch.start, end=ch.end, score=round(c.hit.score, 6),
+                                          page=page_of(art, ch.start)))
             n = by_chunk[ch.id]
             if differ:
                 label = outlet_label(art.source, art.published, english)

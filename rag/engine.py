@@ -16,7 +16,6 @@ from rag.retrieval import Filters, Retrieval, Retriever
 from rag.settings import Settings
 from rag.sources import SourceProblem, load_paths
 from rag.store import BuildReport, IndexView
-from rag.summary import SUMMARY_PASSAGES, is_summary_request, summarize, summary_query
 from rag.types import Answer, Article
 
 log = logging.getLogger(__name__)
@@ -86,15 +85,11 @@ class Engine:
         query = query.strip() if query and query.strip() else standalone_question(
             question, history, self.settings.max_question_chars)
         query = query[:self.settings.max_question_chars]  # an LLM's rewrite is capped like a question
-        if is_summary_request(question):  # "总结一下…": search the topic, over more passages (rag.summary)
-            query, k = summary_query(query, history), k or SUMMARY_PASSAGES
         cands = Retriever(snap, self.embedder, self.settings).candidates(query, self._k(k), filters)
         return Retrieval(snap, question, query, cands)
 
     def compose(self, r: Retrieval) -> Answer:
         """Second half: the extractive answer over what was retrieved."""
-        if is_summary_request(r.question):  # a summary of an article or a topic (rag.summary)
-            return summarize(self.extractive, r)
         ans = self.extractive.answer(r.snapshot, r.question, r.candidates)
         ans.search_query = r.query
         return ans

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -17,12 +18,26 @@ class Article:
     source: str | None = None
     published: str | None = None  # ISO 8601
     author: str | None = None
+    pages: tuple[int, ...] | None = None  # a PDF's page starts: offsets into `text`, one per page, from page 1
+
+    def __post_init__(self) -> None:
+        if self.pages is not None and not isinstance(self.pages, tuple):  # a JSON list from the store
+            object.__setattr__(self, "pages", tuple(self.pages))
 
     def meta(self) -> dict[str, Any]:
-        """Metadata without the text."""
+        """Metadata without the text (and without `pages` unless the article has them)."""
         d = asdict(self)
         d.pop("text")
+        if d["pages"] is None:
+            d.pop("pages")
         return d
+
+
+def page_of(article: Article, start: int) -> int | None:
+    """The page (counted from 1) holding offset `start` of the article's text; None if it has no pages."""
+    if not article.pages:
+        return None
+    return max(1, bisect_right(article.pages, start))
 
 
 @dataclass(frozen=True)
@@ -78,11 +93,14 @@ class Citation:
     end: int
     score: float
     supported: bool | None = None  # set by LLM citation verification
+    page: int | None = None  # the PDF page (from 1) where the quote starts: page_of(article, start)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         if d["supported"] is None:
             d.pop("supported")
+        if d["page"] is None:
+            d.pop("page")
         return d
 
 

@@ -94,7 +94,8 @@ def test_plain_markdown_html_and_jsonl_inputs() -> None:
     (b"", "empty.txt", "empty"),
     (b"\x89PNG\r\n\x1a\n\x00\x00", "pic.txt", "binary"),
     ("中文".encode("gbk") + b"\xff", "gbk.txt", "not UTF-8"),
-    (b"hello", "notes.docx", "unknown format"),
+    (b"hello", "notes.rtf", "unknown format"),
+    (b"hello", "notes.docx", "not a Word .docx file"),  # PDF and Word files: tests/test_pdf_docx.py
     (b"<div><script>x</script></div>", "nothing.html", "no article text"),
 ])
 def test_bad_files_are_reported_by_name_with_reason(data: bytes, name: str, reason: str) -> None:

@@ -5,6 +5,7 @@ import { h, icon } from "./dom.js";
 import { ChatError, isNetworkError, NETWORK_MESSAGE } from "./errors.js";
 import { formatDate, metaParts } from "./format.js";
 import { citeButton, removeStatus, renderAnswerText, renderSources } from "./message.js";
+import { pageLabel } from "./panel.js";
 
 function ended(msg) {
   removeStatus(msg);
@@ -49,6 +50,17 @@ function nearestArticles(items) {
     h("h3", { class: "section-label", text: "最接近的文章 · Closest articles" }), list);
 }
 
+// A citation into a PDF names its page after its outlet and date in the source list ("第3页 · p. 3").
+function showPages(msg) {
+  for (const item of msg.sourcesEl ? msg.sourcesEl.querySelectorAll(".source-item") : []) {
+    const label = pageLabel((msg.citations.get(Number(item.dataset.n)) || {}).page);
+    if (!label) continue;
+    const meta = item.querySelector(".src-meta");
+    if (meta) meta.textContent += ` · ${label}`;
+    else item.append(h("span", { class: "src-meta", text: label }));
+  }
+}
+
 export function finish(msg, data) {
   if (!data || typeof data !== "object") throw new ChatError("服务器返回了无法识别的回答 · Malformed answer");
   msg.data = data;
@@ -75,6 +87,7 @@ export function finish(msg, data) {
     msg.bubble.append(disagreements(msg, data.disagreements));
   }
   renderSources(msg);
+  showPages(msg);
   if (data.answerable === false && Array.isArray(data.nearest) && data.nearest.length) {
     msg.nearest = data.nearest;
     msg.bubble.append(nearestArticles(data.nearest));

@@ -73,7 +73,8 @@ async def add_documents(request: Request, engine: EngineDep, settings: SettingsD
             raise ApiError(400, "no_files", "the multipart upload has no files; send them as field 'files'")
         for f in files:
             data = await f.read()  # type: ignore[union-attr]
-            arts, probs = parse_bytes(data, f.filename or "upload")  # type: ignore[union-attr]
+            # off the event loop: a PDF's text layer takes a while to read
+            arts, probs = await run_in_threadpool(parse_bytes, data, f.filename or "upload")  # type: ignore[union-attr]
             articles.extend(arts)
             problems.extend(probs)
     elif ctype.startswith("application/json") or not ctype:

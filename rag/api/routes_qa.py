@@ -13,6 +13,7 @@ from rag.api.errors import ERROR_RESPONSES, NOT_FOUND, ApiError
 from rag.api.schemas import NOT_BLANK, AskIn, ChatIn
 from rag.api.streaming import answer_events, event_stream, sse
 from rag.retrieval import facets
+from rag.types import page_of
 
 router = APIRouter(prefix="/api", tags=["questions"], responses=ERROR_RESPONSES)
 # with "stream": true the reply is server-sent events instead of JSON
@@ -94,5 +95,6 @@ async def citation(chunk_id: str, engine: EngineDep) -> dict[str, Any]:
 
     return {"chunk_id": chunk.id, "doc_id": chunk.doc_id, "text": chunk.text, "start": chunk.start,
             "end": chunk.end, "url": art.url, "article": art.meta(),
+            **({"page": page_of(art, chunk.start)} if art.pages else {}),
             "context": {"before": [brief(pos - 1)] if pos > 0 else [],
                         "after": [brief(pos + 1)] if pos + 1 < len(rows) else []}}

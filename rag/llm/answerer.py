@@ -28,7 +28,7 @@ from rag.llm.verify import Claim, citation_support, verify
 from rag.retrieval import Retrieval
 from rag.settings import Settings
 from rag.store import IndexView
-from rag.types import Answer, Citation, Hit
+from rag.types import Answer, Citation, Hit, page_of
 
 log = logging.getLogger("rag.llm")
 MAX_TOKENS = 1024
@@ -183,4 +183,4 @@ def _citation(n: int, h: Hit, snap: IndexView, supported: bool | None = None) ->
     art = snap.articles[ch.doc_id]
     return Citation(n=n, chunk_id=ch.id, doc_id=ch.doc_id, title=art.title, url=art.url, source=art.source,
                     published=art.published, quote=ch.text, start=ch.start, end=ch.end, score=round(h.score, 6),
-                    supported=supported)
+                    supported=supported, page=page_of(art, ch.start))

@@ -1,5 +1,6 @@
 """Reading article files into Articles: the two news page formats (epoch header, YAML front matter), plain
-text/markdown, HTML and JSONL; a bad file or line becomes a SourceProblem naming it, and the rest still load."""
+text/markdown, HTML and JSONL, PDF and Word .docx; a bad file or line becomes a SourceProblem naming it, and the
+rest still load."""
 
 from __future__ import annotations
 
@@ -8,15 +9,18 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from rag.errors import SourceError
+from rag.sources.docx import read_docx
 from rag.sources.front_matter import split_front_matter
 from rag.sources.html_text import html_page, html_to_paragraphs, looks_like_html
 from rag.sources.metadata import iso_date, outlet_for
+from rag.sources.pdf import read_pdf
 from rag.types import Article
 
-SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl"}
+SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".pdf", ".docx"}
 
 _EPOCH_HEADER = re.compile(r"\A\s*<!--\s*(\d{10,13})\s*-->\s*\n\s*\[(?P<title>.+?)\]\((?P<url>\S+?)\)\s*\n\s*-{3,}\s*\n",
                            re.S)
@@ -55,7 +59,7 @@ def _paragraphs(body: str) -> list[str]:
     return out
 
 
-def _article(doc_id: str, title: str, paras: list[str], origin: str, **meta: str | None) -> Article:
+def _article(doc_id: str, title: str, paras: list[str], origin: str, **meta: Any) -> Article:
     text = "\n".join(p for p in paras if p)
     if not text.strip():
         raise SourceError(f"{origin}: no article text found")
@@ -68,7 +72,8 @@ def _article(doc_id: str, title: str, paras: list[str], origin: str, **meta: str
             urlparse(url).hostname  # noqa: B018 - parsing is the check
         except ValueError as exc:
             raise SourceError(f"{origin}: url {url!r} is not a valid URL ({exc})") from None
-    clean = {k: _BIDI.sub("", v) if isinstance(v, str) and k in ("source", "author") else v for k, v in meta.items()}
+    clean: dict[str, Any] = {k: _BIDI.sub("", v) if isinstance(v, str) and k in ("source", "author") else v
+                             for k, v in meta.items()}
     return Article(id=doc_id, title=_BIDI.sub("", (title or doc_id)).strip(), text=text, **clean)
 
 
@@ -105,6 +110,16 @@ def parse_text(raw: str, doc_id: str, origin: str, suffix: str = ".txt") -> Arti
             rest = paras[0].splitlines()[1:]
             paras = (["\n".join(rest)] if rest else []) + paras[1:]
     return _article(doc_id, title, paras, origin)
+
+
+def parse_document(data: bytes, doc_id: str, origin: str, suffix: str) -> Article:
+    """A PDF (with its page starts) or a Word .docx file as an Article; metadata title, else the file name."""
+    if suffix == ".pdf":
+        pdf = read_pdf(data, origin)
+        return _article(doc_id, pdf.title or doc_id, [pdf.text], origin, published=pdf.published,
+                        author=pdf.author, pages=pdf.pages)
+    doc = read_docx(data, origin)
+    return _article(doc_id, doc.title or doc_id, doc.paragraphs, origin, published=doc.published, author=doc.author)
 
 
 def article_from_record(rec: object, origin: str) -> Article:
@@ -164,6 +179,8 @@ def parse_bytes(data: bytes, name: str) -> tuple[list[Article], list[SourceProbl
         return [], [SourceProblem(name, f"unknown format {suffix or '(no extension)'}; "
                                         f"use one of {', '.join(sorted(SUFFIXES))}")]
     try:
+        if suffix in (".pdf", ".docx"):
+            return [parse_document(data, Path(name).stem, name, suffix)], []
         raw = decode(data, name)
         if suffix == ".jsonl":
             return parse_jsonl(raw, name)
