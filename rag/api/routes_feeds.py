@@ -27,7 +27,7 @@ URL_PATTERN = rf"^https?://[A-Za-z0-9][A-Za-z0-9.\-]*(:{_PORT})?([/?#]\S*)?$"
 
 class FeedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(..., max_length=2000, pattern=URL_PATTERN, json_schema_extra={"format": "uri"},
+    url: str = Field(..., max_length=2000, pattern=URL_PATTERN,
                      description="the RSS or Atom feed's http(s) URL")
     interval: float | None = Field(None, ge=MIN_INTERVAL, le=MAX_INTERVAL,
                                    description="seconds between two polls (default: RAG_FEED_INTERVAL)")
@@ -50,6 +50,11 @@ async def stop(app: FastAPI) -> None:
     await run_in_threadpool(app.state.feeds.stop)
 
 
+# the feed a POST returns, for the routes that take its id (OpenAPI links: API clients and fuzzers follow them)
+_LINKS = {name: {"operationId": op, "parameters": {"feed_id": "$response.body#/feed/id"}}
+          for name, op in (("GetFeed", "get_feed"), ("DeleteFeed", "delete_feed"))}
+
+
 def _service(request: Request) -> FeedService:
     return request.app.state.feeds  # type: ignore[no-any-return]
 
@@ -60,14 +65,16 @@ async def list_feeds(request: Request) -> dict[str, Any]:
     return {"feeds": await run_in_threadpool(svc.status), "poller": "running" if svc.running else "stopped"}
 
 
-@router.get("/{feed_id}", summary="One feed's status", responses=NOT_FOUND)
+@router.get("/{feed_id}", summary="One feed's status", responses=NOT_FOUND, operation_id="get_feed")
 async def get_feed(feed_id: str, request: Request) -> dict[str, Any]:
     return await run_in_threadpool(_service(request).describe, feed_id)
 
 
 @router.post("", summary="Add a feed (polled at once, then every `interval` seconds); needs the API key",
              status_code=201, dependencies=[WriteKey],
-             responses={200: {"description": "the feed was there already: its interval was updated"}, **WRITE_ERRORS})
+             responses={201: {"description": "the feed was added", "links": _LINKS},
+                        200: {"description": "the feed was there already: its interval was updated",
+                              "links": _LINKS}, **WRITE_ERRORS})
 async def add_feed(body: FeedIn, request: Request, response: Response) -> dict[str, Any]:
     svc = _service(request)
     row, new = await run_in_threadpool(svc.add, body.url, body.interval)
@@ -81,7 +88,7 @@ async def add_feed(body: FeedIn, request: Request, response: Response) -> dict[s
 
 
 @router.delete("/{feed_id}", summary="Remove a feed (its articles stay in the index); needs the API key",
-               dependencies=[WriteKey], responses=WRITE_ERRORS)
+               dependencies=[WriteKey], responses=WRITE_ERRORS, operation_id="delete_feed")
 async def delete_feed(feed_id: str, request: Request) -> dict[str, Any]:
     feed = await run_in_threadpool(_service(request).remove, feed_id)
     return {"deleted": feed.id, "url": feed.url,
