@@ -203,3 +203,22 @@ def test_line_separators_inside_article_text_survive_a_reload(settings: Settings
     assert reloaded.text == text and reloaded.title == "分\u2028隔"
     arts, problems = parse_jsonl(json.dumps({"id": "j", "title": "t", "text": text}, ensure_ascii=False) + "\n", "u.jsonl")
     assert problems == [] and len(arts) == 1 and arts[0].text.endswith("气温零下四十二度。")  # one record, not two
+
+
+def test_an_article_hash_ignores_fields_added_later_while_they_are_unset() -> None:
+    """Adding an optional Article field must not change the hash of every stored article (that would re-embed
+    the whole index on the next build); setting it does change the hash."""
+    from dataclasses import replace
+
+    from rag.types import Article
+
+    import hashlib
+    import json
+
+    a = Article(id="x", title="标题", text="正文。", url=None, source="RFA", published="2022-01-08")
+
+    first = {"id": "x", "title": "标题", "text": "正文。", "url": None, "source": "RFA", "published": "2022-01-08",
+             "author": None}
+    assert store.article_hash(a) == hashlib.sha256(json.dumps(first, sort_keys=True, ensure_ascii=False)
+                                                   .encode()).hexdigest()[:16]  # the hash stored before `pages`
+    assert store.article_hash(replace(a, pages=(0, 3))) != store.article_hash(a)

@@ -31,8 +31,14 @@ TOKENIZER_VERSION = "jieba-search+oov-bigrams+opencc-t2s+nfkc/3"
 EMBED_STEP = 256  # texts per encoder call while building: the progress bar's step
 
 
+# The Article fields when hashes were first stored: a field added later counts only when it is set, so that
+# adding one (e.g. a PDF's `pages`) does not change every stored article's hash and re-embed the index.
+_FIRST_FIELDS = frozenset({"id", "title", "text", "url", "source", "published", "author"})
+
+
 def article_hash(a: Article) -> str:
-    return hashlib.sha256(json.dumps(asdict(a), sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+    fields = {k: v for k, v in asdict(a).items() if k in _FIRST_FIELDS or v is not None}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
 def index_config(settings: Settings, embedder_name: str, dim: int) -> dict[str, Any]:
