@@ -208,12 +208,11 @@ def test_line_separators_inside_article_text_survive_a_reload(settings: Settings
 def test_an_article_hash_ignores_fields_added_later_while_they_are_unset() -> None:
     """Adding an optional Article field must not change the hash of every stored article (that would re-embed
     the whole index on the next build); setting it does change the hash."""
+    import hashlib
+    import json
     from dataclasses import replace
 
     from rag.types import Article
-
-    import hashlib
-    import json
 
     a = Article(id="x", title="标题", text="正文。", url=None, source="RFA", published="2022-01-08")
 
