@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from rag import store
+from rag import newsdesk, store
 from rag.answer import Answerer, ExtractiveAnswerer
 from rag.conversation import standalone_question
 from rag.embedding import Embedder, load_embedder
@@ -85,14 +85,14 @@ class Engine:
         query = query.strip() if query and query.strip() else standalone_question(
             question, history, self.settings.max_question_chars)
         query = query[:self.settings.max_question_chars]  # an LLM's rewrite is capped like a question
-        cands = Retriever(snap, self.embedder, self.settings).candidates(query, self._k(k), filters)
-        return Retrieval(snap, question, query, cands)
+        # a period the question names narrows the dates; timelines and "latest" questions (rag.newsdesk)
+        return newsdesk.retrieve(self, snap, question, query, self._k(k), filters)
 
     def compose(self, r: Retrieval) -> Answer:
         """Second half: the extractive answer over what was retrieved."""
-        ans = self.extractive.answer(r.snapshot, r.question, r.candidates)
+        ans = newsdesk.compose(self, r) or self.extractive.answer(r.snapshot, r.question, r.candidates)
         ans.search_query = r.query
-        return ans
+        return newsdesk.annotate(ans, r)  # the question's period, how recent the sources are (rag.newsdesk)
 
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None,
             history: Sequence[str] = ()) -> Answer:
