@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from rag import newsdesk, store
+from rag import store
 from rag.answer import Answerer, ExtractiveAnswerer
 from rag.conversation import standalone_question
 from rag.embedding import Embedder, load_embedder
@@ -16,6 +16,7 @@ from rag.retrieval import Filters, Retrieval, Retriever
 from rag.settings import Settings
 from rag.sources import SourceProblem, load_paths
 from rag.store import BuildReport, IndexView
+from rag.summary import SUMMARY_PASSAGES, is_summary_request, summarize, summary_query
 from rag.types import Answer, Article
 
 log = logging.getLogger(__name__)
@@ -85,14 +86,18 @@ class Engine:
         query = query.strip() if query and query.strip() else standalone_question(
             question, history, self.settings.max_question_chars)
         query = query[:self.settings.max_question_chars]  # an LLM's rewrite is capped like a question
-        # a period the question names narrows the dates; timelines and "latest" questions (rag.newsdesk)
-        return newsdesk.retrieve(self, snap, question, query, self._k(k), filters)
+        if is_summary_request(question):  # "总结一下…": search the topic, over more passages (rag.summary)
+            query, k = summary_query(query, history), k or SUMMARY_PASSAGES
+        cands = Retriever(snap, self.embedder, self.settings).candidates(query, self._k(k), filters)
+        return Retrieval(snap, question, query, cands)
 
     def compose(self, r: Retrieval) -> Answer:
         """Second half: the extractive answer over what was retrieved."""
-        ans = newsdesk.compose(self, r) or self.extractive.answer(r.snapshot, r.question, r.candidates)
+        if is_summary_request(r.question):  # a summary of an article or a topic (rag.summary)
+            return summarize(self.extractive, r)
+        ans = self.extractive.answer(r.snapshot, r.question, r.candidates)
         ans.search_query = r.query
-        return newsdesk.annotate(ans, r)  # the question's period, how recent the sources are (rag.newsdesk)
+        return ans
 
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None,
             history: Sequence[str] = ()) -> Answer:

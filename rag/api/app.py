@@ -14,7 +14,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from rag import __name__ as _pkg  # noqa: F401
-from rag.api import docs_pages, errors, metrics, openai_compat, routes_collections, routes_docs, routes_qa
+from rag.api import (
+    docs_pages,
+    errors,
+    metrics,
+    openai_compat,
+    routes_collections,
+    routes_docs,
+    routes_qa,
+    routes_summary,
+)
 from rag.api.middleware import ServiceMiddleware, stamp_request_ids
 from rag.collections import Library
 from rag.engine import Engine
@@ -66,6 +75,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     docs_pages.install(app)
     app.include_router(routes_qa.router)
     app.include_router(routes_docs.router)
+    app.include_router(routes_summary.router)
     app.include_router(routes_collections.router)
     app.include_router(openai_compat.router)
     app.include_router(metrics.router)
