@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from rag import store
+from rag import newsdesk, store
 from rag.answer import Answerer, ExtractiveAnswerer
 from rag.conversation import standalone_question
 from rag.embedding import Embedder, load_embedder
@@ -88,16 +88,16 @@ class Engine:
         query = query[:self.settings.max_question_chars]  # an LLM's rewrite is capped like a question
         if is_summary_request(question):  # "总结一下…": search the topic, over more passages (rag.summary)
             query, k = summary_query(query, history), k or SUMMARY_PASSAGES
-        cands = Retriever(snap, self.embedder, self.settings).candidates(query, self._k(k), filters)
-        return Retrieval(snap, question, query, cands)
+        # a period the question names narrows the dates; timelines and "latest" questions (rag.newsdesk)
+        return newsdesk.retrieve(self, snap, question, query, self._k(k), filters)
 
     def compose(self, r: Retrieval) -> Answer:
         """Second half: the extractive answer over what was retrieved."""
         if is_summary_request(r.question):  # a summary of an article or a topic (rag.summary)
             return summarize(self.extractive, r)
-        ans = self.extractive.answer(r.snapshot, r.question, r.candidates)
+        ans = newsdesk.compose(self, r) or self.extractive.answer(r.snapshot, r.question, r.candidates)
         ans.search_query = r.query
-        return ans
+        return newsdesk.annotate(ans, r)  # the question's period, how recent the sources are (rag.newsdesk)
 
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None,
             history: Sequence[str] = ()) -> Answer:

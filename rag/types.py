@@ -118,6 +118,8 @@ class Answer:
     search_query: str | None = None  # the standalone query used for retrieval
     disagreements: list[dict[str, Any]] = field(default_factory=list)  # outlets giving different figures
     confidence: float | None = None  # the learned scorer's probability that the corpus answers
+    timeline: list[dict[str, Any]] = field(default_factory=list)  # {date, inferred, text, citations} (rag.timeline)
+    filters: dict[str, Any] | None = None  # the period the question named, when it narrowed the search (rag.newsdesk)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -137,4 +139,8 @@ class Answer:
             d["confidence"] = self.confidence
         if self.search_query and self.search_query != self.question:
             d["search_query"] = self.search_query
+        if self.timeline:
+            d["timeline"] = self.timeline
+        if self.filters:
+            d["filters"] = self.filters
         return d

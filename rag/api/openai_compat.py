@@ -44,8 +44,9 @@ async def models(library: LibraryDep) -> dict[str, Any]:
 
 
 def _extras(done: dict[str, Any]) -> dict[str, Any]:
-    """The answer's fields beyond OpenAI's: disagreements between outlets, the gate's confidence, degraded, filters."""
-    return {k: done[k] for k in ("disagreements", "confidence", "degraded", "filters") if done.get(k)}
+    """The answer's fields beyond OpenAI's: disagreements between outlets, the gate's confidence, degraded, filters,
+    and a timeline question's dated events."""
+    return {k: done[k] for k in ("disagreements", "confidence", "degraded", "filters", "timeline") if done.get(k)}
 
 
 def sources_footer(citations: list[dict[str, Any]]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -67,21 +68,32 @@ def _describe(row: dict[str, Any]) -> str:
 
 
 def _poll(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.api.server import configure_logging
     from rag.embedding import load_embedder
     from rag.engine import Engine
     from rag.errors import IndexNotFound
     from rag.feeds.service import FeedService
+    from rag.store import BuildReport
+    from rag.types import Article
 
     svc = FeedService(settings)
     if not svc.state.feeds():
         print(f"no feeds in {settings.index_dir}/: add one with `rag feeds add URL`", file=sys.stderr)
         return 0
-    try:
-        engine = Engine.open(settings)
-    except IndexNotFound:  # the first poll builds the index
-        engine = Engine(settings, load_embedder(settings), None)
-    engine.background_merges = False  # a command runs its merges before it exits
-    svc.upsert = engine.upsert
+    if not logging.getLogger().handlers:  # a broken feed or page is logged (JSON lines on stderr) as in `rag serve`
+        configure_logging("warning")
+    engines: list[Engine] = []
+
+    def upsert(articles: list[Article]) -> BuildReport:  # the model is loaded only when there is news
+        if not engines:
+            try:
+                engines.append(Engine.open(settings))
+            except IndexNotFound:  # the first poll builds the index
+                engines.append(Engine(settings, load_embedder(settings), None))
+            engines[0].background_merges = False  # a command runs its merges before it exits
+        return engines[0].upsert(articles)
+
+    svc.upsert = upsert
     reports = svc.poll_once(only_due=args.due)
     if args.json:
         print(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))

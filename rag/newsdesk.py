@@ -1,0 +1,131 @@
+"""How the engine reads a news question before and after retrieval (rag.engine calls `retrieve` and `compose`).
+
+- A period the question names ("2022年1月", "last June"; rag.periods) narrows the publication dates searched
+  when the request set no date or outlet filter. If nothing from that period answers, the whole archive is
+  searched instead. Either way the answer says so, and a period that was applied is echoed as `filters`.
+- A timeline question (rag.timeline) searches its topic over more passages and is answered by a dated list.
+- A question about the latest news ("最新", "latest") ranks, among the passages that answer, the newest
+  articles first, and the answer says how recent its newest source is ("最新报道：2023-06-30").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from rag import periods, timeline
+from rag.answer import ExtractiveAnswerer
+from rag.dates import publication_day
+from rag.embedding import Embedder
+from rag.periods import Period
+from rag.questions import is_english
+from rag.retrieval import Candidates, Filters, Retrieval, Retriever
+from rag.settings import Settings
+from rag.store import IndexView
+from rag.types import Answer
+
+LATEST_DEPTH = 10  # passages a "latest" question reranks by date before keeping top_k
+# Passages whose reranker logit is within this of the best one count as answering a "latest" question
+# (among them, the newest article comes first).
+LATEST_MARGIN = 2.0
+
+
+class EngineLike(Protocol):
+    settings: Settings
+    embedder: Embedder
+    extractive: ExtractiveAnswerer
+
+
+@dataclass
+class NewsRetrieval(Retrieval):
+    """A retrieval with what the question asked for beyond its words."""
+
+    period: Period | None = None  # the period the question named
+    period_used: bool = False  # False: nothing in the period answered; the whole archive was searched
+    timeline: bool = False
+    latest: bool = False
+
+
+def article_days(snap: IndexView) -> list[date]:
+    """The publication days of the live articles, sorted (metadata only, no article text)."""
+    return sorted(d for d in (publication_day(p) for _, p in snap.outlets_and_dates()) if d is not None)
+
+
+def newest_day(snap: IndexView) -> date:
+    """The archive's "now": the newest article's publication day (today, for an index without dates)."""
+    days = article_days(snap)
+    return days[-1] if days else date.today()
+
+
+def prefer_recent(snap: IndexView, cands: Candidates, k: int) -> Candidates:
+    """The candidates with those that answer (logit within LATEST_MARGIN of the best) newest first; top k."""
+    if not cands.hits:
+        return cands
+    best = max(cands.passage_logits)
+    answering = [i for i, lg in enumerate(cands.passage_logits) if lg >= best - LATEST_MARGIN]
+    rest = [i for i in range(len(cands.hits)) if i not in set(answering)]
+
+    def published(i: int) -> str:
+        art = snap.articles.get(cands.hits[i].chunk.doc_id)
+        return (art.published or "") if art is not None else ""
+
+    answering.sort(key=published, reverse=True)  # stable: same-day passages keep the reranker's order
+    order = (answering + rest)[:k]
+    rows = cands.passage_rows[order] if cands.passage_rows is not None else None
+    return Candidates(hits=[cands.hits[i] for i in order], query_vector=cands.query_vector,
+                      query_tokens=cands.query_tokens, query=cands.query,
+                      passage_logits=[cands.passage_logits[i] for i in order], passage_rows=rows)
+
+
+def retrieve(engine: EngineLike, snap: IndexView, question: str, query: str, k: int,
+             filters: Filters | None) -> NewsRetrieval:
+    """Retrieve for `question` (searched as `query`), narrowed to the period it names, deeper for a timeline,
+    newest first for "latest"."""
+    is_tl, latest = timeline.is_timeline(question), periods.is_latest(question)
+    period = None if filters is not None and filters.active() else \
+        periods.find(question, lambda: newest_day(snap), lambda: article_days(snap))
+    # a timeline searches its topic: without the timeline words, and without the period it is narrowed to
+    search = timeline.topic(query.replace(period.label, " ") if period else query) if is_tl else query
+    depth = max(k, timeline.DEPTH) if is_tl else max(k, LATEST_DEPTH) if latest else k
+    retriever = Retriever(snap, engine.embedder, engine.settings)
+    cands = retriever.candidates(search, depth, period.filters() if period else filters)
+    used = period is not None
+    if period is not None and not engine.extractive.judge(snap, question, cands).answerable:
+        cands, used = retriever.candidates(search, depth, filters), False
+    if latest:
+        cands = prefer_recent(snap, cands, k)
+    return NewsRetrieval(snap, question, search, cands, period=period, period_used=used, timeline=is_tl,
+                         latest=latest)
+
+
+def compose(engine: EngineLike, r: Retrieval) -> Answer | None:
+    """The timeline answer of a timeline question (None: answer it the ordinary way)."""
+    if not isinstance(r, NewsRetrieval) or not r.timeline:
+        return None
+    return timeline.compose(engine.extractive, r.snapshot, r.question, r.candidates)
+
+
+def newest_source(published: Sequence[str | None]) -> str | None:
+    days = [p[:10] for p in published if p]
+    return max(days) if days else None
+
+
+def annotate(ans: Answer, r: Retrieval) -> Answer:
+    """Add what the answer must say about the question's period and, for "latest", how recent its sources are."""
+    if not isinstance(r, NewsRetrieval):
+        return ans
+    english = is_english(r.question)
+    notes = []
+    if r.latest and ans.answerable:
+        newest = newest_source([c.published for c in ans.citations])
+        if newest:
+            notes.append(f"(Most recent report: {newest}.)" if english else f"（最新报道：{newest}）")
+    if r.period is not None:
+        notes.append(r.period.note(english, r.period_used))
+        if r.period_used:
+            ans.filters = r.period.to_dict()
+    if notes:
+        ans.answer = "\n".join([ans.answer, *notes])
+    return ans
