@@ -4,6 +4,7 @@
 import { h, icon } from "./dom.js";
 import { ChatError, isNetworkError, NETWORK_MESSAGE } from "./errors.js";
 import { formatDate, metaParts } from "./format.js";
+import { splitMarkers } from "./markers.js";
 import { citeButton, removeStatus, renderAnswerText, renderSources } from "./message.js";
 import { pageLabel } from "./panel.js";
 
@@ -17,7 +18,30 @@ const note = (cls, iconName, text) => h("p", { class: cls, role: "note" }, icon(
 
 function filtersUsed(f) {
   const dates = [f.date_from, f.date_to].some(Boolean) ? `${f.date_from || "…"} – ${f.date_to || "…"}` : null;
-  return note("filters-used", "info", `已筛选 · Filtered: ${[f.source, dates].filter(Boolean).join(", ")}`);
+  const period = f.period ? `（问题中的时间 · from the question: ${f.period}）` : "";
+  return note("filters-used", "info", `已筛选 · Filtered: ${[f.source, dates].filter(Boolean).join(", ")}${period}`);
+}
+
+// A timeline answer (issue 14): its events as a vertical list of dates, each with a "推断 · inferred" badge when
+// the date was worked out from the article's publication date, and its markers, which open the source panel like
+// any marker. The answer text keeps its other lines (the heading and any notes).
+const EVENT_LINE = /^\d{4}(?:-\d{2}){0,2}(?:（推断）| \(inferred\))? /;
+
+function showTimeline(msg, items) {
+  const rest = msg.text.split("\n").filter((line) => !EVENT_LINE.test(line)).join("\n");
+  msg.textEl.replaceChildren(...splitMarkers(rest).map((p) => (typeof p === "number" ? citeButton(msg, p) : p)));
+  const list = h("ol", { class: "timeline" });
+  for (const ev of items) {
+    if (!ev || typeof ev.date !== "string" || typeof ev.text !== "string") continue;
+    const cites = Array.isArray(ev.citations) ? ev.citations.filter((n) => typeof n === "number") : [];
+    list.append(h("li", { class: ev.inferred ? "tl-event inferred" : "tl-event" },
+      h("p", { class: "tl-when" },
+        h("time", { class: "tl-date", datetime: ev.date, text: ev.date }),
+        ev.inferred ? h("span", { class: "tl-badge", title: "日期由报道的发布日期推算 · worked out from the publication date",
+          text: "推断 · inferred" }) : null),
+      h("p", { class: "tl-text" }, ev.text, ...cites.map((n) => citeButton(msg, n)))));
+  }
+  msg.textEl.after(h("section", { class: "timeline-section", "aria-label": "时间线 · Timeline" }, list));
 }
 
 // Outlets that report different figures: each with its outlet, date and citation.
@@ -71,6 +95,7 @@ export function finish(msg, data) {
   }
   if (Array.isArray(data.passages)) msg.passages = data.passages;
   renderAnswerText(msg);
+  if (Array.isArray(data.timeline) && data.timeline.length) showTimeline(msg, data.timeline);
 
   if (data.answerable === false) {
     msg.el.classList.add("not-answerable");
