@@ -8,11 +8,13 @@
 //   chat.js (+ sse.js)                         the answer stream
 //   conversation.js, message.js, answer.js     the message list, a streaming message, a finished answer or error
 //   panel.js, article.js, docs.js              the source panel, the article in it, the cache of fetched articles
+//   documents.js, upload.js, apikey.js         the documents view: list, filter, upload, delete, the API key
 
 import { ask, resetChat } from "./chat.js";
 import { initComposer, resetComposer } from "./composer.js";
 import { clearConversation, messageAt } from "./conversation.js";
 import { $ } from "./dom.js";
+import { initDocuments, showView } from "./documents.js";
 import { initCollections, loadFacets } from "./filters.js";
 import { claimsOf } from "./markers.js";
 import { closePanel, initPanel, markActive, openCitation, openDocument } from "./panel.js";
@@ -60,3 +62,9 @@ initComposer(EXAMPLES, ask);
 initPanel();
 $("new-chat").addEventListener("click", newChat);
 $("messages").addEventListener("click", onMessageClick);
+// The documents view (documents.js): the header's button switches to it; "New chat" comes back to the chat.
+initDocuments();
+$("new-chat").addEventListener("click", () => {
+  showView("chat");
+  $("question").focus();
+});

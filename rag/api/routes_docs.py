@@ -38,7 +38,7 @@ router = APIRouter(prefix="/api/documents", tags=["documents"], responses=ERROR_
 
 
 def _summary(engine: Any, a: Article) -> dict[str, Any]:
-    return dict(a.meta(), n_passages=len(engine.snapshot.article_rows(a.id)))
+    return dict(a.meta(), chars=len(a.text), n_passages=len(engine.snapshot.article_rows(a.id)))
 
 
 @router.get("", summary="List the indexed articles")
