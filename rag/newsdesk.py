@@ -122,7 +122,7 @@ def annotate(ans: Answer, r: Retrieval) -> Answer:
         newest = newest_source([c.published for c in ans.citations])
         if newest:
             notes.append(f"(Most recent report: {newest}.)" if english else f"（最新报道：{newest}）")
-    if r.period is not None:
+    if r.period is not None and ans.answerable:  # a refusal searched everything already and says so as it is
         notes.append(r.period.note(english, r.period_used))
         if r.period_used:
             ans.filters = r.period.to_dict()
