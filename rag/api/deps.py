@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from rag.api.errors import ApiError
-from rag.collections import Library
+from rag.collections import NAME, Library
 from rag.engine import Engine
 from rag.settings import Settings
 
@@ -22,8 +22,8 @@ def get_library(request: Request) -> Library:
 
 
 def get_engine(request: Request, collection: str | None = Query(
-        None, max_length=64, description="the collection to use (default: `default`); GET /api/collections lists them")
-        ) -> Engine:
+        None, pattern=NAME.pattern, description="the collection to use (default: `default`); GET /api/collections "
+                                                "lists them")) -> Engine:
     return get_library(request).get(collection)
 
 

@@ -57,6 +57,7 @@ def _doc(description: str) -> dict[str, Any]:
 # The error replies every route can give, declared in the OpenAPI document.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _doc("bad input: an empty or over-long question, invalid JSON, an invalid value"),
+    404: _doc("no such collection (or, where the path names one, no such article or passage)"),
     413: _doc("the request body, an article or an upload is over its limit (the message names the setting)"),
     422: _doc("the body does not match the schema (the message names the field)"),
     503: _doc("overloaded, or the index or model is not ready: retry after the Retry-After header"),

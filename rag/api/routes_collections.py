@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -38,6 +38,6 @@ async def create_collection(body: CollectionIn, library: LibraryDep) -> dict[str
 
 @router.delete("/{name}", summary="Delete a collection and all its articles; needs the API key",
                dependencies=[WriteKey], responses={**WRITE_ERRORS, **NOT_FOUND})
-async def delete_collection(name: str, library: LibraryDep) -> dict[str, Any]:
+async def delete_collection(library: LibraryDep, name: str = Path(..., pattern=NAME.pattern)) -> dict[str, Any]:
     await run_in_threadpool(library.delete, name)
     return {"deleted": name, "message": f"deleted collection {name} and its articles"}

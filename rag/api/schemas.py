@@ -7,9 +7,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from rag.collections import NAME
 from rag.retrieval import Filters
 
 NOT_BLANK = r"\S"  # at least one character that is not white space
+COLLECTION_NAME = NAME.pattern
 # a conversation must hold a question: a user message with text
 HAS_USER_TEXT: dict[str, Any] = {"contains": {"type": "object", "required": ["role", "content"], "properties": {
     "role": {"const": "user"}, "content": {"type": "string", "minLength": 1, "pattern": NOT_BLANK}}}}
@@ -43,7 +45,8 @@ class AskIn(BaseModel):
                           description="the question, in Chinese (either script) or English")
     top_k: int | None = Field(None, ge=1, le=50, description="passages to retrieve")
     filters: FiltersIn | None = None
-    collection: str | None = Field(None, max_length=64, description="the collection to use (default: `default`)")
+    collection: str | None = Field(None, pattern=COLLECTION_NAME, description="the collection to use (default: "
+                                                                             "`default`; GET /api/collections)")
 
 
 class Message(BaseModel):
@@ -58,7 +61,8 @@ class ChatIn(BaseModel):
     stream: bool = Field(False, strict=True)
     top_k: int | None = Field(None, ge=1, le=50)
     filters: FiltersIn | None = None
-    collection: str | None = Field(None, max_length=64, description="the collection to use (default: `default`)")
+    collection: str | None = Field(None, pattern=COLLECTION_NAME, description="the collection to use (default: "
+                                                                             "`default`; GET /api/collections)")
 
 
 class DocumentIn(BaseModel):
@@ -85,7 +89,8 @@ MAX_DOCUMENTS = 1000  # articles per upload request, JSON or multipart (keeps on
 class DocumentsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     documents: list[DocumentIn] = Field(..., min_length=1, max_length=MAX_DOCUMENTS)
-    collection: str | None = Field(None, max_length=64, description="the collection to use (default: `default`)")
+    collection: str | None = Field(None, pattern=COLLECTION_NAME, description="the collection to use (default: "
+                                                                             "`default`; GET /api/collections)")
 
 
 class OpenAIMessage(BaseModel):
