@@ -225,12 +225,19 @@ def milvus_real(real_engine, real_embedder, tmp_path_factory: pytest.TempPathFac
 
 @pytest.mark.slow
 def test_both_backends_answer_the_seed_questions_alike(real_engine, milvus_real) -> None:  # type: ignore[no-untyped-def]
-    """Same question: the same top passage and the same answerable decision."""
+    """Same question: the same answerable decision, the same answer, and the same top passage, or (where Milvus's
+    jieba BM25 orders two overlapping passages of one article the other way: 2 of these 24 questions) the
+    passage overlapping it. Dense search is identical: the same vectors, exact scores."""
     for q in [q for q, _, _ in ANSWERABLE] + UNANSWERABLE:
         a, b = real_engine.ask(q), milvus_real.ask(q)
-        assert (b.answerable, b.passages[0]["chunk_id"]) == (a.answerable, a.passages[0]["chunk_id"]), q
-        if a.answerable:
-            assert [c.chunk_id for c in b.citations][:1] == [c.chunk_id for c in a.citations][:1], q
+        assert (b.answerable, b.answer) == (a.answerable, a.answer), q
+        pa, pb = a.passages[0], b.passages[0]
+        assert pa["doc_id"] == pb["doc_id"] and pa["start"] < pb["end"] and pb["start"] < pa["end"], q
+        qv = real_engine.embedder.encode_queries([q])[0]
+        dense_a, dense_b = real_engine.snapshot.dense(qv, 5), milvus_real.snapshot.dense(qv, 5)
+        assert [real_engine.snapshot.chunk_at(r).id for r, _ in dense_a] == \
+            [milvus_real.snapshot.chunk_at(r).id for r, _ in dense_b], q
+        assert [s for _, s in dense_a] == pytest.approx([s for _, s in dense_b], abs=1e-5)
 
 
 @pytest.mark.slow
@@ -252,7 +259,7 @@ def test_the_answer_contract_over_http(backend: str, real_settings: Settings, re
             assert c.get(f"/api/documents/{cit['doc_id']}").json()["text"][cit["start"]:cit["end"]] == cit["quote"]
             assert c.get(f"/api/citations/{cit['chunk_id'].replace('#', '%23')}").status_code == 200
         f = c.post("/api/ask", json={"question": "哈萨克斯坦骚乱", "filters": {"date_from": "2023-01-01"}}).json()
-        assert f["filters"] == {"date_from": "2023-01-01"} and {p["doc_id"] for p in f["passages"]} == {RFI}
+        assert f["filters"]["date_from"] == "2023-01-01" and {p["doc_id"] for p in f["passages"]} == {RFI}
         auth = {"Authorization": f"Bearer {KEY}"}
         r = c.post("/api/documents", json={"documents": [{"id": "n1", "title": NEW.title, "text": NEW.text,
                                                           "source": NEW.source, "published": NEW.published}]}, headers=auth)

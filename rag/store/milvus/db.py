@@ -125,8 +125,9 @@ class Db:
         mod = pymilvus()
         for kind in KINDS:
             schema, index = collection_schema(mod, self.client, kind, dim)
-            self.client.create_collection(self.names[kind], schema=schema, index_params=index,
-                                          consistency_level="Strong")
+            self.client.create_collection(self.names[kind], schema=schema, consistency_level="Strong")
+            # sync=False: pymilvus would poll each index of the empty collection for half a second
+            self.client.create_index(self.names[kind], index, sync=False)
         self.open()
 
     def open(self) -> None:

@@ -8,12 +8,18 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
+from rag.keywords import STOPWORDS
+
 PASSAGES, ARTICLES, SENTENCES, TERMS, META = "passages", "articles", "sentences", "terms", "meta"
 KINDS = (PASSAGES, ARTICLES, SENTENCES, TERMS, META)
 TEXT_PART = 16_000  # characters per article-text row: at 4 bytes a character, within Milvus's 65,535-byte VARCHAR
 MAX_TERM_BYTES = 256  # longer rag.keywords terms are not counted (df, coverage)
 MAX_TERMS = 4096  # distinct terms kept per passage (Milvus's largest ARRAY)
 ID_BYTES = 1024  # longest article id
+# Milvus's jieba (search mode), with its stop filter dropping what rag.keywords drops: our stop words and
+# punctuation, so that passage lengths (BM25's length normalisation) count the same words as ours
+PUNCTUATION = list("，。、；：？！“”‘’（）《》〈〉【】「」『』—…·～,.;:?!\"'()[]{}<>-_/|*&%$#@+=~`^") + ["——", "……"]
+ANALYZER: dict[str, Any] = {"tokenizer": "jieba", "filter": [{"type": "stop", "stop_words": sorted(STOPWORDS) + PUNCTUATION}]}
 DUMMY = [1.0, 0.0]
 
 
@@ -31,14 +37,16 @@ def collection_schema(mod: ModuleType, client: Any, kind: str, dim: int) -> tupl
     if kind == PASSAGES:
         s.add_field("body", dt.VARCHAR, max_length=65_535)  # article.text[start:end]
         s.add_field("text", dt.VARCHAR, max_length=65_535, enable_analyzer=True,  # normalize(title + "\n" + body)
-                    analyzer_params={"tokenizer": "jieba"})
+                    analyzer_params=ANALYZER)
         s.add_field("sparse", dt.SPARSE_FLOAT_VECTOR)
         s.add_function(mod.Function(name="bm25", function_type=mod.FunctionType.BM25, input_field_names=["text"],
                                     output_field_names=["sparse"]))
         s.add_field("terms", dt.ARRAY, element_type=dt.VARCHAR, max_capacity=MAX_TERMS, max_length=MAX_TERM_BYTES)
         s.add_field("source", dt.VARCHAR, max_length=4096)  # the outlet, lower-cased, for filters
         s.add_field("day", dt.VARCHAR, max_length=16)  # published[:10], "" when undated
-        index.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        # k1 and b as the segment store's BM25 (rag.store.postings), not Milvus Lite's default k1 = 1.5
+        index.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                        params={"bm25_k1": 1.2, "bm25_b": 0.75})
         index.add_index(field_name="source", index_type="INVERTED")
         index.add_index(field_name="day", index_type="INVERTED")
     if kind in (PASSAGES, SENTENCES):
