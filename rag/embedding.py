@@ -91,10 +91,6 @@ class SentenceTransformerEmbedder:
 # Texts per model call when indexing with no questions about: 32 seed passages (215 chars on average) take
 # 1.2 s with the int8 encoder (2.7-3.1 s fp32) on 2 cores, about the same per passage as larger calls.
 INDEX_SLICE = 32
-# A slice stops before a text this many times longer than its shortest: every text in a call is padded to the
-# longest. One 190-char passage with its 21 sentence units took 380 ms in one call, 62 ms split this way
-# (int8, 2 cores): an upload of one article pays for its own length, not 22 times its longest text.
-LENGTH_RATIO = 2
 # Texts per call while questions are being asked (one in the last QUIET_S seconds): 2 seed passages take
 # 0.07 s int8 (0.22 s fp32), so a question that arrives during an upload waits at most that long.
 BUSY_SLICE = 2
@@ -120,8 +116,6 @@ def encode_in_slices(gate: ModelGate, texts: Sequence[str], dim: int,
     while i < len(order):
         with gate.batch():
             rows = order[i:i + (BUSY_SLICE if gate.questions_recently() else INDEX_SLICE)]
-            shortest = max(1, len(texts[rows[0]]))
-            rows = [r for r in rows if len(texts[r]) <= LENGTH_RATIO * shortest] or rows[:1]
             out[rows] = forward([texts[j] for j in rows])
         i += len(rows)
         if bar is not None:
