@@ -262,7 +262,7 @@ class ExtractiveAnswerer:
                 citations.append(Citation(n=by_chunk[ch.id], chunk_id=ch.id, doc_id=ch.doc_id, title=art.title,
                                           url=art.url, source=art.source, published=art.published,
                                           quote=ch.text, start=ch.start, end=ch.end, score=round(c.hit.score, 6),
-                                          page=page_of(art, ch.start)))
+                                          page=page_of(art, ch.start), also_reported_by=c.hit.also_reported_by))
             n = by_chunk[ch.id]
             if differ:
                 label = outlet_label(art.source, art.published, english)

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from rag.duplicates import Collapser
 from rag.embedding import Embedder
 from rag.errors import InputError
 from rag.keywords import normalize, to_simplified, tokenize
@@ -145,9 +146,12 @@ class Retriever:
         k_pos = {r: i + 1 for i, r in enumerate(kw_rank)}
         hits: list[Hit] = []
         kept: list[tuple[str | None, set[str]]] = []  # (outlet, shingles) of the hits, once per request
+        collapse = Collapser(self.snap.hashes)  # duplicate stories: one result, "also reported by" (rag.duplicates)
         for row, score in sorted(fused.items(), key=lambda x: (-x[1], x[0])):
             chunk = self.snap.chunk_at(row)
             art = self.snap.articles.get(chunk.doc_id)
+            if art is not None and collapse.add(art) != art.id:
+                continue  # a re-post or syndicated copy of an article already in the results
             outlet = art.source if art is not None else None
             sh = _shingles(chunk.text)
             # a near-copy from the same outlet adds nothing; another outlet's report is kept: it may differ
@@ -158,6 +162,8 @@ class Retriever:
                             dense_score=dense_score.get(row)))
             if len(hits) >= depth_k:
                 break
+        for h in hits:  # the kept article names its duplicates met in the fused list
+            h.also_reported_by = collapse.also.get(h.chunk.doc_id, [])
         return hits, Query.make(self.snap, query, qv, tokens)
 
     def candidates(self, query: str, k: int | None = None, filters: Filters | None = None) -> Candidates:

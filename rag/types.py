@@ -61,6 +61,7 @@ class Hit:
     dense_rank: int | None = None
     keyword_rank: int | None = None
     dense_score: float | None = None
+    also_reported_by: list[dict[str, Any]] = field(default_factory=list)  # duplicate articles (rag.duplicates)
 
     def to_dict(self, article: Article | None = None) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -74,6 +75,8 @@ class Hit:
         if article is not None:
             d.update(title=article.title, url=article.url, source=article.source,
                      published=article.published)
+        if self.also_reported_by:
+            d["also_reported_by"] = self.also_reported_by
         return d
 
 
@@ -94,9 +97,12 @@ class Citation:
     score: float
     supported: bool | None = None  # set by LLM citation verification
     page: int | None = None  # the PDF page (from 1) where the quote starts: page_of(article, start)
+    also_reported_by: list[dict[str, Any]] = field(default_factory=list)  # duplicate articles (rag.duplicates)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        if not d["also_reported_by"]:
+            d.pop("also_reported_by")
         if d["supported"] is None:
             d.pop("supported")
         if d["page"] is None:

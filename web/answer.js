@@ -85,6 +85,16 @@ function showPages(msg) {
   }
 }
 
+// A source with duplicate stories (re-posts, syndicated copies) names the other outlets under it (rag/duplicates.py).
+function showAlsoReported(msg) {
+  for (const item of msg.sourcesEl ? msg.sourcesEl.querySelectorAll(".source-item") : []) {
+    const also = (msg.citations.get(Number(item.dataset.n)) || {}).also_reported_by;
+    if (!Array.isArray(also) || !also.length) continue;
+    const names = [...new Set(also.map((d) => (d && (d.source || d.title || d.doc_id)) || "").filter(Boolean))];
+    item.append(h("span", { class: "src-meta src-also", text: `也见于 · Also reported by: ${names.join(", ")}` }));
+  }
+}
+
 export function finish(msg, data) {
   if (!data || typeof data !== "object") throw new ChatError("服务器返回了无法识别的回答 · Malformed answer");
   msg.data = data;
@@ -113,6 +123,7 @@ export function finish(msg, data) {
   }
   renderSources(msg);
   showPages(msg);
+  showAlsoReported(msg);
   if (data.answerable === false && Array.isArray(data.nearest) && data.nearest.length) {
     msg.nearest = data.nearest;
     msg.bubble.append(nearestArticles(data.nearest));
