@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from rag.disagreements import differ
@@ -38,8 +37,8 @@ NUM_PERM = 128
 # a copy with one figure changed (4266 -> 5000 people) scores 0.99 and is kept apart by `facts_differ`.
 DUPLICATE_THRESHOLD = 0.6
 
-_SIGS: dict[str, tuple[np.ndarray, dict[str, frozenset[str]]]] = {}  # content hash -> (hashvalues, figures)
-_SIGS_MAX = 200_000
+_SIGS: dict[str, tuple[MinHash, dict[str, frozenset[str]]]] = {}  # content hash -> (MinHash, figures)
+_SIGS_MAX = 50_000  # about 60 MB of signatures at most
 
 
 @dataclass(frozen=True)
@@ -72,13 +71,12 @@ def facts_differ(a: dict[str, frozenset[str]], b: dict[str, frozenset[str]]) -> 
 def signature(article: Article, key: str | None = None) -> tuple[MinHash, dict[str, frozenset[str]]]:
     """The article's MinHash and figures, cached by content hash `key` when given."""
     if key is not None and key in _SIGS:
-        hv, figs = _SIGS[key]
-        return MinHash(num_perm=NUM_PERM, seed=1, hashvalues=hv), figs
+        return _SIGS[key]
     m, figs = minhash(article.text), article_figures(article)
     if key is not None:
         if len(_SIGS) >= _SIGS_MAX:
             _SIGS.clear()
-        _SIGS[key] = (m.hashvalues.copy(), figs)
+        _SIGS[key] = (m, figs)  # never updated after this: shared by every query and snapshot
     return m, figs
 
 

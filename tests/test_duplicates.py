@@ -101,7 +101,9 @@ def _engine(settings: Settings, fake_embedder, seeds: dict[str, Article]) -> Eng
 def test_engine_search_collapses_copies_and_names_them(settings: Settings, fake_embedder,  # type: ignore[no-untyped-def]
                                                         seeds: dict[str, Article]) -> None:
     eng = _engine(settings, fake_embedder, seeds)
-    res = eng.search("托卡耶夫 哀悼 集安组织峰会", k=10)
+    first = eng.search("托卡耶夫 哀悼 集安组织峰会", k=10)
+    res = eng.search("托卡耶夫 哀悼 集安组织峰会", k=10)  # the signatures now come from the cache
+    assert res == first
     docs = [r["doc_id"] for r in res]
     copies = {AJ, "aj-repost", AJ + "-wire"}
     kept = [d for d in docs if d in copies]
