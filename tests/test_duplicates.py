@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -117,27 +119,63 @@ def test_engine_search_collapses_copies_and_names_them(settings: Settings, fake_
             assert "also_reported_by" not in r
 
 
-def test_api_search_and_answer_citations_name_the_copies(real_settings: Settings, real_engine, real_embedder,  # type: ignore[no-untyped-def]
-                                                         seeds: dict[str, Article],
-                                                         tmp_path_factory: pytest.TempPathFactory) -> None:
+@pytest.fixture(scope="module")
+def dup_server(real_settings: Settings, real_engine, real_embedder, seeds: dict[str, Article],  # type: ignore[no-untyped-def]
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real server over the seeds plus a re-post of the Al Jazeera unrest article by "BBC"."""
     index_dir = tmp_path_factory.mktemp("dup") / "index"
     shutil.copytree(real_settings.index_dir, index_dir)  # the seeds, built once by `real_engine`
     s = real_settings.replace(index_dir=index_dir)
     eng = Engine.open(s, embedder=real_embedder)
     eng.upsert([repost(seeds[AJ], random.Random(3), doc_id="aj-repost", source="BBC")])
     with serve_in_thread(create_app(s, eng)) as url:
-        res = httpx.get(url + "/api/search", params={"q": "托卡耶夫宣布全国哀悼日", "k": 5}, timeout=60).json()["results"]
-        assert len({r["doc_id"] for r in res} & {AJ, "aj-repost"}) == 1
-        top = next(r for r in res if r["doc_id"] in {AJ, "aj-repost"})
-        other = ({AJ, "aj-repost"} - {top["doc_id"]}).pop()
-        assert [d["doc_id"] for d in top["also_reported_by"]] == [other]
+        yield url
 
-        ans = httpx.post(url + "/api/ask", json={"question": "哈萨克斯坦动乱中托卡耶夫宣布哪一天为全国哀悼日？"},
-                         timeout=120).json()
-        assert ans["answerable"]
-        assert not {p["doc_id"] for p in ans["passages"]} >= {AJ, "aj-repost"}
-        cited = [c for c in ans["citations"] if c["doc_id"] in {AJ, "aj-repost"}]
-        assert cited and all(c["also_reported_by"][0]["source"] in {"BBC", "Aljazeera 半岛网"} for c in cited)
-        for c in ans["citations"]:
-            if c["doc_id"] not in {AJ, "aj-repost"}:
-                assert "also_reported_by" not in c
+
+def test_api_search_and_answer_citations_name_the_copies(dup_server: str) -> None:
+    url = dup_server
+    res = httpx.get(url + "/api/search", params={"q": "托卡耶夫宣布全国哀悼日", "k": 5}, timeout=60).json()["results"]
+    assert len({r["doc_id"] for r in res} & {AJ, "aj-repost"}) == 1
+    top = next(r for r in res if r["doc_id"] in {AJ, "aj-repost"})
+    other = ({AJ, "aj-repost"} - {top["doc_id"]}).pop()
+    assert [d["doc_id"] for d in top["also_reported_by"]] == [other]
+
+    ans = httpx.post(url + "/api/ask", json={"question": "哈萨克斯坦动乱中托卡耶夫宣布哪一天为全国哀悼日？"},
+                     timeout=120).json()
+    assert ans["answerable"]
+    assert len({p["doc_id"] for p in ans["passages"]} & {AJ, "aj-repost"}) == 1
+    cited = [c for c in ans["citations"] if c["doc_id"] in {AJ, "aj-repost"}]
+    assert cited and all(c["also_reported_by"][0]["source"] in {"BBC", "Aljazeera 半岛网"} for c in cited)
+    for c in ans["citations"]:
+        if c["doc_id"] not in {AJ, "aj-repost"}:
+            assert "also_reported_by" not in c
+
+
+@pytest.mark.browser
+def test_the_web_chat_shows_also_reported_by(dup_server: str) -> None:
+    if os.environ.get("RAG_SKIP_BROWSER_TESTS") == "1":
+        pytest.skip("RAG_SKIP_BROWSER_TESTS=1")
+    from playwright.sync_api import sync_playwright
+    from test_browser import ARGS, CHROMIUM, Tab, ask, expect, shot
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        tab = Tab(browser, dup_server.rstrip("/"), 1280, 1000)
+        try:
+            page = tab.open()
+            answer = ask(page, "哈萨克斯坦动乱中托卡耶夫宣布哪一天为全国哀悼日？")
+            cited = [c for c in answer["citations"] if c.get("also_reported_by")]
+            assert cited, answer
+            msg = page.locator("#messages li.msg.assistant").last
+            for c in answer["citations"]:
+                also = msg.locator(f'.source-item[data-n="{c["n"]}"] .src-also')
+                if c.get("also_reported_by"):
+                    names = ", ".join(dict.fromkeys(d["source"] for d in c["also_reported_by"]))
+                    expect(also).to_have_text(f"也见于 · Also reported by: {names}")
+                else:
+                    expect(also).to_have_count(0)
+            shot(page, "also-reported-by.png")
+            assert not tab.errors, tab.errors
+        finally:
+            tab.close()
+            browser.close()
