@@ -147,7 +147,8 @@ class Retriever:
         hits: list[Hit] = []
         kept: list[tuple[str | None, set[str]]] = []  # (outlet, shingles) of the hits, once per request
         collapse = Collapser(self.snap.hashes)  # duplicate stories: one result, "also reported by" (rag.duplicates)
-        for row, score in sorted(fused.items(), key=lambda x: (-x[1], x[0])):
+        ranked = sorted(fused.items(), key=lambda x: (-x[1], x[0]))
+        for at, (row, score) in enumerate(ranked):
             chunk = self.snap.chunk_at(row)
             art = self.snap.articles.get(chunk.doc_id)
             if art is not None and collapse.add(art) != art.id:
@@ -161,6 +162,10 @@ class Retriever:
             hits.append(Hit(chunk=chunk, score=score, dense_rank=d_pos.get(row), keyword_rank=k_pos.get(row),
                             dense_score=dense_score.get(row)))
             if len(hits) >= depth_k:
+                # copies rank beside their original: the next rows may hold a copy of a kept article
+                for later, _ in ranked[at + 1:at + 1 + 2 * depth_k]:
+                    if (a := self.snap.articles.get(self.snap.chunk_at(later).doc_id)) is not None:
+                        collapse.add(a)
                 break
         for h in hits:  # the kept article names its duplicates met in the fused list
             h.also_reported_by = collapse.also.get(h.chunk.doc_id, [])

@@ -17,6 +17,7 @@ from servers import serve_in_thread
 from rag.api.app import create_app
 from rag.duplicates import DUPLICATE_THRESHOLD, article_figures, duplicates, facts_differ, groups, minhash
 from rag.engine import Engine
+from rag.retrieval import Retriever
 from rag.settings import Settings
 from rag.sources import load_paths
 from rag.types import Article
@@ -113,6 +114,9 @@ def test_engine_search_collapses_copies_and_names_them(settings: Settings, fake_
     also = next(r["also_reported_by"] for r in res if r["doc_id"] == kept[0])
     assert {d["doc_id"] for d in also} == copies - {kept[0]}
     assert all(set(d) == {"doc_id", "title", "source", "published", "url"} for d in also)
+    # the copies met after the pool is full are still named (they rank beside the original)
+    top, _ = Retriever(eng.snapshot, fake_embedder, settings).pool("托卡耶夫宣布全国哀悼日 集安组织峰会", 1)
+    assert top[0].chunk.doc_id in copies and len(top[0].also_reported_by) == 2
     for r in res:  # the RFA report, different figures, is never among anyone's duplicates
         assert RFA not in {d["doc_id"] for d in r.get("also_reported_by", [])}
         if r["doc_id"] not in copies:
