@@ -4,21 +4,42 @@ sentence units by article. Each resolves an id to the segment holding the articl
 from __future__ import annotations
 
 from collections.abc import Container, Iterator, Mapping
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 
 from rag.sentences import SentenceRows
 from rag.types import Article
 
-if TYPE_CHECKING:
-    from rag.store.snapshot import Snapshot
+
+class Live(Protocol):
+    """What the views read of their snapshot (rag.store.snapshot.Snapshot), named here so that the views
+    need not import it."""
+
+    @property
+    def segments(self) -> list[Any]: ...
+
+    @property
+    def deleted(self) -> list[frozenset[str]]: ...
+
+    @property
+    def _dead_docs(self) -> list[Any]: ...
+
+    @property
+    def config(self) -> dict[str, Any]: ...
+
+    @property
+    def articles(self) -> Mapping[str, Article]: ...
+
+    def locate(self, doc_id: str) -> tuple[int, int] | None: ...
+
+    def knows(self, term: str) -> bool: ...
 
 
 class ArticleView(Mapping[str, Article]):
     """The live articles by id, read from the segments on demand."""
 
-    def __init__(self, snap: Snapshot):
+    def __init__(self, snap: Live):
         self._snap = snap
 
     def __getitem__(self, doc_id: str) -> Article:
@@ -45,7 +66,7 @@ class ArticleView(Mapping[str, Article]):
 class Vocabulary(Container[str]):
     """The terms that some live passage holds."""
 
-    def __init__(self, snap: Snapshot):
+    def __init__(self, snap: Live):
         self._snap = snap
 
     def __contains__(self, term: object) -> bool:
@@ -55,7 +76,7 @@ class Vocabulary(Container[str]):
 class HashView(Mapping[str, str]):
     """Content hash of each live article."""
 
-    def __init__(self, snap: Snapshot):
+    def __init__(self, snap: Live):
         self._snap = snap
 
     def __getitem__(self, doc_id: str) -> str:
@@ -74,7 +95,7 @@ class HashView(Mapping[str, str]):
 class SentenceView:
     """Sentence units and their vectors, by article."""
 
-    def __init__(self, snap: Snapshot):
+    def __init__(self, snap: Live):
         self._snap = snap
 
     def rows(self, doc_id: str) -> SentenceRows | None:
