@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from rag.errors import NotFound
+from rag.store.ids import PassageIds
 from rag.store.manifest import Manifest
 from rag.store.postings import Stats, bm25_segment, length_norm
 from rag.store.segment import Segment
@@ -29,7 +30,7 @@ class OutletDate(NamedTuple):
     published: str | None
 
 
-class Snapshot:
+class Snapshot(PassageIds):
     """An immutable view of the index: articles, passages, vectors, keywords and sentences."""
 
     def __init__(self, config: dict[str, Any], segments: Sequence[Segment], deleted: Sequence[Sequence[str]],
@@ -109,16 +110,6 @@ class Snapshot:
     def chunk_at(self, row: int) -> Chunk:
         s, local = self._split(row)
         return self.segments[s].meta.chunk(local)
-
-    def row_of(self, chunk_id: str) -> int:
-        doc_id, _, ordinal = chunk_id.rpartition("#")
-        rows = self.article_rows(doc_id)
-        if not ordinal.isdigit() or int(ordinal) >= len(rows):
-            raise NotFound(f"no passage with id {chunk_id!r}; ids look like '<article id>#<n>'")
-        return rows[int(ordinal)]
-
-    def chunk(self, chunk_id: str) -> Chunk:
-        return self.chunk_at(self.row_of(chunk_id))
 
     def iter_chunks(self) -> Iterator[Chunk]:
         """Every live passage, in row order."""

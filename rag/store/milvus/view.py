@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from rag.errors import NotFound
+from rag.store.ids import PassageIds
 from rag.store.milvus import terms
 from rag.store.milvus.db import EF, Db, like_literal, lit
 from rag.store.milvus.mappings import Articles, Cache, Hashes, Sentences, Vocabulary, heads
@@ -40,7 +41,7 @@ def filter_expression(filters: Any) -> str | None:
     return " and ".join(parts) or None
 
 
-class MilvusView:
+class MilvusView(PassageIds):
     """One index in Milvus, read through the storage verbs retrieval, the scorer and the API use."""
 
     def __init__(self, db: Db, config: dict[str, Any], generation: str | None):
@@ -90,16 +91,6 @@ class MilvusView:
                 raise IndexError(row)
             got = self._chunks.put(int(row), chunk_of(found[0]))
         return got
-
-    def row_of(self, chunk_id: str) -> int:
-        doc_id, _, ordinal = chunk_id.rpartition("#")
-        rows = self.article_rows(doc_id)
-        if not ordinal.isdigit() or int(ordinal) >= len(rows):
-            raise NotFound(f"no passage with id {chunk_id!r}; ids look like '<article id>#<n>'")
-        return rows[int(ordinal)]
-
-    def chunk(self, chunk_id: str) -> Chunk:
-        return self.chunk_at(self.row_of(chunk_id))
 
     def iter_chunks(self) -> Iterator[Chunk]:
         """Every live passage, article by article."""
