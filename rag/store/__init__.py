@@ -15,7 +15,7 @@ from pathlib import Path
 from rag.errors import IndexError_, IndexMismatch, IndexNotFound
 from rag.settings import Settings
 from rag.store.backend import Backend, IndexView, backend
-from rag.store.building import BuildReport, article_hash, index_config, prepare
+from rag.store.building import BuildReport, article_hash, config_diffs, index_config, prepare
 from rag.store.manifest import current_generation, write_lock
 from rag.store.manifest import read as read_manifest
 from rag.store.merge import merge, plan
@@ -33,11 +33,8 @@ def load(index_dir: Path, settings: Settings, embedder_name: str, dim: int, stri
     With strict=False a differently built index still opens (with its own config), so that a rebuild can
     reuse whatever is still valid, e.g. the vectors after a tokenizer change."""
     manifest = read_manifest(index_dir)
-    expected = index_config(settings, embedder_name, dim)
-    stored = {k: manifest.config.get(k) for k in expected}
-    if stored != expected and strict:
-        diffs = ", ".join(f"{k}: index has {stored[k]!r}, settings want {expected[k]!r}"
-                          for k in expected if stored[k] != expected[k])
+    diffs = config_diffs(manifest.config, index_config(settings, embedder_name, dim))
+    if diffs and strict:
         raise IndexMismatch(f"the index in {index_dir}/ was built differently ({diffs}). Rebuild it with "
                             f"`rag build seeds/ --index {index_dir}` (only changed parts are re-embedded "
                             f"when the model is unchanged), or restore the settings it was built with.")

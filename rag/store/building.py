@@ -49,6 +49,13 @@ def index_config(settings: Settings, embedder_name: str, dim: int) -> dict[str, 
             "sentences": SENTENCES_VERSION}
 
 
+def config_diffs(stored: dict[str, Any], expected: dict[str, Any]) -> str:
+    """How a stored index's config differs from what the settings want ("" when it matches), for the
+    rebuild message of every backend."""
+    return ", ".join(f"{k}: index has {stored.get(k)!r}, settings want {v!r}"
+                     for k, v in expected.items() if stored.get(k) != v)
+
+
 @dataclass
 class BuildReport:
     """What a build or an update did."""

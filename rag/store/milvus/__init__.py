@@ -19,7 +19,7 @@ from typing import Any
 from rag.embedding import Embedder
 from rag.errors import IndexMismatch, IndexNotFound
 from rag.settings import Settings
-from rag.store.building import BuildReport
+from rag.store.building import BuildReport, config_diffs
 from rag.store.milvus.db import Db
 from rag.store.milvus.view import MilvusView
 from rag.store.milvus.writing import expected_config, recover
@@ -55,11 +55,8 @@ class MilvusBackend:
             raise IndexNotFound(f"no index in the Milvus store {self.uri} (collections {db.prefix}_*): "
                                 f"run `rag build seeds/` with RAG_STORE_URI={self.uri}")
         recover(db)
-        expected = expected_config(self.settings, embedder_name, dim)
-        stored = {k: config.get(k) for k in expected}
-        if stored != expected and strict:
-            diffs = ", ".join(f"{k}: index has {stored[k]!r}, settings want {expected[k]!r}"
-                              for k in expected if stored[k] != expected[k])
+        diffs = config_diffs(config, expected_config(self.settings, embedder_name, dim))
+        if diffs and strict:
             raise IndexMismatch(f"the index in the Milvus store {self.uri} (collections {db.prefix}_*) was built "
                                 f"differently ({diffs}). Rebuild it with `rag build seeds/`, or restore the "
                                 f"settings it was built with.")
