@@ -2,7 +2,8 @@
 refusals), sharing one model.
 
 Layout: the `default` collection is the index directory itself (so an index from before collections is
-the default collection); collection NAME lives in `<index_dir>/collections/NAME/`. Deleting a collection
+the default collection); collection NAME lives in `<index_dir>/collections/NAME/`, or with RAG_STORE_URI in
+Milvus collections of its own. Deleting a collection
 renames its directory out of the way (atomic) before removing it, so a crash mid-delete never leaves a
 half-deleted collection that still answers.
 """
@@ -16,6 +17,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from rag import store
 from rag.embedding import Embedder
@@ -51,14 +53,25 @@ class Library:
     def path(self, name: str) -> Path:
         return self.settings.index_dir if name == DEFAULT else self.settings.index_dir / SUBDIR / check_name(name)
 
+    def _milvus(self, name: str = DEFAULT) -> Any:
+        """With RAG_STORE_URI: the Milvus backend of collection `name`, whose index lives in Milvus collections of
+        its own (rag.store.milvus.db.prefix_for), not under index/."""
+        return store.backend(self.settings.replace(index_dir=self.path(name)))
+
     def names(self) -> list[str]:
+        if self.settings.store_uri:
+            return [DEFAULT, *self._milvus().children()]
         root = self.settings.index_dir / SUBDIR
         others = sorted(p.name for p in root.iterdir() if NAME.match(p.name) and (p / "CURRENT").is_file()) \
             if root.is_dir() else []
         return [DEFAULT, *others]
 
     def exists(self, name: str) -> bool:
-        return name == DEFAULT or (self.path(name) / "CURRENT").is_file()
+        if name == DEFAULT:
+            return True
+        if self.settings.store_uri:
+            return bool(self._milvus(name).exists())
+        return (self.path(name) / "CURRENT").is_file()
 
     def get(self, name: str | None) -> Engine:
         """The engine of collection `name` (the default one when None); NotFound when there is none."""
@@ -76,7 +89,7 @@ class Library:
     def _open(self, name: str) -> Engine:
         s = self.settings.replace(index_dir=self.path(name))
         default = self._engines.get(DEFAULT)
-        eng = Engine(s, self.embedder, store.load(s.index_dir, s, self.embedder.name, self.embedder.dim))
+        eng = Engine(s, self.embedder, store.backend(s).load(self.embedder.name, self.embedder.dim))
         if default is not None:
             eng.answerer = default.answerer  # an LLM answerer, when one is attached, serves every collection
         return eng
@@ -103,6 +116,12 @@ class Library:
         with self._lock:
             if not self.exists(name):
                 raise NotFound(f"no collection {name!r}; GET /api/collections lists them")
+            if self.settings.store_uri:  # its Milvus collections go (through its engine's store: after its write)
+                eng = self._engines.pop(name, None)
+                backend: Any = eng.store if eng is not None else self._milvus(name)
+                backend.drop()
+                log.info("collection deleted", extra={"collection": name})
+                return
             path = self.path(name)
             with store.write_lock(path):  # no write is half-way through it
                 gone = path.parent / f".deleting-{name}-{time.time_ns()}"

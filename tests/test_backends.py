@@ -16,6 +16,7 @@ from servers import serve_in_thread
 from test_seed_questions import ANSWERABLE, UNANSWERABLE
 
 from rag.api.app import create_app
+from rag.collections import Library
 from rag.engine import Engine, build
 from rag.errors import IndexMismatch, IndexNotFound, NotFound
 from rag.retrieval import Filters
@@ -169,6 +170,53 @@ def test_term_statistics_match_between_backends(tmp_path: Path, fake_embedder: H
     ids = [c.id for c in seg.iter_chunks()]
     assert seg.coverage([seg.row_of(i) for i in ids], weights) == mil.coverage([mil.row_of(i) for i in ids], weights)
     _close(engines["milvus"].settings)
+
+
+def test_collections_are_indexes_of_their_own(engine: Engine) -> None:
+    """rag.collections on both backends: with Milvus each collection has Milvus collections of its own (also one named
+    like the index directory, which once shared the default index's), listed, reopened and dropped."""
+    s, emb = engine.settings, engine.embedder
+    lib = Library(s, emb, default=engine)
+    for name in ("index", "sport-news"):  # "index": the default index directory's own name
+        lib.create(name)
+    assert lib.names() == ["default", "index", "sport-news"] and lib.exists("sport-news") and not lib.exists("other")
+    lib.get("sport-news").upsert([NEW])
+    assert _top(lib.get("sport-news"), "阿拉木图 地铁 二号线", 1) == [f"{NEW.id}#0"]
+    assert len(engine.snapshot.articles) == 5 and NEW.id not in engine.snapshot.articles
+    assert len(lib.get("index").snapshot) == 0
+    _close(s)
+    again = Library(s, emb, default=Engine.open(s, embedder=emb))  # a restart
+    assert again.names() == ["default", "index", "sport-news"]
+    assert list(again.get("sport-news").snapshot.articles) == [NEW.id]
+    again.delete("sport-news")
+    assert again.names() == ["default", "index"] and not again.exists("sport-news")
+    with pytest.raises(NotFound):
+        again.get("sport-news")
+    assert len(again.get("default").snapshot.articles) == 5
+    if s.store_uri:
+        from rag.store.milvus.db import connect
+
+        left = connect(s.store_uri).list_collections()
+        assert len(left) == 10 and not [n for n in left if "sport" in n]  # the default's 5 and index's 5
+
+
+def test_rag_compact_on_milvus_asks_milvus(tmp_path: Path, fake_embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """`rag compact` with RAG_STORE_URI: nothing of ours to merge (no segment files); Milvus is asked to compact the
+    index's collections, and the command says that Milvus Lite compacts by itself. No model is loaded."""
+    from rag import cli
+
+    s = _settings(tmp_path, "milvus")
+    build(s, [SEEDS], embedder=fake_embedder)
+    Engine.open(s, embedder=fake_embedder).delete(RFA)
+    monkeypatch.setenv("RAG_STORE_URI", str(s.store_uri))
+    assert cli.main(["compact", "--index", str(s.index_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "rag_index_*" in out and "5 collections" in out and "Milvus Lite compacts" in out
+    assert cli.main(["compact", "--index", str(s.index_dir), "--collection", "none"]) == 2  # no such index
+    assert "no index in the Milvus store" in capsys.readouterr().err
+    assert len(Engine.open(s, embedder=fake_embedder).snapshot.articles) == 4
+    _close(s)
 
 
 @pytest.mark.parametrize("dies", ["before the switch", "after the switch"])

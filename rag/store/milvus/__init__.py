@@ -5,8 +5,9 @@ Behind the same verbs as the embedded segment store (rag.store.backend): `load` 
 (rag.store.IndexView), `write` adds, replaces and deletes articles. Dense search is Milvus's HNSW over the
 passage vectors; keyword search is Milvus's own BM25 full-text search (a BM25 function over the
 script-normalised passage text, `jieba` analyzer); outlet and date filters are Milvus scalar filters. The
-scorer's term statistics live in a `terms` collection (rag.store.milvus.terms). Modules: db (collections,
-connection), rows (articles and passages as rows), terms, mappings and view (the read side), writing.
+scorer's term statistics live in a `terms` collection (rag.store.milvus.terms). Each rag collection
+(rag.collections) is an index of its own, with its own Milvus collections. Modules: db (collections, connection,
+names), rows (articles and passages as rows), terms, mappings and view (the read side), writing.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from rag.embedding import Embedder
 from rag.errors import IndexMismatch, IndexNotFound
 from rag.settings import Settings
 from rag.store.building import BuildReport, config_diffs
-from rag.store.milvus.db import Db
+from rag.store.milvus.db import Db, children
+from rag.store.milvus.schema import META
 from rag.store.milvus.view import MilvusView
 from rag.store.milvus.writing import expected_config, recover
 from rag.store.milvus.writing import write as _write
@@ -80,18 +82,41 @@ class MilvusBackend:
         report.seconds = round(time.perf_counter() - t0, 3)
         return view, report
 
+    def exists(self) -> bool:
+        """Whether the index exists (one cheap call: rag.collections asks on every request)."""
+        return bool(self.db.client.has_collection(self.db.names[META]))
+
+    def drop(self) -> None:
+        """Delete the index: drop its Milvus collections (a deleted rag collection)."""
+        with self._lock:
+            self.db.drop()
+
+    def children(self) -> list[str]:
+        """The rag collections (rag.collections) of this index that the Milvus holds."""
+        return children(self.db.client, self.settings.index_dir)
+
     def merge_due(self) -> tuple[int, int] | None:
         return None  # Milvus merges its own segments
 
-    def merge(self, run: tuple[int, int] | None, base: Any) -> MilvusView | None:
-        """`rag compact`: ask Milvus to compact the collections (deleted rows go); nothing else to merge."""
-        if run is not None or base is None:
-            return None
+    def compact(self) -> dict[str, int]:
+        """`rag compact`: ask Milvus to compact the index's collections now (small segments merged, deleted rows
+        dropped); the job id of each collection that took the request. There is nothing of ours to merge:
+        a Milvus server also compacts by itself, and Milvus Lite compacts after each flush and only
+        acknowledges the request (job 0)."""
+        if not self.db.exists():
+            raise IndexNotFound(f"no index in the Milvus store {self.uri} (collections {self.db.prefix}_*)")
+        jobs = {}
         for name in self.db.names.values():
             try:
-                self.db.client.compact(name)
-            except Exception as exc:  # Milvus Lite compacts on its own and may not take the call
-                log.info("Milvus compaction not started", extra={"collection": name, "error": str(exc)})
+                jobs[name] = int(self.db.client.compact(name))
+            except Exception as exc:  # a server may refuse, e.g. while it compacts already
+                log.warning("Milvus compaction not started", extra={"collection": name, "error": str(exc)})
+        return jobs
+
+    def merge(self, run: tuple[int, int] | None, base: Any) -> MilvusView | None:
+        if run is not None or base is None:
+            return None
+        self.compact()
         return self._view(base.config)
 
     def refresh(self, merged: Any, current: Any) -> MilvusView:

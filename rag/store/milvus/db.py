@@ -64,13 +64,30 @@ def key_of(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little", signed=True)
 
 
+COLLECTIONS = "collections"  # rag.collections.SUBDIR: collection NAME's index is <index_dir>/collections/NAME
+MARK = "__c_"  # between the default index's prefix and a collection's name
+
+
 def prefix_for(index_dir: Path) -> str:
-    """Collection-name prefix of an index directory: `rag_<name>` (a hash added when the name had to change)."""
+    """Collection-name prefix of an index directory: `rag_<name>` (a hash added when the name had to change),
+    or for collection NAME of index `index` (index/collections/NAME) `rag_index__c_<NAME, '-' as 'H'>`: its own
+    Milvus collections, which the default index's can never be (a collection named like the index directory
+    would otherwise share them), and from which `children` reads NAME back."""
+    if index_dir.parent.name == COLLECTIONS and re.fullmatch(r"[a-z0-9][a-z0-9_-]*", index_dir.name):
+        return prefix_for(index_dir.parent.parent) + MARK + index_dir.name.replace("-", "H")
     name = index_dir.name or "index"
     safe = re.sub(r"[^0-9A-Za-z_]", "_", name)
     if safe != name:
         safe += "_" + hashlib.sha1(name.encode()).hexdigest()[:8]
     return f"rag_{safe}"
+
+
+def children(client: Any, index_dir: Path) -> list[str]:
+    """The names of the collections (rag.collections) of the index in `index_dir` that this Milvus holds."""
+    head = prefix_for(index_dir) + MARK
+    tail = f"_{META}"
+    return sorted(n[len(head):-len(tail)].replace("H", "-") for n in client.list_collections()
+                  if n.startswith(head) and n.endswith(tail))
 
 
 def connect(uri: str) -> Any:
