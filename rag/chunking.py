@@ -97,3 +97,8 @@ def chunk_article(article: Article, size: int = 250, overlap: int = 60) -> list[
 def embedding_text(title: str, chunk: Chunk) -> str:
     """What the encoder sees for a passage: the title gives context that the quote does not repeat."""
     return f"{title}\n{chunk.text}" if title else chunk.text
+
+
+def embedding_offset(title: str) -> int:
+    """Where the passage's own text starts in `embedding_text(title, chunk)`."""
+    return len(title) + 1 if title else 0

@@ -30,6 +30,14 @@ class Embedder(Protocol):
     def encode_documents(self, texts: Sequence[str], progress: bool = False) -> np.ndarray: ...
 
 
+class SpanEmbedder(Embedder, Protocol):
+    """An encoder that also pools vectors of character spans from a document's own forward pass
+    (RAG_SENTENCE_VECTORS=pooled)."""
+
+    def encode_documents_pooled(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                                progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]: ...
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model with query/document prompts; safe to call from many threads."""
 
@@ -80,12 +88,69 @@ class SentenceTransformerEmbedder:
         return encode_in_slices(self._gate, texts, self.dim, lambda batch: self._forward(batch, self.document_prompt),
                                 progress)
 
+    def encode_documents_pooled(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                                progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector, equal to `encode_documents` over the same texts (same slices, same batches), and
+        from the same forward pass, the pooled vectors of its character spans (`rag.sentences.pool_spans`;
+        offsets into the text, without the prompt): a zero row where no token of the model's window falls."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        pooled: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
+
+        def run(rows: list[int]) -> None:
+            vecs, parts = self._forward_spans([texts[i] for i in rows], [spans[i] for i in rows])
+            out[rows] = vecs
+            for i, part in zip(rows, parts):
+                pooled[i] = part
+
+        each_slice(self._gate, texts, run, progress)
+        return out, pooled
+
     def _forward(self, texts: Sequence[str], prompt: str) -> np.ndarray:
         if self.backend == "torch":
             _use_threads(1 if len(texts) <= self.small_batch else self.threads)
         vecs = self._model.encode(list(texts), prompt=prompt, batch_size=self.batch_size,
                                   normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
         return np.ascontiguousarray(vecs, dtype=np.float32)
+
+    def _forward_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+                       ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`_forward(texts, document_prompt)` plus span vectors pooled from the token embeddings of the same pass.
+
+        The model's own modules are called as `encode` calls them (preprocess, then forward; longest first in
+        batches of batch_size), because `encode(output_value=None)`, which would return both outputs, fails
+        in sentence-transformers 5.7 on batches of more than four texts (it indexes the "modality" string).
+        The fast tokenizer's offsets locate the spans; its ids are checked against the model's."""
+        import torch
+
+        from rag.sentences import pool_spans
+
+        if self.backend == "torch":
+            _use_threads(1 if len(texts) <= self.small_batch else self.threads)
+        self._model.eval()  # as `encode` does: no dropout on the torch path
+        prompt, shift = self.document_prompt, len(self.document_prompt)
+        vecs = np.zeros((len(texts), self.dim), dtype=np.float32)
+        pooled: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
+        order = [int(i) for i in np.argsort([-len(t) for t in texts], kind="stable")]
+        for b in range(0, len(order), self.batch_size):
+            rows = order[b:b + self.batch_size]
+            batch = [texts[i] for i in rows]
+            with torch.inference_mode():
+                features = self._model.preprocess(batch, prompt=prompt)
+                feats = self._model(features)
+            enc = self._model.tokenizer([prompt + t for t in batch], return_offsets_mapping=True, truncation=True,
+                                        max_length=self._model.max_seq_length)
+            sent = torch.nn.functional.normalize(feats["sentence_embedding"].float(), p=2, dim=1).numpy()
+            tokens = feats["token_embeddings"].float().numpy()
+            ids = features["input_ids"]
+            for j, i in enumerate(rows):
+                n = len(enc["input_ids"][j])
+                if ids[j][:n].tolist() != enc["input_ids"][j]:
+                    raise ModelError("the tokenizer's offsets do not match the model's tokens; "
+                                     "set RAG_SENTENCE_VECTORS=separate")
+                vecs[i] = sent[j]
+                pooled[i] = pool_spans(tokens[j, :n], enc["offset_mapping"][j],
+                                       [(s + shift, e + shift) for s, e in spans[i]])
+        return vecs, pooled
 
 
 # Texts per model call when indexing with no questions about: 32 seed passages (215 chars on average) take
@@ -106,6 +171,17 @@ def encode_in_slices(gate: ModelGate, texts: Sequence[str], dim: int,
     """Encode texts shortest first (less padding) in slices that each wait their turn at the gate: large
     slices when no one is asking, BUSY_SLICE texts while questions come in."""
     out = np.zeros((len(texts), dim), dtype=np.float32)
+
+    def run(rows: list[int]) -> None:
+        out[rows] = forward([texts[j] for j in rows])
+
+    each_slice(gate, texts, run, progress)
+    return out
+
+
+def each_slice(gate: ModelGate, texts: Sequence[str], run: Callable[[list[int]], None],
+               progress: bool = False) -> None:
+    """Call `run` with the row numbers of each slice of `encode_in_slices`, at the gate."""
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     bar = None
     if progress and len(texts) > INDEX_SLICE:
@@ -116,13 +192,12 @@ def encode_in_slices(gate: ModelGate, texts: Sequence[str], dim: int,
     while i < len(order):
         with gate.batch():
             rows = order[i:i + (BUSY_SLICE if gate.questions_recently() else INDEX_SLICE)]
-            out[rows] = forward([texts[j] for j in rows])
+            run(rows)
         i += len(rows)
         if bar is not None:
             bar.update(len(rows))
     if bar is not None:
         bar.close()
-    return out
 
 
 class ModelGate:

@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     query_prompt: str = Field("query: ", description="prefix the encoder puts before a question")
     document_prompt: str = Field("passage: ", description="prefix the encoder puts before a passage")
     embed_batch_size: int = Field(32, ge=1, description="passages per encoder call while building")
+    # "pooled": a sentence unit's vector is the mean of its tokens in the passage's forward pass, so the build
+    # embeds each character about once instead of twice; an index is tied to it. The answer scorer
+    # (rag/models/scorer.json) was fitted on "separate" vectors (docs/benchmarks.md, "Sentence vectors from
+    # the passage pass").
+    sentence_vectors: Literal["pooled", "separate"] = Field(
+        "separate", description="`separate` (a forward pass per sentence) or `pooled` (from the passage's "
+                                "token embeddings); an index is tied to it")
     # chunking (characters)
     chunk_size: int = Field(250, ge=20, description="passage size in characters (at least 20)")
     chunk_overlap: int = Field(60, description="characters consecutive passages share (below RAG_CHUNK_SIZE)")
