@@ -1,9 +1,12 @@
 """Index build speed: `rag.store.write` (one segment, then the manifest swap) over the CMRC 2018 dev passages,
 against the raw encoder throughput on the same texts, measured in the same run.
 
-    .venv/bin/python benchmarks/bench_build.py [--quick] [--limit N]
+    .venv/bin/python benchmarks/bench_build.py [--quick] [--limit N] [--backends onnx,torch]
+        [--sentence-vectors separate,pooled] [--rounds R]
 
-Each corpus line becomes one Article. Reported: passages/s and article characters/s of the whole
+Each corpus line becomes one Article. With several sentence-vector modes (RAG_SENTENCE_VECTORS), each backend's
+model is loaded once and the builds alternate between the modes, R rounds in the order ABBA..., so that a
+change of the machine's load falls on both; a mode's figure is its article chars over its summed build time. Reported: passages/s and article characters/s of the whole
 build, the time spent inside the model during the build (so the overhead outside it is visible),
 `embedder.encode_documents` alone over the raw passage texts, and peak RSS. Prints a markdown table
 and writes artifacts/bench/build.json. Timings depend on the machine's load: compare the ratios.
@@ -42,6 +45,16 @@ class TimedEmbedder:
         self.chars += sum(len(t) for t in texts)
         return out
 
+    def encode_documents_pooled(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                                progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The passage pass with sentence vectors pooled from it (RAG_SENTENCE_VECTORS=pooled)."""
+        t0 = time.perf_counter()
+        out = self.inner.encode_documents_pooled(texts, spans, progress)
+        self.seconds += time.perf_counter() - t0
+        self.texts += len(texts)
+        self.chars += sum(len(t) for t in texts)
+        return out
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.inner.encode_queries(texts)
 
@@ -51,36 +64,78 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="first 150 passages only")
     ap.add_argument("--limit", type=int, default=None, help="first N passages (default: all 848)")
     ap.add_argument("--backends", default="onnx,torch", help="encoder backends, one after the other (onnx,torch)")
+    ap.add_argument("--sentence-vectors", default="separate",
+                    help="sentence-vector modes to build with, comma-separated (separate,pooled); default separate")
+    ap.add_argument("--rounds", type=int, default=1, help="builds per mode, alternating ABBA (default 1)")
     args = ap.parse_args(argv)
     limit = args.limit or (150 if args.quick else None)
+    modes = [m.strip() for m in args.sentence_vectors.split(",") if m.strip()]
     out: dict[str, Any] = {}
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
-        out[backend] = measure(backend, limit)
-    if "torch" in out and len(out) > 1:
-        rows = [[b, r["build"]["chars_per_s"], r["raw_encode"]["chars_per_s"],
-                 round(r["build"]["chars_per_s"] / out["torch"]["build"]["chars_per_s"], 2)] for b, r in out.items()]
-        summary = common.md_table(["backend", "build article chars/s", "encoder alone chars/s", "build vs torch"], rows)
+        for mode, res in measure(backend, limit, modes, args.rounds).items():
+            out[backend if modes == ["separate"] else f"{backend}-{mode}"] = res
+    if len(out) > 1:
+        first = next(iter(out))
+        ref = "torch" if "torch" in out else "torch-separate" if "torch-separate" in out else \
+            "onnx-separate" if "onnx-separate" in out else first
+        rows = [[k, r["build"]["chars_per_s"], r["raw_encode"]["chars_per_s"], r["embedded_chars"] / r["article_chars"],
+                 r["build"]["inside_model_s"], round(r["build"]["chars_per_s"] / out[ref]["build"]["chars_per_s"], 2)]
+                for k, r in out.items()]
+        summary = common.md_table(["backend", "build article chars/s", "encoder alone chars/s",
+                                   "embedded chars per article char", "inside the model s", f"build vs {ref}"], rows)
         print("\n" + summary)
         out["summary"] = summary
-    path = common.write_artifact("build-quick" if args.quick else "build", out)
+    name = "build-quick" if args.quick else "build"
+    if modes != ["separate"]:
+        name += "-" + "-".join(modes)
+    path = common.write_artifact(name, out)
     print(f"wrote {path.relative_to(common.ROOT)}")
     return 0
 
 
-def measure(backend: str, limit: int | None) -> dict[str, Any]:
-
-    from rag import store
-    from rag.chunking import chunk_article, embedding_text
+def measure(backend: str, limit: int | None, modes: Sequence[str] = ("separate",),
+            rounds: int = 1) -> dict[str, dict[str, Any]]:
+    """Per sentence-vector mode, the figures of its builds with one loaded model."""
     from rag.embedding import load_embedder
-    from rag.keywords import tokenize
     from rag.settings import Settings
-    from rag.types import Article
 
     settings = Settings.from_env(env_file=None, encoder_backend=backend)
-    before = common.machine()
     t0 = time.perf_counter()
     embedder = load_embedder(settings, progress=False)
     model_load = time.perf_counter() - t0
+    runs: dict[str, list[dict[str, Any]]] = {m: [] for m in modes}
+    raw: dict[str, Any] | None = None
+    for r in range(max(1, rounds)):
+        for mode in (modes if r % 2 == 0 else list(reversed(modes))):
+            res = measure_one(settings.replace(sentence_vectors=mode), embedder, limit, raw)
+            raw = res["raw_encode"]
+            res["model_load_s"] = round(model_load, 2)
+            runs[mode].append(res)
+    out: dict[str, dict[str, Any]] = {}
+    for mode, rs in runs.items():
+        res = dict(rs[0])
+        if len(rs) > 1:
+            total = sum(x["build"]["total_seconds"] for x in rs)
+            inside = sum(x["build"]["inside_model_s"] for x in rs)
+            res["build"] = dict(res["build"], chars_per_s=round(res["article_chars"] * len(rs) / total, 1),
+                                total_seconds=round(total / len(rs), 2), inside_model_s=round(inside / len(rs), 2))
+            res["rounds"] = [{"chars_per_s": x["build"]["chars_per_s"], "seconds": x["build"]["total_seconds"],
+                              "loadavg_before": x["machine_before"]["loadavg_1_5_15"],
+                              "loadavg_after": x["machine_after"]["loadavg_1_5_15"]} for x in rs]
+        out[mode] = res
+    return out
+
+
+def measure_one(settings: Any, embedder: Any, limit: int | None, raw: dict[str, Any] | None) -> dict[str, Any]:
+    """One build with `settings` (its RAG_SENTENCE_VECTORS mode); the encoder alone over the raw passages
+    unless `raw` already has that figure from this model."""
+    from rag import store
+    from rag.chunking import chunk_article, embedding_text
+    from rag.keywords import tokenize
+    from rag.types import Article
+
+    backend, mode = settings.encoder_backend, settings.sentence_vectors
+    before = common.machine()
     rows = common.cmrc_passages(limit)
     articles = [Article(id=r["id"], title=r["title"], text=r["text"]) for r in rows]
     texts = [r["text"] for r in rows]
@@ -90,10 +145,13 @@ def measure(backend: str, limit: int | None) -> dict[str, Any]:
     rss_model = common.rss_mb()
 
     # 1. the model alone over the raw passage texts (same batching as the build: 256 per call)
-    t0 = time.perf_counter()
-    for i in range(0, len(texts), 256):
-        embedder.encode_documents(texts[i:i + 256])
-    raw_s = time.perf_counter() - t0
+    if raw is None:
+        t0 = time.perf_counter()
+        for i in range(0, len(texts), 256):
+            embedder.encode_documents(texts[i:i + 256])
+        raw_s = time.perf_counter() - t0
+    else:
+        raw_s = raw["seconds"]
 
     # 2. the build and the save, with the time inside the model added up
     timed = TimedEmbedder(embedder)
@@ -125,7 +183,8 @@ def measure(backend: str, limit: int | None) -> dict[str, Any]:
     outside = total - timed.seconds
     res: dict[str, Any] = {
         "passages": len(articles), "article_chars": n_chars, "chunks": report.chunks,
-        "embedded_texts": timed.texts, "embedded_chars": timed.chars, "model_load_s": round(model_load, 2),
+        "embedded_texts": timed.texts, "embedded_chars": timed.chars, "sentence_vectors": mode,
+        "pooled_sentences": report.pooled_sentences, "own_pass_sentences": report.embedded_sentences,
         "raw_encode": {"seconds": round(raw_s, 2), "passages_per_s": round(len(texts) / raw_s, 2),
                        "chars_per_s": round(n_chars / raw_s, 1)},
         "build": {"seconds": round(build_s, 2), "save_seconds": round(save_s, 3), "total_seconds": round(total, 2),
@@ -138,7 +197,7 @@ def measure(backend: str, limit: int | None) -> dict[str, Any]:
         "rss_mb": {"after_model_load": round(rss_model, 1), "peak_during_build_and_save": round(peak, 1)},
         "build_vs_raw_encoder": round((n_chars / total) / (n_chars / raw_s), 3),
         "settings": {"chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap,
-                     "embed_batch_size": settings.embed_batch_size},
+                     "embed_batch_size": settings.embed_batch_size, "sentence_vectors": mode},
         "machine_before": before, "machine_after": common.machine(),
     }
     b = res["build"]
@@ -155,6 +214,7 @@ def measure(backend: str, limit: int | None) -> dict[str, Any]:
          ["rebuild with nothing changed", rebuild_s, len(articles) / rebuild_s, n_chars / rebuild_s,
           f"{report2.embedded} embedded"]])
     print(f"\nIndex build over CMRC 2018 dev ({len(articles)} passages), encoder {backend} ({embedder.name}), "
+          f"sentence vectors {mode} ({report.pooled_sentences} pooled, {report.embedded_sentences} own pass), "
           f"{common.load_line()} (before: {before['loadavg_1_5_15'][0]})\n")
     print(table)
     print(f"\nbuild / raw encoder throughput (article chars/s): {res['build_vs_raw_encoder']:.2f}; "
