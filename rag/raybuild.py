@@ -39,8 +39,12 @@ INSTALL = "pip install 'ray[data]>=2.9'  (or: pip install -e '.[ray]')"
 class _Encoder:
     """The Ray Data UDF: one model per actor, loaded when the actor starts."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, expected: str | None = None):
         self.embedder = load_embedder(settings, progress=False)
+        if expected is not None and self.embedder.name != expected:  # e.g. the int8 config follows the worker's CPU
+            raise ConfigError(f"a Ray worker's encoder is {self.embedder.name}, the driver's {expected}: their vectors "
+                              f"would not match the index's. Use workers with the driver's CPU features, or "
+                              f"RAG_ENCODER_BACKEND=torch on both")
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return {"i": batch["i"], "vector": self.embedder.encode_documents(list(batch["text"]))}
@@ -89,8 +93,9 @@ def texts_to_embed(settings: Settings, model: Embedder, articles: Sequence[Artic
 
 
 def embed(settings: Settings, texts: Sequence[str], address: str | None = None, actors: int | None = None,
-          progress: bool = False) -> dict[str, np.ndarray]:
-    """Vectors of `texts`, embedded by Ray Data actors (a local Ray instance unless `address` names one)."""
+          progress: bool = False, model_name: str | None = None) -> dict[str, np.ndarray]:
+    """Vectors of `texts`, embedded by Ray Data actors (a local Ray instance unless `address` names one); with
+    `model_name`, an actor whose encoder is another one (another int8 config on another CPU) refuses."""
     try:
         import ray
     except ImportError as exc:
@@ -106,8 +111,9 @@ def embed(settings: Settings, texts: Sequence[str], address: str | None = None, 
         n = actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths share a batch: less padding
         ds = ray.data.from_items([{"i": i, "text": texts[i]} for i in order], override_num_blocks=max(n * 4, 1))
-        out = ds.map_batches(_Encoder, fn_constructor_args=(settings.replace(encoder_threads=1),), batch_size=BATCH,
-                             compute=ray.data.ActorPoolStrategy(size=n), num_cpus=1, batch_format="numpy")
+        out = ds.map_batches(_Encoder, fn_constructor_args=(settings.replace(encoder_threads=1), model_name),
+                             batch_size=BATCH, compute=ray.data.ActorPoolStrategy(size=n), num_cpus=1,
+                             batch_format="numpy")
         vectors: dict[str, np.ndarray] = {}
         for batch in out.iter_batches(batch_size=None, batch_format="numpy"):
             for i, v in zip(batch["i"].tolist(), batch["vector"]):
@@ -129,7 +135,7 @@ def build(settings: Settings, paths: Sequence[Path], address: str | None = None,
     model = load_embedder(settings, progress=progress)
     texts = texts_to_embed(settings, model, articles)
     t1 = time.perf_counter()
-    vectors = embed(settings, texts, address, actors, progress)
+    vectors = embed(settings, texts, address, actors, progress, model.name)
     ray_s = time.perf_counter() - t1
     pre = Precomputed(model, vectors)
     engine = Engine(settings, pre, None)

@@ -14,7 +14,6 @@ from rag.engine import Engine
 from rag.settings import Settings
 from rag.store.milvus.db import release
 
-pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -26,6 +25,21 @@ def _rag_build(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+def test_a_worker_with_another_encoder_refuses(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    """A Ray worker whose int8 encoder differs from the driver's (another CPU, another quantization config) would
+    write vectors the index's recorded model did not make: its actor refuses to start."""
+    from fakes import HashEmbedder
+
+    from rag import raybuild
+    from rag.errors import ConfigError
+
+    monkeypatch.setattr(raybuild, "load_embedder", lambda *_, **__: HashEmbedder())
+    assert raybuild._Encoder(settings, HashEmbedder().name).embedder.name == HashEmbedder().name
+    with pytest.raises(ConfigError, match="RAG_ENCODER_BACKEND=torch"):
+        raybuild._Encoder(settings, "multilingual-e5-small+onnx-qint8-avx512_vnni")
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["segments", "milvus"])
 def test_a_ray_build_gives_the_index_a_plain_build_gives(backend: str, real_settings: Settings, real_engine,  # type: ignore[no-untyped-def]
                                                          real_embedder, tmp_path: Path) -> None:
