@@ -148,7 +148,7 @@ def _milvus_from(data: Any, settings: Any, dim: int, name: str) -> float:
     t0 = time.perf_counter()
     db = Db(str(settings.store_uri), settings.index_dir)
     db.create(dim)
-    _commit(db, data, [])
+    _commit(db, data, [], present=())
     db.set_meta("config", expected_config(settings, name, dim))
     db.flush()
     return time.perf_counter() - t0
