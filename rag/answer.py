@@ -31,6 +31,7 @@ from rag.scorer import (
     load_model,
     question_features,
     sentence_features,
+    shares,
 )
 from rag.settings import Settings
 from rag.store import IndexView
@@ -143,9 +144,9 @@ class ExtractiveAnswerer:
                                     len(idx), p_rows)
         rows = sentence_features(snap, q, sents)
         logits = self.model.sentence.logit(rows)
-        for s, lg in zip(sents, logits):
+        for s, lg, sh in zip(sents, logits, shares(logits)):
             s.logit = float(lg)
-            s.prob = float(self.model.sentence.prob(lg))
+            s.prob = float(sh)
         return sorted(sents, key=lambda s: -s.logit)
 
     def judge(self, snap: IndexView, question: str, cands: Candidates) -> Judgement:
@@ -171,9 +172,10 @@ class ExtractiveAnswerer:
     # -- selection ----------------------------------------------------------------------------
 
     def _parts(self, snap: IndexView, question: str, cands: Candidates) -> list[Sentence]:
-        """For a multi-part question, the best sentence of each part that the question gate passes for
-        that part on its own (the parts are encoded as queries)."""
-        assert self.model is not None and self.model.question is not None
+        """For a multi-part question (which the gate passed as a whole), the best sentence of each part
+        (the parts are encoded as queries) whose share passes the extra-sentence threshold. A later part
+        ("他是在什么场合说的？") leans on the first for its subject, so it is not gated on its own."""
+        assert self.model is not None and self.model.sentence is not None
         parts = split_parts(question)
         if len(parts) < 2:
             return []
@@ -181,7 +183,7 @@ class ExtractiveAnswerer:
         for p, v in zip(parts, self.embedder.encode_queries([to_simplified(p) for p in parts])):
             pq = Query.make(snap, p, v)
             sents = self._scored(snap, pq, cands, len(cands.hits))
-            if sents and self._gate(pq, sents, cands) >= self.model.question.threshold:
+            if sents and sents[0].prob >= self.model.sentence.threshold:
                 out.append(sents[0])
         return out
 

@@ -4,8 +4,9 @@
   stored sentence cosine in the passage and the coverage of the question's terms. It reranks the fused
   candidates, so the fusion's weights are learned rather than fixed (dense wins on news, BM25 on
   Wikipedia QA: the model sees both signals and the question's language).
-- sentence model: "this sentence answers this question", from the sentence's stored vector against the
-  question vector, term coverage, the answer type, and its passage's score.
+- sentence model: "which of the question's candidate sentences answers it" (listwise: a softmax over the
+  candidates), from the sentence's stored vector against the question vector, term coverage, the answer
+  type, and its passage's score.
 - question model: "the corpus answers this question", from the best sentences and passages.
 
 Coefficients live in rag/models/scorer.json (plain JSON), written by `python -m rag.evaluation.fit`,
@@ -37,11 +38,13 @@ PASSAGE_FEATURES = ("p_dense", "p_dense_gap", "p_dense_rr", "p_kw_rr", "p_rrf_rr
 _P_COV = PASSAGE_FEATURES.index("p_cov")
 SENTENCE_FEATURES = ("s_cos", "s_cos_gap", "s_cos_rr", "s_cov", "s_lex", "s_type_match", "s_type_miss",
                      "s_len", "s_new", "s_only_q", "p_logit", "p_rank_rr", "q_en", "q_en_x_cos_gap", "q_en_x_cov",
-                     "s_unit_match", "s_unit_miss", "s_lex_x_pcov", "s_cos_gap_x_pcov", "s_bigram", "s_bigram_gap")
+                     "s_unit_match", "s_unit_miss", "s_lex_x_pcov", "s_cos_gap_x_pcov", "s_bigram", "s_bigram_gap",
+                     "s_prev_cos_gap", "s_next_cos_gap", "s_prev_lex", "s_next_lex")
 QUESTION_FEATURES = ("best_logit", "second_gap", "top_p_logit", "p_gap", "top_cov", "top_dense", "max_cos",
                      "type_known", "type_found", "q_en", "q_hant", "q_en_x_max_cos", "q_en_x_best_logit",
                      "n_focus_oov", "best_type_match", "best_cov", "best_cos", "missing_idf", "unit_known",
-                     "unit_best", "unit_any")
+                     "unit_best", "unit_any", "best_share")
+_ADJACENT = 4  # at most this many characters (white space, a paragraph break) between neighbouring sentence units
 _SUBHEAD_END = "。！？；…”」）)"
 _HANT_PROBE = re.compile(r"[\u3400-\u9fff]")
 
@@ -95,6 +98,17 @@ class ScorerModel:
                                     (("passage", self.passage), ("sentence", self.sentence),
                                      ("question", self.question))}}
         path.write_text(json.dumps(d, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def shares(logits: np.ndarray | Sequence[float]) -> np.ndarray:
+    """The softmax of a question's sentence logits: each candidate's share of the sentence model's belief
+    that it is the one that answers (the sentence model is listwise, so only differences between a
+    question's candidates mean anything)."""
+    x = np.asarray(logits, dtype=np.float64)
+    if x.size == 0:
+        return x
+    e = np.exp(x - x.max())
+    return e / e.sum()
 
 
 @lru_cache(maxsize=4)
@@ -256,6 +270,13 @@ def sentence_features(snap: IndexView, q: Query, sents: list[Sentence], atype: s
     # copied phrasing: the share of the question's character bigrams (question words aside) in the sentence
     qgrams = q.bigrams
     grams = [len(qgrams & _bigrams(s.text)) / len(qgrams) if qgrams else 0.0 for s in sents]
+    # the sentences before and after in the same article (when they are candidates too): an answer often
+    # follows or precedes the sentence that restates the question, and some answers span two sentences
+    prev, nxt = np.full(n, -1), np.full(n, -1)
+    by_place = sorted(range(n), key=lambda i: (sents[i].hit.chunk.doc_id, sents[i].start))
+    for a, b in zip(by_place, by_place[1:]):
+        if sents[a].hit.chunk.doc_id == sents[b].hit.chunk.doc_id and sents[b].start - sents[a].end <= _ADJACENT:
+            nxt[a], prev[b] = b, a
     out = np.zeros((n, len(SENTENCE_FEATURES)))
     for i, (s, ts) in enumerate(zip(sents, toks)):
         match = sentence_types(s.text, q.words, atype, q.text) if known else True
@@ -269,7 +290,9 @@ def sentence_features(snap: IndexView, q: Query, sents: list[Sentence], atype: s
                   math.log1p(len(new)), float(len(ts) > 0 and not new), s.p_logit, 1.0 / s.passage_rank, en,
                   en * (s.cos - cos.max()), en * cov, float(s.unit_match), float(q.unit is not None and not s.unit_match),
                   # a question that copies its passage's wording (high coverage) makes word overlap telling
-                  lex[i] * s.p_cov, (s.cos - cos.max()) * s.p_cov, grams[i], grams[i] - max(grams))
+                  lex[i] * s.p_cov, (s.cos - cos.max()) * s.p_cov, grams[i], grams[i] - max(grams),
+                  (cos[prev[i]] if prev[i] >= 0 else s.cos) - cos.max(), (cos[nxt[i]] if nxt[i] >= 0 else s.cos) - cos.max(),
+                  lex[prev[i]] if prev[i] >= 0 else 0.0, lex[nxt[i]] if nxt[i] >= 0 else 0.0)
     return out
 
 
@@ -298,4 +321,5 @@ def question_features(q: Query, sents: list[Sentence], p_logits: Sequence[float]
                      float(q.hant), en * max_cos, en * best, float(oov),
                      float(bool(ranked) and ranked[0].type_match), best_cov,
                      ranked[0].cos if ranked else top_dense, missing, float(q.unit is not None),
-                     float(bool(ranked) and ranked[0].unit_match), float(any(s.unit_match for s in sents))])
+                     float(bool(ranked) and ranked[0].unit_match), float(any(s.unit_match for s in sents)),
+                     float(shares([s.logit for s in ranked]).max()) if ranked else 0.0])

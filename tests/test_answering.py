@@ -233,3 +233,45 @@ def test_bracketed_numbers_in_an_article_never_read_as_markers(settings: Setting
     assert "［3］" in ans.answer or "［7］" in ans.answer
     for c in ans.citations:
         assert snap.articles[c.doc_id].text[c.start:c.end] == c.quote  # the span stays exact
+
+
+def test_sentence_shares_are_a_softmax_over_the_candidates() -> None:
+    from rag.scorer import shares
+
+    s = shares([2.0, 0.0, 0.0])
+    assert s.sum() == pytest.approx(1.0)
+    assert s[0] == pytest.approx(np.exp(2) / (np.exp(2) + 2))
+    assert shares([1000.0, 0.0])[0] == pytest.approx(1.0)  # no overflow
+    assert shares([]).size == 0
+
+
+def test_the_listwise_ranker_learns_which_candidate_answers() -> None:
+    """Questions whose answer is the candidate with the highest feature 0 (feature 1 is noise): the
+    conditional logit puts its weight on feature 0 and ranks the answer first on new questions."""
+    from rag.evaluation.fit import _ranking
+
+    rng = np.random.default_rng(0)
+
+    def question() -> tuple[np.ndarray, np.ndarray]:
+        x = rng.normal(size=(8, 2))
+        return x, x[:, 0] == x[:, 0].max()
+
+    data = [question() for _ in range(200)]
+    m = _ranking([x for x, _ in data], [y for _, y in data], np.ones(len(data)), ("signal", "noise"))
+    assert m.coef[0] > 5 * abs(m.coef[1])
+    held = [question() for _ in range(100)]
+    assert np.mean([y[int(np.argmax(m.logit(x)))] for x, y in held]) >= 0.97  # noise only decides near-ties
+
+
+def test_the_weighted_logistic_fit_matches_its_closed_form_case() -> None:
+    """One binary feature, no regularisation to speak of: the fitted probabilities are the weighted
+    class frequencies in each group."""
+    from rag.evaluation.fit import _logistic
+
+    x = np.array([[0.0]] * 4 + [[1.0]] * 4)
+    y = np.array([0, 0, 0, 1, 0, 1, 1, 1], dtype=float)
+    w = np.array([1, 1, 1, 1, 1, 1, 1, 3], dtype=float)  # group 1: 4 of 5 weighted positives
+    m = _logistic(x, y, w, ("f",), c=1e6)
+    p = m.prob(m.logit(np.array([[0.0], [1.0]])))
+    assert p[0] == pytest.approx(0.25, abs=1e-3)
+    assert p[1] == pytest.approx(5 / 6, abs=1e-3)
