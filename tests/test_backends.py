@@ -128,6 +128,17 @@ def test_upsert_replace_and_delete(engine: Engine) -> None:
     _consistent(engine)
 
 
+def test_a_long_article_reads_back_whole(engine: Engine) -> None:
+    """More passages and sentence units than one key lookup fetches (Milvus reads an article's rows by key, 64 at a
+    time), and a text longer than one 16,000-character slice."""
+    text = "".join(f"第{i}段：阿拉木图地铁的第{i}座车站今天开放，乘客可以换乘公交车。" for i in range(800))
+    engine.upsert([Article(id="long", title="长文", text=text)])
+    snap = engine.snapshot
+    assert len(snap.article_rows("long")) > 64 and len(snap.sentences.within("long", 0, len(text))[0]) > 64
+    assert snap.article("long").text == text and snap.chunk_at(snap.article_rows("long")[-1]).end == len(text)
+    _consistent(engine)
+
+
 def test_restart_gives_the_same_results(backend_settings: Settings, fake_embedder: HashEmbedder) -> None:
     build(backend_settings, [SEEDS], embedder=fake_embedder)
     eng = Engine.open(backend_settings, embedder=fake_embedder)

@@ -15,7 +15,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -26,6 +26,7 @@ from rag.store.milvus.schema import ARTICLES, DUMMY, KINDS, META, TEXT_PART, col
 EF = 128  # HNSW efSearch floor, as the segment store's HNSW (rag.store.vectors)
 BATCH = 256  # rows per insert call
 LIMIT = 16_384  # Milvus's largest query result
+KEYS = 64  # primary keys per lookup of numbered rows
 INSTALL = "pip install 'pymilvus>=3.0' 'milvus-lite>=3.2.2'  (or: pip install -e '.[milvus]')"
 
 _clients: dict[str, Any] = {}
@@ -174,6 +175,18 @@ class Db:
             part = ids[i:i + 1000]
             out.extend(self.query(kind, _in(kind, part), fields, limit=len(part)))
         return out
+
+    def numbered(self, kind: str, key: Callable[[int], int], fields: Sequence[str]) -> list[dict[str, Any]]:
+        """The rows whose primary keys are key(0), key(1), ... (an article version's passages or sentence units),
+        looked up KEYS at a time until a lookup comes back short."""
+        out: list[dict[str, Any]] = []
+        start = 0
+        while True:
+            got = self.get(kind, [key(i) for i in range(start, start + KEYS)], fields)
+            out.extend(got)
+            if len(got) < KEYS:
+                return out
+            start += KEYS
 
     def count(self, kind: str, expr: str = "") -> int:
         rows = self.client.query(self.names[kind], filter=expr, output_fields=["count(*)"])

@@ -11,7 +11,7 @@ import numpy as np
 
 from rag.sentences import SentenceRows
 from rag.store.milvus.db import key_of, lit
-from rag.store.milvus.rows import HEAD_FIELDS, article_of
+from rag.store.milvus.rows import HEAD_FIELDS, article_of, sentence_key
 from rag.store.milvus.schema import ARTICLES, SENTENCES
 from rag.types import Article
 
@@ -127,8 +127,8 @@ class Sentences:
         h = self._view.hashes.get(doc_id)
         if h is None:
             return None
-        found = sorted(self._view.db.query(SENTENCES, f"doc_id == {lit(doc_id)} and hash == {lit(h)}",
-                                           ("start", "end", "vector")), key=lambda r: (r["start"], r["end"]))
+        found = sorted(self._view.db.numbered(SENTENCES, lambda i: sentence_key(doc_id, h, i), ("start", "end", "vector")),
+                       key=lambda r: (r["start"], r["end"]))
         dim = int(self._view.config["dim"])
         vecs = np.array([r["vector"] for r in found], np.float32).reshape(-1, dim)
         return self._cache.put(doc_id, SentenceRows(np.array([r["start"] for r in found], np.int32),

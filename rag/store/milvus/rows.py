@@ -23,6 +23,17 @@ def part_key(doc_id: str, h: str, part: int) -> int:
     return key_of(doc_id if part == 0 else f"{doc_id}|{h}|{part}")
 
 
+def passage_key(doc_id: str, h: str, ordinal: int) -> int:
+    """The primary key of passage `ordinal` of an article version: an article's passages are read by key
+    (Db.numbered), since Milvus Lite answers a filter on doc_id by scanning the collection."""
+    return key_of(f"{doc_id}|{h}|p{ordinal}")
+
+
+def sentence_key(doc_id: str, h: str, i: int) -> int:
+    """The primary key of the i-th sentence unit of an article version (as passage_key)."""
+    return key_of(f"{doc_id}|{h}|s{i}")
+
+
 def article_rows(a: Article, h: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(the head row: id, metadata and the first text slice; the rows of the further slices)."""
     slices = [a.text[i:i + TEXT_PART] for i in range(0, len(a.text), TEXT_PART)] or [""]
@@ -65,7 +76,7 @@ def passage_rows(data: SegmentData) -> Iterator[dict[str, Any]]:
     for a, h, chunks in zip(data.articles, data.hashes, data.chunks):
         source, day = (a.source or "").lower(), (a.published or "")[:10]
         for c in chunks:
-            yield {"doc_id": a.id, "hash": h, "ordinal": c.ordinal, "start": c.start, "end": c.end, "body": c.text,
+            yield {"id": passage_key(a.id, h, c.ordinal), "doc_id": a.id, "hash": h, "ordinal": c.ordinal, "start": c.start, "end": c.end, "body": c.text,
                    "text": normalize(f"{a.title}\n{c.text}"), "terms": row_terms(data, r), "source": source,
                    "day": day, "vector": data.vectors[r].tolist()}
             r += 1
@@ -73,5 +84,6 @@ def passage_rows(data: SegmentData) -> Iterator[dict[str, Any]]:
 
 def sentence_rows(data: SegmentData) -> Iterator[dict[str, Any]]:
     for a, h, s in zip(data.articles, data.hashes, data.sentences):
-        for start, end, vec in zip(s.starts.tolist(), s.ends.tolist(), s.vectors):
-            yield {"doc_id": a.id, "hash": h, "start": start, "end": end, "vector": vec.tolist()}
+        for i, (start, end, vec) in enumerate(zip(s.starts.tolist(), s.ends.tolist(), s.vectors)):
+            yield {"id": sentence_key(a.id, h, i), "doc_id": a.id, "hash": h, "start": start, "end": end,
+                   "vector": vec.tolist()}

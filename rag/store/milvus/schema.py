@@ -26,7 +26,7 @@ DUMMY = [1.0, 0.0]
 def collection_schema(mod: ModuleType, client: Any, kind: str, dim: int) -> tuple[Any, Any]:
     """(schema, index params) of collection `kind` (`mod` is pymilvus, imported on demand)."""
     dt, index = mod.DataType, client.prepare_index_params()
-    s = mod.MilvusClient.create_schema(auto_id=kind in (PASSAGES, SENTENCES), enable_dynamic_field=False)
+    s = mod.MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
     if kind in (PASSAGES, SENTENCES):
         s.add_field("id", dt.INT64, is_primary=True)
         s.add_field("doc_id", dt.VARCHAR, max_length=ID_BYTES)

@@ -19,13 +19,13 @@ from rag.store.ids import PassageIds
 from rag.store.milvus import terms
 from rag.store.milvus.db import EF, Db, like_literal, lit
 from rag.store.milvus.mappings import Articles, Cache, Hashes, Sentences, Vocabulary, heads
-from rag.store.milvus.rows import CHUNK_FIELDS, chunk_of
+from rag.store.milvus.rows import CHUNK_FIELDS, chunk_of, passage_key
 from rag.store.milvus.schema import ARTICLES, PASSAGES
 from rag.store.postings import Stats
 from rag.store.snapshot import OutletDate
 from rag.types import Article, Chunk
 
-NOTHING = "id < 0"  # a filter no row passes
+NOTHING = 'doc_id < ""'  # a filter no row passes
 
 
 def filter_expression(filters: Any) -> str | None:
@@ -77,7 +77,7 @@ class MilvusView(PassageIds):
         h = self.hashes.get(doc_id)
         if h is None:
             return []
-        found = self.db.query(PASSAGES, f"doc_id == {lit(doc_id)} and hash == {lit(h)}", ("id", *CHUNK_FIELDS))
+        found = self.db.numbered(PASSAGES, lambda i: passage_key(doc_id, h, i), ("id", *CHUNK_FIELDS))
         found.sort(key=lambda r: r["ordinal"])
         for r in found:
             self._chunks.put(int(r["id"]), chunk_of(r))

@@ -27,7 +27,7 @@ from rag.store.segment import SegmentData
 from rag.store.snapshot import Snapshot
 from rag.types import Article
 
-FORMAT = "milvus/1"
+FORMAT = "milvus/2"  # 2: passages and sentence units keyed by article version and number (rows.passage_key)
 DOCS_PER_EXPR = 100  # articles named in one filter expression
 log = logging.getLogger(__name__)
 
