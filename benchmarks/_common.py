@@ -165,6 +165,20 @@ def cmrc_questions(limit: int | None = None) -> list[dict[str, Any]]:
     return rows[:limit] if limit else rows
 
 
+def timed_upserts(engine: Any, n: int = 5) -> list[tuple[float, Any]]:
+    """Upsert `n` fresh one-article batches (ids fresh-0 ...) one at a time with the engine's real model:
+    (seconds, the write's report) each."""
+    from rag.types import Article
+
+    out = []
+    for i in range(n):
+        art = Article(id=f"fresh-{i}", title=f"新闻{i}", text=f"阿斯塔纳第{i}次发布消息。" + "当地居民表示欢迎。" * 20)
+        t0 = time.perf_counter()
+        rep = engine.upsert([art])
+        out.append((time.perf_counter() - t0, rep))
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

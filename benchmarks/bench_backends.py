@@ -176,17 +176,11 @@ def _upserts(view: Any, settings: Any, embedder: Any) -> dict[str, Any]:
     import statistics
 
     from rag.engine import Engine
-    from rag.types import Article
 
     engine = Engine(settings, embedder, view)
     engine.background_merges = False
-    total, model = [], []
-    for i in range(5):
-        art = Article(id=f"fresh-{i}", title=f"新闻{i}", text=f"阿斯塔纳第{i}次发布消息。" + "当地居民表示欢迎。" * 20)
-        t = time.perf_counter()
-        rep = engine.upsert([art])
-        total.append(time.perf_counter() - t)
-        model.append(rep.embed_seconds)
+    timed = common.timed_upserts(engine, 5)
+    total, model = [t for t, _ in timed], [rep.embed_seconds for _, rep in timed]
     for i in range(5):  # back to n passages, for the asks and for a rerun on a kept index
         engine.delete(f"fresh-{i}")
     return {"s_median": round(statistics.median(total), 3), "s_max": round(max(total), 3),

@@ -199,7 +199,6 @@ def measure(n: int, base: Any, settings: Any, embedder: Any, qvecs: np.ndarray, 
     from rag import store
     from rag.engine import Engine
     from rag.keywords import tokenize
-    from rag.types import Article
 
     print(f"--- {n:,} passages", file=sys.stderr)
     res: dict[str, Any] = {"passages": n}
@@ -277,14 +276,10 @@ def measure(n: int, base: Any, settings: Any, embedder: Any, qvecs: np.ndarray, 
         # one-article upserts with the real model, on top of the big segment
         engine = Engine(s, embedder, snap)
         engine.background_merges = False
-        ups, written, model = [], [], []
-        for i in range(5):
-            art = Article(id=f"fresh-{i}", title=f"新闻{i}", text=f"阿斯塔纳第{i}次发布消息。" + "当地居民表示欢迎。" * 20)
-            t0 = time.perf_counter()
-            rep = engine.upsert([art])
-            ups.append(time.perf_counter() - t0)
-            written.append(rep.bytes_written)
-            model.append(rep.embed_seconds)
+        timed = common.timed_upserts(engine, 5)
+        ups = [t for t, _ in timed]
+        written = [rep.bytes_written for _, rep in timed]
+        model = [rep.embed_seconds for _, rep in timed]
         res["upsert_one_article"] = {"ms": common.summary_ms(ups), "bytes_written_median": int(statistics.median(written)),
                                      "model_ms_median": round(1000 * statistics.median(model), 1),
                                      "store_ms_median": round(1000 * statistics.median(u - m for u, m in zip(ups, model)), 1)}
