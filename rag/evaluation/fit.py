@@ -140,13 +140,12 @@ def _logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...
 
 
 def _ranking(xs: list[np.ndarray], ys: list[np.ndarray], ws: np.ndarray, names: tuple[str, ...],
-             l2: float | None = None) -> Linear:
+             l2: float = RANK_L2) -> Linear:
     """A conditional logit over each question's candidate sentences: the weights maximise the share of the
     softmax that falls on the sentences holding the answer (listwise, so that the model learns which sentence
     of a question's candidates answers it, not how answer sentences look across questions)."""
     from scipy.optimize import minimize
 
-    l2 = RANK_L2 if l2 is None else l2
     mean, scale = _standardised(np.vstack(xs))
     zs = [(x - mean) / scale for x in xs]
     total = float(ws.sum())
@@ -162,6 +161,13 @@ def _ranking(xs: list[np.ndarray], ys: list[np.ndarray], ws: np.ndarray, names: 
 
     b = minimize(loss, np.zeros(len(names)), jac=True, method="L-BFGS-B", options={"maxiter": 5000}).x
     return Linear(names, b / scale, 0.0)
+
+
+def _answer_set(sh: np.ndarray, threshold: float, most: int) -> list[int]:
+    """Indices of the sentences an answer quotes: the best by share, then those of the next `most` - 1 whose
+    share passes `threshold` (rag.answer.ExtractiveAnswerer._select, without its length cap and parts)."""
+    order = np.argsort(-sh, kind="stable")
+    return [int(order[0])] + [int(i) for i in order[1:most] if sh[i] >= threshold]
 
 
 def _sentences(ex: Example, model: ScorerModel) -> tuple[list[Any], np.ndarray, np.ndarray, list[float], np.ndarray]:
@@ -191,7 +197,7 @@ def _without_answer(ex: Example, sents: list[Any], labels: np.ndarray, model: Sc
     return rest
 
 
-def fit(examples: list[Example]) -> ScorerModel:
+def fit(examples: list[Example], rank_l2: float = RANK_L2) -> ScorerModel:
     fitting = [e for e in examples if e.split == "fit"]
     xp = np.vstack([e.p_rows for e in fitting if len(e.pool)])
     yp = np.concatenate([e.p_labels for e in fitting if len(e.pool)])
@@ -204,7 +210,7 @@ def fit(examples: list[Example]) -> ScorerModel:
     ranked = [(rows, labels > 0, e.weight) for e, sents, rows, labels, pl, prow in per
               if len(sents) and labels.max() > 0]
     model.sentence = _ranking([r[0] for r in ranked], [r[1] for r in ranked], np.array([r[2] for r in ranked]),
-                              SENTENCE_FEATURES)
+                              SENTENCE_FEATURES, rank_l2)
     qrows, qlabels, qw = [], [], []
     for e, sents, rows, labels, pl, prow in per:
         for s, lg in zip(sents, model.sentence.logit(rows)):
@@ -242,29 +248,28 @@ def fit(examples: list[Example]) -> ScorerModel:
     # candidates; t is the largest at which the answers (best sentence plus those passing) hold the fact for
     # ANSWER_COVERAGE of the fit questions whose answer is among the candidates (weighted)
     most = Settings().max_answer_sentences
-    hits_at: dict[float, float] = {}
-    for t in np.round(np.arange(0.50, 0.049, -0.01), 2):
-        got = 0.0
-        for rows, labels, w in ranked:
-            sh = shares(model.sentence.logit(rows))
-            order = np.argsort(-sh, kind="stable")
-            picked = [order[0]] + [i for i in order[1:most] if sh[i] >= t]
-            got += w * float(labels[picked].any())
-        hits_at[float(t)] = got / sum(r[2] for r in ranked)
-        if hits_at[float(t)] >= ANSWER_COVERAGE:
-            break
-    t = list(hits_at)[-1]  # the first reaching the target, or the lowest tried (the most coverage)
+    fit_shares = [(shares(model.sentence.logit(rows)), labels, w) for rows, labels, w in ranked]
+    total = sum(w for _, _, w in fit_shares)
+
+    def coverage(t: float) -> float:
+        return sum(w * float(labels[_answer_set(sh, t, most)].any()) for sh, labels, w in fit_shares) / total
+
+    t, got = 0.5, coverage(0.5)
+    while got < ANSWER_COVERAGE and t > 0.05:  # the largest threshold reaching the target, or the lowest tried
+        t = round(t - 0.01, 2)
+        got = coverage(t)
     model.sentence.threshold = t
     model.sentence.provenance = (f"listwise (softmax over each question's candidates); threshold: the share an extra "
-                                 f"sentence needs, the largest at which answers hold the fact for {hits_at[t]:.1%} "
+                                 f"sentence needs, the largest at which answers hold the fact for {got:.1%} "
                                  f"(target {ANSWER_COVERAGE:.0%}) of the fit questions with the answer among the "
-                                 f"candidates; the best sentence alone: {hits_at[0.5]:.1%}")
+                                 f"candidates; the best sentence alone: {coverage(1.01):.1%}")
     return model
 
 
 def evaluate(examples: list[Example], model: ScorerModel) -> dict[str, Any]:
     """Per group: passage R@1 by dense, BM25, fusion and rerank; best sentence hit; refusals."""
     assert model.passage and model.sentence and model.question
+    most = Settings().max_answer_sentences
     groups: dict[str, dict[str, list[float]]] = {}
     for e in examples:
         name = f"{e.set_name}/{e.item.kind}" + ("" if e.item.answerable else "/unanswerable")
@@ -294,10 +299,7 @@ def evaluate(examples: list[Example], model: ScorerModel) -> dict[str, Any]:
         best = max(range(len(sents)), key=lambda i: sents[i].logit) if sents else None
         g["hit"].append(float(best is not None and labels[best] > 0 and not refused))
         if sents and not refused:  # the answer: the best sentence and the extra ones whose share passes
-            sh = shares(model.sentence.logit(rows))
-            order = np.argsort(-sh, kind="stable")
-            picked = [order[0]] + [i for i in order[1:Settings().max_answer_sentences]
-                                   if sh[i] >= model.sentence.threshold]
+            picked = _answer_set(shares(model.sentence.logit(rows)), model.sentence.threshold, most)
             g["answer"].append(float(labels[picked].max() > 0))
             g["sentences"].append(float(len(picked)))
         else:
@@ -306,25 +308,28 @@ def evaluate(examples: list[Example], model: ScorerModel) -> dict[str, Any]:
             for k, g in sorted(groups.items())}
 
 
+def _cell(column: str, value: Any) -> str:
+    if value is None:
+        return "–"
+    return str(value) if column == "n" else f"{value:.2f}" if column == "sentences" else f"{100 * value:.1f}"
+
+
 def _table(title: str, res: dict[str, Any]) -> str:
     cols = ("n", "dense", "bm25", "fusion", "rerank", "hit", "answer", "sentences", "refused")
     lines = [f"#### {title}", "", "| group | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
     for name, r in res.items():
-        lines.append(f"| {name} | " + " | ".join("–" if r.get(c) is None else
-                                                  (str(r[c]) if c == "n" else f"{r[c]:.2f}" if c == "sentences" else f"{100 * r[c]:.1f}") for c in cols) + " |")
+        lines.append(f"| {name} | " + " | ".join(_cell(c, r.get(c)) for c in cols) + " |")
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    global RANK_L2
     ap = argparse.ArgumentParser(prog="python -m rag.evaluation.fit", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--report", action="store_true", help="cross-dataset figures only; keep the model")
     ap.add_argument("--out", default="docs/scorer.md", help="where the figures go (markdown)")
-    ap.add_argument("--rank-l2", type=float, default=None, metavar="X",
+    ap.add_argument("--rank-l2", type=float, default=RANK_L2, metavar="X",
                     help=f"L2 of the listwise sentence model (default {RANK_L2}); to compare, with --report")
     args = ap.parse_args(argv)
-    RANK_L2 = args.rank_l2 if args.rank_l2 is not None else RANK_L2
     settings = Settings.from_env()
     examples = collect(settings)
     parts = ["# The answer scorer: fit and cross-dataset figures", "",
@@ -340,11 +345,11 @@ def main(argv: list[str] | None = None) -> int:
         te = [e for e in examples if e.set_name == test]
         for e in te:
             e.split = "test"
-        m = fit(tr)
+        m = fit(tr, args.rank_l2)
         parts.append(_table(f"fit on {train} + seeds (fit half), test on {test}", evaluate(te, m)))
         for e in te:
             e.split = "fit"
-    final = fit([e for e in examples if e.split == "fit"])
+    final = fit([e for e in examples if e.split == "fit"], args.rank_l2)
     parts.append(_table("final model (fit on cmrc + drcd + seeds fit half): the seeds test half",
                         evaluate([e for e in examples if e.split == "test"], final)))
     parts.append(_table("final model on its own fit data", evaluate([e for e in examples if e.split == "fit"], final)))
