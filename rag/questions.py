@@ -20,15 +20,16 @@ ANSWER_TYPES = ("person", "place", "org", "time", "number", "reason", "yesno", "
 
 # Checked in order; the first match wins. Patterns run on the script-normalised (simplified) question.
 _ZH: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("reason", re.compile(r"为什么|为何|原因|何故|为啥|理由|怎么会")),
+    # "定性为什么" and "称为什么" ask what, not why
+    ("reason", re.compile(r"(?<![作成称性视改名译认])为什么|为何|原因|何故|为啥|理由|怎么会")),
     ("time", re.compile(r"何时|哪一?年|什么时候|什么时间|几月|几号|哪一?天|哪个月|年份|何年|日期|哪个朝代|"
-                        r"哪一?时期|哪个年代|多久以前|几点|哪一?日")),
-    ("number", re.compile(r"多少|几[个次名位种部条家场届项层座本件张只所支人岁天年月周倍万千百亿]|第几|"
+                        r"哪一?时期|哪个年代|多久以前|几点|哪一?日|星期几|周几|礼拜几")),
+    ("number", re.compile(r"多少|几[个次名位种部条家场届项层座本件张只所支人岁天年月周倍万千百亿波轮批架辆艘枚]|第几|"
                           r"多[长久高重远大宽深广]|几何|百分之几|比例")),
-    ("person", re.compile(r"谁|哪位|哪一位|哪些人|什么人|何人|哪个人|哪名|叫什么名字")),
+    ("person", re.compile(r"谁|哪位|哪一位|哪些人|什么人|何人|哪个人|哪名|(?<![党会司社团局部网报台])叫什么名字")),
     ("org", re.compile(r"哪[个家一些]?(?:组织|机构|公司|政党|部门|媒体|报纸|电视台|通讯社|集团|银行|大学|企业|联盟|"
                        r"国际组织|团体|军队|部队)|什么(?:组织|机构|公司|媒体|政党)")),
-    ("place", re.compile(r"哪里|哪儿|什么地方|何处|何地|在哪|哪[个座一些]?(?:国家|城市|省|州|地区|国|市|县|岛|"
+    ("place", re.compile(r"哪里|哪儿|什么地方|何处|何地|在哪(?!种|方面)|哪[个座一些]?(?:国家|城市|省|州|地区|国|市|县|岛|"
                          r"地方|边境|首都|河|山)|哪国")),
     ("yesno", re.compile(r"是否|吗[？?]?$|有没有|是不是|能否|会不会|可否|能不能")),
 )
@@ -39,12 +40,15 @@ _EN: tuple[tuple[str, re.Pattern[str]], ...] = (
                         r"\bhow long ago\b", re.I)),
     ("number", re.compile(r"\bhow (?:many|much|long|far|old|large|big|high)\b|\bwhat (?:number|percentage|"
                           r"share|proportion)\b|\bnumber of\b", re.I)),
-    ("person", re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (?:person|man|woman|official|leader|president|"
-                          r"minister)\b", re.I)),
-    ("org", re.compile(r"\bwhich (?:organi[sz]ation|company|agency|party|bloc|alliance|media|outlet|newspaper|"
-                       r"group|institution)\b", re.I)),
-    ("place", re.compile(r"\bwhere\b|\bwhich (?:country|city|region|province|place|state|capital|border)\b|"
-                         r"\bin what (?:country|city|region)\b", re.I)),
+    # "which" with up to two words before its noun: "which Russian lawmaker", "which think tank"
+    ("person", re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (?:[\w'-]+ ){0,2}(?:person|man|woman|official|"
+                          r"leader|president|minister|lawmaker|legislator|mp|politician|analyst|historian|journalist|"
+                          r"reporter|spokes(?:man|woman|person)|diplomat|general|ambassador)\b", re.I)),
+    ("org", re.compile(r"\bwhich (?:[\w'-]+ ){0,2}(?:organi[sz]ation|company|agency|party|bloc|alliance|media|"
+                       r"outlet|newspaper|magazine|think tank|group|institution|ministry|bank|university|"
+                       r"radio station|broadcaster)\b", re.I)),
+    ("place", re.compile(r"\bwhere\b|\bwhich (?:[\w'-]+ ){0,2}(?:country|city|region|province|place|state|capital|"
+                         r"border|airport|town|district)\b|\bin what (?:country|city|region)\b", re.I)),
     ("yesno", re.compile(r"^(?:is|are|was|were|do|does|did|can|could|will|would|has|have|had|should)\b", re.I)),
 )
 
@@ -73,17 +77,20 @@ def is_english(text: str) -> bool:
 
 
 def answer_type(question: str) -> str:
-    """One of ANSWER_TYPES."""
-    if is_english(question):
-        for name, pat in _EN:
-            if pat.search(question.strip()):
-                return name
+    """One of ANSWER_TYPES: the first pattern that matches, except that a reason word after a question word for
+    a person, organisation, place or time names a clause ("哪位史学家解释了北京为何看重哈萨克", "Who ... quoted
+    on why ...": a person; a count such as "几个月" before it is a modifier, not the question)."""
+    english = is_english(question)
+    q = question.strip() if english else normalize(question)
+    found = [(name, m.start()) for name, pat in (_EN if english else _ZH) if (m := pat.search(q))]
+    if not found:
         return "other"
-    q = normalize(question)
-    for name, pat in _ZH:
-        if pat.search(q):
-            return name
-    return "other"
+    name, at = found[0]
+    if name == "reason":
+        earlier = [(start, other) for other, start in found[1:] if start < at and other != "number"]
+        if earlier:
+            return min(earlier)[1]
+    return name
 
 
 def split_parts(question: str) -> list[str]:

@@ -48,6 +48,20 @@ from rag.types import Article
     ("Why did Kazakhstan refuse to recognize Donetsk and Luhansk?", "reason"),
     ("Where did Xi first propose the Belt and Road?", "place"),
     ("Did Kazakhstan help Russia evade sanctions?", "yesno"),
+    # a reason word inside a clause that another question word governs
+    ("哪位法国史学家解释了北京为何如此看重哈萨克？", "person"),
+    ("Who is the French historian RFA quoted on why China cares about Kazakhstan?", "person"),
+    ("最近几个月，有些哈萨克人因为什么罪名被判了刑？", "reason"),
+    # "定性为什么" and "称为什么" ask what, not why
+    ("托卡耶夫把一月的骚乱定性为什么？", "other"),
+    ("赞尼特期又被称为什么时期？", "other"),
+    ("哈萨克内阁是在星期几宣布集体下台的？", "time"),
+    ("恐怖分子把对阿拉木图的进攻分成了几波？", "number"),
+    ("在哪种表演的冲击下，相声不再受青睐？", "other"),
+    ("哈萨克的执政党叫什么名字？", "other"),
+    ("Which Russian lawmaker hinted that Moscow could invade?", "person"),
+    ("Which think tank does Pavel Luzin work for?", "org"),
+    ("Which airport did CSTO troops take control of?", "place"),
 ])
 def test_answer_types(q: str, t: str) -> None:
     from rag.questions import answer_type
