@@ -21,7 +21,7 @@ from rag.disagreements import DIFFER_EN, DIFFER_ZH, DISAGREEMENT_PASSAGES, diffe
 from rag.embedding import Embedder
 from rag.errors import ModelError
 from rag.keywords import to_simplified
-from rag.questions import is_english, split_parts
+from rag.questions import is_english, leans_on_earlier, split_parts
 from rag.retrieval import Candidates, Retrieval
 from rag.scorer import (
     Query,
@@ -171,18 +171,30 @@ class ExtractiveAnswerer:
 
     # -- selection ----------------------------------------------------------------------------
 
-    def _parts(self, snap: IndexView, question: str, cands: Candidates) -> list[Sentence]:
+    def _parts(self, snap: IndexView, question: str, cands: Candidates, chosen: Sequence[Sentence]) -> list[Sentence]:
         """For a multi-part question (which the gate passed as a whole), the best sentence of each part
         (the parts are encoded as queries) whose share passes the extra-sentence threshold. A later part
-        ("他是在什么场合说的？") leans on the first for its subject, so it is not gated on its own."""
+        ("他是在什么场合说的？") leans on the first for its subject, so it is not gated on its own; when it names
+        that subject only by a pronoun, it is answered from the article of the first part's best sentence, with
+        a sentence not yet quoted."""
         assert self.model is not None and self.model.sentence is not None
         parts = split_parts(question)
         if len(parts) < 2:
             return []
-        out = []
-        for p, v in zip(parts, self.embedder.encode_queries([to_simplified(p) for p in parts])):
+        out: list[Sentence] = []
+        story: str | None = None  # the article of the first part's best sentence
+        for k, (p, v) in enumerate(zip(parts, self.embedder.encode_queries([to_simplified(p) for p in parts]))):
             pq = Query.make(snap, p, v)
-            sents = self._scored(snap, pq, cands, len(cands.hits))
+            leans = bool(k) and story is not None and leans_on_earlier(p)
+            # "她是怎么反唇相讥的": something new about the same story, so from its article, and not a sentence
+            # already quoted
+            only = [i for i, h in enumerate(cands.hits) if h.chunk.doc_id == story] if leans else None
+            sents = self._scored(snap, pq, cands, len(cands.hits), only or None)
+            if k == 0 and sents:
+                story = sents[0].hit.chunk.doc_id
+            if leans:
+                taken = {_key(c) for c in (*chosen, *out)}
+                sents = [x for x in sents if _key(x) not in taken]
             if sents and sents[0].prob >= self.model.sentence.threshold:
                 out.append(sents[0])
         return out
@@ -193,7 +205,7 @@ class ExtractiveAnswerer:
         t = self.model.sentence.threshold
         ranked = verdict.sentences
         chosen = [ranked[0]]
-        for best in self._parts(snap, question, cands):  # the best sentence of each answered part
+        for best in self._parts(snap, question, cands, chosen):  # the best sentence of each answered part
             if all(_key(best) != _key(c) for c in chosen):
                 chosen.append(best)
         used = sum(len(c.text) for c in chosen)

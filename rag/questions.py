@@ -93,6 +93,17 @@ def answer_type(question: str) -> str:
     return name
 
 
+_LEANS_ZH = re.compile(r"^(?:又|还|那|并|而)?(?:他们|她们|它们|他|她|它|其|该|此|这)")
+_LEANS_EN = re.compile(r"\b(?:he|she|it|they|him|her|his|its|their|them)\b", re.I)
+
+
+def leans_on_earlier(part: str) -> bool:
+    """A later part of a multi-part question that names its subject only by a pronoun ("她是怎么回应的",
+    "when did he say it"): it asks about the story that the first part found."""
+    p = part.strip()
+    return bool(_LEANS_EN.search(p)) if is_english(p) else bool(_LEANS_ZH.match(normalize(p)))
+
+
 def split_parts(question: str) -> list[str]:
     """The sub-questions of a multi-part question (one element when it asks one thing)."""
     q = question.strip()

@@ -289,3 +289,43 @@ def test_the_weighted_logistic_fit_matches_its_closed_form_case() -> None:
     p = m.prob(m.logit(np.array([[0.0], [1.0]])))
     assert p[0] == pytest.approx(0.25, abs=1e-3)
     assert p[1] == pytest.approx(5 / 6, abs=1e-3)
+
+
+# -- a later part that names its subject by a pronoun ------------------------------------------------
+
+@pytest.mark.parametrize(("part", "leans"), [
+    ("她是怎么回应布林肯的", True),
+    ("他又是哪一年上任的", True),
+    ("他们在哪里开会", True),
+    ("when did he say it", True),
+    ("集安组织是哪年成立的", False),
+    ("what did Tokayev say", False),
+])
+def test_a_part_that_names_its_subject_by_a_pronoun_leans_on_the_first(part: str, leans: bool) -> None:
+    from rag.questions import leans_on_earlier
+
+    assert leans_on_earlier(part) is leans
+
+
+ZAKHAROVA = Article(id="zakharova", title="俄美口水战", source="RFA 自由亚洲电台", published="2022-01-09",
+                    text="扎哈罗娃称布林肯的声明很粗鲁。她反唇相讥说美国人进了你的房子就会抢劫。")
+PUTIN = Article(id="putin", title="集安组织撤军", source="Aljazeera 半岛网", published="2022-01-10",
+                text="普京反唇相讥布林肯说部队会尽快撤离。")
+BLINKEN = Article(id="blinken", title="美国国务卿", source="Aljazeera 半岛网", published="2022-01-08",
+                  text="布林肯发表了声明。")
+
+
+def test_a_pronoun_led_part_is_answered_from_the_story_the_first_part_found(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """Asked on its own, "她是怎么反唇相讥布林肯的" matches Putin's sentence best; as the second part of a
+    question about Zakharova it is answered from her article (without the rule: Putin's sentence)."""
+    snap, _ = build_snapshot([ZAKHAROVA, PUTIN, BLINKEN, *ARTS], fake_embedder, settings)
+    model = _hand_model()
+    answerer = ExtractiveAnswerer(settings, fake_embedder, model)
+    alone = "她是怎么反唇相讥布林肯的？"
+    cands = Retriever(snap, fake_embedder, settings, model=model).candidates(alone, 5)
+    assert answerer.answer(snap, alone, cands).answer == "普京反唇相讥布林肯说部队会尽快撤离。[1]"
+    q = "扎哈罗娃称布林肯的声明很粗鲁吗？她是怎么反唇相讥布林肯的？"
+    cands = Retriever(snap, fake_embedder, settings, model=model).candidates(q, 5)
+    ans = answerer.answer(snap, q, cands)
+    assert ans.answer == "扎哈罗娃称布林肯的声明很粗鲁。[1]她反唇相讥说美国人进了你的房子就会抢劫。[1]"
+    assert {c.doc_id for c in ans.citations} == {"zakharova"}
