@@ -6,7 +6,8 @@
   Wikipedia QA: the model sees both signals and the question's language).
 - sentence model: "which of the question's candidate sentences answers it" (listwise: a softmax over the
   candidates), from the sentence's stored vector against the question vector, term coverage, the answer
-  type, and its passage's score.
+  type, its neighbours, whether it leaves out the entry the question names (a Wikipedia entry's later
+  sentences drop their subject), and its passage's score.
 - question model: "the corpus answers this question", from the best sentences and passages.
 
 Coefficients live in rag/models/scorer.json (plain JSON), written by `python -m rag.evaluation.fit`,
@@ -39,7 +40,7 @@ _P_COV = PASSAGE_FEATURES.index("p_cov")
 SENTENCE_FEATURES = ("s_cos", "s_cos_gap", "s_cos_rr", "s_cov", "s_lex", "s_type_match", "s_type_miss",
                      "s_len", "s_new", "s_only_q", "p_logit", "p_rank_rr", "q_en", "q_en_x_cos_gap", "q_en_x_cov",
                      "s_unit_match", "s_unit_miss", "s_lex_x_pcov", "s_cos_gap_x_pcov", "s_bigram", "s_bigram_gap",
-                     "s_prev_cos_gap", "s_next_cos_gap", "s_prev_lex", "s_next_lex")
+                     "s_prev_cos_gap", "s_next_cos_gap", "s_prev_lex", "s_next_lex", "s_title_implicit")
 QUESTION_FEATURES = ("best_logit", "second_gap", "top_p_logit", "p_gap", "top_cov", "top_dense", "max_cos",
                      "type_known", "type_found", "q_en", "q_hant", "q_en_x_max_cos", "q_en_x_best_logit",
                      "n_focus_oov", "best_type_match", "best_cov", "best_cos", "missing_idf", "unit_known",
@@ -277,6 +278,13 @@ def sentence_features(snap: IndexView, q: Query, sents: list[Sentence], atype: s
     for a, b in zip(by_place, by_place[1:]):
         if sents[a].hit.chunk.doc_id == sents[b].hit.chunk.doc_id and sents[b].start - sents[a].end <= _ADJACENT:
             nxt[a], prev[b] = b, a
+    # the article's topic: a question that names the article's title (a Wikipedia entry, "黄鳍紫鱼") asks about
+    # it, and the entry's later sentences leave it out ("体长可达50公分。") while its lead sentence names it
+    qn = normalize(q.text)
+    implicit = np.zeros(n)
+    for i, s in enumerate(sents):
+        title = normalize(snap.articles[s.hit.chunk.doc_id].title or "")
+        implicit[i] = float(len(title) >= 2 and title in qn and title not in normalize(s.text))
     out = np.zeros((n, len(SENTENCE_FEATURES)))
     for i, (s, ts) in enumerate(zip(sents, toks)):
         match = sentence_types(s.text, q.words, atype, q.text) if known else True
@@ -292,7 +300,7 @@ def sentence_features(snap: IndexView, q: Query, sents: list[Sentence], atype: s
                   # a question that copies its passage's wording (high coverage) makes word overlap telling
                   lex[i] * s.p_cov, (s.cos - cos.max()) * s.p_cov, grams[i], grams[i] - max(grams),
                   (cos[prev[i]] if prev[i] >= 0 else s.cos) - cos.max(), (cos[nxt[i]] if nxt[i] >= 0 else s.cos) - cos.max(),
-                  lex[prev[i]] if prev[i] >= 0 else 0.0, lex[nxt[i]] if nxt[i] >= 0 else 0.0)
+                  lex[prev[i]] if prev[i] >= 0 else 0.0, lex[nxt[i]] if nxt[i] >= 0 else 0.0, implicit[i])
     return out
 
 

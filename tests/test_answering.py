@@ -329,3 +329,24 @@ def test_a_pronoun_led_part_is_answered_from_the_story_the_first_part_found(sett
     ans = answerer.answer(snap, q, cands)
     assert ans.answer == "扎哈罗娃称布林肯的声明很粗鲁。[1]她反唇相讥说美国人进了你的房子就会抢劫。[1]"
     assert {c.doc_id for c in ans.citations} == {"zakharova"}
+
+
+def test_a_sentence_that_leaves_out_the_entry_the_question_names_is_marked(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """A Wikipedia-style entry names its subject in the title and the lead, and leaves it out after that
+    ("体长可达50公分。"): for a question naming the title, those later sentences carry s_title_implicit."""
+    from rag.scorer import candidate_sentences, sentence_features
+
+    fish = Article(id="fish", title="黄鳍紫鱼", text="黄鳍紫鱼是笛鲷科的一种鱼。体长可达50公分。栖息在珊瑚礁区。")
+    snap, _ = build_snapshot([fish, *ARTS], fake_embedder, settings)
+    model = _hand_model()
+    col = SENTENCE_FEATURES.index("s_title_implicit")
+    for question, expected in (("黄鳍紫鱼体长多少？", {"黄鳍紫鱼是笛鲷科的一种鱼。": 0.0, "体长可达50公分。": 1.0,
+                                                        "栖息在珊瑚礁区。": 1.0}),
+                               ("哪种鱼体长可达50公分？", {"黄鳍紫鱼是笛鲷科的一种鱼。": 0.0, "体长可达50公分。": 0.0,
+                                                          "栖息在珊瑚礁区。": 0.0})):
+        c = Retriever(snap, fake_embedder, settings, model=model).candidates(question, 5)
+        assert c.query is not None
+        sents = candidate_sentences(snap, c.query, c.hits, c.passage_logits, 3, c.passage_rows)
+        rows = sentence_features(snap, c.query, sents)
+        got = {s.text: float(r[col]) for s, r in zip(sents, rows) if s.hit.chunk.doc_id == "fish"}
+        assert got == expected
