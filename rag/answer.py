@@ -188,8 +188,8 @@ class ExtractiveAnswerer:
             leans = bool(k) and story is not None and leans_on_earlier(p)
             # "她是怎么反唇相讥的": something new about the same story, so from its article, and not a sentence
             # already quoted
-            only = [i for i, h in enumerate(cands.hits) if h.chunk.doc_id == story] if leans else None
-            sents = self._scored(snap, pq, cands, len(cands.hits), only or None)
+            only = [i for i, h in enumerate(cands.hits) if h.chunk.doc_id == story] if leans else []
+            sents = self._scored(snap, pq, cands, len(cands.hits), only or None)  # no passage of it: all
             if k == 0 and sents:
                 story = sents[0].hit.chunk.doc_id
             if leans:

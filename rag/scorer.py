@@ -281,10 +281,14 @@ def sentence_features(snap: IndexView, q: Query, sents: list[Sentence], atype: s
     # the article's topic: a question that names the article's title (a Wikipedia entry, "黄鳍紫鱼") asks about
     # it, and the entry's later sentences leave it out ("体长可达50公分。") while its lead sentence names it
     qn = normalize(q.text)
+    named: dict[str, str] = {}  # article -> its normalised title when the question names it, else ""
     implicit = np.zeros(n)
     for i, s in enumerate(sents):
-        title = normalize(snap.articles[s.hit.chunk.doc_id].title or "")
-        implicit[i] = float(len(title) >= 2 and title in qn and title not in normalize(s.text))
+        doc = s.hit.chunk.doc_id
+        if doc not in named:
+            title = normalize(snap.articles[doc].title or "")
+            named[doc] = title if len(title) >= 2 and title in qn else ""
+        implicit[i] = float(bool(named[doc]) and named[doc] not in normalize(s.text))
     out = np.zeros((n, len(SENTENCE_FEATURES)))
     for i, (s, ts) in enumerate(zip(sents, toks)):
         match = sentence_types(s.text, q.words, atype, q.text) if known else True
