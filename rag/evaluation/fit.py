@@ -3,112 +3,40 @@
     .venv/bin/python -m rag.evaluation.fit            # fit, write the model and docs/scorer.md figures
     .venv/bin/python -m rag.evaluation.fit --report   # cross-dataset figures only, model unchanged
 
-Data (see rag.evaluation.fitdata): CMRC dev and DRCD dev on seeded passage subsets, with 15% of the
-questions' gold passages left out of the index (unanswerable examples), their reworded questions, and
-the natural seed questions (a seeded half fits, the other half tests). Reworded and natural questions
-weigh NATURAL_WEIGHT times an original one, so that word overlap does not dominate.
+The examples (rag.evaluation.fitexamples): CMRC dev and DRCD dev on seeded passage subsets with some gold
+passages left out of the index, their reworded questions, and the natural seed questions (a seeded half fits,
+the other half tests), each with its candidates and features as the service sees them.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rag.evaluation import fitdata as fd
-from rag.evaluation.metrics import contains_answer
-from rag.keywords import to_simplified
-from rag.retrieval import Retriever
+from rag.evaluation import fitexamples as fx
 from rag.scorer import (
     PASSAGE_FEATURES,
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
     Linear,
-    Query,
     ScorerModel,
-    candidate_sentences,
-    passage_features,
     question_features,
-    sentence_features,
     shares,
 )
 from rag.settings import Settings
-from rag.store import IndexView
-from rag.types import Hit
 
-HOLDOUT = 0.15  # share of gold passages left out of the index (their questions become unanswerable)
-NATURAL_WEIGHT = 4.0  # weight of a reworded question relative to a CMRC/DRCD original
-SEEDS_WEIGHT = 10.0  # weight of a natural news question over seeds/ (the service's own kind of question)
 MAX_FALSE_REFUSAL = 0.03  # the question gate never refuses more than this share of reachable answers (fit data;
 # the DRCD target: at most 3% of answerable questions refused)
 NEAR_MISS_WEIGHT = 0.5  # weight of a made near miss (answer sentences removed) relative to its question
 ANSWER_COVERAGE = 0.90  # extra sentences: the share threshold at which answers hold the fact this often (fit data)
 RANK_L2 = 1e-3  # L2 of the listwise sentence model: 1e-3 against 1e-2, best-sentence hit fitted on one dataset
 # and tested on the other (`--report --rank-l2 0.01`, 2026-12-04): CMRC 77.3 vs 73.8, DRCD 84.2 vs 83.9
-POOL = 20  # = settings.rerank_depth
 
 
-@dataclass
-class Example:
-    item: fd.Item
-    set_name: str
-    split: str  # fit | test (seeds only; wiki sets are split by dataset)
-    snap: IndexView
-    pool: list[Hit]
-    query: Query
-    p_rows: np.ndarray
-    p_labels: np.ndarray
-    weight: float
-
-
-def _has_fact(text: str, item: fd.Item) -> bool:
-    return any(contains_answer(text, list(g)) for g in item.facts if g)
-
-
-def _answers(s: Any, item: fd.Item) -> bool:
-    """The sentence holds the answer, or part of an answer that spans sentences (by its offsets)."""
-    if _has_fact(s.text, item):
-        return True
-    return any(a < s.end and s.start < b for a, b in item.spans) and s.hit.chunk.doc_id == item.gold[0]
-
-
-def _split(item_id: str) -> str:
-    return "test" if int(hashlib.sha256(item_id.encode()).hexdigest(), 16) % 2 else "fit"
-
-
-def collect(settings: Settings, progress: bool = True) -> list[Example]:
-    from rag.embedding import load_embedder
-    from rag.evaluation.runner import QueryCache
-
-    emb = load_embedder(settings, progress=progress)
-    sets = [fd.wiki_set("cmrc"), fd.wiki_set("drcd"), fd.seeds_set()]
-    examples: list[Example] = []
-    for qs in sets:
-        arts = qs.articles
-        snap, dropped = fd.snapshots(qs, settings, emb, 0.0 if arts else HOLDOUT, articles=arts, progress=progress)
-        cached = QueryCache(emb, [to_simplified(it.question) for it in qs.items], settings.cache_dir / "eval", progress)
-        retr = Retriever(snap, cached, settings, model=None)
-        t0 = time.perf_counter()
-        for it in qs.items:
-            pool, q = retr.pool(it.question, POOL)
-            rows = passage_features(snap, q, pool)
-            present = [g for g in it.gold if g in snap.articles]
-            labels = np.array([float(bool(present) and h.chunk.doc_id in it.gold and _has_fact(h.chunk.text, it))
-                               for h in pool])
-            if not present:
-                it.answerable = False
-            w = 1.0 if it.kind == "original" else SEEDS_WEIGHT if qs.name == "seeds" else NATURAL_WEIGHT
-            examples.append(Example(it, qs.name, _split(it.id) if qs.name == "seeds" else "fit", snap, pool, q,
-                                    rows, labels, w))
-        print(f"{qs.name}: {len(qs.items)} questions, {len(qs.passages)} passages, {len(dropped)} held out "
-              f"({time.perf_counter() - t0:.0f}s)", file=sys.stderr)
-    return examples
 
 
 def _standardised(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -170,34 +98,9 @@ def _answer_set(sh: np.ndarray, threshold: float, most: int) -> list[int]:
     return [int(order[0])] + [int(i) for i in order[1:most] if sh[i] >= threshold]
 
 
-def _sentences(ex: Example, model: ScorerModel) -> tuple[list[Any], np.ndarray, np.ndarray, list[float], np.ndarray]:
-    """Candidate sentences as the answerer sees them: passages reranked by the passage model, top 3.
-    Returns (sentences, their features, labels, reranked passage logits, reranked passage rows)."""
-    assert model.passage is not None
-    logits = model.passage.logit(ex.p_rows) if len(ex.pool) else np.zeros(0)
-    order = sorted(range(len(ex.pool)), key=lambda i: (-logits[i], i))
-    hits = [ex.pool[i] for i in order]
-    pl = [float(logits[i]) for i in order]
-    prow = ex.p_rows[order] if len(order) else ex.p_rows
-    sents = candidate_sentences(ex.snap, ex.query, hits, pl, 3, prow)
-    rows = sentence_features(ex.snap, ex.query, sents)
-    labels = np.array([float(ex.item.answerable and s.hit.chunk.doc_id in ex.item.gold and _answers(s, ex.item))
-                       for s in sents])
-    return sents, rows, labels, pl, prow
 
 
-def _without_answer(ex: Example, sents: list[Any], labels: np.ndarray, model: ScorerModel) -> list[Any]:
-    """Question features as if the answer sentences were not in the corpus: an on-topic question whose
-    fact is missing (a near miss), made from an answerable one."""
-    assert model.sentence is not None
-    rest = [s for s, y in zip(sents, labels) if y == 0]
-    rows = sentence_features(ex.snap, ex.query, rest)
-    for s, lg in zip(rest, model.sentence.logit(rows)):
-        s.logit = float(lg)
-    return rest
-
-
-def fit(examples: list[Example], rank_l2: float = RANK_L2) -> ScorerModel:
+def fit(examples: list[fx.Example], rank_l2: float = RANK_L2) -> ScorerModel:
     fitting = [e for e in examples if e.split == "fit"]
     xp = np.vstack([e.p_rows for e in fitting if len(e.pool)])
     yp = np.concatenate([e.p_labels for e in fitting if len(e.pool)])
@@ -206,7 +109,7 @@ def fit(examples: list[Example], rank_l2: float = RANK_L2) -> ScorerModel:
     passage.provenance = ("fit on gold passages containing the answer among the top 20 fused candidates; it only "
                           "ranks (its threshold is not used)")
     model = ScorerModel(passage, None, None)
-    per = [(e, *_sentences(e, model)) for e in fitting]
+    per = [(e, *fx.sentences_of(e, model)) for e in fitting]
     ranked = [(rows, labels > 0, e.weight) for e, sents, rows, labels, pl, prow in per
               if len(sents) and labels.max() > 0]
     model.sentence = _ranking([r[0] for r in ranked], [r[1] for r in ranked], np.array([r[2] for r in ranked]),
@@ -220,7 +123,7 @@ def fit(examples: list[Example], rank_l2: float = RANK_L2) -> ScorerModel:
         qlabels.append(float(positive))
         qw.append(e.weight)
         if positive:  # the same question with its answer sentences removed: a near miss
-            qrows.append(question_features(e.query, _without_answer(e, sents, labels, model), pl, prow))
+            qrows.append(question_features(e.query, fx.without_answer(e, sents, labels, model), pl, prow))
             qlabels.append(0.0)
             qw.append(e.weight * NEAR_MISS_WEIGHT)
     xq, yq, wq = np.vstack(qrows), np.array(qlabels), np.array(qw)
@@ -266,7 +169,7 @@ def fit(examples: list[Example], rank_l2: float = RANK_L2) -> ScorerModel:
     return model
 
 
-def evaluate(examples: list[Example], model: ScorerModel) -> dict[str, Any]:
+def evaluate(examples: list[fx.Example], model: ScorerModel) -> dict[str, Any]:
     """Per group: passage R@1 by dense, BM25, fusion and rerank; best sentence hit; refusals."""
     assert model.passage and model.sentence and model.question
     most = Settings().max_answer_sentences
@@ -275,14 +178,14 @@ def evaluate(examples: list[Example], model: ScorerModel) -> dict[str, Any]:
         name = f"{e.set_name}/{e.item.kind}" + ("" if e.item.answerable else "/unanswerable")
         g = groups.setdefault(name, {k: [] for k in ("dense", "bm25", "fusion", "rerank", "answered",
                                                       "hit", "answer", "sentences", "refused")})
-        sents, rows, labels, pl, prow = _sentences(e, model)
+        sents, rows, labels, pl, prow = fx.sentences_of(e, model)
         for s, lg in zip(sents, model.sentence.logit(rows)):
             s.logit = float(lg)
         pq = float(model.question.prob(model.question.logit(question_features(e.query, sents, pl, prow)[None])[0]))
         refused = pq < model.question.threshold
         g["refused"].append(float(refused))
         if e.item.answerable and len(labels) and labels.max() > 0:
-            rest = _without_answer(e, sents, labels, model)
+            rest = fx.without_answer(e, sents, labels, model)
             x = question_features(e.query, rest, pl, prow)[None]
             name_nm = f"{e.set_name}/{e.item.kind}/answer-removed"
             gn = groups.setdefault(name_nm, {k: [] for k in g})
@@ -331,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"L2 of the listwise sentence model (default {RANK_L2}); to compare, with --report")
     args = ap.parse_args(argv)
     settings = Settings.from_env()
-    examples = collect(settings)
+    examples = fx.collect(settings)
     parts = ["# The answer scorer: fit and cross-dataset figures", "",
              "Made by `.venv/bin/python -m rag.evaluation.fit`. Columns: passage R@1 of dense search alone, "
              "BM25 alone, the weighted RRF fusion and the learned rerank; `hit`: the best sentence holds the "
@@ -355,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     parts.append(_table("final model on its own fit data", evaluate([e for e in examples if e.split == "fit"], final)))
     final.meta = {"fit_on": {s: sum(1 for e in examples if e.set_name == s and e.split == "fit")
                              for s in ("cmrc", "drcd", "seeds")},
-                  "natural_weight": NATURAL_WEIGHT, "seeds_weight": SEEDS_WEIGHT, "holdout": HOLDOUT,
+                  "natural_weight": fx.NATURAL_WEIGHT, "seeds_weight": fx.SEEDS_WEIGHT, "holdout": fx.HOLDOUT,
                   "command": ".venv/bin/python -m rag.evaluation.fit"}
     report = "\n".join(parts)
     print(report)

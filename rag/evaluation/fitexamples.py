@@ -1,0 +1,117 @@
+"""The fit's examples: every question of the fit sets, retrieved as the service retrieves it, with its passage
+features and labels, and its candidate sentences as the answerer sees them (rag.evaluation.fit fits the answer
+scorer on them).
+
+Data (see rag.evaluation.fitdata): CMRC dev and DRCD dev on seeded passage subsets, with HOLDOUT of the
+questions' gold passages left out of the index (unanswerable examples), their reworded questions, and the
+natural seed questions (a seeded half fits, the other half tests). Reworded questions weigh NATURAL_WEIGHT
+times an original one and natural seed questions SEEDS_WEIGHT, so that word overlap does not dominate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rag.evaluation import fitdata as fd
+from rag.evaluation.metrics import contains_answer
+from rag.keywords import to_simplified
+from rag.retrieval import Retriever
+from rag.scorer import Query, ScorerModel, candidate_sentences, passage_features, sentence_features
+from rag.settings import Settings
+from rag.store import IndexView
+from rag.types import Hit
+
+HOLDOUT = 0.15  # share of gold passages left out of the index (their questions become unanswerable)
+NATURAL_WEIGHT = 4.0  # weight of a reworded question relative to a CMRC/DRCD original
+SEEDS_WEIGHT = 10.0  # weight of a natural news question over seeds/ (the service's own kind of question)
+POOL = 20  # = settings.rerank_depth
+
+
+@dataclass
+class Example:
+    item: fd.Item
+    set_name: str
+    split: str  # fit | test (seeds only; wiki sets are split by dataset)
+    snap: IndexView
+    pool: list[Hit]
+    query: Query
+    p_rows: np.ndarray
+    p_labels: np.ndarray
+    weight: float
+
+
+def has_fact(text: str, item: fd.Item) -> bool:
+    return any(contains_answer(text, list(g)) for g in item.facts if g)
+
+
+def answers(s: Any, item: fd.Item) -> bool:
+    """The sentence holds the answer, or part of an answer that spans sentences (by its offsets)."""
+    if has_fact(s.text, item):
+        return True
+    return any(a < s.end and s.start < b for a, b in item.spans) and s.hit.chunk.doc_id == item.gold[0]
+
+
+def split_of(item_id: str) -> str:
+    return "test" if int(hashlib.sha256(item_id.encode()).hexdigest(), 16) % 2 else "fit"
+
+
+def collect(settings: Settings, progress: bool = True) -> list[Example]:
+    from rag.embedding import load_embedder
+    from rag.evaluation.runner import QueryCache
+
+    emb = load_embedder(settings, progress=progress)
+    sets = [fd.wiki_set("cmrc"), fd.wiki_set("drcd"), fd.seeds_set()]
+    examples: list[Example] = []
+    for qs in sets:
+        arts = qs.articles
+        snap, dropped = fd.snapshots(qs, settings, emb, 0.0 if arts else HOLDOUT, articles=arts, progress=progress)
+        cached = QueryCache(emb, [to_simplified(it.question) for it in qs.items], settings.cache_dir / "eval", progress)
+        retr = Retriever(snap, cached, settings, model=None)
+        t0 = time.perf_counter()
+        for it in qs.items:
+            pool, q = retr.pool(it.question, POOL)
+            rows = passage_features(snap, q, pool)
+            present = [g for g in it.gold if g in snap.articles]
+            labels = np.array([float(bool(present) and h.chunk.doc_id in it.gold and has_fact(h.chunk.text, it))
+                               for h in pool])
+            if not present:
+                it.answerable = False
+            w = 1.0 if it.kind == "original" else SEEDS_WEIGHT if qs.name == "seeds" else NATURAL_WEIGHT
+            examples.append(Example(it, qs.name, split_of(it.id) if qs.name == "seeds" else "fit", snap, pool, q,
+                                    rows, labels, w))
+        print(f"{qs.name}: {len(qs.items)} questions, {len(qs.passages)} passages, {len(dropped)} held out "
+              f"({time.perf_counter() - t0:.0f}s)", file=sys.stderr)
+    return examples
+
+
+def sentences_of(ex: Example, model: ScorerModel) -> tuple[list[Any], np.ndarray, np.ndarray, list[float], np.ndarray]:
+    """Candidate sentences as the answerer sees them: passages reranked by the passage model, top 3.
+    Returns (sentences, their features, labels, reranked passage logits, reranked passage rows)."""
+    assert model.passage is not None
+    logits = model.passage.logit(ex.p_rows) if len(ex.pool) else np.zeros(0)
+    order = sorted(range(len(ex.pool)), key=lambda i: (-logits[i], i))
+    hits = [ex.pool[i] for i in order]
+    pl = [float(logits[i]) for i in order]
+    prow = ex.p_rows[order] if len(order) else ex.p_rows
+    sents = candidate_sentences(ex.snap, ex.query, hits, pl, 3, prow)
+    rows = sentence_features(ex.snap, ex.query, sents)
+    labels = np.array([float(ex.item.answerable and s.hit.chunk.doc_id in ex.item.gold and answers(s, ex.item))
+                       for s in sents])
+    return sents, rows, labels, pl, prow
+
+
+def without_answer(ex: Example, sents: list[Any], labels: np.ndarray, model: ScorerModel) -> list[Any]:
+    """Question features as if the answer sentences were not in the corpus: an on-topic question whose
+    fact is missing (a near miss), made from an answerable one."""
+    assert model.sentence is not None
+    rest = [s for s, y in zip(sents, labels) if y == 0]
+    rows = sentence_features(ex.snap, ex.query, rest)
+    for s, lg in zip(rest, model.sentence.logit(rows)):
+        s.logit = float(lg)
+    return rest
