@@ -40,7 +40,8 @@ _P_COV = PASSAGE_FEATURES.index("p_cov")
 SENTENCE_FEATURES = ("s_cos", "s_cos_gap", "s_cos_rr", "s_cov", "s_lex", "s_type_match", "s_type_miss",
                      "s_len", "s_new", "s_only_q", "p_logit", "p_rank_rr", "q_en", "q_en_x_cos_gap", "q_en_x_cov",
                      "s_unit_match", "s_unit_miss", "s_lex_x_pcov", "s_cos_gap_x_pcov", "s_bigram", "s_bigram_gap",
-                     "s_prev_cos_gap", "s_next_cos_gap", "s_prev_lex", "s_next_lex", "s_title_implicit")
+                     "s_prev_cos_gap", "s_next_cos_gap", "s_prev_lex", "s_next_lex", "s_title_implicit",
+                     "s_lex_rest", "s_bigram_rest", "s_bigram_rest_gap")
 QUESTION_FEATURES = ("best_logit", "second_gap", "top_p_logit", "p_gap", "top_cov", "top_dense", "max_cos",
                      "type_known", "type_found", "q_en", "q_hant", "q_en_x_max_cos", "q_en_x_best_logit",
                      "n_focus_oov", "best_type_match", "best_cov", "best_cos", "missing_idf", "unit_known",
@@ -289,6 +290,20 @@ def sentence_features(snap: IndexView, q: Query, sents: list[Sentence], atype: s
             title = normalize(snap.articles[doc].title or "")
             named[doc] = title if len(title) >= 2 and title in qn else ""
         implicit[i] = float(bool(named[doc]) and named[doc] not in normalize(s.text))
+    # the question without its article's title: what it asks about the topic. The lead sentence names the topic
+    # and shares the title's words with the question; the sentence that answers shares the rest
+    # ("黄鳍雀鲷幼鱼体色是什么颜色？" -> "幼鱼时体色为蓝黑近紫色…", not "黄鳍雀鲷（学名：）为雀鲷科…")
+    rest_terms: dict[str, tuple[dict[str, float], frozenset[str]]] = {}
+    lex_rest, grams_rest = np.zeros(n), np.zeros(n)
+    for i, s in enumerate(sents):
+        doc = s.hit.chunk.doc_id
+        if doc not in rest_terms:
+            title = snap.articles[doc].title or ""
+            ttoks, tgrams = sentence_tokens(title), _bigrams(title)
+            rest_terms[doc] = ({t: w for t, w in weight.items() if t not in ttoks}, qgrams - tgrams)
+        rw, rg = rest_terms[doc]
+        lex_rest[i] = sum(w for t, w in rw.items() if t in toks[i]) / (sum(rw.values()) or 1.0)
+        grams_rest[i] = len(rg & _bigrams(s.text)) / len(rg) if rg else 0.0
     out = np.zeros((n, len(SENTENCE_FEATURES)))
     for i, (s, ts) in enumerate(zip(sents, toks)):
         match = sentence_types(s.text, q.words, atype, q.text) if known else True
@@ -304,7 +319,8 @@ def sentence_features(snap: IndexView, q: Query, sents: list[Sentence], atype: s
                   # a question that copies its passage's wording (high coverage) makes word overlap telling
                   lex[i] * s.p_cov, (s.cos - cos.max()) * s.p_cov, grams[i], grams[i] - max(grams),
                   (cos[prev[i]] if prev[i] >= 0 else s.cos) - cos.max(), (cos[nxt[i]] if nxt[i] >= 0 else s.cos) - cos.max(),
-                  lex[prev[i]] if prev[i] >= 0 else 0.0, lex[nxt[i]] if nxt[i] >= 0 else 0.0, implicit[i])
+                  lex[prev[i]] if prev[i] >= 0 else 0.0, lex[nxt[i]] if nxt[i] >= 0 else 0.0, implicit[i],
+                  lex_rest[i], grams_rest[i], grams_rest[i] - grams_rest.max())
     return out
 
 

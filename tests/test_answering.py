@@ -62,6 +62,12 @@ from rag.types import Article
     ("Which Russian lawmaker hinted that Moscow could invade?", "person"),
     ("Which think tank does Pavel Luzin work for?", "org"),
     ("Which airport did CSTO troops take control of?", "place"),
+    # "which" plus a kind of person, team, school or period
+    ("生成文法起源于哪个学者？", "person"),
+    ("他退役前效力于哪个球队？", "org"),
+    ("她毕业于哪所大学？", "org"),
+    ("哪个队员进了第一球？", "person"),
+    ("这尊佛像是哪个时期的作品？", "time"),
 ])
 def test_answer_types(q: str, t: str) -> None:
     from rag.questions import answer_type
@@ -350,3 +356,30 @@ def test_a_sentence_that_leaves_out_the_entry_the_question_names_is_marked(setti
         rows = sentence_features(snap, c.query, sents)
         got = {s.text: float(r[col]) for s, r in zip(sents, rows) if s.hit.chunk.doc_id == "fish"}
         assert got == expected
+
+
+def test_a_question_about_an_entry_matches_the_sentence_that_covers_the_rest_of_it(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """The entry's lead sentence shares the title's words with the question; the sentence that answers shares
+    the rest ("预备兵力约2300名。" for "纽西兰国防军的预备兵力约是多少？"): s_lex_rest and s_bigram_rest count the
+    question's terms and bigrams outside its article's title."""
+    from rag.scorer import candidate_sentences, sentence_features
+
+    army = Article(id="army", title="纽西兰国防军",
+                   text="纽西兰国防军是纽西兰的武装力量，常备兵力约9000名。预备兵力约2300名。军队总部设在惠灵顿。")
+    snap, _ = build_snapshot([army, *ARTS], fake_embedder, settings)
+    c = Retriever(snap, fake_embedder, settings, model=_hand_model()).candidates("纽西兰国防军的预备兵力约是多少？", 5)
+    assert c.query is not None
+    sents = candidate_sentences(snap, c.query, c.hits, c.passage_logits, 3, c.passage_rows)
+    rows = sentence_features(snap, c.query, sents)
+    by_text = {s.text: r for s, r in zip(sents, rows) if s.hit.chunk.doc_id == "army"}
+    lead, answer, other = (by_text[t] for t in ("纽西兰国防军是纽西兰的武装力量，常备兵力约9000名。", "预备兵力约2300名。",
+                                                "军队总部设在惠灵顿。"))
+    for name in ("s_lex_rest", "s_bigram_rest"):
+        col = SENTENCE_FEATURES.index(name)
+        assert answer[col] > lead[col] > other[col] == 0.0, name
+    col = SENTENCE_FEATURES.index("s_bigram_rest_gap")
+    assert answer[col] == 0.0 and lead[col] < 0.0
+    # over the whole question, the lead, which repeats the title, covers more than the answer
+    for name in ("s_lex", "s_bigram"):
+        col = SENTENCE_FEATURES.index(name)
+        assert lead[col] > answer[col], name
