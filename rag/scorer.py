@@ -279,31 +279,28 @@ def sentence_features(snap: IndexView, q: Query, sents: list[Sentence], atype: s
     for a, b in zip(by_place, by_place[1:]):
         if sents[a].hit.chunk.doc_id == sents[b].hit.chunk.doc_id and sents[b].start - sents[a].end <= _ADJACENT:
             nxt[a], prev[b] = b, a
-    # the article's topic: a question that names the article's title (a Wikipedia entry, "黄鳍紫鱼") asks about
-    # it, and the entry's later sentences leave it out ("体长可达50公分。") while its lead sentence names it
+    # Each candidate's article title, read once per article:
+    # - the article's topic: a question that names the title (a Wikipedia entry, "黄鳍紫鱼") asks about it, and
+    #   the entry's later sentences leave it out ("体长可达50公分。") while its lead sentence names it;
+    # - the question without the title: what it asks about the topic. The lead sentence shares the title's words
+    #   with the question; the sentence that answers shares the rest ("纽西兰国防军的预备兵力约是多少？" ->
+    #   "预备兵力约2300名。", not "纽西兰国防军…常备兵力约9053名").
     qn = normalize(q.text)
-    named: dict[str, str] = {}  # article -> its normalised title when the question names it, else ""
-    implicit = np.zeros(n)
+    titles: dict[str, tuple[str, dict[str, float], float, frozenset[str]]] = {}
+    implicit, lex_rest, grams_rest = np.zeros(n), np.zeros(n), np.zeros(n)
     for i, s in enumerate(sents):
         doc = s.hit.chunk.doc_id
-        if doc not in named:
-            title = normalize(snap.articles[doc].title or "")
-            named[doc] = title if len(title) >= 2 and title in qn else ""
-        implicit[i] = float(bool(named[doc]) and named[doc] not in normalize(s.text))
-    # the question without its article's title: what it asks about the topic. The lead sentence names the topic
-    # and shares the title's words with the question; the sentence that answers shares the rest
-    # ("黄鳍雀鲷幼鱼体色是什么颜色？" -> "幼鱼时体色为蓝黑近紫色…", not "黄鳍雀鲷（学名：）为雀鲷科…")
-    rest_terms: dict[str, tuple[dict[str, float], frozenset[str]]] = {}
-    lex_rest, grams_rest = np.zeros(n), np.zeros(n)
-    for i, s in enumerate(sents):
-        doc = s.hit.chunk.doc_id
-        if doc not in rest_terms:
-            title = snap.articles[doc].title or ""
-            ttoks, tgrams = sentence_tokens(title), _bigrams(title)
-            rest_terms[doc] = ({t: w for t, w in weight.items() if t not in ttoks}, qgrams - tgrams)
-        rw, rg = rest_terms[doc]
-        lex_rest[i] = sum(w for t, w in rw.items() if t in toks[i]) / (sum(rw.values()) or 1.0)
-        grams_rest[i] = len(rg & _bigrams(s.text)) / len(rg) if rg else 0.0
+        if doc not in titles:
+            raw = snap.articles[doc].title or ""
+            title = normalize(raw)
+            ttoks = sentence_tokens(raw)
+            rest_w = {t: w for t, w in weight.items() if t not in ttoks}
+            titles[doc] = (title if len(title) >= 2 and title in qn else "", rest_w, sum(rest_w.values()) or 1.0,
+                           qgrams - _bigrams(raw))
+        named, rest_w, rest_total, rest_grams = titles[doc]
+        implicit[i] = float(bool(named) and named not in normalize(s.text))
+        lex_rest[i] = sum(w for t, w in rest_w.items() if t in toks[i]) / rest_total
+        grams_rest[i] = len(rest_grams & _bigrams(s.text)) / len(rest_grams) if rest_grams else 0.0
     out = np.zeros((n, len(SENTENCE_FEATURES)))
     for i, (s, ts) in enumerate(zip(sents, toks)):
         match = sentence_types(s.text, q.words, atype, q.text) if known else True
