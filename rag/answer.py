@@ -21,7 +21,7 @@ from rag.disagreements import DIFFER_EN, DIFFER_ZH, DISAGREEMENT_PASSAGES, diffe
 from rag.embedding import Embedder
 from rag.errors import ModelError
 from rag.keywords import to_simplified
-from rag.questions import is_english, leans_on_earlier, split_parts
+from rag.questions import is_english, leans_on_earlier, split_parts, states_result
 from rag.retrieval import Candidates, Retrieval
 from rag.scorer import (
     Query,
@@ -216,7 +216,30 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(cand)
             used += len(cand.text)
+        q = cands.query
+        if q is not None and q.atype == "reason":
+            chosen = self._with_reasons(snap, ranked, chosen)
         return chosen
+
+    def _with_reasons(self, snap: IndexView, ranked: Sequence[Sentence], chosen: list[Sentence]) -> list[Sentence]:
+        """A why-question's sentence that opens with a consequence ("因此它有时也被称为笨蛋水果。") states the
+        result; the reason is the sentence right before it, so that sentence is quoted too (when it is a
+        candidate and the answer has room)."""
+        s = self.settings
+        out: list[Sentence] = []
+        used = sum(len(c.text) for c in chosen)
+        keys = {_key(c) for c in chosen}
+        for c in chosen:  # best first: a reason displaces the lowest extra sentences, never the best
+            if len(out) >= s.max_answer_sentences:
+                break
+            before = _preceding(snap, ranked, c) if states_result(c.text) else None
+            if (before is not None and _key(before) not in keys and len(out) + 2 <= s.max_answer_sentences
+                    and used + len(before.text) <= s.max_answer_chars):
+                out.append(before)
+                keys.add(_key(before))
+                used += len(before.text)
+            out.append(c)
+        return out
 
     def _disagreements(self, snap: IndexView, cands: Candidates, chosen: list[Sentence]) -> list[Sentence]:
         """Another outlet's passing sentence that gives a different figure for the asked number or date."""
@@ -319,3 +342,12 @@ def quoted(text: str) -> str:
 
 def _key(s: Sentence) -> tuple[str, int, int]:
     return (s.hit.chunk.doc_id, s.start, s.end)
+
+
+def _preceding(snap: IndexView, ranked: Sequence[Sentence], s: Sentence) -> Sentence | None:
+    """The candidate sentence that ends right before `s` in its article (only whitespace between), if any."""
+    text = snap.articles[s.hit.chunk.doc_id].text
+    for c in ranked:
+        if c.hit.chunk.doc_id == s.hit.chunk.doc_id and c.end <= s.start and not text[c.end:s.start].strip():
+            return c
+    return None

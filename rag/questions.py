@@ -106,6 +106,19 @@ def leans_on_earlier(part: str) -> bool:
     return bool(_LEANS_EN.search(p)) if is_english(p) else bool(_LEANS_ZH.match(normalize(p)))
 
 
+# A sentence that opens with a consequence ("因此它有时也被称为笨蛋水果。") states the result; the reason is the
+# sentence before it.
+_RESULT_ZH = re.compile(r"^(?:因此|所以|因而|故而|故此|是故|是以|于是|由此|从而|因为这样|正因如此|也因此|故(?=[，,]))")
+_RESULT_EN = re.compile(r"^(?:therefore|thus|hence|so|consequently|as a result|for this reason|because of this)\b",
+                        re.I)
+
+
+def states_result(sentence: str) -> bool:
+    """The sentence opens with a consequence connective, so the reason it follows from is the sentence before."""
+    s = sentence.strip()
+    return bool(_RESULT_EN.match(s)) if is_english(s) else bool(_RESULT_ZH.match(normalize(s)))
+
+
 def split_parts(question: str) -> list[str]:
     """The sub-questions of a multi-part question (one element when it asks one thing)."""
     q = question.strip()

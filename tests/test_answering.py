@@ -13,6 +13,7 @@ from fakes import hand_model
 from rag.answer import ExtractiveAnswerer
 from rag.chunking import chunk_article, sentence_units
 from rag.disagreements import differ, figures
+from rag.questions import states_result
 from rag.retrieval import Retriever
 from rag.scorer import (
     MODEL_PATH,
@@ -383,3 +384,30 @@ def test_a_question_about_an_entry_matches_the_sentence_that_covers_the_rest_of_
     for name in ("s_lex", "s_bigram"):
         col = SENTENCE_FEATURES.index(name)
         assert lead[col] > answer[col], name
+
+
+@pytest.mark.parametrize(("sentence", "result"), [
+    ("因此它有时也被称为笨蛋水果。", True),
+    ("所以到了七、八月间，草原呈现一片碧草如茵的景致。", True),
+    ("故，畜牧业发达；", True),
+    ("因為如此，他辭職了。", False),
+    ("故宫位于北京。", False),
+    ("Therefore the ban was lifted.", True),
+    ("The ban was lifted so that trade could resume.", False),
+])
+def test_a_sentence_that_opens_with_a_consequence_states_a_result(sentence: str, result: bool) -> None:
+    assert states_result(sentence) is result
+
+
+def test_a_why_answer_that_states_the_result_also_quotes_the_reason_before_it(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"为什么…笨蛋水果": the sentence that matches best opens with 因此 and holds no reason; the sentence before
+    it does, so the answer quotes both, in article order (without the rule: the 因此 sentence alone)."""
+    tree = Article(id="tree", title="猴面包树", source="维基百科", published="2022-01-08",
+                   text="猴面包树原产于非洲。果肉的钙含量比菠菜高一半，维生素含量是橙子的三倍。"
+                        "因此猴面包树有时也被称为笨蛋水果。树干可以储水。")
+    snap, _ = build_snapshot([tree, *ARTS], fake_embedder, settings)
+    model = _hand_model()
+    q = "为什么猴面包树被称为笨蛋水果？"
+    cands = Retriever(snap, fake_embedder, settings, model=model).candidates(q, 5)
+    ans = ExtractiveAnswerer(settings, fake_embedder, model).answer(snap, q, cands)
+    assert ans.answer == ("果肉的钙含量比菠菜高一半，维生素含量是橙子的三倍。[1]因此猴面包树有时也被称为笨蛋水果。[1]")
