@@ -298,6 +298,24 @@ def test_the_weighted_logistic_fit_matches_its_closed_form_case() -> None:
     assert p[1] == pytest.approx(5 / 6, abs=1e-3)
 
 
+def test_the_gate_threshold_bounds_false_refusals_in_each_large_group_too() -> None:
+    """200 plain questions (weight 1), 20 of them with a low score (0.4), and 50 heavily weighted ones
+    (weight 10) that all score high: pooled and weighted, refusing below 0.46 costs 20 / 700 = 2.9% of the
+    answers, within the 3% bound, but 10% of the plain ones. With the plain group bounded on its own the
+    threshold stays at or below their 0.4."""
+    from rag.evaluation.fit import gate_threshold
+
+    p = np.array([0.9] * 180 + [0.4] * 20 + [0.9] * 50 + [0.45] * 100)
+    y = np.array([1] * 250 + [0] * 100, dtype=float)
+    w = np.array([1.0] * 200 + [10.0] * 50 + [1.0] * 100)
+    alone = [f"q{i}" for i in range(len(p))]  # every question its own group: the pooled bound only
+    t, refused_pos, refused_neg, bounded = gate_threshold(p, y, w, alone)
+    assert 0.45 < t <= 0.9 and refused_pos == pytest.approx(20 / 700) and refused_neg == 1.0 and not bounded
+    groups = ["plain"] * 200 + ["weighted"] * 50 + ["plain"] * 100
+    t, refused_pos, refused_neg, bounded = gate_threshold(p, y, w, groups)
+    assert t <= 0.4 and refused_pos == 0.0 and bounded == ["plain"]
+
+
 # -- a later part that names its subject by a pronoun ------------------------------------------------
 
 @pytest.mark.parametrize(("part", "leans"), [
