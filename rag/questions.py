@@ -190,6 +190,17 @@ def _posseg(text: str) -> tuple[tuple[str, str], ...]:
         return tuple((w.word, w.flag) for w in pseg.lcut(text))
 
 
+def named_entities(question: str) -> tuple[str, ...]:
+    """The people, places, organisations and other proper names a Chinese question names: jieba's nr, ns, nt
+    and nz words of two characters or more that its dictionary holds (so not a fragment of an unknown name)."""
+    if is_english(question):
+        return ()
+    import jieba
+
+    return tuple(dict.fromkeys(w for w, f in _posseg(normalize(question))
+                               if f in ("nr", "ns", "nt", "nz") and len(w) >= 2 and jieba.dt.FREQ.get(w)))
+
+
 def sentence_types(sentence: str, question_words: set[str], wanted: str, question: str = "") -> bool:
     """Does the sentence hold a candidate answer of type `wanted` that the question does not already name?"""
     s = normalize(sentence)

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from rag.keywords import content_terms, normalize, tokenize
-from rag.questions import answer_type, expected_unit, is_english, sentence_types
+from rag.questions import answer_type, expected_unit, is_english, named_entities, sentence_types
 from rag.store import IndexView
 from rag.types import Hit
 
@@ -45,7 +45,7 @@ SENTENCE_FEATURES = ("s_cos", "s_cos_gap", "s_cos_rr", "s_cov", "s_lex", "s_type
 QUESTION_FEATURES = ("best_logit", "second_gap", "top_p_logit", "p_gap", "top_cov", "top_dense", "max_cos",
                      "type_known", "type_found", "q_en", "q_hant", "q_en_x_max_cos", "q_en_x_best_logit",
                      "n_focus_oov", "best_type_match", "best_cov", "best_cos", "missing_idf", "unit_known",
-                     "unit_best", "unit_any", "best_share")
+                     "unit_best", "unit_any", "best_share", "entity_absent")
 _ADJACENT = 4  # at most this many characters (white space, a paragraph break) between neighbouring sentence units
 _SUBHEAD_END = "。！？；…”」）)"
 _HANT_PROBE = re.compile(r"[\u3400-\u9fff]")
@@ -158,6 +158,7 @@ class Query:
     words: set[str]
     unit: re.Pattern[str] | None = None  # what the answer's figure must count, when the question says
     bigrams: frozenset[str] = frozenset()  # its character bigrams, question words aside
+    entities: tuple[str, ...] = ()  # the proper names it names (rag.questions.named_entities)
 
     @classmethod
     def make(cls, snap: IndexView, text: str, vector: np.ndarray, tokens: Sequence[str] | None = None) -> Query:
@@ -166,7 +167,8 @@ class Query:
         cjk = "".join(_HANT_PROBE.findall(text))
         return cls(text=text, vector=vector, tokens=toks, english=is_english(text),
                    hant=bool(cjk) and normalize(cjk) != cjk, atype=answer_type(text), focus=focus,
-                   known=frozenset(t for t in focus if snap.knows(t)), words=set(toks), unit=expected_unit(text), bigrams=question_bigrams(text))
+                   known=frozenset(t for t in focus if snap.knows(t)), words=set(toks), unit=expected_unit(text), bigrams=question_bigrams(text),
+                   entities=named_entities(text))
 
 
 # --------------------------------------------------------------------------- passages
@@ -225,6 +227,7 @@ class Sentence:
     prob: float = 0.0
     type_match: bool = False
     unit_match: bool = False
+    article: str = ""  # its article's title and text, normalised (rag.keywords.normalize)
 
 
 def candidate_sentences(snap: IndexView, q: Query, hits: Sequence[Hit], p_logits: Sequence[float],
@@ -235,7 +238,8 @@ def candidate_sentences(snap: IndexView, q: Query, hits: Sequence[Hit], p_logits
     # each passage's coverage of the question's terms (its PASSAGE_FEATURES row), for the sentence features
     covs = [float(r[_P_COV]) for r in p_rows] if p_rows is not None else [0.0] * len(hits)
     for rank, (h, pl, pc) in enumerate(zip(hits[:n_passages], p_logits, covs), 1):
-        text = snap.articles[h.chunk.doc_id].text
+        art = snap.articles[h.chunk.doc_id]
+        text, whole = art.text, _normalized(f"{art.title}\n{art.text}")
         starts, ends, vecs = snap.sentences.within(h.chunk.doc_id, h.chunk.start, h.chunk.end)
         cos = vecs @ q.vector if len(vecs) else np.zeros(0)
         for s, e, c in zip(starts.tolist(), ends.tolist(), cos.tolist()):
@@ -245,8 +249,13 @@ def candidate_sentences(snap: IndexView, q: Query, hits: Sequence[Hit], p_logits
                 continue
             seen.add(key)
             out.append(Sentence(hit=h, passage_rank=rank, start=s, end=e, text=text[s:e], cos=float(c),
-                                p_logit=float(pl), p_cov=float(pc)))
+                                p_logit=float(pl), p_cov=float(pc), article=whole))
     return out
+
+
+@lru_cache(maxsize=1024)
+def _normalized(text: str) -> str:
+    return normalize(text)
 
 
 def sentence_features(snap: IndexView, q: Query, sents: list[Sentence], atype: str | None = None) -> np.ndarray:
@@ -347,4 +356,7 @@ def question_features(q: Query, sents: list[Sentence], p_logits: Sequence[float]
                      float(bool(ranked) and ranked[0].type_match), best_cov,
                      ranked[0].cos if ranked else top_dense, missing, float(q.unit is not None),
                      float(bool(ranked) and ranked[0].unit_match), float(any(s.unit_match for s in sents)),
-                     float(shares([s.logit for s in ranked]).max()) if ranked else 0.0])
+                     float(shares([s.logit for s in ranked]).max()) if ranked else 0.0,
+                     # a name the question gives that the best sentence's article never mentions ("蒙古国的首都
+                     # 是哪里？" over an article on Kazakhstan)
+                     float(bool(ranked) and any(e not in ranked[0].article for e in q.entities))])

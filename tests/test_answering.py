@@ -13,7 +13,7 @@ from fakes import hand_model
 from rag.answer import ExtractiveAnswerer
 from rag.chunking import chunk_article, sentence_units
 from rag.disagreements import differ, figures
-from rag.questions import states_result
+from rag.questions import named_entities, states_result
 from rag.retrieval import Retriever
 from rag.scorer import (
     MODEL_PATH,
@@ -429,3 +429,30 @@ def test_a_why_answer_that_states_the_result_also_quotes_the_reason_before_it(se
     cands = Retriever(snap, fake_embedder, settings, model=model).candidates(q, 5)
     ans = ExtractiveAnswerer(settings, fake_embedder, model).answer(snap, q, cands)
     assert ans.answer == ("果肉的钙含量比菠菜高一半，维生素含量是橙子的三倍。[1]因此猴面包树有时也被称为笨蛋水果。[1]")
+
+
+@pytest.mark.parametrize(("q", "names"), [
+    ("蒙古国的首都是哪里？", ("蒙古国",)),
+    ("普京說了什麼？", ("普京",)),  # traditional script is read as simplified
+    ("吉尔吉斯斯坦派遣了多少名士兵？", ()),  # a name jieba's dictionary lacks is not taken from its pieces
+    ("Who is the Secretary General of the CSTO?", ()),
+])
+def test_the_names_a_question_gives(q: str, names: tuple[str, ...]) -> None:
+    assert named_entities(q) == names
+
+
+def test_a_name_the_best_sentences_article_never_mentions_is_a_gate_feature(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"蒙古国的首都是哪里？" over articles on Kazakhstan: the best sentence's article never names Mongolia, so
+    entity_absent is 1; asked about Kazakhstan, whose name every article gives, it is 0."""
+    from rag.scorer import QUESTION_FEATURES, question_features
+
+    capital = Article(id="capital", title="哈萨克斯坦", text="哈萨克斯坦的首都是阿斯塔纳。哈萨克斯坦与俄罗斯接壤。")
+    snap, _ = build_snapshot([capital, *ARTS], fake_embedder, settings)
+    model = _hand_model()
+    answerer = ExtractiveAnswerer(settings, fake_embedder, model)
+    col = QUESTION_FEATURES.index("entity_absent")
+    for question, absent in (("蒙古国的首都是哪里？", 1.0), ("哈萨克斯坦的首都是哪里？", 0.0)):
+        c = Retriever(snap, fake_embedder, settings, model=model).candidates(question, 5)
+        assert c.query is not None and c.passage_rows is not None
+        sents = answerer.judge(snap, question, c).sentences
+        assert question_features(c.query, sents, c.passage_logits, c.passage_rows)[col] == absent
