@@ -29,6 +29,7 @@ from rag.scorer import (
     Sentence,
     candidate_sentences,
     load_model,
+    missing_figure,
     question_features,
     sentence_features,
     shares,
@@ -155,19 +156,23 @@ class ExtractiveAnswerer:
         if not cands.hits or cands.query is None:
             return Judgement(False, 0.0, [])
         sents = self._scored(snap, cands.query, cands)
-        p = self._gate(cands.query, sents, cands)
-        return Judgement(bool(sents) and p >= self.model.question.threshold, p, sents)
+        p, passes = self._gate(cands.query, sents, cands)
+        return Judgement(bool(sents) and passes, p, sents)
 
-    def _gate(self, q: Query, sents: list[Sentence], cands: Candidates, only: Sequence[int] | None = None) -> float:
-        """The question model's probability that `sents` (scored for `q`) answer it; `only`: the passages
-        (indices into cands.hits) the sentences came from, when not all of them."""
+    def _gate(self, q: Query, sents: list[Sentence], cands: Candidates,
+              only: Sequence[int] | None = None) -> tuple[float, bool]:
+        """The question model's probability that `sents` (scored for `q`) answer it, and whether the gate passes
+        them: the probability reaches the model's threshold and the best sentence holds the kind of figure the
+        question asks for (rag.scorer.missing_figure). `only`: the passages (indices into cands.hits) the
+        sentences came from, when not all of them."""
         assert self.model is not None and self.model.question is not None
         rows = cands.passage_rows if cands.passage_rows is not None else np.zeros((0, 1))
         logits = cands.passage_logits
         if only is not None:
             rows, logits = rows[list(only)], [logits[i] for i in only]
         x = question_features(q, sents, logits, rows)
-        return float(self.model.question.prob(self.model.question.logit(x[None])[0]))
+        p = float(self.model.question.prob(self.model.question.logit(x[None])[0]))
+        return p, p >= self.model.question.threshold and not missing_figure(q, sents)
 
     # -- selection ----------------------------------------------------------------------------
 
@@ -264,7 +269,7 @@ class ExtractiveAnswerer:
             sents = self._scored(snap, q, cands, only=only)
             if not sents or not sents[0].type_match or not differ(asked, figures(sents[0].text, q)):
                 continue
-            if self._gate(q, sents, cands, only) >= self.model.question.threshold:
+            if self._gate(q, sents, cands, only)[1]:
                 out.append(sents[0])
         return out
 

@@ -137,33 +137,46 @@ _NUM = r"(?:\d[\d,.]*|[一二三四五六七八九十两百千万亿几数]+)\s*
 _ANSWER_UNITS: dict[str, re.Pattern[str]] = {
     "day": re.compile(r"\d{1,2}\s*[日号]|[一二三四五六七八九十]+[日号]|周[一二三四五六日]|星期[一二三四五六日天]|[昨今前]天"),
     "year": re.compile(r"(?:\d{2,4}|[一二〇零三四五六七八九]{2,4})\s*年|年代|世纪"),
-    "duration": re.compile(r"\d+\s*(?:多|余)?\s*(?:个)?(?:小时|分钟|秒|天|周|星期|个月|月|年)|"
-                           r"[一二三四五六七八九十两几]+(?:个)?(?:小时|分钟|天|周|星期|个月|年)"),
+    # a count of years has at most three digits ("2019年" dates; "5千年", "三十年" last); "1月" is a month
+    "duration": re.compile(r"(?<!\d)\d{1,3}\s*[十百千万亿]?\s*(?:多|余)?\s*年|距今\D{0,3}\d+(?:\s*[～~至－-]\s*\d+)?\s*(?:多|余)?\s*年|\d+\s*(?:多|余)?\s*(?:个)?"
+                           r"(?:小时|分钟|秒|天|周|星期|个月)|[一二三四五六七八九十两几百千万]+(?:个)?(?:小时|分钟|天|周|星期|个月|年)"),
     "money": re.compile(_NUM + r"(?:[元镑]|美元|卢布|坚戈|欧元|美金|税)"),
-    "share": re.compile(r"%|％|百分之|成|[一二三四五六七八九十]分之"),
-    "people": re.compile(_NUM + r"(?:人|名|位|万|千|百)"),
+    "share": re.compile(r"%|％|百分之|[\d一二三四五六七八九十]成(?![为员立功果就绩])|[一二三四五六七八九十]分之|"
+                        r"\d+\s*[：:比]\s*\d+"),  # a ratio too ("约为1：7")
+    # a count of people, or a population figure ("人口达2,790,060"); "一位分析家" is a person, not a count
+    "people": re.compile(r"(?!(?<![\d一二三四五六七八九十两百千万亿几数])一\s*[位名])" + _NUM + r"(?:人|名|位|万|千|百)|"
+                         r"人口[^，,。；;！？]{0,8}?\d"),
     "barrels": re.compile(_NUM + r"桶"),
-    "distance": re.compile(_NUM + r"(?:公里|千米|米|英里)"),
+    "distance": re.compile(_NUM + r"(?:公里|千米|米|英里|海里|km|m\b|mi\b)", re.I),
 }
 _ASKS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"哪一?天|几号|哪一?日|什么日子|几月几[日号]"), "day"),
-    (re.compile(r"哪一?年|何年|年份"), "year"),
-    (re.compile(r"多长时间|多久|持续"), "duration"),
-    (re.compile(r"多少钱|金额|多少资金|贸易额|多少美元|多少卢布|薪|报酬|价格|花费|多少税"), "money"),
-    (re.compile(r"百分之|比例|得票率|占比|百分比|多少成"), "share"),
-    (re.compile(r"人口|多少人|几个人|多少名|几名|多少位|多少个人|多少居民|多少士兵|多少军人|多少警察"), "people"),
+    (re.compile(r"哪一?年|何年|年份|(?:西元|公元前?|民国)(?:几|多少)年"), "year"),
+    # "多少年轻人" asks for people, "哪几个月" for months
+    (re.compile(r"多长时间|多久|持续|(?:多少|几)年(?![前轻代纪级龄度货])|(?<!哪)(?:多少|几)个月"), "duration"),
+    # a topic word ("粮食价格危机产生了怎样的影响", "百分之四十的居民属于哪个民族") does not ask for the figure: a
+    # count word does
+    (re.compile(r"多少钱|多少资金|多少美元|多少卢布|多少税|(?:金额|贸易额|薪[水资酬]?|报酬|价格|花费|费用)[^，,；;？?]{0,6}"
+                r"(?:多少|几)"), "money"),
+    (re.compile(r"百分之(?:几|多少)|比例|得票率|占比|百分比|多少成"), "share"),
+    # 人口 only with a count word: "人口均属于哪一个民族" asks for a people, not a number
+    (re.compile(r"(?:多少|几)[^，,；;？?]{0,4}人口|人口[^，,；;？?]{0,6}(?:多少|几)|多少人|几个人|多少名|几名|多少位|"
+                r"多少个人|多少居民|多少士兵|多少军人|多少警察"), "people"),
     (re.compile(r"多少桶"), "barrels"),
     (re.compile(r"多少公里|多长|多远"), "distance"),
 )
 _ASKS_EN: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bwhat (?:day|date)\b|\bwhich (?:day|date)\b|\bon what day\b", re.I), "day"),
+    (re.compile(r"\bwhat (?:day|date)\b|\bwhich (?:day|date)\b|\bon what day\b|\bdate of birth\b|\bbirthday\b",
+                re.I), "day"),
     (re.compile(r"\bwhat year\b|\bwhich year\b|\bin what year\b|\bwhen was\b.*\b(?:founded|born|established)\b",
                 re.I), "year"),
     (re.compile(r"\bhow long did\b|\bhow long has\b|\bhow many (?:years|months|days|hours)\b", re.I), "duration"),
-    (re.compile(r"\bhow much money\b|\bhow much (?:does|did|do|is|was) .* (?:pay|offer|cost)\b|\bsalary\b|"
-                r"\b(?:trade|tax) (?:volume|revenue)\b", re.I), "money"),
+    (re.compile(r"\bhow much money\b|\bhow much (?:does|did|do|is|was) .* (?:pay|offer|cost)\b|"
+                r"\bwhat (?:is|was|were) (?:the |its |their )?(?:[\w'-]+ )?(?:salary|price|cost|trade volume|"
+                r"tax revenue)\b", re.I), "money"),
     (re.compile(r"\bpercentage\b|\bwhat share\b|\bwhat proportion\b|\bper ?cent\b", re.I), "share"),
-    (re.compile(r"\bhow many (?:people|residents|inhabitants|soldiers|troops|police|officers|citizens|persons)\b|"
+    (re.compile(r"\bhow many (?:[\w-]+ )?(?:people|residents|inhabitants|soldiers|troops|peacekeepers|police|officers|"
+                r"citizens|persons|protesters|victims|workers|students|migrants|refugees)\b|"
                 r"\bpopulation\b", re.I), "people"),
     (re.compile(r"\bbarrels?\b", re.I), "barrels"),
     (re.compile(r"\bhow (?:long|far)\b.*\b(?:border|distance|road|river)\b|\bkilomet", re.I), "distance"),

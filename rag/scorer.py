@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from rag.keywords import content_terms, normalize, tokenize
-from rag.questions import answer_type, expected_unit, is_english, named_entities, sentence_types
+from rag.questions import answer_type, expected_unit, is_english, named_entities, sentence_types, split_parts
 from rag.store import IndexView
 from rag.types import Hit
 
@@ -159,6 +159,7 @@ class Query:
     unit: re.Pattern[str] | None = None  # what the answer's figure must count, when the question says
     bigrams: frozenset[str] = frozenset()  # its character bigrams, question words aside
     entities: tuple[str, ...] = ()  # the proper names it names (rag.questions.named_entities)
+    multipart: bool = False  # it asks several things (rag.questions.split_parts)
 
     @classmethod
     def make(cls, snap: IndexView, text: str, vector: np.ndarray, tokens: Sequence[str] | None = None) -> Query:
@@ -168,7 +169,7 @@ class Query:
         return cls(text=text, vector=vector, tokens=toks, english=is_english(text),
                    hant=bool(cjk) and normalize(cjk) != cjk, atype=answer_type(text), focus=focus,
                    known=frozenset(t for t in focus if snap.knows(t)), words=set(toks), unit=expected_unit(text), bigrams=question_bigrams(text),
-                   entities=named_entities(text))
+                   entities=named_entities(text), multipart=len(split_parts(text)) > 1)
 
 
 # --------------------------------------------------------------------------- passages
@@ -360,3 +361,14 @@ def question_features(q: Query, sents: list[Sentence], p_logits: Sequence[float]
                      # a name the question gives that the best sentence's article never mentions ("蒙古国的首都
                      # 是哪里？" over an article on Kazakhstan)
                      float(bool(ranked) and any(e not in ranked[0].article for e in q.entities))])
+
+
+def missing_figure(q: Query, sents: Sequence[Sentence]) -> bool:
+    """The question asks for one figure of a kind it names (a year, a day, a duration, a sum of money, a count of
+    people, a share …: rag.questions.expected_unit) and the best sentence, the one an answer quotes first, holds
+    none: it cannot be the answer, however close its topic ("马西莫夫是哪一年出任国家安全委员会主席的？" ->
+    a sentence on his career without a year). The question gate refuses it before its model is asked; the fit
+    measures what that costs (docs/scorer.md). `sents` carry their sentence-model logits."""
+    if q.unit is None or q.multipart or not sents:
+        return False
+    return not max(sents, key=lambda s: s.logit).unit_match
