@@ -119,6 +119,20 @@ def states_result(sentence: str) -> bool:
     return bool(_RESULT_EN.match(s)) if is_english(s) else bool(_RESULT_ZH.match(normalize(s)))
 
 
+# someone a sentence speaks of without naming them: "一位俄罗斯议员", "另一位俄罗斯议员", "a Kazakh analyst"
+_UNNAMED_ZH = re.compile(r"(?:^|[，,。；;“\s])(?:一|另一|某)[位名](?:[\u4e00-\u9fff]{0,8}?)(?:议员|官员|分析家|分析师|人士|发言人|"
+                         r"专家|学者|外交官|记者|史学家|历史学家|观察家|评论员|顾问|高官|将军|代表|律师|目击者|居民|消息人士)")
+_UNNAMED_EN = re.compile(r"\b(?:an?|another|one) (?:[\w-]+ ){0,3}(?:lawmaker|official|analyst|expert|spokes(?:man|woman|"
+                         r"person)|diplomat|historian|observer|adviser|advisor|source|mp|senator|commentator)\b", re.I)
+
+
+def unnamed_person(sentence: str) -> bool:
+    """The sentence speaks of someone without naming them ("一位俄罗斯议员表示…"), as news does before the
+    sentence that names them."""
+    s = sentence.strip()
+    return bool(_UNNAMED_EN.search(s)) if is_english(s) else bool(_UNNAMED_ZH.search(normalize(s)))
+
+
 def split_parts(question: str) -> list[str]:
     """The sub-questions of a multi-part question (one element when it asks one thing)."""
     q = question.strip()

@@ -496,3 +496,31 @@ def test_a_best_sentence_without_the_asked_kind_of_figure_is_refused(settings: S
     assert ans.answerable and "150名士兵" in ans.answer
     ans, _ = _answer(settings, fake_embedder, "吉尔吉斯斯坦派遣了多少名士兵，又花了多少钱？")
     assert ans.answerable and "150名士兵" in ans.answer
+
+
+@pytest.mark.parametrize(("sentence", "unnamed"), [
+    ("一位俄罗斯议员表示，托卡耶夫“挑战”了普京。", True),
+    ("六年后，另一位俄罗斯议员提高了赌注。", True),
+    ("A Kazakh analyst said the move was symbolic.", True),
+    ("统一俄罗斯议员维亚切斯拉夫·尼科诺夫表示，哈萨克斯坦根本不存在。", False),
+    ("他是一位著名的作家。", False),
+])
+def test_a_sentence_that_speaks_of_someone_without_naming_them(sentence: str, unnamed: bool) -> None:
+    from rag.questions import unnamed_person
+
+    assert unnamed_person(sentence) is unnamed
+
+
+def test_a_who_answer_also_quotes_the_next_sentence_when_the_best_leaves_the_person_unnamed(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"哪位议员暗示莫斯科可能入侵哈萨克斯坦北部？": the sentence that matches names only the people it speaks about and
+    leaves the speaker as "一位俄罗斯议员"; the one after it names him, so the answer quotes both (without the rule:
+    the unnamed one alone)."""
+    art = Article(id="mp", title="托卡耶夫的讲话", source="Aljazeera 半岛网", published="2022-07-01",
+                  text="托卡耶夫上周的话激怒了克里姆林宫。一位俄罗斯议员表示，托卡耶夫挑战了普京，莫斯科可能会入侵哈萨克斯坦北部地区。"
+                       "康斯坦丁·扎图林告诉莫斯科电台说，有许多城镇与哈萨克斯坦没有关系。许多乌克兰人表示赞赏。")
+    snap, _ = build_snapshot([art, *ARTS], fake_embedder, settings)
+    model = _hand_model()
+    q = "哪位议员暗示莫斯科可能入侵哈萨克斯坦北部？"
+    cands = Retriever(snap, fake_embedder, settings, model=model).candidates(q, 5)
+    ans = ExtractiveAnswerer(settings, fake_embedder, model).answer(snap, q, cands)
+    assert ans.answer.startswith("一位俄罗斯议员表示，托卡耶夫挑战了普京，莫斯科可能会入侵哈萨克斯坦北部地区。[1]康斯坦丁·扎图林告诉")
