@@ -21,7 +21,9 @@ from rag.disagreements import DIFFER_EN, DIFFER_ZH, DISAGREEMENT_PASSAGES, diffe
 from rag.embedding import Embedder
 from rag.errors import ModelError
 from rag.keywords import to_simplified
-from rag.questions import is_english, leans_on_earlier, split_parts, states_result, unnamed_person
+from rag.neighbours import key as _key
+from rag.neighbours import with_names, with_reasons
+from rag.questions import is_english, leans_on_earlier, split_parts
 from rag.retrieval import Candidates, Retrieval
 from rag.scorer import (
     Query,
@@ -223,49 +225,10 @@ class ExtractiveAnswerer:
             used += len(cand.text)
         q = cands.query
         if q is not None and q.atype == "reason":
-            chosen = self._with_reasons(snap, ranked, chosen)
+            chosen = with_reasons(snap, ranked, chosen, s.max_answer_sentences, s.max_answer_chars)
         if q is not None and q.atype == "person":
-            chosen = self._with_names(snap, ranked, chosen)
+            chosen = with_names(snap, ranked, chosen, s.max_answer_sentences, s.max_answer_chars)
         return chosen
-
-    def _with_names(self, snap: IndexView, ranked: Sequence[Sentence], chosen: list[Sentence]) -> list[Sentence]:
-        """A who-question's best sentence that names nobody new, or speaks of someone unnamed ("一位俄罗斯议员表示，
-        托卡耶夫'挑战'了普京…"), is in news often followed by the one that names them ("康斯坦丁·扎图林告诉莫斯科电台
-        说…"): when the candidate sentence right after it names a person, it is quoted right after the best one,
-        within the limits."""
-        s = self.settings
-        best = chosen[0]
-        after = None if best.type_match and not unnamed_person(best.text) else _following(snap, ranked, best)
-        if after is None or not after.type_match or any(_key(after) == _key(c) for c in chosen):
-            return chosen
-        out, used = [best, after], len(best.text) + len(after.text)
-        if used > s.max_answer_chars:
-            return chosen
-        for c in chosen[1:]:  # the extra sentences after, as room allows
-            if len(out) < s.max_answer_sentences and used + len(c.text) <= s.max_answer_chars:
-                out.append(c)
-                used += len(c.text)
-        return out
-
-    def _with_reasons(self, snap: IndexView, ranked: Sequence[Sentence], chosen: list[Sentence]) -> list[Sentence]:
-        """A why-question's sentence that opens with a consequence ("因此它有时也被称为笨蛋水果。") states the
-        result; the reason is the sentence right before it, so that sentence is quoted too (when it is a
-        candidate and the answer has room)."""
-        s = self.settings
-        out: list[Sentence] = []
-        used = sum(len(c.text) for c in chosen)
-        keys = {_key(c) for c in chosen}
-        for c in chosen:  # best first: a reason displaces the lowest extra sentences, never the best
-            if len(out) >= s.max_answer_sentences:
-                break
-            before = _preceding(snap, ranked, c) if states_result(c.text) else None
-            if (before is not None and _key(before) not in keys and len(out) + 2 <= s.max_answer_sentences
-                    and used + len(before.text) <= s.max_answer_chars):
-                out.append(before)
-                keys.add(_key(before))
-                used += len(before.text)
-            out.append(c)
-        return out
 
     def _disagreements(self, snap: IndexView, cands: Candidates, chosen: list[Sentence]) -> list[Sentence]:
         """Another outlet's passing sentence that gives a different figure for the asked number or date."""
@@ -364,25 +327,3 @@ def quoted(text: str) -> str:
     in full-width brackets, "［3］", so that it never reads as a citation marker. The citation's span still
     points at the exact article text."""
     return _BRACKETED.sub(r"［\1］", text)
-
-
-def _key(s: Sentence) -> tuple[str, int, int]:
-    return (s.hit.chunk.doc_id, s.start, s.end)
-
-
-def _following(snap: IndexView, ranked: Sequence[Sentence], s: Sentence) -> Sentence | None:
-    """The candidate sentence that starts right after `s` in its article (only whitespace between), if any."""
-    text = snap.articles[s.hit.chunk.doc_id].text
-    for c in ranked:
-        if c.hit.chunk.doc_id == s.hit.chunk.doc_id and c.start >= s.end and not text[s.end:c.start].strip():
-            return c
-    return None
-
-
-def _preceding(snap: IndexView, ranked: Sequence[Sentence], s: Sentence) -> Sentence | None:
-    """The candidate sentence that ends right before `s` in its article (only whitespace between), if any."""
-    text = snap.articles[s.hit.chunk.doc_id].text
-    for c in ranked:
-        if c.hit.chunk.doc_id == s.hit.chunk.doc_id and c.end <= s.start and not text[c.end:s.start].strip():
-            return c
-    return None

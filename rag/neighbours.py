@@ -1,0 +1,78 @@
+"""An answer sentence that needs its neighbour: the adjacent candidate sentence that completes it is quoted too.
+
+- A why-answer's sentence that opens with a consequence ("因此它有时也被称为笨蛋水果。") states the result; the
+  reason is the sentence right before it.
+- A who-answer's sentence that leaves the person unnamed ("一位俄罗斯议员表示…") is, in news, followed by the one
+  that names them ("康斯坦丁·扎图林告诉莫斯科电台说…").
+
+Both act on the sentences rag.answer has chosen, best first, within the answer's sentence and character limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rag.questions import states_result, unnamed_person
+from rag.scorer import Sentence
+from rag.store import IndexView
+
+
+def key(s: Sentence) -> tuple[str, int, int]:
+    """Where a sentence stands: its article and its span."""
+    return (s.hit.chunk.doc_id, s.start, s.end)
+
+
+def following(snap: IndexView, ranked: Sequence[Sentence], s: Sentence) -> Sentence | None:
+    """The candidate sentence that starts right after `s` in its article (only whitespace between), if any."""
+    text = snap.articles[s.hit.chunk.doc_id].text
+    for c in ranked:
+        if c.hit.chunk.doc_id == s.hit.chunk.doc_id and c.start >= s.end and not text[s.end:c.start].strip():
+            return c
+    return None
+
+
+def preceding(snap: IndexView, ranked: Sequence[Sentence], s: Sentence) -> Sentence | None:
+    """The candidate sentence that ends right before `s` in its article (only whitespace between), if any."""
+    text = snap.articles[s.hit.chunk.doc_id].text
+    for c in ranked:
+        if c.hit.chunk.doc_id == s.hit.chunk.doc_id and c.end <= s.start and not text[c.end:s.start].strip():
+            return c
+    return None
+
+
+def with_reasons(snap: IndexView, ranked: Sequence[Sentence], chosen: list[Sentence], most: int,
+                 most_chars: int) -> list[Sentence]:
+    """Each chosen sentence that states a result, preceded by the candidate sentence before it (the reason), when
+    the answer has room (`most` sentences, `most_chars` characters)."""
+    out: list[Sentence] = []
+    used = sum(len(c.text) for c in chosen)
+    keys = {key(c) for c in chosen}
+    for c in chosen:  # best first: a reason displaces the lowest extra sentences, never the best
+        if len(out) >= most:
+            break
+        before = preceding(snap, ranked, c) if states_result(c.text) else None
+        if before is not None and key(before) not in keys and len(out) + 2 <= most and used + len(before.text) <= most_chars:
+            out.append(before)
+            keys.add(key(before))
+            used += len(before.text)
+        out.append(c)
+    return out
+
+
+def with_names(snap: IndexView, ranked: Sequence[Sentence], chosen: list[Sentence], most: int,
+               most_chars: int) -> list[Sentence]:
+    """The best sentence, when it names nobody new (`type_match` for a person question) or speaks of someone
+    unnamed, followed by the candidate sentence right after it if that one names a person; then the other chosen
+    sentences as room allows."""
+    best = chosen[0]
+    after = None if best.type_match and not unnamed_person(best.text) else following(snap, ranked, best)
+    if after is None or not after.type_match or any(key(after) == key(c) for c in chosen):
+        return chosen
+    out, used = [best, after], len(best.text) + len(after.text)
+    if used > most_chars:
+        return chosen
+    for c in chosen[1:]:
+        if len(out) < most and used + len(c.text) <= most_chars:
+            out.append(c)
+            used += len(c.text)
+    return out
