@@ -6,10 +6,11 @@ import re
 
 from rag.types import Article, Chunk
 
-CHUNKER_VERSION = "sentences/1"  # bump when splitting changes: stored indexes must be rebuilt
+CHUNKER_VERSION = "sentences/2"  # bump when splitting changes: stored indexes must be rebuilt
 _CLOSERS = "”’」』）)】》〉\"'"
 # A sentence ends at 。！？；… (or ! ? ; and an English full stop before a space), plus any
-# closing quotes or brackets that follow; a line break always ends a sentence.
+# closing quotes or brackets that follow; a line break always ends a sentence. Half-width marks inside a
+# Chinese sentence are part of a name or markup, not an end (`_ends_here`).
 _END = re.compile(
     rf"(?:[。！？；!?;]+|…+|\.(?=\s|$|[{re.escape(_CLOSERS)}]))[{re.escape(_CLOSERS)}]*"
     r"(?:[（(][^（()）。！？\n]{1,12}[）)])?|\n"  # a short attribution like （路透社） stays too
@@ -23,10 +24,31 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     spans: list[tuple[int, int]] = []
     pos = start
     for m in _END.finditer(text, start, end):
+        if not _ends_here(text, pos, m.start(), m.end()):
+            continue
         _add(text, pos, m.end(), spans)
         pos = m.end()
     _add(text, pos, end, spans)
     return spans
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z0-9]")
+
+
+def _ends_here(text: str, pos: int, at: int, after: int) -> bool:
+    """Does the terminator text[at:after] end the sentence begun at `pos`? Full-width marks, ellipses and line
+    breaks always do. Half-width . ! ? ; do after Chinese ("是吗?"), except a ; that runs on into Latin markup
+    ("-{zh-hans:猢狲树;zh-tw:猴面包树}-"); after Latin text they do only in a sentence without Chinese, so an
+    initial, an abbreviation or a name's ! inside a Chinese sentence ("Andrew W. Mellon基金会", "S.G.", "St. John",
+    "Hey! Say! JUMP") is not an end."""
+    mark = text[at]
+    if mark not in ".!?;":
+        return True
+    before = text[at - 1] if at > pos else ""
+    if _CJK.match(before):
+        return not (mark == ";" and after < len(text) and _LATIN.match(text[after]))
+    return not _CJK.search(text, pos, at)
 
 
 def _add(text: str, s: int, e: int, spans: list[tuple[int, int]]) -> None:

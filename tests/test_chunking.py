@@ -24,6 +24,19 @@ def test_english_sentences_split_but_decimals_do_not() -> None:
     assert split_sentences("Prices rose 3.5 percent. Then they fell!") == ["Prices rose 3.5 percent.", "Then they fell!"]
 
 
+def test_half_width_marks_inside_a_chinese_sentence_belong_to_names_and_markup() -> None:
+    """An initial, an abbreviation or a band name's ! inside a Chinese sentence does not end it, nor does a ; in
+    wiki markup; after Chinese, half-width ? ! ; still do, and an English sentence still splits."""
+    assert split_sentences("计划由Andrew W. Mellon基金会主持。约翰·麦克阿瑟（John H. McArthur）任主席。") == [
+        "计划由Andrew W. Mellon基金会主持。", "约翰·麦克阿瑟（John H. McArthur）任主席。"]
+    assert split_sentences("包括TOKIO及Hey! Say! JUMP的作品。笔名S.G. Tallentyre。") == [
+        "包括TOKIO及Hey! Say! JUMP的作品。", "笔名S.G. Tallentyre。"]
+    assert split_sentences("又名-{zh-hans:猢狲树;zh-tw:猴面包树}-、酸瓠树。下一句。") == [
+        "又名-{zh-hans:猢狲树;zh-tw:猴面包树}-、酸瓠树。", "下一句。"]
+    assert split_sentences("是吗?我不知道!好; 再见。") == ["是吗?", "我不知道!", "好;", "再见。"]
+    assert split_sentences("中文一句。He met them. Then he left.") == ["中文一句。", "He met them.", "Then he left."]
+
+
 def test_passages_reproduce_article_text_exactly_and_ids_are_stable() -> None:
     arts, _ = load_paths([SEEDS])
     for a in arts:
