@@ -466,6 +466,7 @@ def test_a_name_the_best_sentences_article_never_mentions_is_a_gate_feature(sett
     ("目前学校男女生比例是多少？", "比例约为1：7（男：女）", "女生较多"),
     ("What is Tokayev's date of birth?", "生于1953年5月17日", "2月初访问莫斯科"),
     ("How many CSTO peacekeepers did Tokayev say were in Kazakhstan?", "现有二千三百人", "一位哈萨克斯坦分析家声称"),
+    ("普京表示部队会在哈萨克驻留多久？", "只会在哈萨克待上一段“有限的”时间", "部队8日抵达哈萨克斯坦"),
 ])
 def test_the_figure_a_question_asks_for(question: str, holds: str, lacks: str) -> None:
     from rag.questions import expected_unit
