@@ -4,6 +4,9 @@
   reason is the sentence right before it.
 - A who-answer's sentence that leaves the person unnamed ("一位俄罗斯议员表示…") is, in news, followed by the one
   that names them ("康斯坦丁·扎图林告诉莫斯科电台说…").
+- A sentence that opens a quotation and does not close it ("托卡耶夫说：“整顿海关将……特别是哈中边境口岸。") is half a
+  statement: the quotation goes on in the sentences after it, up to the one that closes it ("那里不检查车辆……
+  高达数十亿美元。”").
 
 Both act on the sentences rag.answer has chosen, best first, within the answer's sentence and character limits.
 """
@@ -38,6 +41,54 @@ def preceding(snap: IndexView, ranked: Sequence[Sentence], s: Sentence) -> Sente
         if c.hit.chunk.doc_id == s.hit.chunk.doc_id and c.end <= s.start and not text[c.end:s.start].strip():
             return c
     return None
+
+
+_OPEN, _CLOSE = "“「『", "”」』"
+
+
+def open_quotes(text: str) -> int:
+    """How many quotation marks the text opens and leaves open (directional marks only: “ ” 「 」 『 』)."""
+    depth = 0
+    for ch in text:
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE and depth:
+            depth -= 1
+    return depth
+
+
+def with_quote_ends(snap: IndexView, ranked: Sequence[Sentence], chosen: list[Sentence], most: int,
+                    most_chars: int) -> list[Sentence]:
+    """The best sentence, when it leaves a quotation open, followed by the candidate sentences after it up to the
+    one that closes the quotation (all of them, or none: half a quotation is no better than the opening), within
+    `most` sentences and `most_chars` characters; then the other chosen sentences as room allows."""
+    best = chosen[0]
+    depth = open_quotes(best.text)
+    if not depth:
+        return chosen
+    rest: list[Sentence] = []
+    at = best
+    while depth and len(rest) + 1 < most:
+        nxt = following(snap, ranked, at)
+        if nxt is None:
+            return chosen
+        rest.append(nxt)
+        for ch in nxt.text:
+            if ch in _OPEN:
+                depth += 1
+            elif ch in _CLOSE and depth:
+                depth -= 1
+        at = nxt
+    used = len(best.text) + sum(len(c.text) for c in rest)
+    if depth or used > most_chars:
+        return chosen
+    out = [best, *rest]
+    keys = {key(c) for c in out}
+    for c in chosen[1:]:
+        if key(c) not in keys and len(out) < most and used + len(c.text) <= most_chars:
+            out.append(c)
+            used += len(c.text)
+    return out
 
 
 def with_reasons(snap: IndexView, ranked: Sequence[Sentence], chosen: list[Sentence], most: int,

@@ -525,3 +525,30 @@ def test_a_who_answer_also_quotes_the_next_sentence_when_the_best_leaves_the_per
     cands = Retriever(snap, fake_embedder, settings, model=model).candidates(q, 5)
     ans = ExtractiveAnswerer(settings, fake_embedder, model).answer(snap, q, cands)
     assert ans.answer.startswith("一位俄罗斯议员表示，托卡耶夫挑战了普京，莫斯科可能会入侵哈萨克斯坦北部地区。[1]康斯坦丁·扎图林告诉")
+
+
+@pytest.mark.parametrize(("text", "depth"), [
+    ("托卡耶夫说：“整顿海关将大幅提高预算收入的潜力，特别是哈中边境口岸。", 1),
+    ("那里不检查车辆，不收缴税费，差额高达数十亿美元。”", 0),
+    ("他说，“这不过是一场游戏。”", 0),
+    ("《外交政策》称「哈萨克斯坦『正在』疏远莫斯科。", 1),
+])
+def test_the_quotations_a_sentence_leaves_open(text: str, depth: int) -> None:
+    from rag.neighbours import open_quotes
+
+    assert open_quotes(text) == depth
+
+
+def test_an_answer_that_opens_a_quotation_quotes_it_to_its_end(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"哈中边境口岸的统计差额有多大？": the sentence that matches opens Tokayev's quotation and the figure stands in
+    the next one, which closes it; the answer quotes both (without the rule: the opening alone)."""
+    art = Article(id="customs", title="托卡耶夫批评海关", source="RFA 自由亚洲电台", published="2022-01-11",
+                  text="哈萨克斯坦10日为全国哀悼日。托卡耶夫11日在议会发表讲话时说：“整顿海关将大幅提高预算收入的潜力，"
+                       "特别是哈中边境口岸的统计差额。那里不检查车辆，不收缴税费，与中国海关相差数十亿美元。”许多议员表示赞同。")
+    snap, _ = build_snapshot([art, *ARTS], fake_embedder, settings)
+    model = _hand_model()
+    q = "哈中边境口岸的统计差额有多大？"
+    cands = Retriever(snap, fake_embedder, settings, model=model).candidates(q, 5)
+    ans = ExtractiveAnswerer(settings, fake_embedder, model).answer(snap, q, cands)
+    assert ans.answer.startswith("托卡耶夫11日在议会发表讲话时说：“整顿海关")
+    assert "数十亿美元。”[1]" in ans.answer
