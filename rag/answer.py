@@ -22,7 +22,7 @@ from rag.embedding import Embedder
 from rag.errors import ModelError
 from rag.keywords import to_simplified
 from rag.neighbours import key as _key
-from rag.neighbours import with_names, with_quote_ends, with_reasons
+from rag.neighbours import with_names, with_reasons, with_statement_ends
 from rag.questions import is_english, leans_on_earlier, split_parts
 from rag.retrieval import Candidates, Retrieval
 from rag.scorer import (
@@ -223,7 +223,7 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(cand)
             used += len(cand.text)
-        chosen = with_quote_ends(snap, ranked, chosen, s.max_answer_sentences, s.max_answer_chars)
+        chosen = with_statement_ends(snap, ranked, chosen, s.max_answer_sentences, s.max_answer_chars)
         q = cands.query
         if q is not None and q.atype == "reason":
             chosen = with_reasons(snap, ranked, chosen, s.max_answer_sentences, s.max_answer_chars)

@@ -6,9 +6,10 @@
   that names them ("康斯坦丁·扎图林告诉莫斯科电台说…").
 - A sentence that opens a quotation and does not close it ("托卡耶夫说：“整顿海关将……特别是哈中边境口岸。") is half a
   statement: the quotation goes on in the sentences after it, up to the one that closes it ("那里不检查车辆……
-  高达数十亿美元。”").
+  高达数十亿美元。”"). So does a clause that ends at a semicolon ("拆分成两家公司：一家名为希尔夏品牌…；"), up to
+  the end of its sentence ("另一家名为…。").
 
-Both act on the sentences rag.answer has chosen, best first, within the answer's sentence and character limits.
+All act on the sentences rag.answer has chosen, best first, within the answer's sentence and character limits.
 """
 
 from __future__ import annotations
@@ -46,9 +47,9 @@ def preceding(snap: IndexView, ranked: Sequence[Sentence], s: Sentence) -> Sente
 _OPEN, _CLOSE = "“「『", "”」』"
 
 
-def open_quotes(text: str) -> int:
-    """How many quotation marks the text opens and leaves open (directional marks only: “ ” 「 」 『 』)."""
-    depth = 0
+def open_quotes(text: str, depth: int = 0) -> int:
+    """How many quotation marks are open after the text, `depth` being open before it (directional marks only:
+    “ ” 「 」 『 』)."""
     for ch in text:
         if ch in _OPEN:
             depth += 1
@@ -57,30 +58,33 @@ def open_quotes(text: str) -> int:
     return depth
 
 
-def with_quote_ends(snap: IndexView, ranked: Sequence[Sentence], chosen: list[Sentence], most: int,
-                    most_chars: int) -> list[Sentence]:
-    """The best sentence, when it leaves a quotation open, followed by the candidate sentences after it up to the
-    one that closes the quotation (all of them, or none: half a quotation is no better than the opening), within
-    `most` sentences and `most_chars` characters; then the other chosen sentences as room allows."""
+def unfinished(text: str, depth: int = 0) -> bool:
+    """Does the statement go on after this sentence: it leaves a quotation open (`depth`: the quotation marks open
+    after it, rag.neighbours.open_quotes), or it ends at a semicolon, a clause of a longer sentence ("一家名为希尔夏品牌
+    …；" before "另一家名为…。")?"""
+    return depth > 0 or text.rstrip().endswith(("；", ";"))
+
+
+def with_statement_ends(snap: IndexView, ranked: Sequence[Sentence], chosen: list[Sentence], most: int,
+                        most_chars: int) -> list[Sentence]:
+    """The best sentence, when its statement goes on (`unfinished`), followed by the candidate sentences after it
+    up to the one that ends the statement (all of them, or none: half a quotation or a list is no better than its
+    opening), within `most` sentences and `most_chars` characters; then the other chosen sentences as room allows."""
     best = chosen[0]
     depth = open_quotes(best.text)
-    if not depth:
+    if not unfinished(best.text, depth):
         return chosen
     rest: list[Sentence] = []
     at = best
-    while depth and len(rest) + 1 < most:
+    while unfinished(at.text, depth) and len(rest) + 1 < most:
         nxt = following(snap, ranked, at)
         if nxt is None:
             return chosen
         rest.append(nxt)
-        for ch in nxt.text:
-            if ch in _OPEN:
-                depth += 1
-            elif ch in _CLOSE and depth:
-                depth -= 1
+        depth = open_quotes(nxt.text, depth)
         at = nxt
     used = len(best.text) + sum(len(c.text) for c in rest)
-    if depth or used > most_chars:
+    if unfinished(at.text, depth) or used > most_chars:
         return chosen
     out = [best, *rest]
     keys = {key(c) for c in out}

@@ -534,9 +534,21 @@ def test_a_who_answer_also_quotes_the_next_sentence_when_the_best_leaves_the_per
     ("《外交政策》称「哈萨克斯坦『正在』疏远莫斯科。", 1),
 ])
 def test_the_quotations_a_sentence_leaves_open(text: str, depth: int) -> None:
-    from rag.neighbours import open_quotes
+    from rag.neighbours import open_quotes, unfinished
 
     assert open_quotes(text) == depth
+    assert unfinished(text, open_quotes(text)) is bool(depth)
+
+
+@pytest.mark.parametrize(("text", "goes_on"), [
+    ("莎莉公司拆分成两家公司：一家名为希尔夏品牌，主要在北美地区营运；", True),
+    ("另一家名为D·E·布兰德斯大师1753，主要经营饮料业务。", False),
+    ("第二层直径十五丈;", True),
+])
+def test_a_clause_that_ends_at_a_semicolon_goes_on(text: str, goes_on: bool) -> None:
+    from rag.neighbours import unfinished
+
+    assert unfinished(text) is goes_on
 
 
 def test_an_answer_that_opens_a_quotation_quotes_it_to_its_end(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
@@ -552,3 +564,17 @@ def test_an_answer_that_opens_a_quotation_quotes_it_to_its_end(settings: Setting
     ans = ExtractiveAnswerer(settings, fake_embedder, model).answer(snap, q, cands)
     assert ans.answer.startswith("托卡耶夫11日在议会发表讲话时说：“整顿海关")
     assert "数十亿美元。”[1]" in ans.answer
+
+
+def test_an_answer_that_ends_at_a_semicolon_quotes_its_sentence_to_the_end(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"莎莉公司被拆分成哪两家公司？": the clause that matches names the first company and ends at a semicolon; the
+    second stands in the clause after it. The answer quotes both (without the rule: the first alone)."""
+    art = Article(id="saralee", title="莎莉公司", source="维基百科", published="2012-07-04",
+                  text="莎莉公司是一家食品公司。2012年7月4日，莎莉公司拆分成两家公司：一家名为希尔夏品牌，主要在北美地区营运；"
+                       "另一家名为布兰德斯大师，主要经营饮料业务。该公司总部位于芝加哥。")
+    snap, _ = build_snapshot([art, *ARTS], fake_embedder, settings)
+    model = _hand_model()
+    q = "莎莉公司在2012年被拆分成哪两家公司？"
+    cands = Retriever(snap, fake_embedder, settings, model=model).candidates(q, 5)
+    ans = ExtractiveAnswerer(settings, fake_embedder, model).answer(snap, q, cands)
+    assert ans.answer.startswith("2012年7月4日，莎莉公司拆分成两家公司：一家名为希尔夏品牌，主要在北美地区营运；[1]另一家名为布兰德斯大师")
