@@ -6,7 +6,7 @@ import re
 
 from rag.types import Article, Chunk
 
-CHUNKER_VERSION = "sentences/2"  # bump when splitting changes: stored indexes must be rebuilt
+CHUNKER_VERSION = "sentences/3"  # bump when splitting changes: stored indexes must be rebuilt
 _CLOSERS = "”’」』）)】》〉\"'"
 # A sentence ends at 。！？；… (or ! ? ; and an English full stop before a space), plus any
 # closing quotes or brackets that follow; a line break always ends a sentence. Half-width marks inside a
@@ -34,21 +34,51 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z0-9]")
+_RUN = re.compile(r"[。！？；!?;…]+")
 
 
 def _ends_here(text: str, pos: int, at: int, after: int) -> bool:
     """Does the terminator text[at:after] end the sentence begun at `pos`? Full-width marks, ellipses and line
-    breaks always do. Half-width . ! ? ; do after Chinese ("是吗?"), except a ; that runs on into Latin markup
+    breaks always do, unless inside brackets that close later in the sentence. Half-width . ! ? ; do after Chinese ("是吗?"), except a ; that runs on into Latin markup
     ("-{zh-hans:猢狲树;zh-tw:猴面包树}-"); after Latin text they do only in a sentence without Chinese, so an
     initial, an abbreviation or a name's ! inside a Chinese sentence ("Andrew W. Mellon基金会", "S.G.", "St. John",
     "Hey! Say! JUMP") is not an end."""
+    if _in_brackets(text, pos, at):
+        return False
+    run = _RUN.match(text, at, after)
+    if text[at] == "\n" or (run is not None and any(ch not in ".!?;" for ch in run.group())):
+        return True  # a line break, or a run of marks with a full-width one ("!？")
     mark = text[at]
-    if mark not in ".!?;":
-        return True
     before = text[at - 1] if at > pos else ""
     if _CJK.match(before):
         return not (mark == ";" and after < len(text) and _LATIN.match(text[after]))
     return not _CJK.search(text, pos, at)
+
+
+_OPENERS, _BRACKET_CLOSERS = "（(", "）)"
+
+
+def _in_brackets(text: str, pos: int, at: int) -> bool:
+    """Is text[at] inside brackets opened after `pos` that close later in the same sentence (before the next 。 or
+    line break)? A bracketed aside ("（学名：'；毛利语：kahikatea）") is part of its sentence, whatever marks it holds."""
+    depth = 0
+    for ch in text[pos:at]:
+        if ch in _OPENERS:
+            depth += 1
+        elif ch in _BRACKET_CLOSERS and depth:
+            depth -= 1
+    if not depth:
+        return False
+    for ch in text[at:]:
+        if ch in _BRACKET_CLOSERS:
+            depth -= 1
+            if not depth:
+                return True
+        elif ch in _OPENERS:
+            depth += 1
+        elif ch in "。\n":
+            return False
+    return False
 
 
 def _add(text: str, s: int, e: int, spans: list[tuple[int, int]]) -> None:

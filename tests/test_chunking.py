@@ -37,6 +37,17 @@ def test_half_width_marks_inside_a_chinese_sentence_belong_to_names_and_markup()
     assert split_sentences("中文一句。He met them. Then he left.") == ["中文一句。", "He met them.", "Then he left."]
 
 
+def test_an_aside_in_brackets_and_a_mixed_run_of_marks() -> None:
+    """A mark inside brackets that close later in the sentence belongs to the aside; a 。 or a line break still
+    ends the sentence, and so do unclosed brackets. A run of marks with a full-width one ("!？") ends a sentence
+    even after Latin text."""
+    assert split_sentences("鸡毛松（学名：'；毛利语：kahikatea）是罗汉松科的一种。用途广泛；木材可制成矛。") == [
+        "鸡毛松（学名：'；毛利语：kahikatea）是罗汉松科的一种。", "用途广泛；", "木材可制成矛。"]
+    assert split_sentences("（括号没有关上；后面。甲（乙。丙）丁。") == ["（括号没有关上；", "后面。", "甲（乙。", "丙）丁。"]
+    assert split_sentences("注释（第一行；\n第二行）。") == ["注释（第一行；", "第二行）。"]
+    assert split_sentences("他喊道OK!？然后走了。") == ["他喊道OK!？", "然后走了。"]
+
+
 def test_passages_reproduce_article_text_exactly_and_ids_are_stable() -> None:
     arts, _ = load_paths([SEEDS])
     for a in arts:
