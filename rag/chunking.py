@@ -23,11 +23,13 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     pos = start
+    brackets = _Brackets(text, start, end)
     for m in _END.finditer(text, start, end):
-        if not _ends_here(text, pos, m.start(), m.end()):
+        if brackets.holds(m.start()) or not _ends_here(text, pos, m.start(), m.end()):
             continue
         _add(text, pos, m.end(), spans)
         pos = m.end()
+        brackets.sentence_ends(pos)
     _add(text, pos, end, spans)
     return spans
 
@@ -39,12 +41,10 @@ _RUN = re.compile(r"[。！？；!?;…]+")
 
 def _ends_here(text: str, pos: int, at: int, after: int) -> bool:
     """Does the terminator text[at:after] end the sentence begun at `pos`? Full-width marks, ellipses and line
-    breaks always do, unless inside brackets that close later in the sentence. Half-width . ! ? ; do after Chinese ("是吗?"), except a ; that runs on into Latin markup
+    breaks always do (sentence_spans first skips a mark inside brackets, `_Brackets`). Half-width . ! ? ; do after Chinese ("是吗?"), except a ; that runs on into Latin markup
     ("-{zh-hans:猢狲树;zh-tw:猴面包树}-"); after Latin text they do only in a sentence without Chinese, so an
     initial, an abbreviation or a name's ! inside a Chinese sentence ("Andrew W. Mellon基金会", "S.G.", "St. John",
     "Hey! Say! JUMP") is not an end."""
-    if _in_brackets(text, pos, at):
-        return False
     run = _RUN.match(text, at, after)
     if text[at] == "\n" or (run is not None and any(ch not in ".!?;" for ch in run.group())):
         return True  # a line break, or a run of marks with a full-width one ("!？")
@@ -56,29 +56,43 @@ def _ends_here(text: str, pos: int, at: int, after: int) -> bool:
 
 
 _OPENERS, _BRACKET_CLOSERS = "（(", "）)"
+_BRACKET_OR_STOP = re.compile(r"[（()）。\n]")
 
 
-def _in_brackets(text: str, pos: int, at: int) -> bool:
-    """Is text[at] inside brackets opened after `pos` that close later in the same sentence (before the next 。 or
-    line break)? A bracketed aside ("（学名：'；毛利语：kahikatea）") is part of its sentence, whatever marks it holds."""
-    depth = 0
-    for ch in text[pos:at]:
-        if ch in _OPENERS:
-            depth += 1
-        elif ch in _BRACKET_CLOSERS and depth:
-            depth -= 1
-    if not depth:
-        return False
-    for ch in text[at:]:
-        if ch in _BRACKET_CLOSERS:
-            depth -= 1
-            if not depth:
-                return True
-        elif ch in _OPENERS:
-            depth += 1
-        elif ch in "。\n":
-            return False
-    return False
+class _Brackets:
+    """Whether a mark stands inside brackets that close later in its sentence (before the next 。 or line break): a
+    bracketed aside ("（学名：'；毛利语：kahikatea）") is part of its sentence, whatever marks it holds. The brackets
+    are matched in one pass and read once, left to right (sentence_spans asks in increasing order), so hostile text
+    costs linear time."""
+
+    def __init__(self, text: str, start: int, end: int):
+        self.text, self.end, self.read = text, end, start
+        self.matched: set[int] = set()  # the openers whose closer comes before the next 。 or line break
+        stack: list[int] = []
+        for m in _BRACKET_OR_STOP.finditer(text, start, end):
+            ch = m.group()
+            if ch in _OPENERS:
+                stack.append(m.start())
+            elif ch in _BRACKET_CLOSERS:
+                if stack:
+                    self.matched.add(stack.pop())
+            else:
+                stack.clear()
+        self.open: list[int] = []  # the brackets open at `read`, opened since the sentence began
+
+    def sentence_ends(self, at: int) -> None:
+        self.open, self.read = [], at
+
+    def holds(self, at: int) -> bool:
+        if at > self.read:
+            for m in _BRACKET_OR_STOP.finditer(self.text, self.read, at):
+                ch = m.group()
+                if ch in _OPENERS:
+                    self.open.append(m.start())
+                elif ch in _BRACKET_CLOSERS and self.open:
+                    self.open.pop()
+            self.read = at
+        return bool(self.open) and self.open[0] in self.matched
 
 
 def _add(text: str, s: int, e: int, spans: list[tuple[int, int]]) -> None:

@@ -48,6 +48,15 @@ def test_an_aside_in_brackets_and_a_mixed_run_of_marks() -> None:
     assert split_sentences("他喊道OK!？然后走了。") == ["他喊道OK!？", "然后走了。"]
 
 
+def test_brackets_are_read_once_so_hostile_text_splits_in_linear_time() -> None:
+    """An aside of 40,000 characters full of marks is one sentence, and an unclosed bracket before 20,000
+    clauses leaves each its own; the text is read once (a rescan per mark took 61 s for the first:
+    docs/benchmarks.md, "An aside in brackets")."""
+    aside = "（" + "甲；" * 20000 + "）"
+    assert split_sentences(aside) == [aside]
+    assert len(split_sentences("（" + "甲；乙" * 20000)) == 20001
+
+
 def test_passages_reproduce_article_text_exactly_and_ids_are_stable() -> None:
     arts, _ = load_paths([SEEDS])
     for a in arts:
