@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -104,6 +104,8 @@ class Judgement:
     answerable: bool
     confidence: float  # the question model's probability that the corpus answers
     sentences: list[Sentence]
+    # a multi-part question the gate refused as a whole but answers part by part: each such part's best sentence
+    parts: list[Sentence] = field(default_factory=list)
 
 
 class ExtractiveAnswerer:
@@ -159,7 +161,31 @@ class ExtractiveAnswerer:
             return Judgement(False, 0.0, [])
         sents = self._scored(snap, cands.query, cands)
         p, passes = self._gate(cands.query, sents, cands)
+        if sents and not passes:
+            gated = self._gated_parts(snap, question, cands)
+            if gated:
+                return Judgement(True, max(g for g, _ in gated), sents, [s for _, s in gated])
         return Judgement(bool(sents) and passes, p, sents)
+
+    def _gated_parts(self, snap: IndexView, question: str, cands: Candidates) -> list[tuple[float, Sentence]]:
+        """For a multi-part question, the parts that pass the gate on their own: (probability, best sentence)
+        each. Asked as a whole, the parts dilute each other ("烏姆洛夫在哪個機構任職？他的文章登在哪本美國雜誌上？"
+        matches no one sentence well); a part that leans on an earlier one for its subject is not asked alone."""
+        parts = split_parts(question)
+        if len(parts) < 2:
+            return []
+        out: list[tuple[float, Sentence]] = []
+        for k, (part, v) in enumerate(zip(parts, self.embedder.encode_queries([to_simplified(p) for p in parts]))):
+            if k and leans_on_earlier(part):
+                continue
+            pq = Query.make(snap, part, v)
+            sents = self._scored(snap, pq, cands, len(cands.hits))
+            if not sents:
+                continue
+            p, passes = self._gate(pq, sents, cands)
+            if passes:
+                out.append((p, sents[0]))
+        return out
 
     def _gate(self, q: Query, sents: list[Sentence], cands: Candidates,
               only: Sequence[int] | None = None) -> tuple[float, bool]:
@@ -211,6 +237,12 @@ class ExtractiveAnswerer:
         s = self.settings
         t = self.model.sentence.threshold
         ranked = verdict.sentences
+        if verdict.parts:  # answered part by part: the parts' best sentences, nothing the whole question picked
+            chosen = [verdict.parts[0]]
+            for best in [*verdict.parts[1:], *self._parts(snap, question, cands, chosen)]:
+                if all(_key(best) != _key(c) for c in chosen):
+                    chosen.append(best)
+            return chosen
         chosen = [ranked[0]]
         for best in self._parts(snap, question, cands, chosen):  # the best sentence of each answered part
             if all(_key(best) != _key(c) for c in chosen):

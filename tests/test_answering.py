@@ -578,3 +578,18 @@ def test_an_answer_that_ends_at_a_semicolon_quotes_its_sentence_to_the_end(setti
     cands = Retriever(snap, fake_embedder, settings, model=model).candidates(q, 5)
     ans = ExtractiveAnswerer(settings, fake_embedder, model).answer(snap, q, cands)
     assert ans.answer.startswith("2012年7月4日，莎莉公司拆分成两家公司：一家名为希尔夏品牌，主要在北美地区营运；[1]另一家名为布兰德斯大师")
+
+
+def test_a_multi_part_question_refused_as_a_whole_is_answered_by_the_parts_that_pass_alone(settings: Settings, fake_embedder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Asked together, a part the articles answer and one they do not dilute each other and the gate refuses the
+    whole; asked alone, the first part passes, so the answer gives its sentence (and nothing for the other part).
+    Two parts the articles do not answer stay refused."""
+    q = "吉尔吉斯斯坦派遣了多少名士兵？南极洲的企鹅每年迁徙多少公里？"
+    ans, _ = _answer(settings, fake_embedder, q)
+    assert ans.answerable and ans.answer == "吉尔吉斯斯坦派遣了150名士兵。[1]"
+    assert ans.confidence >= _hand_model().question.threshold  # type: ignore[union-attr]
+    ans, _ = _answer(settings, fake_embedder, "火星上的冰川有多厚？南极洲的企鹅每年迁徙多少公里？")
+    assert not ans.answerable
+    monkeypatch.setattr(ExtractiveAnswerer, "_gated_parts", lambda *a: [])  # the whole question's gate alone
+    ans, _ = _answer(settings, fake_embedder, q)
+    assert not ans.answerable
