@@ -6,7 +6,7 @@ import re
 
 from rag.types import Article, Chunk
 
-CHUNKER_VERSION = "sentences/3"  # bump when splitting changes: stored indexes must be rebuilt
+CHUNKER_VERSION = "sentences/4"  # bump when splitting changes: stored indexes must be rebuilt
 _CLOSERS = "”’」』）)】》〉\"'"
 # A sentence ends at 。！？；… (or ! ? ; and an English full stop before a space), plus any
 # closing quotes or brackets that follow; a line break always ends a sentence. Half-width marks inside a
@@ -55,13 +55,14 @@ def _ends_here(text: str, pos: int, at: int, after: int) -> bool:
     return not _CJK.search(text, pos, at)
 
 
-_OPENERS, _BRACKET_CLOSERS = "（(", "）)"
-_BRACKET_OR_STOP = re.compile(r"[（()）。\n]")
+_OPENERS, _BRACKET_CLOSERS = "（(《〈", "）)》〉"
+_BRACKET_OR_STOP = re.compile(r"[（()）《》〈〉。\n]")
 
 
 class _Brackets:
     """Whether a mark stands inside brackets that close later in its sentence (before the next 。 or line break): a
-    bracketed aside ("（学名：'；毛利语：kahikatea）") is part of its sentence, whatever marks it holds. The brackets
+    bracketed aside ("（学名：'；毛利语：kahikatea）") or a title ("《卡拉OK.LIVE！‧台北‧我》", "《变男变女，变变变！》") is
+    part of its sentence, whatever marks it holds. The brackets
     are matched in one pass and read once, left to right (sentence_spans asks in increasing order), so hostile text
     costs linear time."""
 

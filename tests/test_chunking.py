@@ -46,6 +46,8 @@ def test_an_aside_in_brackets_and_a_mixed_run_of_marks() -> None:
     assert split_sentences("（括号没有关上；后面。甲（乙。丙）丁。") == ["（括号没有关上；", "后面。", "甲（乙。", "丙）丁。"]
     assert split_sentences("注释（第一行；\n第二行）。") == ["注释（第一行；", "第二行）。"]
     assert split_sentences("他喊道OK!？然后走了。") == ["他喊道OK!？", "然后走了。"]
+    assert split_sentences("《卡拉OK.LIVE！‧台北‧我》是第六张专辑。单行本名为《变男变女，变变变！》。") == [
+        "《卡拉OK.LIVE！‧台北‧我》是第六张专辑。", "单行本名为《变男变女，变变变！》。"]
 
 
 def test_brackets_are_read_once_so_hostile_text_splits_in_linear_time() -> None:
