@@ -6,6 +6,7 @@ contract over HTTP with the real model; plus the Milvus store's recovery from a 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from rag.api.app import create_app
 from rag.collections import Library
 from rag.engine import Engine, build
 from rag.errors import IndexMismatch, IndexNotFound, NotFound
-from rag.retrieval import Filters
+from rag.retrieval import Filters, Retriever
 from rag.settings import Settings
 from rag.types import Article
 
@@ -309,14 +310,39 @@ def milvus_real(real_engine, real_embedder, tmp_path_factory: pytest.TempPathFac
     _close(s)
 
 
+def _quoted(answer: str) -> list[str]:
+    """The sentences an extractive answer quotes, each before its [n] marker."""
+    return [t.strip() for t in re.findall(r"(.*?)\[\d+\]", answer, flags=re.S) if t.strip()]
+
+
+def _share(eng: Engine, question: str, sentence: str) -> float:
+    """The sentence scorer's share for `sentence` among the question's candidate sentences."""
+    snap = eng.snapshot
+    cands = Retriever(snap, eng.embedder, eng.settings).candidates(question, eng.settings.top_k)
+    shares = [s.prob for s in eng.extractive.judge(snap, question, cands).sentences if s.text.strip() == sentence]
+    assert shares, (question, sentence)
+    return shares[0]
+
+
 @pytest.mark.slow
 def test_both_backends_answer_the_seed_questions_alike(real_engine, milvus_real) -> None:  # type: ignore[no-untyped-def]
     """Same question: the same answerable decision, the same answer, and the same top passage, or (where Milvus's
     jieba BM25 orders two overlapping passages of one article the other way: 2 of these 24 questions) the
-    passage overlapping it. Dense search is identical: the same vectors, exact scores."""
+    passage overlapping it. Dense search is identical: the same vectors, exact scores.
+
+    The BM25 scores differ a little, so the passage logits the sentence scorer sees do too: a later sentence
+    whose share sits on the extra-sentence threshold can be quoted by one backend and not the other
+    ("中國外交部長王毅說了什麼？":汪文斌's sentence has share 0.141 with FAISS, 0.139 with Milvus, threshold 0.14).
+    The best sentence must agree; a sentence only one of them quotes must lie within 0.01 of the threshold on both."""
     for q in [q for q, _, _ in ANSWERABLE] + UNANSWERABLE:
         a, b = real_engine.ask(q), milvus_real.ask(q)
-        assert (b.answerable, b.answer) == (a.answerable, a.answer), q
+        assert b.answerable == a.answerable, q
+        sa, sb = _quoted(a.answer), _quoted(b.answer)
+        assert sa[:1] == sb[:1], q
+        for only in set(sa) ^ set(sb):
+            for eng in (real_engine, milvus_real):
+                share = _share(eng, q, only)
+                assert abs(share - eng.extractive.model.sentence.threshold) < 0.01, (q, only, share)
         pa, pb = a.passages[0], b.passages[0]
         assert pa["doc_id"] == pb["doc_id"] and pa["start"] < pb["end"] and pb["start"] < pa["end"], q
         qv = real_engine.embedder.encode_queries([q])[0]
