@@ -134,6 +134,14 @@ def build(settings: Settings, paths: Sequence[Path], address: str | None = None,
     articles, problems = load_paths(paths)
     model = load_embedder(settings, progress=progress)
     texts = texts_to_embed(settings, model, articles)
+    if settings.store_uri:
+        # Reading the live index started a Milvus client (and, for a .db path, the Milvus Lite engine) whose gRPC
+        # threads are running when ray.init launches its GCS server: with them, the GCS server never came up and
+        # ray.init timed out after 30 s (tests/test_raybuild.py, milvus, 3 runs of 3). Close them; the write
+        # reopens the store from disk.
+        from rag.store.milvus.db import release
+
+        release(settings.store_uri)
     t1 = time.perf_counter()
     vectors = embed(settings, texts, address, actors, progress, model.name)
     ray_s = time.perf_counter() - t1
