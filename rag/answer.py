@@ -271,7 +271,7 @@ class ExtractiveAnswerer:
             return []
         best = chosen[0]
         outlet = snap.articles[best.hit.chunk.doc_id].source
-        asked = figures(best.text, q)
+        asked = figures(best.text, q, snap.articles[best.hit.chunk.doc_id].published)
         if not asked:
             return []
         out: list[Sentence] = []
@@ -284,7 +284,8 @@ class ExtractiveAnswerer:
             if src == outlet:
                 continue
             sents = self._scored(snap, q, cands, only=only)
-            if not sents or not sents[0].type_match or not differ(asked, figures(sents[0].text, q)):
+            if not sents or not sents[0].type_match or \
+                    not differ(asked, figures(sents[0].text, q, snap.articles[sents[0].hit.chunk.doc_id].published)):
                 continue
             if self._gate(q, sents, cands, only)[1]:
                 out.append(sents[0])

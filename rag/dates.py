@@ -11,6 +11,8 @@ year, the month, the week or the day itself). For an article published on Saturd
 - a bare weekday ("周四", "星期四", "on Thursday") is the most recent such day on or before publication
   (2022-01-06); "last Thursday" the most recent before it, "next Thursday" the first after it.
 - "今天/昨天/前天/明天", "today/yesterday/tomorrow": counted from the publication day.
+- "元旦", "新年", "New Year's Day": the 1 January nearest to publication ("自新年起爆发" in an article of 2022-01-11 is
+  2022-01-01); not "农历新年" or "新年贺词" (the lunar new year, a speech).
 - "2014年", "2022年1月", "January 2022": a year or a month, as written; "去年8月" is last year's August.
 """
 
@@ -178,6 +180,16 @@ def _week_en(m: re.Match[str], pub: date | None) -> tuple[date | None, bool]:
     return weekday(WEEKDAYS_EN.index(m.group(2).lower()), pub, which if which in ("last", "next", "this") else ""), True
 
 
+def _new_year(m: re.Match[str], pub: date | None) -> tuple[date | None, bool]:
+    before, after = m.string[max(0, m.start() - 2):m.start()], m.string[m.end():m.end() + 2]
+    if pub is None or before.endswith(("农历", "中国", "春节", "华人")) or after.startswith(_NOT_NEW_YEAR_AFTER):
+        return None, True
+    return nearest([_day(pub.year, 1, 1), _day(pub.year + 1, 1, 1)], pub), True
+
+
+_NOT_NEW_YEAR_AFTER = ("贺", "献", "致", "快", "祝", "礼", "音", "晚", "愿", "好", "伊", "新", "后", "前", "期")
+
+
 def _md_en(month: str, d: str, pub: date | None) -> tuple[date | None, bool]:
     return (month_day(month_number(month), int(d), pub) if pub else None), True
 
@@ -204,6 +216,7 @@ PATTERNS: list[tuple[re.Pattern[str], Resolver]] = [
     (re.compile(rf"\b(?:(last|next|this|on)\s+)?({'|'.join(WEEKDAYS_EN)})\b(?!s)", re.I), _week_en),
     (re.compile(r"(今天|今日|今晨|昨天|昨日|昨晚|前天|明天|明日|后天)"), _relative),
     (re.compile(r"\b(today|yesterday|tomorrow)\b", re.I), _relative),
+    (re.compile(r"元旦|新年|\bNew Year'?s? Day\b", re.I), _new_year),
     (re.compile(r"(?<![\d年月日号/.\-])(\d{1,2})\s*日"), _bare_day),
 ]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from rag.dates import mentions
+from rag.questions import asks_for_day
 from rag.scorer import Query
 
 DIFFER_ZH = "各来源说法不一："
@@ -14,9 +16,15 @@ FIGURE = re.compile(r"(\d+(?:[.,]\d+)*|[一二三四五六七八九十两百千�
 DISAGREEMENT_PASSAGES = 5  # passages searched for another outlet's figure
 
 
-def figures(text: str, q: Query) -> dict[str, frozenset[str]]:
+def figures(text: str, q: Query, published: str | None = None) -> dict[str, frozenset[str]]:
     """The figures of a sentence by what they count (the character after the number: 人, 名, 公, 年, %),
-    leaving out numbers the question itself contains."""
+    leaving out numbers the question itself contains. For a question that asks on which day, the days the
+    sentence names instead, resolved against its article's publication date (`published`): "上周日" in an article
+    of 2022-01-08 and "新年" in one of 2022-01-11 are different days (rag.dates)."""
+    if asks_for_day(getattr(q, "unit", None)):
+        named = {m.value for m in mentions(q.text, published)}
+        days = {m.value for m in mentions(text, published) if len(m.value) == 10 and m.value not in named}
+        return {"day": frozenset(days)} if days else {}
     asked = {m.group(1) for m in FIGURE.finditer(q.text)}
     out: dict[str, set[str]] = {}
     for m in FIGURE.finditer(text):

@@ -199,6 +199,11 @@ _ASKS_EN: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+def asks_for_day(unit: re.Pattern[str] | None) -> bool:
+    """Is `unit` (from expected_unit) the day: the question asks on which day something happened?"""
+    return unit is _ANSWER_UNITS["day"]
+
+
 def expected_unit(question: str) -> re.Pattern[str] | None:
     """What the answer's figure must look like, when the question says (a day, a year, people, money ...)."""
     english = is_english(question)

@@ -121,6 +121,25 @@ def test_outlet_figures_differ_only_on_the_same_count() -> None:
     assert differ(a, b) and not differ(a, a) and not differ(a, c)
 
 
+def test_outlets_that_date_an_event_differently_differ_on_the_day() -> None:
+    """A day question compares the days the sentences name, each resolved against its own article's date:
+    "上周日" in an article of 2022-01-08 is 2022-01-02, "新年" in one of 2022-01-11 is 2022-01-01."""
+    from rag.questions import expected_unit
+
+    text = "抗议是哪一天开始的？"
+    q = Query(text=text, vector=np.zeros(2), tokens=[], english=False, hant=False, atype="time",
+              focus={}, known=frozenset(), words=set(), unit=expected_unit(text))
+    alj = figures("抗议活动于上周日爆发。", q, "2022-01-08")
+    rfa = figures("抗议自新年起爆发。", q, "2022-01-11")
+    assert alj == {"day": frozenset({"2022-01-02"})} and rfa == {"day": frozenset({"2022-01-01"})}
+    assert differ(alj, rfa)
+    assert not differ(alj, figures("抗议于1月2日爆发。", q, "2022-01-11"))  # the same day, written another way
+    assert figures("抗议持续了一周。", q, "2022-01-11") == {}  # no day: nothing to compare
+    named = Query(text="1月5日发生了什么？", vector=np.zeros(2), tokens=[], english=False, hant=False, atype="time",
+                  focus={}, known=frozenset(), words=set(), unit=expected_unit("抗议是哪一天开始的？"))
+    assert figures("1月5日，总统宣布紧急状态。", named, "2022-01-11") == {}  # the day the question names
+
+
 # -- stored sentence vectors ---------------------------------------------------------------------
 
 TEXT_RFA = ("哈萨克斯坦10日为全国哀悼日。动乱造成了至少164人丧生，近10000人被捕。"

@@ -64,6 +64,9 @@ def test_the_issue_examples() -> None:
     ("5 January", "2022-01-05", True),
     ("January 5, 2022", "2022-01-05", False),
     ("in January 2022", "2022-01", False),
+    ("抗议自新年起爆发", "2022-01-01", True),  # the 1 January nearest to publication
+    ("元旦当天", "2022-01-01", True),
+    ("on New Year's Day", "2022-01-01", True),
 ])
 def test_date_resolution(text: str, value: str | None, inferred: bool | None) -> None:
     found = resolved(text)
@@ -79,13 +82,16 @@ def test_last_friday_from_a_friday_is_a_week_back() -> None:
         ("上周五", "2022-06-17", True)]
 
 
-@pytest.mark.parametrize("text", ["今日俄罗斯电视台", "每周一开会", "3日内撤离", "为期3日", "时至今日", "日本"])
+@pytest.mark.parametrize("text", ["今日俄罗斯电视台", "每周一开会", "3日内撤离", "为期3日", "时至今日", "日本",
+                                  "农历新年", "中国新年", "新年贺词", "元旦献词", "新年快乐", "新年期间", "元旦前夕"])
 def test_words_that_are_not_dates(text: str) -> None:
     assert resolved(text) == []
 
 
 def test_relative_dates_need_a_publication_date() -> None:
     assert resolved("7日，上周日", "") == []
+    assert resolved("新年", "") == []
+    assert resolved("新年", "2022-12-20") == [("新年", "2023-01-01", True)]  # nearer than last January
     assert resolved("2022年1月5日", "") == [("2022年1月5日", "2022-01-05", False)]
 
 
