@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fakes import HashEmbedder, hand_model  # noqa: E402
 
 from rag.evaluation import metrics  # noqa: E402
-from rag.evaluation.dataset import load_corpus, load_questions, question_type  # noqa: E402
+from rag.evaluation.dataset import Passage, load_corpus, load_questions, question_type  # noqa: E402
 from rag.evaluation.runner import QuestionRunner, build_report, cached_snapshot, corpus_digest, holdout  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
@@ -219,3 +219,41 @@ def test_natural_seed_questions_through_rag_eval(tmp_path: Path) -> None:
     assert report["overall"]["recall@5"] >= 0.95 and report["overall"]["answer_hit"] >= 0.6
     assert {"paraphrase", "traditional", "english", "multipart", "near_miss"} <= set(report["by_type"])
     assert report["abstention"]["unanswerable"] == 30
+
+
+class _BatchSensitive(HashEmbedder):
+    """Like the int8 encoder, which quantizes a batch's activations together: a query's vector depends on the
+    other texts in its batch."""
+
+    def encode_queries(self, texts):  # type: ignore[no-untyped-def]
+        out = super().encode_queries(texts)
+        return out + 0.01 * len(texts)
+
+
+def test_cached_query_vectors_are_the_ones_the_api_computes(tmp_path: Path) -> None:
+    """`rag eval --cache-queries` (and the fit) must score the vectors the API would: each question encoded alone."""
+    from rag.evaluation.runner import QueryCache
+
+    emb = _BatchSensitive()
+    questions = ["阿拉木图有多少人口？", "托卡耶夫是哪一年上任的？", "Who is Tokayev?"]
+    cache = QueryCache(emb, questions, tmp_path, progress=False)
+    for q in questions:
+        assert cache.encode_queries([q]) == pytest.approx(emb.encode_queries([q]))
+    again = QueryCache(emb, questions, tmp_path, progress=False)  # read back from disk
+    assert again.encode_queries(questions) == pytest.approx(cache.encode_queries(questions))
+
+
+def test_off_topic_fit_examples_are_other_sets_questions_asked_over_the_seeds() -> None:
+    """The fit's off-topic examples: a fixed share of the CMRC/DRCD questions, unanswerable, over the seeds."""
+    from rag.evaluation import fitdata as fd
+    from rag.evaluation.fitexamples import OFF_TOPIC_EVERY, off_topic
+
+    wiki = [fd.QuestionSet("cmrc", [], [fd.Item(id=f"c{i}", question=f"问题{i}是什么？", gold=(f"p{i}",),
+                                                facts=(("答",),), kind="original") for i in range(400)])]
+    seeds = fd.QuestionSet("seeds", [Passage(id="s", title="t", text="正文。")], [])
+    got = off_topic(wiki, seeds)
+    assert got.name == "offtopic" and got.passages == seeds.passages
+    assert 400 / OFF_TOPIC_EVERY / 2 < len(got.items) < 400 / OFF_TOPIC_EVERY * 2
+    assert all(not it.answerable and it.gold == () and it.kind == "off_topic" for it in got.items)
+    assert [it.id for it in off_topic(wiki, seeds).items] == [it.id for it in got.items]  # the same every fit
+    assert {it.question for it in got.items} <= {it.question for it in wiki[0].items}

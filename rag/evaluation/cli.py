@@ -56,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="hybrid (the service), or dense-only / keyword-only baselines")
     parser.add_argument("--retrieval-only", action="store_true", help="skip answering (faster, for tuning)")
     parser.add_argument("--cache-queries", action="store_true",
-                        help="encode all questions once in batches and cache the vectors (tuning; latency "
+                        help="encode each question once, alone as the API does, and cache the vectors (tuning; latency "
                              "then excludes query encoding)")
     parser.add_argument("--details", action="store_true",
                         help="also write per-question records to <out>.questions.jsonl")

@@ -272,20 +272,20 @@ def main(argv: list[str] | None = None) -> int:
              "high for `/unanswerable` ones and for `/answer-removed`: the same answerable questions with their "
              "answer sentences taken out of the candidates, on-topic near misses). Percentages.", ""]
     for train, test in (("cmrc", "drcd"), ("drcd", "cmrc")):
-        tr = [e for e in examples if e.set_name in (train, "seeds") and e.split == "fit"]
+        tr = [e for e in examples if e.set_name in (train, "seeds", "offtopic") and e.split == "fit"]
         te = [e for e in examples if e.set_name == test]
         for e in te:
             e.split = "test"
         m = fit(tr, args.rank_l2)
-        parts.append(_table(f"fit on {train} + seeds (fit half), test on {test}", evaluate(te, m)))
+        parts.append(_table(f"fit on {train} + seeds and off-topic (fit halves), test on {test}", evaluate(te, m)))
         for e in te:
             e.split = "fit"
     final = fit([e for e in examples if e.split == "fit"], args.rank_l2)
-    parts.append(_table("final model (fit on cmrc + drcd + seeds fit half): the seeds test half",
+    parts.append(_table("final model (fit on cmrc + drcd + seeds and off-topic fit halves): the test halves",
                         evaluate([e for e in examples if e.split == "test"], final)))
     parts.append(_table("final model on its own fit data", evaluate([e for e in examples if e.split == "fit"], final)))
     final.meta = {"fit_on": {s: sum(1 for e in examples if e.set_name == s and e.split == "fit")
-                             for s in ("cmrc", "drcd", "seeds")},
+                             for s in ("cmrc", "drcd", "seeds", "offtopic")},
                   "natural_weight": fx.NATURAL_WEIGHT, "seeds_weight": fx.SEEDS_WEIGHT, "holdout": fx.HOLDOUT,
                   "command": ".venv/bin/python -m rag.evaluation.fit"}
     report = "\n".join(parts)

@@ -4,7 +4,8 @@ scorer on them).
 
 Data (see rag.evaluation.fitdata): CMRC dev and DRCD dev on seeded passage subsets, with HOLDOUT of the
 questions' gold passages left out of the index (unanswerable examples), their reworded questions, and the
-natural seed questions (a seeded half fits, the other half tests). Reworded questions weigh NATURAL_WEIGHT
+natural seed questions (a seeded half fits, the other half tests), and one in OFF_TOPIC_EVERY of the CMRC and DRCD
+questions asked over seeds/ (off topic there: unanswerable, halved the same way). Reworded questions weigh NATURAL_WEIGHT
 times an original one and natural seed questions SEEDS_WEIGHT, so that word overlap does not dominate.
 """
 
@@ -31,6 +32,7 @@ HOLDOUT = 0.15  # share of gold passages left out of the index (their questions 
 NATURAL_WEIGHT = 4.0  # weight of a reworded question relative to a CMRC/DRCD original
 SEEDS_WEIGHT = 10.0  # weight of a natural news question over seeds/ (the service's own kind of question)
 POOL = 20  # = settings.rerank_depth
+OFF_TOPIC_EVERY = 8  # one CMRC/DRCD question in this many (by id hash) is also asked over seeds/: off topic there
 
 
 @dataclass
@@ -67,10 +69,17 @@ def collect(settings: Settings, progress: bool = True) -> list[Example]:
 
     emb = load_embedder(settings, progress=progress)
     sets = [fd.wiki_set("cmrc"), fd.wiki_set("drcd"), fd.seeds_set()]
+    sets.append(off_topic(sets[:2], sets[2]))
     examples: list[Example] = []
+    snaps: dict[str, IndexView] = {}
     for qs in sets:
         arts = qs.articles
-        snap, dropped = fd.snapshots(qs, settings, emb, 0.0 if arts else HOLDOUT, articles=arts, progress=progress)
+        dropped: set[str] = set()
+        if qs.name == "offtopic":  # asked over the seeds' index
+            snap = snaps["seeds"]
+        else:
+            snap, dropped = fd.snapshots(qs, settings, emb, 0.0 if arts else HOLDOUT, articles=arts, progress=progress)
+        snaps[qs.name] = snap
         cached = QueryCache(emb, [to_simplified(it.question) for it in qs.items], settings.cache_dir / "eval", progress)
         retr = Retriever(snap, cached, settings, model=None)
         t0 = time.perf_counter()
@@ -83,11 +92,22 @@ def collect(settings: Settings, progress: bool = True) -> list[Example]:
             if not present:
                 it.answerable = False
             w = 1.0 if it.kind == "original" else SEEDS_WEIGHT if qs.name == "seeds" else NATURAL_WEIGHT
-            examples.append(Example(it, qs.name, split_of(it.id) if qs.name == "seeds" else "fit", snap, pool, q,
-                                    rows, labels, w))
+            examples.append(Example(it, qs.name, split_of(it.id) if qs.name in ("seeds", "offtopic") else "fit", snap,
+                                    pool, q, rows, labels, w))
         print(f"{qs.name}: {len(qs.items)} questions, {len(qs.passages)} passages, {len(dropped)} held out "
               f"({time.perf_counter() - t0:.0f}s)", file=sys.stderr)
     return examples
+
+
+def off_topic(wiki: list[fd.QuestionSet], seeds: fd.QuestionSet) -> fd.QuestionSet:
+    """Unanswerable examples of another kind than the held-out gold passages and near misses: encyclopedia
+    questions asked over the news seeds ("苹果公司的CEO是谁？" over articles on Kazakhstan), which share no
+    subject with the corpus but still find its nearest sentences at e5 cosines of 0.8 and more."""
+    items = [fd.Item(id=f"off-{it.id}", question=it.question, gold=(), facts=(), kind="off_topic", lang=it.lang,
+                     answerable=False)
+             for qs in wiki for it in qs.items
+             if int(hashlib.sha256(it.id.encode()).hexdigest(), 16) % OFF_TOPIC_EVERY == 0]
+    return fd.QuestionSet("offtopic", seeds.passages, items, seeds.articles)
 
 
 def sentences_of(ex: Example, model: ScorerModel) -> tuple[list[Any], np.ndarray, np.ndarray, list[float], np.ndarray]:
