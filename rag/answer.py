@@ -269,9 +269,12 @@ class ExtractiveAnswerer:
         q = cands.query
         if q is None or q.atype not in ("number", "time"):
             return []
+        def figures_of(s: Sentence) -> dict[str, frozenset[str]]:  # dates are read against the sentence's article
+            return figures(s.text, q, snap.articles[s.hit.chunk.doc_id].published)
+
         best = chosen[0]
         outlet = snap.articles[best.hit.chunk.doc_id].source
-        asked = figures(best.text, q, snap.articles[best.hit.chunk.doc_id].published)
+        asked = figures_of(best)
         if not asked:
             return []
         out: list[Sentence] = []
@@ -284,8 +287,7 @@ class ExtractiveAnswerer:
             if src == outlet:
                 continue
             sents = self._scored(snap, q, cands, only=only)
-            if not sents or not sents[0].type_match or \
-                    not differ(asked, figures(sents[0].text, q, snap.articles[sents[0].hit.chunk.doc_id].published)):
+            if not sents or not sents[0].type_match or not differ(asked, figures_of(sents[0])):
                 continue
             if self._gate(q, sents, cands, only)[1]:
                 out.append(sents[0])

@@ -182,11 +182,13 @@ def _week_en(m: re.Match[str], pub: date | None) -> tuple[date | None, bool]:
 
 def _new_year(m: re.Match[str], pub: date | None) -> tuple[date | None, bool]:
     before, after = m.string[max(0, m.start() - 2):m.start()], m.string[m.end():m.end() + 2]
-    if pub is None or before.endswith(("农历", "中国", "春节", "华人")) or after.startswith(_NOT_NEW_YEAR_AFTER):
+    if pub is None or before.endswith(_NOT_NEW_YEAR_BEFORE) or after.startswith(_NOT_NEW_YEAR_AFTER):
         return None, True
     return nearest([_day(pub.year, 1, 1), _day(pub.year + 1, 1, 1)], pub), True
 
 
+# the lunar new year ("农历新年"), or not a day: a speech, a greeting, a concert, a period ("新年贺词", "元旦前夕")
+_NOT_NEW_YEAR_BEFORE = ("农历", "中国", "春节", "华人")
 _NOT_NEW_YEAR_AFTER = ("贺", "献", "致", "快", "祝", "礼", "音", "晚", "愿", "好", "伊", "新", "后", "前", "期")
 
 

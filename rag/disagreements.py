@@ -21,7 +21,7 @@ def figures(text: str, q: Query, published: str | None = None) -> dict[str, froz
     leaving out numbers the question itself contains. For a question that asks on which day, the days the
     sentence names instead, resolved against its article's publication date (`published`): "上周日" in an article
     of 2022-01-08 and "新年" in one of 2022-01-11 are different days (rag.dates)."""
-    if asks_for_day(getattr(q, "unit", None)):
+    if asks_for_day(getattr(q, "unit", None)):  # rag.duplicates compares with a stand-in query
         named = {m.value for m in mentions(q.text, published)}
         days = {m.value for m in mentions(text, published) if len(m.value) == 10 and m.value not in named}
         return {"day": frozenset(days)} if days else {}

@@ -69,20 +69,33 @@ class Precomputed:
         return np.vstack([self.vectors[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
 
 
-def texts_to_embed(settings: Settings, model: Embedder, articles: Sequence[Article]) -> list[str]:
-    """The passage and sentence texts the write will ask the encoder for: those of the articles that the live
-    index lacks or holds otherwise (all of them when it was built with another model or chunking)."""
-    live = None
+def _stored_hashes(settings: Settings, model: Embedder, ids: list[str]) -> dict[str, str]:
+    """The content hashes the live index holds for `ids`; none when it was built with another model or chunking."""
     try:
         live = backend(settings).load(model.name, model.dim, strict=False)
     except IndexError_:
-        pass
+        return {}
     want = index_config(settings, model.name, model.dim)
-    same = live is not None and all(live.config.get(k) == v for k, v in want.items() if k not in ("tokenizer", "format"))
-    ids = [a.id for a in articles]
-    many = getattr(live.hashes, "many", None) if same and live is not None else None
-    stored = many(ids) if many is not None else {i: h for i in ids if (h := live.hashes.get(i)) is not None} \
-        if same and live is not None else {}
+    if not all(live.config.get(k) == v for k, v in want.items() if k not in ("tokenizer", "format")):
+        return {}
+    many = getattr(live.hashes, "many", None)
+    return many(ids) if many is not None else {i: h for i in ids if (h := live.hashes.get(i)) is not None}
+
+
+def texts_to_embed(settings: Settings, model: Embedder, articles: Sequence[Article]) -> list[str]:
+    """The passage and sentence texts the write will ask the encoder for: those of the articles that the live
+    index lacks or holds otherwise (all of them when it was built with another model or chunking)."""
+    try:
+        stored = _stored_hashes(settings, model, [a.id for a in articles])
+    finally:
+        if settings.store_uri:
+            # Reading the live index started a Milvus client (and, for a .db path, the Milvus Lite engine) whose
+            # gRPC threads would still run when ray.init launches its GCS server: with them, the GCS server never
+            # came up and ray.init timed out after 30 s (tests/test_raybuild.py, milvus, 3 runs of 3). Close them
+            # once read; the write reopens the store from disk.
+            from rag.store.milvus.db import release
+
+            release(settings.store_uri)
     texts: list[str] = []
     for a in articles:
         if stored.get(a.id) == article_hash(a):
@@ -134,14 +147,6 @@ def build(settings: Settings, paths: Sequence[Path], address: str | None = None,
     articles, problems = load_paths(paths)
     model = load_embedder(settings, progress=progress)
     texts = texts_to_embed(settings, model, articles)
-    if settings.store_uri:
-        # Reading the live index started a Milvus client (and, for a .db path, the Milvus Lite engine) whose gRPC
-        # threads are running when ray.init launches its GCS server: with them, the GCS server never came up and
-        # ray.init timed out after 30 s (tests/test_raybuild.py, milvus, 3 runs of 3). Close them; the write
-        # reopens the store from disk.
-        from rag.store.milvus.db import release
-
-        release(settings.store_uri)
     t1 = time.perf_counter()
     vectors = embed(settings, texts, address, actors, progress, model.name)
     ray_s = time.perf_counter() - t1
