@@ -13,7 +13,8 @@ import numpy as np
 from rag.duplicates import Collapser
 from rag.embedding import Embedder
 from rag.errors import InputError
-from rag.keywords import normalize, to_simplified, tokenize
+from rag.glossary import question_tokens
+from rag.keywords import normalize, to_simplified
 from rag.scorer import Query, ScorerModel, load_model, passage_features
 from rag.settings import Settings
 from rag.store import IndexView
@@ -137,7 +138,7 @@ class Retriever:
         allowed = self._allowed(filters)
         qv = self.embedder.encode_queries([to_simplified(query)])[0]
         dense_rank, dense_score = self._dense(qv, depth, allowed)
-        tokens = tokenize(query)
+        tokens = question_tokens(query, self.snap.vocabulary)
         kw = self.snap.keyword_search(tokens, depth, allowed)
         kw_rank = [r for r, _ in kw]
         fused = rrf([(dense_rank, self.settings.dense_weight), (kw_rank, self.settings.keyword_weight)],

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from rag.glossary import question_tokens
 from rag.keywords import content_terms, normalize, tokenize
 from rag.questions import answer_type, expected_unit, is_english, named_entities, sentence_types, split_parts
 from rag.store import IndexView
@@ -163,7 +164,7 @@ class Query:
 
     @classmethod
     def make(cls, snap: IndexView, text: str, vector: np.ndarray, tokens: Sequence[str] | None = None) -> Query:
-        toks = list(tokens) if tokens is not None else tokenize(text)
+        toks = list(tokens) if tokens is not None else question_tokens(text, snap.vocabulary)
         focus = snap.idf(content_terms(toks, snap.vocabulary))
         cjk = "".join(_HANT_PROBE.findall(text))
         return cls(text=text, vector=vector, tokens=toks, english=is_english(text),

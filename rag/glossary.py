@@ -1,0 +1,72 @@
+"""English question words in Chinese, for the keyword index and the scorer's word features.
+
+An English question shares no words with Chinese passages: BM25 finds nothing and every coverage feature
+reads zero. rag/models/glossary.tsv (made by `python -m rag.evaluation.glossary` from the embedder itself)
+gives common English words their nearest Chinese words; an English question's search tokens gain them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container
+from functools import lru_cache
+from pathlib import Path
+
+from rag.keywords import tokenize
+from rag.questions import is_english
+
+GLOSSARY_PATH = Path(__file__).resolve().parent / "models" / "glossary.tsv"
+# An English word keeps its Chinese words down to this query cosine. Swept at 0.87/0.89/0.91/0.93, each with a
+# refitted scorer, through the API's path (docs/benchmarks.md, "English questions through a glossary"): 0.91 gave
+# the best answer hit on every set (seeds 88.4, CMRC trial 86.0, DRCD dev 1000 90.3/90.2); below it the
+# glossary adds unrelated words (border -> 盒子 0.870), above it too few remain (292 words at 0.93)
+MIN_SIMILARITY = 0.91
+KEEP_PER_WORD = 3  # at most this many Chinese words per English word (founded -> 成立 创立 建立)
+_WORD = re.compile(r"[a-z]{3,20}")
+# English words the glossary leaves out, as rag.keywords.STOPWORDS leaves out 多少, 哪一年, 是否: quantifiers,
+# pronouns, auxiliaries and negation, and the words that name what is asked for ("in what year", "on which
+# day") rather than the topic. Mapped, they add generic words to every question ("many" -> 许多 大批, "not" ->
+# 不是, "year" -> 今年 年度) that the answer sentence need not hold.
+FUNCTION_WORDS = frozenset(
+    "many much more most some any all each every both few several not never nor only also just very too such "
+    "than then there here these those they them their theirs him his her hers its our ours your yours mine "
+    "can could would should shall will may might must have has had having been being does did done "
+    "year years month months day days date dates time times".split())
+
+
+@lru_cache(maxsize=2)
+def load(path: str = str(GLOSSARY_PATH), floor: float = MIN_SIMILARITY) -> dict[str, tuple[str, ...]]:
+    """English word -> its Chinese words with similarity at least `floor`, nearest first."""
+    p = Path(path)
+    if not p.is_file():
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for line in p.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        word, zh, sims = line.split("\t")
+        kept = tuple(z for z, s in zip(zh.split(), sims.split()) if float(s) >= floor)
+        if kept:
+            out[word] = kept
+    return out
+
+
+def chinese_terms(tokens: list[str]) -> list[str]:
+    """The glossary's Chinese words for the English words among `tokens` (search tokens, lower case), each once."""
+    table = load()
+    seen: dict[str, None] = {}
+    for t in tokens:
+        if _WORD.fullmatch(t) and t not in FUNCTION_WORDS:
+            for z in table.get(t, ()):
+                seen.setdefault(z, None)
+    return list(seen)
+
+
+def question_tokens(text: str, vocab: Container[str] | None = None) -> list[str]:
+    """A question's search tokens (rag.keywords.tokenize); an English question's also carry the glossary's
+    Chinese words for its English words, those the corpus holds (`vocab`) when given."""
+    toks = tokenize(text)
+    if not is_english(text):
+        return toks
+    have = set(toks)
+    return toks + [z for z in chinese_terms(toks) if z not in have and (vocab is None or z in vocab)]
