@@ -166,7 +166,7 @@ _ANSWER_UNITS: dict[str, re.Pattern[str]] = {
     "distance": re.compile(_NUM + r"(?:公里|千米|米|英里|海里|km|m\b|mi\b)", re.I),
 }
 _ASKS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"哪一?天|几号|哪一?日|什么日子|几月几[日号]"), "day"),
+    (re.compile(r"哪一?天|几号|哪一?日|什么日子|几月几[日号]|星期几|礼拜几|周几(?!乎)"), "day"),
     (re.compile(r"哪一?年|何年|年份|(?:西元|公元前?|民国)(?:几|多少)年"), "year"),
     # "多少年轻人" asks for people, "哪几个月" for months
     (re.compile(r"多长时间|多久|持续|(?:多少|几)年(?![前轻代纪级龄度货])|(?<!哪)(?:多少|几)个月"), "duration"),
@@ -182,7 +182,8 @@ _ASKS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"多少公里|多长|多远"), "distance"),
 )
 _ASKS_EN: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bwhat (?:day|date)\b|\bwhich (?:day|date)\b|\bon what day\b|\bdate of birth\b|\bbirthday\b",
+    (re.compile(r"\bwhat (?:day|date)\b|\bwhich (?:day|date)\b|\bon what day\b|\bdate of birth\b|\bbirthday\b|"
+                r"\bday of the week\b",
                 re.I), "day"),
     (re.compile(r"\bwhat year\b|\bwhich year\b|\bin what year\b|\bwhen was\b.*\b(?:founded|born|established)\b",
                 re.I), "year"),

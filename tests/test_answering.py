@@ -110,6 +110,10 @@ def test_expected_units_tell_a_population_from_a_year() -> None:
     day = expected_unit("托卡耶夫访问土耳其是在哪一天？")
     assert day is not None and day.search("7日") and not day.search("2022年")
     assert expected_unit("被革职的国家安全局局长是谁？") is None
+    weekday = expected_unit("哈萨克内阁是在星期几宣布集体下台的？")  # a weekday is a day: "本周三"
+    assert weekday is day and weekday.search("该国政府在本周三宣布辞职")
+    assert expected_unit("On what day of the week did the government resign?") is day
+    assert expected_unit("四周几乎都是沙漠，那里有多少绿洲？") is not day  # 周几 inside 四周几乎 asks for no day
 
 
 def test_outlet_figures_differ_only_on_the_same_count() -> None:
