@@ -226,14 +226,16 @@ def _posseg(text: str) -> tuple[tuple[str, str], ...]:
 
 
 def named_entities(question: str) -> tuple[str, ...]:
-    """The people, places, organisations and other proper names a Chinese question names: jieba's nr, ns, nt
-    and nz words of two characters or more that its dictionary holds (so not a fragment of an unknown name)."""
+    """The people, places, organisations and other proper names a Chinese question names: jieba's nr, nrt
+    (transliterated: 吉尔吉斯斯坦, 纳扎尔巴耶夫, the commonest names in foreign news), ns, nt and nz words of two
+    characters or more that its dictionary holds. A transliterated name jieba lacks may come as its dictionary
+    piece (托卡耶夫 -> 卡耶夫); the scorer looks names up as substrings of an article, where the piece finds it."""
     if is_english(question):
         return ()
     import jieba
 
     return tuple(dict.fromkeys(w for w, f in _posseg(normalize(question))
-                               if f in ("nr", "ns", "nt", "nz") and len(w) >= 2 and jieba.dt.FREQ.get(w)))
+                               if f in ("nr", "nrt", "ns", "nt", "nz") and len(w) >= 2 and jieba.dt.FREQ.get(w)))
 
 
 def sentence_types(sentence: str, question_words: set[str], wanted: str, question: str = "") -> bool:
