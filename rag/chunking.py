@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from rag.keywords import CJK
 from rag.types import Article, Chunk
 
 CHUNKER_VERSION = "sentences/4"  # bump when splitting changes: stored indexes must be rebuilt
@@ -34,7 +35,6 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return spans
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z0-9]")
 _RUN = re.compile(r"[。！？；!?;…]+")
 
@@ -50,9 +50,9 @@ def _ends_here(text: str, pos: int, at: int, after: int) -> bool:
         return True  # a line break, or a run of marks with a full-width one ("!？")
     mark = text[at]
     before = text[at - 1] if at > pos else ""
-    if _CJK.match(before):
+    if CJK.match(before):
         return not (mark == ";" and after < len(text) and _LATIN.match(text[after]))
-    return not _CJK.search(text, pos, at)
+    return not CJK.search(text, pos, at)
 
 
 _OPENERS, _BRACKET_CLOSERS = "（(《〈", "）)》〉"

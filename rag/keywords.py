@@ -9,7 +9,7 @@ from collections.abc import Container, Sequence
 from functools import lru_cache
 
 _lock = threading.Lock()
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")  # a Han character (and the compatibility ideographs)
 _WORD = re.compile(r"[\w\u3400-\u9fff]")
 # Function words that carry no topic; question words are dropped too, since they never occur in answers.
 STOPWORDS = frozenset(
@@ -42,7 +42,7 @@ def _jieba() -> object:
 def normalize(text: str) -> str:
     """Full-width to half-width, lower case, traditional to simplified: for matching only."""
     text = unicodedata.normalize("NFKC", text).lower()
-    if _CJK.search(text):
+    if CJK.search(text):
         text = _converter().convert(text)  # type: ignore[attr-defined]
     return text
 
@@ -50,7 +50,7 @@ def normalize(text: str) -> str:
 def to_simplified(text: str) -> str:
     """Traditional to simplified script, case kept: what the dense encoder sees of a question, so that
     both scripts of one question retrieve the same passages."""
-    return _converter().convert(text) if _CJK.search(text) else text  # type: ignore[attr-defined]
+    return _converter().convert(text) if CJK.search(text) else text  # type: ignore[attr-defined]
 
 
 _CJK_ONLY = re.compile(r"^[\u3400-\u9fff]+$")

@@ -11,10 +11,9 @@ import re
 import threading
 from functools import lru_cache
 
-from rag.keywords import normalize
+from rag.keywords import CJK, normalize
 
 _LATIN = re.compile(r"[A-Za-z]")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 ANSWER_TYPES = ("person", "place", "org", "time", "number", "reason", "yesno", "other")
 
@@ -75,7 +74,7 @@ _lock = threading.Lock()
 
 def is_english(text: str) -> bool:
     """True when the text is written mostly in Latin script (answer notices follow its language)."""
-    return len(_LATIN.findall(text)) > 2 * len(_CJK.findall(text))
+    return len(_LATIN.findall(text)) > 2 * len(CJK.findall(text))
 
 
 def answer_type(question: str) -> str:

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from rag.glossary import question_tokens
-from rag.keywords import content_terms, normalize, tokenize
+from rag.keywords import CJK, content_terms, normalize, tokenize
 from rag.questions import answer_type, expected_unit, is_english, named_entities, sentence_types, split_parts
 from rag.store import IndexView
 from rag.types import Hit
@@ -49,7 +49,6 @@ QUESTION_FEATURES = ("best_logit", "second_gap", "top_p_logit", "p_gap", "top_co
                      "unit_best", "unit_any", "best_share", "entity_absent")
 _ADJACENT = 4  # at most this many characters (white space, a paragraph break) between neighbouring sentence units
 _SUBHEAD_END = "。！？；…”」）)"
-_HANT_PROBE = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass
@@ -166,7 +165,7 @@ class Query:
     def make(cls, snap: IndexView, text: str, vector: np.ndarray, tokens: Sequence[str] | None = None) -> Query:
         toks = list(tokens) if tokens is not None else question_tokens(text, snap.vocabulary)
         focus = snap.idf(content_terms(toks, snap.vocabulary))
-        cjk = "".join(_HANT_PROBE.findall(text))
+        cjk = "".join(CJK.findall(text))
         return cls(text=text, vector=vector, tokens=toks, english=is_english(text),
                    hant=bool(cjk) and normalize(cjk) != cjk, atype=answer_type(text), focus=focus,
                    known=frozenset(t for t in focus if snap.knows(t)), words=set(toks), unit=expected_unit(text), bigrams=question_bigrams(text),
