@@ -20,22 +20,13 @@ import numpy as np
 from rag.disagreements import DIFFER_EN, DIFFER_ZH, DISAGREEMENT_PASSAGES, differ, figures, outlet_label
 from rag.embedding import Embedder
 from rag.errors import ModelError
+from rag.features import Query, Sentence, candidate_sentences, missing_figure, question_features, sentence_features
 from rag.keywords import to_simplified
 from rag.neighbours import key as _key
 from rag.neighbours import with_names, with_reasons, with_statement_ends
 from rag.questions import is_english, leans_on_earlier, split_parts
 from rag.retrieval import Candidates, Retrieval
-from rag.scorer import (
-    Query,
-    ScorerModel,
-    Sentence,
-    candidate_sentences,
-    load_model,
-    missing_figure,
-    question_features,
-    sentence_features,
-    shares,
-)
+from rag.scorer import ScorerModel, load_model, shares
 from rag.settings import Settings
 from rag.store import IndexView
 from rag.types import Answer, Citation, page_of
@@ -191,7 +182,7 @@ class ExtractiveAnswerer:
               only: Sequence[int] | None = None) -> tuple[float, bool]:
         """The question model's probability that `sents` (scored for `q`) answer it, and whether the gate passes
         them: the probability reaches the model's threshold and the best sentence holds the kind of figure the
-        question asks for (rag.scorer.missing_figure). `only`: the passages (indices into cands.hits) the
+        question asks for (rag.features.missing_figure). `only`: the passages (indices into cands.hits) the
         sentences came from, when not all of them."""
         assert self.model is not None and self.model.question is not None
         rows = cands.passage_rows if cands.passage_rows is not None else np.zeros((0, 1))

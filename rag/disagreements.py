@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from rag.dates import mentions
+from rag.features import Query
 from rag.questions import asks_for_day
-from rag.scorer import Query
 
 DIFFER_ZH = "各来源说法不一："
 DIFFER_EN = "The sources differ:"

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rag.features import Sentence
 from rag.questions import states_result, unnamed_person
-from rag.scorer import Sentence
 from rag.store import IndexView
 
 

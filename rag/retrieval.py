@@ -13,9 +13,10 @@ import numpy as np
 from rag.duplicates import Collapser
 from rag.embedding import Embedder
 from rag.errors import InputError
+from rag.features import Query, passage_features
 from rag.glossary import question_tokens
 from rag.keywords import normalize, to_simplified
-from rag.scorer import Query, ScorerModel, load_model, passage_features
+from rag.scorer import ScorerModel, load_model
 from rag.settings import Settings
 from rag.store import IndexView
 from rag.types import Hit

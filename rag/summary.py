@@ -93,7 +93,7 @@ class Unit:
 
 def eligible(text: str) -> bool:
     """Sentence units a summary may use: whole sentences of 10+ characters. Skipped: a line without final
-    punctuation (which includes rag.scorer.candidate_sentences' sub-heading rule), a caption ("…检查站（路透社）"),
+    punctuation (which includes rag.features.candidate_sentences' sub-heading rule), a caption ("…检查站（路透社）"),
     a long sentence's piece cut at a comma, a bracketed credit."""
     t = text.strip()
     if len(t) < MIN_CHARS or (t[0] in "（(【[" and t[-1] in "）)】]"):

@@ -18,10 +18,10 @@ from typing import Any
 
 from rag.answer import ExtractiveAnswerer, quoted
 from rag.dates import event_date, mentions, publication_day
+from rag.features import candidate_sentences, sentence_features
 from rag.keywords import to_simplified
 from rag.questions import is_english
 from rag.retrieval import Candidates, near_duplicate
-from rag.scorer import candidate_sentences, sentence_features
 from rag.store import IndexView
 from rag.types import Answer, Citation, Hit
 

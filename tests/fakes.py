@@ -42,7 +42,8 @@ def hand_model():  # type: ignore[no-untyped-def]
     """A hand-set answer scorer for unit tests with the fake embedder (the packaged one is fitted on the real
     model's cosines): passages by keyword rank; a sentence answers when it has the asked type and shares
     rare terms with the question; the corpus answers when its best sentence does."""
-    from rag.scorer import PASSAGE_FEATURES, QUESTION_FEATURES, SENTENCE_FEATURES, Linear, ScorerModel
+    from rag.features import PASSAGE_FEATURES, QUESTION_FEATURES, SENTENCE_FEATURES
+    from rag.scorer import Linear, ScorerModel
 
     def lin(names: tuple[str, ...], weights: dict[str, float], b: float, t: float) -> Linear:
         return Linear(names, np.array([weights.get(n, 0.0) for n in names]), b, t, "hand-set for tests")

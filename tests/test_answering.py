@@ -13,17 +13,10 @@ from fakes import hand_model
 from rag.answer import ExtractiveAnswerer
 from rag.chunking import chunk_article, sentence_units
 from rag.disagreements import differ, figures
+from rag.features import PASSAGE_FEATURES, QUESTION_FEATURES, SENTENCE_FEATURES, Query
 from rag.questions import named_entities, states_result
 from rag.retrieval import Retriever
-from rag.scorer import (
-    MODEL_PATH,
-    PASSAGE_FEATURES,
-    QUESTION_FEATURES,
-    SENTENCE_FEATURES,
-    Linear,
-    Query,
-    ScorerModel,
-)
+from rag.scorer import MODEL_PATH, Linear, ScorerModel
 from rag.settings import Settings
 from rag.store import load, write
 from rag.types import Article
@@ -382,7 +375,7 @@ def test_a_pronoun_led_part_is_answered_from_the_story_the_first_part_found(sett
 def test_a_sentence_that_leaves_out_the_entry_the_question_names_is_marked(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
     """A Wikipedia-style entry names its subject in the title and the lead, and leaves it out after that
     ("体长可达50公分。"): for a question naming the title, those later sentences carry s_title_implicit."""
-    from rag.scorer import candidate_sentences, sentence_features
+    from rag.features import candidate_sentences, sentence_features
 
     fish = Article(id="fish", title="黄鳍紫鱼", text="黄鳍紫鱼是笛鲷科的一种鱼。体长可达50公分。栖息在珊瑚礁区。")
     snap, _ = build_snapshot([fish, *ARTS], fake_embedder, settings)
@@ -404,7 +397,7 @@ def test_a_question_about_an_entry_matches_the_sentence_that_covers_the_rest_of_
     """The entry's lead sentence shares the title's words with the question; the sentence that answers shares
     the rest ("预备兵力约2300名。" for "纽西兰国防军的预备兵力约是多少？"): s_lex_rest and s_bigram_rest count the
     question's terms and bigrams outside its article's title."""
-    from rag.scorer import candidate_sentences, sentence_features
+    from rag.features import candidate_sentences, sentence_features
 
     army = Article(id="army", title="纽西兰国防军",
                    text="纽西兰国防军是纽西兰的武装力量，常备兵力约9000名。预备兵力约2300名。军队总部设在惠灵顿。")
@@ -469,7 +462,7 @@ def test_the_names_a_question_gives(q: str, names: tuple[str, ...]) -> None:
 def test_a_name_the_best_sentences_article_never_mentions_is_a_gate_feature(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
     """"蒙古国的首都是哪里？" over articles on Kazakhstan: the best sentence's article never names Mongolia, so
     entity_absent is 1; asked about Kazakhstan, whose name every article gives, it is 0."""
-    from rag.scorer import QUESTION_FEATURES, question_features
+    from rag.features import QUESTION_FEATURES, question_features
 
     capital = Article(id="capital", title="哈萨克斯坦", text="哈萨克斯坦的首都是阿斯塔纳。哈萨克斯坦与俄罗斯接壤。")
     snap, _ = build_snapshot([capital, *ARTS], fake_embedder, settings)

@@ -19,16 +19,8 @@ from typing import Any
 import numpy as np
 
 from rag.evaluation import fitexamples as fx
-from rag.scorer import (
-    PASSAGE_FEATURES,
-    QUESTION_FEATURES,
-    SENTENCE_FEATURES,
-    Linear,
-    ScorerModel,
-    missing_figure,
-    question_features,
-    shares,
-)
+from rag.features import PASSAGE_FEATURES, QUESTION_FEATURES, SENTENCE_FEATURES, missing_figure, question_features
+from rag.scorer import Linear, ScorerModel, shares
 from rag.settings import Settings
 
 MAX_FALSE_REFUSAL = 0.03  # the question gate never refuses more than this share of reachable answers (fit data;

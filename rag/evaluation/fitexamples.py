@@ -21,9 +21,10 @@ import numpy as np
 
 from rag.evaluation import fitdata as fd
 from rag.evaluation.metrics import contains_answer
+from rag.features import Query, candidate_sentences, passage_features, sentence_features
 from rag.keywords import to_simplified
 from rag.retrieval import Retriever
-from rag.scorer import Query, ScorerModel, candidate_sentences, passage_features, sentence_features
+from rag.scorer import ScorerModel
 from rag.settings import Settings
 from rag.store import IndexView
 from rag.types import Hit
