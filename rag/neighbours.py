@@ -67,32 +67,44 @@ def unfinished(text: str, depth: int = 0) -> bool:
 
 def with_statement_ends(snap: IndexView, ranked: Sequence[Sentence], chosen: list[Sentence], most: int,
                         most_chars: int) -> list[Sentence]:
-    """The best sentence, when its statement goes on (`unfinished`), followed by the candidate sentences after it
-    up to the one that ends the statement (all of them, or none: half a quotation or a list is no better than its
-    opening), within `most` sentences and `most_chars` characters; then the other chosen sentences as room allows."""
-    best = chosen[0]
-    depth = open_quotes(best.text)
-    if not unfinished(best.text, depth):
-        return chosen
+    """Each chosen sentence, best first, followed, when its statement goes on (`unfinished`), by the candidate
+    sentences after it up to the one that ends the statement (all of them, or none: half a quotation or a list is
+    no better than its opening), within `most` sentences and `most_chars` characters. The best sentence's
+    statement comes before the other chosen sentences; a later one's is completed as room allows (a part of a
+    multi-part question whose sentence opens a quotation: "托卡耶夫说：“……特别是哈中边境口岸。" before "那里不检查车辆……”")."""
+    out: list[Sentence] = []
+    keys: set[tuple[str, int, int]] = set()
+    used = 0
+    for at, c in enumerate(chosen):
+        if key(c) in keys:
+            continue
+        whole = [c, *_statement_rest(snap, ranked, c, most)]
+        size = sum(len(x.text) for x in whole if key(x) not in keys)
+        if len(whole) > 1 and (len(out) + len(whole) > most or used + size > most_chars):
+            whole, size = [c], len(c.text)
+        if at and (len(out) + 1 > most or used + size > most_chars):
+            continue  # the chosen sentences fit (rag.answer), but the best one's statement may have taken the room
+        for x in whole:
+            if key(x) not in keys:
+                out.append(x)
+                keys.add(key(x))
+        used += size
+    return out
+
+
+def _statement_rest(snap: IndexView, ranked: Sequence[Sentence], s: Sentence, most: int) -> list[Sentence]:
+    """The candidate sentences after `s` up to the one that ends the statement `s` leaves unfinished (none when it
+    is finished, or when the end is not among the candidates within `most` sentences)."""
+    depth = open_quotes(s.text)
     rest: list[Sentence] = []
-    at = best
-    while unfinished(at.text, depth) and len(rest) + 1 < most:
-        nxt = following(snap, ranked, at)
-        if nxt is None:
-            return chosen
+    at = s
+    while unfinished(at.text, depth):
+        if len(rest) + 1 >= most or (nxt := following(snap, ranked, at)) is None:
+            return []
         rest.append(nxt)
         depth = open_quotes(nxt.text, depth)
         at = nxt
-    used = len(best.text) + sum(len(c.text) for c in rest)
-    if unfinished(at.text, depth) or used > most_chars:
-        return chosen
-    out = [best, *rest]
-    keys = {key(c) for c in out}
-    for c in chosen[1:]:
-        if key(c) not in keys and len(out) < most and used + len(c.text) <= most_chars:
-            out.append(c)
-            used += len(c.text)
-    return out
+    return rest
 
 
 def with_reasons(snap: IndexView, ranked: Sequence[Sentence], chosen: list[Sentence], most: int,

@@ -155,7 +155,7 @@ _ANSWER_UNITS: dict[str, re.Pattern[str]] = {
                            r"(?:小时|分钟|秒|天|周|星期|个月)|[一二三四五六七八九十两几百千万]+(?:个)?(?:小时|分钟|天|周|星期|个月|年)|"
                            # or how long without a figure: "只会待上一段“有限的”时间", "短期", "暂时"
                            r"一段\S{0,6}?时间|短期|长期|暂时|短暂"),
-    "money": re.compile(_NUM + r"(?:[元镑]|美元|卢布|坚戈|欧元|美金|税)"),
+    "money": re.compile(_NUM + r"(?:的)?(?:[元镑]|美元|卢布|坚戈|欧元|美金|税)"),  # "数百亿的税"
     "share": re.compile(r"%|％|百分之|[\d一二三四五六七八九十]成(?![为员立功果就绩])|[一二三四五六七八九十]分之|"
                         r"\d+\s*[：:比]\s*\d+"),  # a ratio too ("约为1：7")
     # a count of people, or a population figure ("人口达2,790,060"); "一位分析家" is a person, not a count

@@ -103,6 +103,8 @@ def test_expected_units_tell_a_population_from_a_year() -> None:
     day = expected_unit("托卡耶夫访问土耳其是在哪一天？")
     assert day is not None and day.search("7日") and not day.search("2022年")
     assert expected_unit("被革职的国家安全局局长是谁？") is None
+    tax = expected_unit("哈萨克还有多少税款没收上来？")
+    assert tax is not None and tax.search("哈萨克斯坦有数百亿的税没有收缴") and not tax.search("数百亿人")
     weekday = expected_unit("哈萨克内阁是在星期几宣布集体下台的？")  # a weekday is a day: "本周三"
     assert weekday is day and weekday.search("该国政府在本周三宣布辞职")
     assert expected_unit("On what day of the week did the government resign?") is day
@@ -582,6 +584,34 @@ def test_an_answer_that_opens_a_quotation_quotes_it_to_its_end(settings: Setting
     ans = ExtractiveAnswerer(settings, fake_embedder, model).answer(snap, q, cands)
     assert ans.answer.startswith("托卡耶夫11日在议会发表讲话时说：“整顿海关")
     assert "数十亿美元。”[1]" in ans.answer
+
+
+def test_every_chosen_sentence_that_opens_a_quotation_is_quoted_to_its_end() -> None:
+    """A multi-part answer: the best sentence (the second part's) is whole, the first part's opens Tokayev's
+    quotation; it is completed by the sentence that closes it, before the sentences chosen after it. Without room
+    for the completion, the opening stays alone."""
+    from types import SimpleNamespace
+
+    from rag.features import Sentence
+    from rag.neighbours import with_statement_ends
+    from rag.types import Chunk, Hit
+
+    text = ("托卡耶夫说：“整顿海关将提高收入，特别是哈中边境口岸。那里不检查车辆，不收缴税费。”"
+            "托卡耶夫指出，哈萨克斯坦有数百亿的税没有收缴。许多议员表示赞同。")
+    hit = Hit(chunk=Chunk(id="a#0", doc_id="a", ordinal=0, start=0, end=len(text), text=text), score=1.0)
+    snap = SimpleNamespace(articles={"a": SimpleNamespace(text=text)})
+
+    def sent(piece: str) -> Sentence:
+        at = text.index(piece)
+        return Sentence(hit=hit, passage_rank=1, start=at, end=at + len(piece), text=piece, cos=0.9, p_logit=0.0)
+
+    opens, closes = sent("托卡耶夫说：“整顿海关将提高收入，特别是哈中边境口岸。"), sent("那里不检查车辆，不收缴税费。”")
+    best, other = sent("托卡耶夫指出，哈萨克斯坦有数百亿的税没有收缴。"), sent("许多议员表示赞同。")
+    ranked = [best, opens, closes, other]
+    got = with_statement_ends(snap, ranked, [best, opens, other], 3, 250)  # type: ignore[arg-type]
+    assert [s.text for s in got] == [best.text, opens.text, closes.text]  # `other` no longer fits in 3
+    got = with_statement_ends(snap, ranked, [best, opens], 2, 250)  # type: ignore[arg-type]
+    assert [s.text for s in got] == [best.text, opens.text]  # no room for the completion: the opening alone
 
 
 def test_an_answer_that_ends_at_a_semicolon_quotes_its_sentence_to_the_end(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
