@@ -57,13 +57,13 @@ def breakdown(engine: Any, questions: list[str]) -> dict[str, Any]:
     timer = StageTimer()
     emb = engine.embedder
     snap = engine.snapshot
-    saved = (emb.encode_queries, emb.encode_documents, snap.dense, snap.keyword_search, ret_mod.tokenize,
+    saved = (emb.encode_queries, emb.encode_documents, snap.dense, snap.keyword_search, ret_mod.question_tokens,
              ret_mod.rrf, ret_mod.near_duplicate, ans_mod.tokenize, engine.compose, ret_mod.passage_features)
     emb.encode_queries = timer.wrap("query embedding", saved[0])
     emb.encode_documents = timer.wrap("answer: sentence embedding", saved[1])
     snap.dense = timer.wrap("dense search", saved[2])
     snap.keyword_search = timer.wrap("BM25 search", saved[3])
-    ret_mod.tokenize = timer.wrap("query tokenize (jieba+OpenCC)", saved[4])
+    ret_mod.question_tokens = timer.wrap("query tokenize (jieba+OpenCC)", saved[4])
     ret_mod.rrf = timer.wrap("fusion (RRF + near-duplicate check)", saved[5])
     ret_mod.near_duplicate = timer.wrap("fusion (RRF + near-duplicate check)", saved[6])
     ans_mod.tokenize = timer.wrap("answer: tokenize passages/sentences", saved[7])
@@ -85,7 +85,7 @@ def breakdown(engine: Any, questions: list[str]) -> dict[str, Any]:
             d["total"] = total
             per_q.append(d)
     finally:
-        (emb.encode_queries, emb.encode_documents, snap.dense, snap.keyword_search, ret_mod.tokenize,
+        (emb.encode_queries, emb.encode_documents, snap.dense, snap.keyword_search, ret_mod.question_tokens,
          ret_mod.rrf, ret_mod.near_duplicate, ans_mod.tokenize, engine.compose, ret_mod.passage_features) = saved
         del emb.encode_queries, emb.encode_documents, snap.dense, snap.keyword_search, engine.compose  # the class's
     out: dict[str, Any] = {}
