@@ -21,7 +21,7 @@ GLOSSARY_PATH = Path(__file__).resolve().parent / "models" / "glossary.tsv"
 # the best answer hit on every set (seeds 88.4, CMRC trial 86.0, DRCD dev 1000 90.3/90.2); below it the
 # glossary adds unrelated words (border -> 盒子 0.870), above it too few remain (292 words at 0.93)
 MIN_SIMILARITY = 0.91
-KEEP_PER_WORD = 3  # at most this many Chinese words per English word (founded -> 成立 创立 建立)
+KEEP_PER_WORD = 3  # at most this many Chinese words per English word, nearest first
 _WORD = re.compile(r"[a-z]{3,20}")
 # English words the glossary leaves out, as rag.keywords.STOPWORDS leaves out 多少, 哪一年, 是否: quantifiers,
 # pronouns, auxiliaries and negation, and the words that name what is asked for ("in what year", "on which
