@@ -22,7 +22,7 @@ GLOSSARY_PATH = Path(__file__).resolve().parent / "models" / "glossary.tsv"
 # glossary adds unrelated words (border -> 盒子 0.870), above it too few remain (292 words at 0.93)
 MIN_SIMILARITY = 0.91
 KEEP_PER_WORD = 3  # at most this many Chinese words per English word, nearest first
-_WORD = re.compile(r"[a-z]{3,20}")
+ENGLISH_WORD = re.compile(r"[a-z]{3,20}")  # the English words the glossary holds
 # English words the glossary leaves out, as rag.keywords.STOPWORDS leaves out 多少, 哪一年, 是否: quantifiers,
 # pronouns, auxiliaries and negation, and the words that name what is asked for ("in what year", "on which
 # day") rather than the topic. Mapped, they add generic words to every question ("many" -> 许多 大批, "not" ->
@@ -56,7 +56,7 @@ def chinese_terms(tokens: list[str]) -> list[str]:
     table = load()
     seen: dict[str, None] = {}
     for t in tokens:
-        if _WORD.fullmatch(t) and t not in FUNCTION_WORDS:
+        if ENGLISH_WORD.fullmatch(t) and t not in FUNCTION_WORDS:
             for z in table.get(t, ()):
                 seen.setdefault(z, None)
     return list(seen)

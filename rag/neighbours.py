@@ -75,20 +75,21 @@ def with_statement_ends(snap: IndexView, ranked: Sequence[Sentence], chosen: lis
     out: list[Sentence] = []
     keys: set[tuple[str, int, int]] = set()
     used = 0
-    for at, c in enumerate(chosen):
+
+    def fits(more: list[Sentence]) -> bool:
+        return len(out) + len(more) <= most and used + sum(len(x.text) for x in more) <= most_chars
+
+    for c in chosen:
         if key(c) in keys:
             continue
-        whole = [c, *_statement_rest(snap, ranked, c, most)]
-        size = sum(len(x.text) for x in whole if key(x) not in keys)
-        if len(whole) > 1 and (len(out) + len(whole) > most or used + size > most_chars):
-            whole, size = [c], len(c.text)
-        if at and (len(out) + 1 > most or used + size > most_chars):
-            continue  # the chosen sentences fit (rag.answer), but the best one's statement may have taken the room
-        for x in whole:
-            if key(x) not in keys:
-                out.append(x)
-                keys.add(key(x))
-        used += size
+        whole = [x for x in (c, *_statement_rest(snap, ranked, c, most)) if key(x) not in keys]
+        if not fits(whole):
+            whole = [c]
+            if out and not fits(whole):
+                continue  # the chosen sentences fit (rag.answer), but the best one's statement may have taken the room
+        out.extend(whole)
+        keys.update(key(x) for x in whole)
+        used += sum(len(x.text) for x in whole)
     return out
 
 

@@ -20,13 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.glossary import FUNCTION_WORDS, GLOSSARY_PATH, KEEP_PER_WORD, MIN_SIMILARITY
+from rag.glossary import ENGLISH_WORD, FUNCTION_WORDS, GLOSSARY_PATH, KEEP_PER_WORD, MIN_SIMILARITY
 from rag.settings import Settings
 
 ENGLISH_WORDS = 40_000  # wordfreq's most frequent English words (37,956 of them are 3-20 letters and not function words)
 CHINESE_WORDS = 40_000  # jieba's most frequent 2-6 character words: 93% of its dictionary's frequency mass in words of
 # two characters or more
-_LATIN = re.compile(r"[a-z]{3,20}")
 _HAN = re.compile(r"[\u4e00-\u9fff]{2,6}")
 
 
@@ -35,7 +34,7 @@ def english_words(n: int = ENGLISH_WORDS) -> list[str]:
         from wordfreq import top_n_list
     except ImportError as e:
         raise SystemExit("rebuilding the glossary needs wordfreq's word list: .venv/bin/pip install wordfreq") from e
-    return [w for w in top_n_list("en", n) if _LATIN.fullmatch(w) and w not in FUNCTION_WORDS]
+    return [w for w in top_n_list("en", n) if ENGLISH_WORD.fullmatch(w) and w not in FUNCTION_WORDS]
 
 
 def chinese_words(n: int = CHINESE_WORDS) -> list[str]:
