@@ -2,7 +2,8 @@
 
 Answer types: person, place, org, time, number, reason, yesno, other. Chinese questions are typed by
 their question words; a sentence is checked for an answer of that type with jieba's part-of-speech tags
-(nr, ns, nt, t, m) and rules. English questions are typed by their question word.
+(nr, ns, nt, t, m) and rules; the world's country names count as places whatever jieba tags them
+(rag/models/countries.tsv). English questions are typed by their question word.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from functools import lru_cache
+from pathlib import Path
 
 from rag.keywords import CJK, normalize
 
@@ -237,6 +239,22 @@ def named_entities(question: str) -> tuple[str, ...]:
                                if f in ("nr", "nrt", "ns", "nt", "nz") and len(w) >= 2 and jieba.dt.FREQ.get(w)))
 
 
+COUNTRIES_PATH = Path(__file__).resolve().parent / "models" / "countries.tsv"
+
+
+@lru_cache(maxsize=1)
+def countries() -> frozenset[str]:
+    """The Chinese names of the world's countries, in simplified script (rag/models/countries.tsv, made by
+    `python -m rag.evaluation.countries` from ISO 3166-1 and its Chinese translations)."""
+    if not COUNTRIES_PATH.is_file():
+        return frozenset()
+    names: set[str] = set()
+    for line in COUNTRIES_PATH.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            names.update(line.split("\t")[1].split())
+    return frozenset(names)
+
+
 def sentence_types(sentence: str, question_words: set[str], wanted: str, question: str = "") -> bool:
     """Does the sentence hold a candidate answer of type `wanted` that the question does not already name?"""
     s = normalize(sentence)
@@ -250,7 +268,10 @@ def sentence_types(sentence: str, question_words: set[str], wanted: str, questio
     if wanted == "number" and _NUMBER.search(s):
         return True
     flags = _POS.get(wanted, ())
+    places = countries()
     for word, flag in _posseg(s):
+        if word in places:  # jieba tags many as people's names (哈萨克斯坦 nrt, 乌克兰 nr)
+            flag = "ns"
         if word in question_words or (asked and word in asked) or len(word) < 2 and wanted != "number":
             continue
         if any(flag.startswith(f) for f in flags):

@@ -95,6 +95,17 @@ def test_sentence_answer_evidence_excludes_what_the_question_names() -> None:
     assert sentence_types("造成了至少164人丧生。", set(), "number")
 
 
+def test_country_names_are_places_not_people() -> None:
+    """jieba tags 哈萨克斯坦 and 乌克兰 as people's names; the country table makes them places."""
+    from rag.questions import countries, sentence_types
+
+    assert {"哈萨克斯坦", "乌克兰", "俄罗斯", "中国", "土耳其"} <= countries()
+    prosecutor = "哈萨克斯坦北部的检察官在声明中说，有人试图招募当地居民到乌克兰参战。"
+    assert not sentence_types(prosecutor, set(), "person", "那位检察官叫什么名字？")
+    assert sentence_types(prosecutor, set(), "place", "检察官在哪个国家？")
+    assert sentence_types("检察官阿斯卡尔·别克说，有人试图招募当地居民。", set(), "person", "检察官叫什么名字？")
+
+
 def test_expected_units_tell_a_population_from_a_year() -> None:
     from rag.questions import expected_unit
 
