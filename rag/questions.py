@@ -1,6 +1,6 @@
 """What a question asks for: its language and script, its answer type, and its parts.
 
-Answer types: person, place, org, time, number, reason, yesno, other. Chinese questions are typed by
+Answer types: person, place, org, time, number, reason, occasion, yesno, other. Chinese questions are typed by
 their question words; a sentence is checked for an answer of that type with jieba's part-of-speech tags
 (nr, ns, nt, t, m) and rules; the world's country names count as places whatever jieba tags them
 (rag/models/countries.tsv). English questions are typed by their question word.
@@ -17,7 +17,7 @@ from rag.keywords import CJK, normalize
 
 _LATIN = re.compile(r"[A-Za-z]")
 
-ANSWER_TYPES = ("person", "place", "org", "time", "number", "reason", "yesno", "other")
+ANSWER_TYPES = ("person", "place", "org", "time", "number", "reason", "occasion", "yesno", "other")
 
 # Checked in order; the first match wins. Patterns run on the script-normalised (simplified) question.
 _ZH: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -34,6 +34,8 @@ _ZH: tuple[tuple[str, re.Pattern[str]], ...] = (
                        r"什么(?:组织|机构|公司|媒体|政党)")),
     ("place", re.compile(r"哪里|哪儿|什么地方|何处|何地|在哪(?!种|方面)|哪[个座一些]?(?:国家|城市|省|州|地区|国|市|县|岛|"
                          r"地方|边境|首都|河|山)|哪国")),
+    # the event at which something was said or done ("他是在什么场合说的？")
+    ("occasion", re.compile(r"什么场合|哪个场合|何种场合|哪一?次(?:会议|会谈|讲话|活动|峰会)|什么(?:会议|活动|仪式)上")),
     ("yesno", re.compile(r"是否|吗[？?]?$|有没有|是不是|能否|会不会|可否|能不能")),
 )
 _EN: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -52,6 +54,7 @@ _EN: tuple[tuple[str, re.Pattern[str]], ...] = (
                        r"radio station|broadcaster)\b", re.I)),
     ("place", re.compile(r"\bwhere\b|\bwhich (?:[\w'-]+ ){0,2}(?:country|city|region|province|place|state|capital|"
                          r"border|airport|town|district)\b|\bin what (?:country|city|region)\b", re.I)),
+    ("occasion", re.compile(r"\b(?:on|at) (?:what|which) (?:occasion|event|meeting|summit|conference)\b", re.I)),
     ("yesno", re.compile(r"^(?:is|are|was|were|do|does|did|can|could|will|would|has|have|had|should)\b", re.I)),
 )
 
@@ -62,7 +65,11 @@ _TIME = re.compile(r"\d{1,4}\s*年|\d{1,2}\s*月|\d{1,2}\s*日|[一二三四五�
 _NUMBER = re.compile(r"\d|[一二三四五六七八九十两百千万亿]+[多余]?[个名人次位岁天年万千百亿倍%％]|百分之|数[十百千万]|"
                      r"几[十百千万]")
 _REASON = re.compile(r"因为|由于|原因|因此|所以|为了|以便|导致|鉴于|理由|因而|出于|以免|是因|缘于|"
-                     r"担心|担忧|害怕|旨在|目的")
+                     r"担心|担忧|害怕|旨在|目的|"
+                     # 因 as a preposition: "因分裂主义被判刑", "因瓶装炸弹“鸡尾酒”而闻名", "因燃油价格上涨引发"
+                     r"因(?![此而素果为])[^，。；！？]{1,25}?(?:而|被|遭|引发|导致)")
+_OCCASION = re.compile(r"会议|峰会|论坛|发布会|记者会|讲话|演讲|致辞|仪式|典礼|大会|会谈|会晤|通话|通电话|集会|访问期间|"
+                       r"出席|采访|声明|专栏")
 _ORG_SUFFIX = re.compile(r"(?:组织|机构|公司|委员会|[部局署院厅]|银行|大学|电视台|通讯社|党|联盟|集团|政府|"
                          r"议会|法院|军|社|网|报|论坛|基金会|联合国|北约)")
 _POS = {"person": ("nr",), "place": ("ns",), "org": ("nt",), "time": ("t",), "number": ("m",)}
@@ -267,6 +274,8 @@ def sentence_types(sentence: str, question_words: set[str], wanted: str, questio
         return True
     if wanted == "number" and _NUMBER.search(s):
         return True
+    if wanted == "occasion":
+        return bool(_OCCASION.search(s))
     flags = _POS.get(wanted, ())
     places = countries()
     for word, flag in _posseg(s):

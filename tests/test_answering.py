@@ -106,6 +106,20 @@ def test_country_names_are_places_not_people() -> None:
     assert sentence_types("检察官阿斯卡尔·别克说，有人试图招募当地居民。", set(), "person", "检察官叫什么名字？")
 
 
+def test_occasions_and_prepositional_reasons_are_answer_evidence() -> None:
+    from rag.questions import answer_type, sentence_types, split_parts
+
+    parts = split_parts("据托卡耶夫介绍，集安组织在哈萨克有多少维和人员？他是在什么场合说的？")
+    assert [answer_type(p) for p in parts] == ["number", "occasion"]
+    assert answer_type("On what occasion did Tokayev say that?") == "occasion"
+    assert sentence_types("托卡耶夫10日在出席集安组织线上会议时表示，当局挫败了政变。", set(), "occasion")
+    assert not sentence_types("托卡耶夫介绍说，集安组织在哈维和人员现有二千三百人。", set(), "occasion")
+    # 因 as a preposition gives a reason; 基因 and 因此 alone do not make one up
+    assert sentence_types("几名哈萨克公民因分裂主义被判刑。", set(), "reason")
+    assert sentence_types("他因瓶装炸弹“鸡尾酒”而闻名。", set(), "reason")
+    assert not sentence_types("科学家称基因被编辑。", set(), "reason")
+
+
 def test_expected_units_tell_a_population_from_a_year() -> None:
     from rag.questions import expected_unit
 
