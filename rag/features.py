@@ -166,13 +166,22 @@ def candidate_sentences(snap: IndexView, q: Query, hits: Sequence[Hit], p_logits
         cos = vecs @ q.vector if len(vecs) else np.zeros(0)
         for s, e, c in zip(starts.tolist(), ends.tolist(), cos.tolist()):
             key = (h.chunk.doc_id, s, e)
-            # sub-headings ("国际呼吁") are context, not answers: skip short unpunctuated lines
-            if key in seen or e - s < 4 or (e - s < 16 and text[e - 1] not in _SUBHEAD_END):
+            # sub-headings ("国际呼吁") are context, not answers: skip short unpunctuated lines; so are the
+            # article's own questions (a link to another story: "顿巴斯不同地区处于哪方势力控制之下？")
+            if (key in seen or e - s < 4 or (e - s < 16 and text[e - 1] not in _SUBHEAD_END)
+                    or is_own_question(text[s:e])):
                 continue
             seen.add(key)
             out.append(Sentence(hit=h, passage_rank=rank, start=s, end=e, text=text[s:e], cos=float(c),
                                 p_logit=float(pl), p_cov=float(pc), article=whole))
     return out
+
+
+def is_own_question(sentence: str) -> bool:
+    """The sentence is a question the article itself asks: it ends with a question mark outside any quotation (a
+    quoted speaker's rhetorical question, "…这样的协议有什么意义？", is part of what they said)."""
+    t = sentence.rstrip()
+    return t.endswith(("？", "?")) and t.count("“") <= t.count("”") and t.count("「") <= t.count("」")
 
 
 @lru_cache(maxsize=1024)

@@ -666,3 +666,14 @@ def test_a_multi_part_question_refused_as_a_whole_is_answered_by_the_parts_that_
     monkeypatch.setattr(ExtractiveAnswerer, "_gated_parts", lambda *a: [])  # the whole question's gate alone
     ans, _ = _answer(settings, fake_embedder, q)
     assert not ans.answerable
+
+
+def test_an_article_s_own_question_is_not_an_answer() -> None:
+    """A question the article asks (a link to another story) is skipped as a candidate; a quoted speaker's
+    rhetorical question is part of a statement and stays."""
+    from rag.features import is_own_question
+
+    assert is_own_question("俄乌战争顿巴斯不同地区处于哪方势力控制之下？")
+    assert is_own_question("Who controls Donbas? ")
+    assert not is_own_question("卢津表示，“我认为，这是明确声明，这样的协议有什么意义？")
+    assert not is_own_question("哈萨克斯坦与俄罗斯有着世界上最长的不间断陆地边界。")
