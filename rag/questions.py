@@ -180,8 +180,8 @@ _ASKS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"多长时间|多久|持续|(?:多少|几)年(?![前轻代纪级龄度货])|(?<!哪)(?:多少|几)个月"), "duration"),
     # a topic word ("粮食价格危机产生了怎样的影响", "百分之四十的居民属于哪个民族") does not ask for the figure: a
     # count word does
-    (re.compile(r"多少钱|多少资金|多少美元|多少卢布|多少税|(?:金额|贸易额|薪[水资酬]?|报酬|价格|花费|费用)[^，,；;？?]{0,6}"
-                r"(?:多少|几)"), "money"),
+    (re.compile(r"多少钱|多少资金|多少美元|多少卢布|多少税|(?:多少|几)[^，,；;？?]{0,2}(?:工资|薪[水资酬金]|报酬|奖金|补贴|费用)|"
+                r"(?:金额|贸易额|薪[水资酬]?|报酬|价格|花费|费用)[^，,；;？?]{0,6}(?:多少|几)"), "money"),
     (re.compile(r"百分之(?:几|多少)|比例|得票率|占比|百分比|多少成"), "share"),
     # 人口 only with a count word: "人口均属于哪一个民族" asks for a people, not a number
     (re.compile(r"(?:多少|几)[^，,；;？?]{0,4}人口|人口[^，,；;？?]{0,6}(?:多少|几)|多少人|几个人|多少名|几名|多少位|"
@@ -246,6 +246,7 @@ def named_entities(question: str) -> tuple[str, ...]:
                                if f in ("nr", "nrt", "ns", "nt", "nz") and len(w) >= 2 and jieba.dt.FREQ.get(w)))
 
 
+_ASKS_CITY = re.compile(r"哪[个座一]?(?:城市|城|市|镇)|什么城市|\b(?:which|what) (?:city|town)\b", re.I)
 COUNTRIES_PATH = Path(__file__).resolve().parent / "models" / "countries.tsv"
 
 
@@ -278,8 +279,11 @@ def sentence_types(sentence: str, question_words: set[str], wanted: str, questio
         return bool(_OCCASION.search(s))
     flags = _POS.get(wanted, ())
     places = countries()
+    city = wanted == "place" and bool(_ASKS_CITY.search(asked))
     for word, flag in _posseg(s):
         if word in places:  # jieba tags many as people's names (哈萨克斯坦 nrt, 乌克兰 nr)
+            if city:  # "在哪个城市？" is not answered by a country
+                continue
             flag = "ns"
         if word in question_words or (asked and word in asked) or len(word) < 2 and wanted != "number":
             continue

@@ -120,6 +120,17 @@ def test_occasions_and_prepositional_reasons_are_answer_evidence() -> None:
     assert not sentence_types("科学家称基因被编辑。", set(), "reason")
 
 
+def test_a_city_question_is_not_answered_by_a_country_and_wages_are_money() -> None:
+    from rag.questions import expected_unit, sentence_types
+
+    call = "王毅10日同俄罗斯外长拉夫罗夫通电话。"
+    assert not sentence_types(call, set(), "place", "王毅和拉夫罗夫通电话时人在哪个城市？")
+    assert sentence_types(call, set(), "place", "王毅和拉夫罗夫通电话时人在哪个国家？")
+    assert sentence_types("托卡耶夫在阿拉木图讲话。", set(), "place", "他在哪个城市讲话？")
+    wage = expected_unit("俄罗斯给参战的哈萨克公民每月发多少工资？")
+    assert wage is not None and wage.search("每月20万卢布") and not wage.search("20万人")
+
+
 def test_expected_units_tell_a_population_from_a_year() -> None:
     from rag.questions import expected_unit
 
