@@ -86,6 +86,15 @@ def is_english(text: str) -> bool:
     return len(_LATIN.findall(text)) > 2 * len(CJK.findall(text))
 
 
+# a search typed as keywords, without a question word, asks for the count it ends with ("哈萨克斯坦骚乱死亡人数")
+_KEYWORD_COUNT = re.compile(r"(?:人数|人口|总数|数量|数目)[？?]?$")
+_KEYWORD_PEOPLE = re.compile(r"人[数口][？?]?$")
+
+
+def _keywords_only(q: str) -> bool:
+    return not _QWORD_ZH.search(q)
+
+
 def answer_type(question: str) -> str:
     """One of ANSWER_TYPES: the first pattern that matches, except that a reason word after a question word for
     a person, organisation, place or time names a clause ("哪位史学家解释了北京为何看重哈萨克", "Who ... quoted
@@ -94,7 +103,7 @@ def answer_type(question: str) -> str:
     q = question.strip() if english else normalize(question)
     found = [(name, m.start()) for name, pat in (_EN if english else _ZH) if (m := pat.search(q))]
     if not found:
-        return "other"
+        return "number" if not english and _keywords_only(q) and _KEYWORD_COUNT.search(q) else "other"
     name, at = found[0]
     if name == "reason":
         earlier = [(start, other) for other, start in found[1:] if start < at and other != "number"]
@@ -184,7 +193,7 @@ _ASKS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"(?:金额|贸易额|薪[水资酬]?|报酬|价格|花费|费用)[^，,；;？?]{0,6}(?:多少|几)"), "money"),
     (re.compile(r"百分之(?:几|多少)|比例|得票率|占比|百分比|多少成"), "share"),
     # 人口 only with a count word: "人口均属于哪一个民族" asks for a people, not a number
-    (re.compile(r"(?:多少|几)[^，,；;？?]{0,4}人口|人口[^，,；;？?]{0,6}(?:多少|几)|多少人|几个人|多少名|几名|多少位|"
+    (re.compile(r"(?:多少|几)[^，,；;？?]{0,4}人口|人[口数][^，,；;？?]{0,6}(?:多少|几)|多少人|几个人|多少名|几名|多少位|"
                 r"多少个人|多少居民|多少士兵|多少军人|多少警察"), "people"),
     (re.compile(r"多少桶"), "barrels"),
     (re.compile(r"多少公里|多长|多远"), "distance"),
@@ -220,6 +229,8 @@ def expected_unit(question: str) -> re.Pattern[str] | None:
     for pat, unit in _ASKS_EN if english else _ASKS_ZH:
         if pat.search(q):
             return _ANSWER_UNITS[unit]
+    if not english and _keywords_only(q) and _KEYWORD_PEOPLE.search(q):
+        return _ANSWER_UNITS["people"]
     return None
 
 

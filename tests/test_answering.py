@@ -131,6 +131,17 @@ def test_a_city_question_is_not_answered_by_a_country_and_wages_are_money() -> N
     assert wage is not None and wage.search("每月20万卢布") and not wage.search("20万人")
 
 
+def test_a_search_typed_as_keywords_asks_for_the_count_it_ends_with() -> None:
+    from rag.questions import answer_type, expected_unit
+
+    assert answer_type("哈萨克斯坦骚乱死亡人数") == "number" and expected_unit("哈萨克斯坦骚乱死亡人数") is not None
+    assert answer_type("阿拉木图人口") == "number"
+    # with a question word the question says what it asks
+    assert answer_type("部曲、佃客以及哪种人为世族控制的人口?") == "other"
+    assert expected_unit("部曲、佃客以及哪种人为世族控制的人口?") is None
+    assert expected_unit("骚乱的死亡人数是多少？") is not None
+
+
 def test_expected_units_tell_a_population_from_a_year() -> None:
     from rag.questions import expected_unit
 

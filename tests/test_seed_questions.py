@@ -114,6 +114,15 @@ def test_outlets_that_disagree_are_both_cited_with_outlet_and_date(real_engine) 
     _check_contract(ans, real_engine)
 
 
+def test_a_count_typed_as_keywords_also_gets_both_outlets(real_engine) -> None:
+    """No question word, as a search box gets it: RFA's nearly 10,000 arrested against Aljazeera's 4,266."""
+    ans = real_engine.ask("哈萨克斯坦骚乱被捕人数")
+    d = ans.to_dict()
+    assert ans.answerable and "10000" in ans.answer and "4266" in ans.answer
+    assert {x["source"] for x in d["disagreements"]} == {"RFA 自由亚洲电台", "Aljazeera 半岛网"}
+    _check_contract(ans, real_engine)
+
+
 def test_one_fact_gets_one_sentence_not_padding(real_engine) -> None:
     ans = real_engine.ask("哈萨克斯坦与俄罗斯的边界有多长？")
     assert ans.answerable and "7500" in ans.answer and len(re.findall(r"\[\d+\]", ans.answer)) == 1
