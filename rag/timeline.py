@@ -27,7 +27,9 @@ from rag.types import Answer, Citation, Hit
 
 CUES = re.compile(r"的经过|经过(?=[是如怎？?。，,]|$)|时间线|时间轴|时间顺序|先后|始末|来龙去脉|大事记|"
                   r"(?:怎么|怎样|如何)(?:一步步)?(?:发展|演变|演进|展开)|发展过程|演变过程|发生了(?:什么|哪些)|"
-                  r"\btimeline\b|\bchronolog\w*|\bwhat happened\b|\bsequence of events\b|\bin what order\b|"
+                  # "what happened to Nazarbayev's nephew?" asks one fact, not for the story
+                  r"\btimeline\b|\bchronolog\w*|\bwhat (?:has )?happened\b(?!\s+(?:to|at|with)\b)|"
+                  r"\bsequence of events\b|\bin what order\b|"
                   r"\bhow did .{1,80}?\b(?:unfold|develop|evolve|play out|escalate)\b", re.I)
 _HOW_DID = re.compile(r"\bhow did (.{1,80}?)\s+(?:unfold|develop|evolve|play out|escalate)\b", re.I)
 _FILLER = re.compile(r"请问|请|按时间顺序|梳理一下|梳理|列出|说说|讲讲|介绍一下|介绍|是(?:怎样|怎么样|如何|什么)的?|怎样|怎么样|"

@@ -175,7 +175,8 @@ def test_timeline_questions(q: str) -> None:
     assert is_timeline(q)
 
 
-@pytest.mark.parametrize("q", ["经过谈判，双方达成了什么协议？", "纳扎尔巴耶夫哪一年下台？", "Who is the president?"])
+@pytest.mark.parametrize("q", ["经过谈判，双方达成了什么协议？", "纳扎尔巴耶夫哪一年下台？", "Who is the president?",
+                               "What happened to Nazarbayev's nephew?", "What happened at Almaty airport?"])
 def test_not_timeline_questions(q: str) -> None:
     assert not is_timeline(q)
 
