@@ -62,9 +62,18 @@ def chinese_terms(tokens: list[str]) -> list[str]:
     return list(seen)
 
 
+# How people open a request, which names nothing they ask about: "你好，请问一下，", "介绍一下", "总结一下",
+# "Can you tell me about". Left in, "介绍" matched "托卡耶夫介绍说" for "介绍一下托卡耶夫".
+_REQUEST = re.compile(r"^(?:(?:你好|您好|hi|hello)[，,！!\s]*)?(?:(?:请问一下|请问|麻烦你?|请你?|帮我|能不能|可以)[，,\s]*)*"
+                      r"(?:(?:介绍|总结|概括|说说|讲讲|谈谈|简述|梳理|解释)(?:一下)?[，,：:\s]*)?|"
+                      r"^(?:please\s+)?(?:(?:can|could) you\s+)?(?:tell me(?: about)?|summari[sz]e|explain)\s+|"
+                      r"[，,]?\s*(?:谢谢|多谢)[！!。.]*$", re.I)
+
+
 def question_tokens(text: str, vocab: Container[str] | None = None) -> list[str]:
-    """A question's search tokens (rag.keywords.tokenize); an English question's also carry the glossary's
-    Chinese words for its English words, those the corpus holds (`vocab`) when given."""
+    """A question's search tokens (rag.keywords.tokenize) without its request phrases; an English question's also
+    carry the glossary's Chinese words for its English words, those the corpus holds (`vocab`) when given."""
+    text = _REQUEST.sub("", text.strip()) or text
     toks = tokenize(text)
     if not is_english(text):
         return toks

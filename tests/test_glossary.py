@@ -47,3 +47,14 @@ def test_an_english_question_finds_chinese_passages_by_keyword(real_engine) -> N
     assert not plain
     texts = [snap.chunk_at(row).text for row, _ in expanded]
     assert any("机场" in t for t in texts[:3])
+
+
+def test_request_phrases_are_not_search_terms() -> None:
+    """"介绍一下托卡耶夫" asks about 托卡耶夫; 介绍 is how the request opens ("托卡耶夫介绍说" is no match for it)."""
+    from rag.glossary import question_tokens
+
+    assert "介绍" not in question_tokens("介绍一下托卡耶夫")
+    assert "介绍" in question_tokens("托卡耶夫介绍了什么？")
+    greeted = question_tokens("你好，请问一下，托卡耶夫是在哪个城市的经济论坛上表态的？谢谢")
+    assert {"城市", "论坛"} <= set(greeted) and not {"你好", "谢谢"} & set(greeted)
+    assert question_tokens("Can you tell me about Tokayev?") == ["tokayev"]
