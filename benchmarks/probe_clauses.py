@@ -34,6 +34,12 @@ SETS = [ROOT / "rag" / "evaluation" / "sets" / n for n in ("seeds_natural.jsonl"
 CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
 
 
+def _rank(scores: np.ndarray, gold: list[int]) -> int:
+    """The 1-based rank of the best-placed answer sentence when the candidates are ordered by `scores`."""
+    order = list(np.argsort(-scores, kind="stable"))
+    return min(order.index(g) for g in gold) + 1
+
+
 def main(paths: list[Path]) -> None:
     settings = Settings.from_env()
     emb = load_embedder(settings, progress=False)
@@ -64,12 +70,9 @@ def main(paths: list[Path]) -> None:
                 continue
             q = cands.query.vector
 
-            def rank(v: np.ndarray) -> int:
-                order = list(np.argsort(-v, kind="stable"))
-                return min(order.index(g) for g in gold) + 1
-
-            ranks.append((rank(np.array([s.logit for s in sents])), rank(np.array([s.cos for s in sents])),
-                          rank(np.array([float((clauses(s.text) @ q).max()) for s in sents]))))
+            ranks.append((_rank(np.array([s.logit for s in sents]), gold),
+                          _rank(np.array([s.cos for s in sents]), gold),
+                          _rank(np.array([float((clauses(s.text) @ q).max()) for s in sents]), gold)))
     print(f"{len(ranks)} questions whose answer sentence is a candidate\n")
     print("| ranked by | first | top 3 |\n|---|---|---|")
     for k, name in enumerate(("sentence model logit (the service)", "stored sentence vector cosine",

@@ -7,7 +7,7 @@ import re
 
 from rag.dates import mentions
 from rag.features import Query
-from rag.questions import asks_for_day
+from rag.figures import asks_for_day
 
 DIFFER_ZH = "各来源说法不一："
 DIFFER_EN = "The sources differ:"

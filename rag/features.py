@@ -18,9 +18,10 @@ from functools import lru_cache
 
 import numpy as np
 
+from rag.figures import expected_unit
 from rag.glossary import question_tokens
 from rag.keywords import CJK, content_terms, normalize, tokenize
-from rag.questions import answer_type, expected_unit, is_english, named_entities, sentence_types, split_parts
+from rag.questions import answer_type, is_english, named_entities, sentence_types, split_parts
 from rag.scorer import shares
 from rag.store import IndexView
 from rag.types import Hit
@@ -295,7 +296,7 @@ def question_features(q: Query, sents: list[Sentence], p_logits: Sequence[float]
 
 def missing_figure(q: Query, sents: Sequence[Sentence]) -> bool:
     """The question asks for one figure of a kind it names (a year, a day, a duration, a sum of money, a count of
-    people, a share …: rag.questions.expected_unit) and the best sentence, the one an answer quotes first, holds
+    people, a share …: rag.figures.expected_unit) and the best sentence, the one an answer quotes first, holds
     none: it cannot be the answer, however close its topic ("马西莫夫是哪一年出任国家安全委员会主席的？" ->
     a sentence on his career without a year). The question gate refuses it before its model is asked; the fit
     measures what that costs (docs/scorer.md). `sents` carry their sentence-model logits."""

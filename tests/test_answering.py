@@ -121,7 +121,8 @@ def test_occasions_and_prepositional_reasons_are_answer_evidence() -> None:
 
 
 def test_a_city_question_is_not_answered_by_a_country_and_wages_are_money() -> None:
-    from rag.questions import expected_unit, sentence_types
+    from rag.figures import expected_unit
+    from rag.questions import sentence_types
 
     call = "王毅10日同俄罗斯外长拉夫罗夫通电话。"
     assert not sentence_types(call, set(), "place", "王毅和拉夫罗夫通电话时人在哪个城市？")
@@ -132,7 +133,8 @@ def test_a_city_question_is_not_answered_by_a_country_and_wages_are_money() -> N
 
 
 def test_a_search_typed_as_keywords_asks_for_the_count_it_ends_with() -> None:
-    from rag.questions import answer_type, expected_unit
+    from rag.figures import expected_unit
+    from rag.questions import answer_type
 
     assert answer_type("哈萨克斯坦骚乱死亡人数") == "number" and expected_unit("哈萨克斯坦骚乱死亡人数") is not None
     assert answer_type("阿拉木图人口") == "number"
@@ -142,8 +144,19 @@ def test_a_search_typed_as_keywords_asks_for_the_count_it_ends_with() -> None:
     assert expected_unit("骚乱的死亡人数是多少？") is not None
 
 
+def test_who_is_a_named_person_asks_for_their_role() -> None:
+    from rag.questions import answer_type, sentence_types
+
+    assert answer_type("王毅是谁？") == "definition" and answer_type("谁是乌姆洛夫？") == "definition"
+    # a description or a relation asks for a person's name
+    assert answer_type("被革职的国家安全局局长是谁？") == "person"
+    assert answer_type("尼科诺夫的祖父是谁？") == "person"
+    assert sentence_types("中国国务委员兼外长王毅10日同俄罗斯外长拉夫罗夫通电话。", set(), "definition", "王毅是谁？")
+    assert not sentence_types("王毅10日也与哈萨克副总理兼外长特列乌别尔季通电话。", set(), "definition", "王毅是谁？")
+
+
 def test_expected_units_tell_a_population_from_a_year() -> None:
-    from rag.questions import expected_unit
+    from rag.figures import expected_unit
 
     pop = expected_unit("阿拉木图有多少人口？")
     assert pop is not None and pop.search("当地88万居民") and not pop.search("2019年")
@@ -170,7 +183,7 @@ def test_outlet_figures_differ_only_on_the_same_count() -> None:
 def test_outlets_that_date_an_event_differently_differ_on_the_day() -> None:
     """A day question compares the days the sentences name, each resolved against its own article's date:
     "上周日" in an article of 2022-01-08 is 2022-01-02, "新年" in one of 2022-01-11 is 2022-01-01."""
-    from rag.questions import expected_unit
+    from rag.figures import expected_unit
 
     text = "抗议是哪一天开始的？"
     q = Query(text=text, vector=np.zeros(2), tokens=[], english=False, hant=False, atype="time",
@@ -536,7 +549,7 @@ def test_a_name_the_best_sentences_article_never_mentions_is_a_gate_feature(sett
     ("普京表示部队会在哈萨克驻留多久？", "只会在哈萨克待上一段“有限的”时间", "部队8日抵达哈萨克斯坦"),
 ])
 def test_the_figure_a_question_asks_for(question: str, holds: str, lacks: str) -> None:
-    from rag.questions import expected_unit
+    from rag.figures import expected_unit
 
     unit = expected_unit(question)
     assert unit is not None and unit.search(holds) and not unit.search(lacks)
@@ -549,7 +562,7 @@ def test_the_figure_a_question_asks_for(question: str, holds: str, lacks: str) -
     "What household-registration policy did Liu Yu carry out, boosting tax revenue?",
 ])
 def test_a_figure_the_question_only_mentions_is_not_asked_for(question: str) -> None:
-    from rag.questions import expected_unit
+    from rag.figures import expected_unit
 
     assert expected_unit(question) is None
 

@@ -123,6 +123,12 @@ def test_a_count_typed_as_keywords_also_gets_both_outlets(real_engine) -> None:
     _check_contract(ans, real_engine)
 
 
+def test_who_is_a_named_person_is_answered_with_their_role(real_engine) -> None:
+    ans = real_engine.ask("王毅是谁？")
+    assert ans.answerable and "国务委员兼外长王毅" in ans.answer.split("[1]")[0]
+    _check_contract(ans, real_engine)
+
+
 def test_one_fact_gets_one_sentence_not_padding(real_engine) -> None:
     ans = real_engine.ask("哈萨克斯坦与俄罗斯的边界有多长？")
     assert ans.answerable and "7500" in ans.answer and len(re.findall(r"\[\d+\]", ans.answer)) == 1

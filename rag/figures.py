@@ -1,0 +1,86 @@
+"""What kind of figure a question asks for, and what that figure looks like in a sentence.
+
+A question that names the kind ("哪一年", "多少人", "多长时间", "how much money") asks for a year, a count of people, a
+duration, a sum …; the answer's sentence must hold a figure of that form (rag.features.missing_figure refuses a best
+sentence without one), and outlets disagree when they give different figures of it (rag.disagreements).
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.keywords import normalize
+from rag.questions import is_english, keywords_only
+
+_KEYWORD_PEOPLE = re.compile(r"人[数口][？?]?$")  # "…死亡人数", typed as keywords: a count of people
+
+# What a figure in the answer must look like, by what the question asks for. Counts need a number before the
+# unit; days, years, durations and shares are recognised by their own form.
+_NUM = r"(?:\d[\d,.]*|[一二三四五六七八九十两百千万亿几数]+)\s*(?:多|余|万|千|百|亿)*\s*"
+_ANSWER_UNITS: dict[str, re.Pattern[str]] = {
+    "day": re.compile(r"\d{1,2}\s*[日号]|[一二三四五六七八九十]+[日号]|周[一二三四五六日]|星期[一二三四五六日天]|[昨今前]天"),
+    "year": re.compile(r"(?:\d{2,4}|[一二〇零三四五六七八九]{2,4})\s*年|年代|世纪"),
+    # a count of years has at most three digits ("2019年" dates; "5千年", "三十年" last); "1月" is a month
+    "duration": re.compile(r"(?<!\d)\d{1,3}\s*[十百千万亿]?\s*(?:多|余)?\s*年|距今\D{0,3}\d+(?:\s*[～~至－-]\s*\d+)?\s*(?:多|余)?\s*年|\d+\s*(?:多|余)?\s*(?:个)?"
+                           r"(?:小时|分钟|秒|天|周|星期|个月)|[一二三四五六七八九十两几百千万]+(?:个)?(?:小时|分钟|天|周|星期|个月|年)|"
+                           # or how long without a figure: "只会待上一段“有限的”时间", "短期", "暂时"
+                           r"一段\S{0,6}?时间|短期|长期|暂时|短暂"),
+    "money": re.compile(_NUM + r"(?:的)?(?:[元镑]|美元|卢布|坚戈|欧元|美金|税)"),  # "数百亿的税"
+    "share": re.compile(r"%|％|百分之|[\d一二三四五六七八九十]成(?![为员立功果就绩])|[一二三四五六七八九十]分之|"
+                        r"\d+\s*[：:比]\s*\d+"),  # a ratio too ("约为1：7")
+    # a count of people, or a population figure ("人口达2,790,060"); "一位分析家" is a person, not a count
+    "people": re.compile(r"(?!(?<![\d一二三四五六七八九十两百千万亿几数])一\s*[位名])" + _NUM + r"(?:人|名|位|万|千|百)|"
+                         r"人口[^，,。；;！？]{0,8}?\d"),
+    "barrels": re.compile(_NUM + r"桶"),
+    "distance": re.compile(_NUM + r"(?:公里|千米|米|英里|海里|km|m\b|mi\b)", re.I),
+}
+_ASKS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"哪一?天|几号|哪一?日|什么日子|几月几[日号]|星期几|礼拜几|周几(?!乎)"), "day"),
+    (re.compile(r"哪一?年|何年|年份|(?:西元|公元前?|民国)(?:几|多少)年"), "year"),
+    # "多少年轻人" asks for people, "哪几个月" for months
+    (re.compile(r"多长时间|多久|持续|(?:多少|几)年(?![前轻代纪级龄度货])|(?<!哪)(?:多少|几)个月"), "duration"),
+    # a topic word ("粮食价格危机产生了怎样的影响", "百分之四十的居民属于哪个民族") does not ask for the figure: a
+    # count word does
+    (re.compile(r"多少钱|多少资金|多少美元|多少卢布|多少税|(?:多少|几)[^，,；;？?]{0,2}(?:工资|薪[水资酬金]|报酬|奖金|补贴|费用)|"
+                r"(?:金额|贸易额|薪[水资酬]?|报酬|价格|花费|费用)[^，,；;？?]{0,6}(?:多少|几)"), "money"),
+    (re.compile(r"百分之(?:几|多少)|比例|得票率|占比|百分比|多少成"), "share"),
+    # 人口 only with a count word: "人口均属于哪一个民族" asks for a people, not a number
+    (re.compile(r"(?:多少|几)[^，,；;？?]{0,4}人口|人[口数][^，,；;？?]{0,6}(?:多少|几)|多少人|几个人|多少名|几名|多少位|"
+                r"多少个人|多少居民|多少士兵|多少军人|多少警察"), "people"),
+    (re.compile(r"多少桶"), "barrels"),
+    (re.compile(r"多少公里|多长|多远"), "distance"),
+)
+_ASKS_EN: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bwhat (?:day|date)\b|\bwhich (?:day|date)\b|\bon what day\b|\bdate of birth\b|\bbirthday\b|"
+                r"\bday of the week\b",
+                re.I), "day"),
+    (re.compile(r"\bwhat year\b|\bwhich year\b|\bin what year\b|\bwhen was\b.*\b(?:founded|born|established)\b",
+                re.I), "year"),
+    (re.compile(r"\bhow long did\b|\bhow long has\b|\bhow many (?:years|months|days|hours)\b", re.I), "duration"),
+    (re.compile(r"\bhow much money\b|\bhow much (?:does|did|do|is|was) .* (?:pay|offer|cost)\b|"
+                r"\bwhat (?:is|was|were) (?:the |its |their )?(?:[\w'-]+ )?(?:salary|price|cost|trade volume|"
+                r"tax revenue)\b", re.I), "money"),
+    (re.compile(r"\bpercentage\b|\bwhat share\b|\bwhat proportion\b|\bper ?cent\b", re.I), "share"),
+    (re.compile(r"\bhow many (?:[\w-]+ )?(?:people|residents|inhabitants|soldiers|troops|peacekeepers|police|officers|"
+                r"citizens|persons|protesters|victims|workers|students|migrants|refugees)\b|"
+                r"\bpopulation\b", re.I), "people"),
+    (re.compile(r"\bbarrels?\b", re.I), "barrels"),
+    (re.compile(r"\bhow (?:long|far)\b.*\b(?:border|distance|road|river)\b|\bkilomet", re.I), "distance"),
+)
+
+
+def asks_for_day(unit: re.Pattern[str] | None) -> bool:
+    """Is `unit` (from expected_unit) the day: the question asks on which day something happened?"""
+    return unit is _ANSWER_UNITS["day"]
+
+
+def expected_unit(question: str) -> re.Pattern[str] | None:
+    """What the answer's figure must look like, when the question says (a day, a year, people, money ...)."""
+    english = is_english(question)
+    q = question if english else normalize(question)
+    for pat, unit in _ASKS_EN if english else _ASKS_ZH:
+        if pat.search(q):
+            return _ANSWER_UNITS[unit]
+    if not english and keywords_only(q) and _KEYWORD_PEOPLE.search(q):
+        return _ANSWER_UNITS["people"]
+    return None
