@@ -25,7 +25,7 @@ _ANSWER_UNITS: dict[str, re.Pattern[str]] = {
                            r"(?:小时|分钟|秒|天|周|星期|个月)|[一二三四五六七八九十两几百千万]+(?:个)?(?:小时|分钟|天|周|星期|个月|年)|"
                            # or how long without a figure: "只会待上一段“有限的”时间", "短期", "暂时"
                            r"一段\S{0,6}?时间|短期|长期|暂时|短暂"),
-    "money": re.compile(_NUM + r"(?:的)?(?:[元镑]|美元|卢布|坚戈|欧元|美金|税)"),  # "数百亿的税"
+    "money": re.compile(_NUM + r"(?:的)?(?:[元镑]|美元|卢布|坚戈|欧元|美金|人民币|日元|税)"),  # "数百亿的税"
     "share": re.compile(r"%|％|百分之|[\d一二三四五六七八九十]成(?![为员立功果就绩])|[一二三四五六七八九十]分之|"
                         r"\d+\s*[：:比]\s*\d+"),  # a ratio too ("约为1：7")
     # a count of people, or a population figure ("人口达2,790,060"); "一位分析家" is a person, not a count
@@ -41,7 +41,7 @@ _ASKS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"多长时间|多久|持续|(?:多少|几)年(?![前轻代纪级龄度货])|(?<!哪)(?:多少|几)个月"), "duration"),
     # a topic word ("粮食价格危机产生了怎样的影响", "百分之四十的居民属于哪个民族") does not ask for the figure: a
     # count word does
-    (re.compile(r"多少钱|多少资金|多少美元|多少卢布|多少税|(?:多少|几)[^，,；;？?]{0,2}(?:工资|薪[水资酬金]|报酬|奖金|补贴|费用)|"
+    (re.compile(r"多少钱|多少资金|多少(?:人民币|美元|欧元|日元|英镑|卢布|坚戈|元)|多少税|(?:多少|几)[^，,；;？?]{0,2}(?:工资|薪[水资酬金]|报酬|奖金|补贴|费用)|"
                 r"(?:金额|贸易额|薪[水资酬]?|报酬|价格|花费|费用)[^，,；;？?]{0,6}(?:多少|几)"), "money"),
     (re.compile(r"百分之(?:几|多少)|比例|得票率|占比|百分比|多少成"), "share"),
     # 人口 only with a count word: "人口均属于哪一个民族" asks for a people, not a number

@@ -128,6 +128,7 @@ def test_a_city_question_is_not_answered_by_a_country_and_wages_are_money() -> N
     assert not sentence_types(call, set(), "place", "王毅和拉夫罗夫通电话时人在哪个城市？")
     assert sentence_types(call, set(), "place", "王毅和拉夫罗夫通电话时人在哪个国家？")
     assert sentence_types("托卡耶夫在阿拉木图讲话。", set(), "place", "他在哪个城市讲话？")
+    assert expected_unit("花了多少人民币？") is expected_unit("花了多少美元？")  # money, not a count of people
     wage = expected_unit("俄罗斯给参战的哈萨克公民每月发多少工资？")
     assert wage is not None and wage.search("每月20万卢布") and not wage.search("20万人")
 
