@@ -175,13 +175,14 @@ def unnamed_person(sentence: str) -> bool:
 
 
 def split_parts(question: str) -> list[str]:
-    """The sub-questions of a multi-part question (one element when it asks one thing)."""
+    """The sub-questions of a multi-part question (one element, the question itself, when it asks one thing). A
+    Chinese question is split on its question words in either script, and its parts come in simplified script."""
     q = question.strip()
     if is_english(q):
         parts = [p.strip(" ,;?") for p in _SPLIT_EN.split(q)]
         parts = [p for p in parts if len(p.split()) >= 2]
     else:
-        parts = [p.strip(" ，,；;？?") for p in _SPLIT_ZH.split(q)]
+        parts = [p.strip(" ，,；;？?") for p in _SPLIT_ZH.split(normalize(q))]  # its question words in either script
         parts = [p for p in parts if len(p) >= 3 and _QWORD_ZH.search(normalize(p))]
     return parts if len(parts) >= 2 else [q]
 
