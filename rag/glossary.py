@@ -12,7 +12,7 @@ from collections.abc import Container
 from functools import lru_cache
 from pathlib import Path
 
-from rag.keywords import tokenize
+from rag.keywords import to_simplified, tokenize
 from rag.questions import is_english
 
 GLOSSARY_PATH = Path(__file__).resolve().parent / "models" / "glossary.tsv"
@@ -73,7 +73,7 @@ _REQUEST = re.compile(r"^(?:(?:你好|您好|hi|hello)[，,！!\s]*)?(?:(?:请�
 def question_tokens(text: str, vocab: Container[str] | None = None) -> list[str]:
     """A question's search tokens (rag.keywords.tokenize) without its request phrases; an English question's also
     carry the glossary's Chinese words for its English words, those the corpus holds (`vocab`) when given."""
-    text = _REQUEST.sub("", text.strip()) or text
+    text = _REQUEST.sub("", to_simplified(text).strip()) or text  # either script
     toks = tokenize(text)
     if not is_english(text):
         return toks
