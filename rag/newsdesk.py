@@ -104,7 +104,8 @@ def compose(engine: EngineLike, r: Retrieval) -> Answer | None:
     """The timeline answer of a timeline question (None: answer it the ordinary way)."""
     if not isinstance(r, NewsRetrieval) or not r.timeline:
         return None
-    return timeline.compose(engine.extractive, r.snapshot, r.question, r.candidates)
+    within = (r.period.start, r.period.end) if r.period is not None and r.period_used else None
+    return timeline.compose(engine.extractive, r.snapshot, r.question, r.candidates, within)
 
 
 def newest_source(published: Sequence[str | None]) -> str | None:

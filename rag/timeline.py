@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from rag.answer import ExtractiveAnswerer, quoted
@@ -153,13 +154,31 @@ def select(dated: list[Dated], limit: int = MAX_EVENTS) -> list[Event]:
     return sorted(events, key=lambda e: (e.date, e.sentences[0].published or "", e.sentences[0].start))
 
 
-def compose(answerer: ExtractiveAnswerer, snap: IndexView, question: str, cands: Candidates) -> Answer | None:
+def in_period(day: str, start: date, end: date) -> bool:
+    """Does an event's date ("2022-01-07", "2022-01" or "2014") fall in [start, end], in part at least?"""
+    parts = [int(x) for x in day.split("-")]
+    first = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    if len(parts) == 3:
+        last = first
+    elif len(parts) == 2:
+        last = date(first.year + first.month // 12, first.month % 12 + 1, 1) - timedelta(days=1)
+    else:
+        last = date(first.year, 12, 31)
+    return first <= end and last >= start
+
+
+def compose(answerer: ExtractiveAnswerer, snap: IndexView, question: str, cands: Candidates,
+            period: tuple[date, date] | None = None) -> Answer | None:
     """The timeline answer, or None when the articles do not answer the question or hold fewer than two dated
-    events (the ordinary answer is given then)."""
+    events (the ordinary answer is given then). `period`: the days the question named ("What happened in
+    January 2022?"); the background an article of that month recalls (the CSTO's founding in 2002) is left out."""
     verdict = answerer.judge(snap, question, cands)
     if not verdict.answerable:
         return None
-    events = select(dated_sentences(snap, cands, answerer))
+    dated = dated_sentences(snap, cands, answerer)
+    if period is not None:
+        dated = [d for d in dated if in_period(d.date, *period)]
+    events = select(dated)
     if len(events) < 2:
         return None
     english = is_english(question)

@@ -317,3 +317,16 @@ def test_latest_prefers_recent_articles_and_says_how_recent(client: httpx.Client
         {"role": "user", "content": Q_TIMELINE}]}).json()
     assert "2022-01-08" in o["choices"][0]["message"]["content"]
     assert o["timeline"] and o["timeline"][0]["date"] <= o["timeline"][-1]["date"]
+
+
+def test_a_period_keeps_only_the_events_inside_it() -> None:
+    """"What happened in January 2022?": the background an article of that month recalls (2002, 2021-08) is not
+    part of that month's timeline."""
+    from datetime import date
+
+    from rag.timeline import in_period
+
+    jan = (date(2022, 1, 1), date(2022, 1, 31))
+    assert in_period("2022-01-07", *jan) and in_period("2022-01", *jan) and in_period("2022", *jan)
+    assert not in_period("2002", *jan) and not in_period("2021-08", *jan) and not in_period("2022-02-01", *jan)
+    assert in_period("2021-12", date(2021, 12, 31), date(2022, 1, 2))
