@@ -82,6 +82,7 @@ class Query:
     bigrams: frozenset[str] = frozenset()  # its character bigrams, question words aside
     entities: tuple[str, ...] = ()  # the proper names it names (rag.questions.named_entities)
     multipart: bool = False  # it asks several things (rag.questions.split_parts)
+    about_credits: bool = False  # it asks who reported or edited (then a credits line may answer)
 
     @classmethod
     def make(cls, snap: IndexView, text: str, vector: np.ndarray, tokens: Sequence[str] | None = None) -> Query:
@@ -91,7 +92,8 @@ class Query:
         return cls(text=text, vector=vector, tokens=toks, english=is_english(text),
                    hant=bool(cjk) and normalize(cjk) != cjk, atype=answer_type(text), focus=focus,
                    known=frozenset(t for t in focus if snap.knows(t)), words=set(toks), unit=expected_unit(text), bigrams=question_bigrams(text),
-                   entities=named_entities(text), multipart=len(split_parts(text)) > 1)
+                   entities=named_entities(text), multipart=len(split_parts(text)) > 1,
+                   about_credits=bool(_ASKS_CREDITS.search(text)))
 
 
 # --------------------------------------------------------------------------- passages
@@ -168,14 +170,26 @@ def candidate_sentences(snap: IndexView, q: Query, hits: Sequence[Hit], p_logits
         for s, e, c in zip(starts.tolist(), ends.tolist(), cos.tolist()):
             key = (h.chunk.doc_id, s, e)
             # sub-headings ("国际呼吁") are context, not answers: skip short unpunctuated lines; so are the
-            # article's own questions (a link to another story: "顿巴斯不同地区处于哪方势力控制之下？")
+            # article's own questions (a link to another story: "顿巴斯不同地区处于哪方势力控制之下？") and its credits
             if (key in seen or e - s < 4 or (e - s < 16 and text[e - 1] not in _SUBHEAD_END)
-                    or is_own_question(text[s:e])):
+                    or is_own_question(text[s:e]) or (not q.about_credits and is_credit_line(text[s:e]))):
                 continue
             seen.add(key)
             out.append(Sentence(hit=h, passage_rank=rank, start=s, end=e, text=text[s:e], cos=float(c),
                                 p_logit=float(pl), p_cov=float(pc), article=whole))
     return out
+
+
+_CREDITS = re.compile(r"[责責]编|[网網][编編]|[编編][辑輯][:：]|[记記]者[\u4e00-\u9fff·]{1,12}(?:[报報][导導道]|巴黎|北京|莫斯科)")
+
+
+_ASKS_CREDITS = re.compile(r"[记記]者|[编編][辑輯]|[责責][编編]|作者|撰[写寫]|\b(?:reporter|journalist|author|editor|wrote|written)\b",
+                           re.I)
+
+
+def is_credit_line(sentence: str) -> bool:
+    """A short line of credits, not news: "自由亚洲电台记者蔡凌巴黎报导 责编：嘉远 网编：郭度"."""
+    return len(sentence) <= 60 and bool(_CREDITS.search(sentence))
 
 
 def is_own_question(sentence: str) -> bool:

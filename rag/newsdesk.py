@@ -1,8 +1,9 @@
 """How the engine reads a news question before and after retrieval (rag.engine calls `retrieve` and `compose`).
 
-- A period the question names ("2022年1月", "last June"; rag.periods) narrows the publication dates searched
-  when the request set no date or outlet filter. If nothing from that period answers, the whole archive is
-  searched instead. Either way the answer says so, and a period that was applied is echoed as `filters`.
+- A period the question names ("2022年1月", "last June"; rag.periods) narrows the publication dates searched,
+  and an outlet it names ("半岛网报道的…", "According to RFA") the outlets, when the request set no date or outlet
+  filter. If nothing from them answers, the whole archive is searched instead. Either way the answer says so, and
+  what was applied is echoed as `filters`.
 - A timeline question (rag.timeline) searches its topic over more passages and is answered by a dated list.
 - A question about the latest news ("最新", "latest") ranks, among the passages that answer, the newest
   articles first, and the answer says how recent its newest source is ("最新报道：2023-06-30").
@@ -10,15 +11,18 @@
 
 from __future__ import annotations
 
+import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from rag import periods, timeline
 from rag.answer import ExtractiveAnswerer
 from rag.dates import publication_day
 from rag.embedding import Embedder
+from rag.keywords import to_simplified
 from rag.periods import Period
 from rag.questions import is_english
 from rag.retrieval import Candidates, Filters, Retrieval, Retriever
@@ -44,6 +48,8 @@ class NewsRetrieval(Retrieval):
 
     period: Period | None = None  # the period the question named
     period_used: bool = False  # False: nothing in the period answered; the whole archive was searched
+    outlet: str | None = None  # the outlet the question named ("半岛网报道的死亡人数是多少？")
+    outlet_used: bool = False  # False: nothing of that outlet answered; every outlet was searched
     timeline: bool = False
     latest: bool = False
 
@@ -57,6 +63,36 @@ def newest_day(snap: IndexView) -> date:
     """The archive's "now": the newest article's publication day (today, for an index without dates)."""
     days = article_days(snap)
     return days[-1] if days else date.today()
+
+
+_OUTLETS: weakref.WeakKeyDictionary[Any, dict[str, re.Pattern[str]]] = weakref.WeakKeyDictionary()
+
+
+def _outlet_names(snap: IndexView) -> dict[str, re.Pattern[str]]:
+    """Each outlet of the archive and a pattern for how a question names it: any word of its name ("RFA 自由亚洲电台":
+    RFA, 自由亚洲电台). Read once per snapshot (a scan of the articles' metadata)."""
+    try:
+        return _OUTLETS[snap]
+    except (KeyError, TypeError):
+        pass
+    names: dict[str, re.Pattern[str]] = {}
+    for source in sorted({o.source for o in snap.outlets_and_dates() if o.source}):
+        words = [w for w in source.split() if len(w) >= 2]
+        alts = [rf"\b{re.escape(w)}\b" if w.isascii() else re.escape(to_simplified(w)) for w in words]
+        if alts:
+            names[source] = re.compile("|".join(alts), re.I)
+    try:
+        _OUTLETS[snap] = names
+    except TypeError:  # a view that cannot be weakly referenced: read again next time
+        pass
+    return names
+
+
+def named_outlet(snap: IndexView, question: str) -> tuple[str, str] | None:
+    """The one outlet the question names, and the words that name it; None for none or several."""
+    q = to_simplified(question)
+    found = [(source, m.group(0)) for source, pat in _outlet_names(snap).items() if (m := pat.search(q))]
+    return found[0] if len(found) == 1 else None
 
 
 def prefer_recent(snap: IndexView, cands: Candidates, k: int) -> Candidates:
@@ -84,20 +120,26 @@ def retrieve(engine: EngineLike, snap: IndexView, question: str, query: str, k: 
     """Retrieve for `question` (searched as `query`), narrowed to the period it names, deeper for a timeline,
     newest first for "latest"."""
     is_tl, latest = timeline.is_timeline(question), periods.is_latest(question)
-    period = None if filters is not None and filters.active() else \
-        periods.find(question, lambda: newest_day(snap), lambda: article_days(snap))
+    requested = filters is not None and filters.active()
+    period = None if requested else periods.find(question, lambda: newest_day(snap), lambda: article_days(snap))
+    outlet = None if requested else named_outlet(snap, question)
     # a timeline searches its topic: without the timeline words, and without the period it is narrowed to
     search = timeline.topic(query.replace(period.label, " ") if period else query) if is_tl else query
+    if outlet is not None:  # the outlet's name is a filter, not a search term ("自由亚洲电台记者…" is a byline)
+        search = re.sub(re.escape(outlet[1]), " ", to_simplified(search), flags=re.I).strip() or search
     depth = max(k, timeline.DEPTH) if is_tl else max(k, LATEST_DEPTH) if latest else k
     retriever = Retriever(snap, engine.embedder, engine.settings)
-    cands = retriever.candidates(search, depth, period.filters() if period else filters)
-    used = period is not None
-    if period is not None and not engine.extractive.judge(snap, question, cands).answerable:
-        cands, used = retriever.candidates(search, depth, filters), False
+    by_period = period.filters() if period else Filters()
+    narrowed = Filters(source=outlet[0] if outlet else None, date_from=by_period.date_from, date_to=by_period.date_to)
+    cands = retriever.candidates(search, depth, narrowed if narrowed.active() else filters)
+    period_used, outlet_used = period is not None, outlet is not None
+    if narrowed.active() and not engine.extractive.judge(snap, question, cands).answerable:
+        # nothing from what the question named answers: every article is searched, and the answer says so
+        cands, period_used, outlet_used = retriever.candidates(search, depth, filters), False, False
     if latest:
         cands = prefer_recent(snap, cands, k)
-    return NewsRetrieval(snap, question, search, cands, period=period, period_used=used, timeline=is_tl,
-                         latest=latest)
+    return NewsRetrieval(snap, question, search, cands, period=period, period_used=period_used, timeline=is_tl,
+                         latest=latest, outlet=outlet[0] if outlet else None, outlet_used=outlet_used)
 
 
 def compose(engine: EngineLike, r: Retrieval) -> Answer | None:
@@ -127,6 +169,13 @@ def annotate(ans: Answer, r: Retrieval) -> Answer:
         notes.append(r.period.note(english, r.period_used))
         if r.period_used:
             ans.filters = r.period.to_dict()
+    if r.outlet is not None and ans.answerable:
+        if r.outlet_used:
+            notes.append(f"(Only articles from {r.outlet}.)" if english else f"（只看{r.outlet}的报道）")
+            ans.filters = {**(ans.filters or {"source": None, "date_from": None, "date_to": None}), "source": r.outlet}
+        else:
+            notes.append(f"(No answer in the articles from {r.outlet}; searched all outlets instead.)" if english
+                         else f"（{r.outlet}的报道中没有找到答案，已改为检索全部来源）")
     if notes:
         ans.answer = "\n".join([ans.answer, *notes])
     return ans

@@ -715,3 +715,10 @@ def test_an_article_s_own_question_is_not_an_answer() -> None:
     assert is_own_question("Who controls Donbas? ")
     assert not is_own_question("卢津表示，“我认为，这是明确声明，这样的协议有什么意义？")
     assert not is_own_question("哈萨克斯坦与俄罗斯有着世界上最长的不间断陆地边界。")
+
+
+def test_a_credits_line_is_no_answer_unless_asked_about() -> None:
+    from rag.features import is_credit_line
+
+    assert is_credit_line("自由亚洲电台记者蔡凌巴黎报导 责编：嘉远 网编：郭度")
+    assert not is_credit_line("哈萨克斯坦10日为全国哀悼日，造成了至少164人丧生，近10000人被捕。")

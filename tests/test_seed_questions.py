@@ -129,6 +129,17 @@ def test_who_is_a_named_person_is_answered_with_their_role(real_engine) -> None:
     _check_contract(ans, real_engine)
 
 
+def test_an_outlet_the_question_names_narrows_the_search(real_engine) -> None:
+    """"自由亚洲电台说…": only RFA's articles are searched, the answer says so and echoes the filter."""
+    ans = real_engine.ask("自由亚洲电台说有多少人被捕？")
+    d = ans.to_dict()
+    assert ans.answerable and "10000" in ans.answer and "只看RFA 自由亚洲电台的报道" in ans.answer
+    assert {c.source for c in ans.citations} == {"RFA 自由亚洲电台"} and d["filters"]["source"] == "RFA 自由亚洲电台"
+    english = real_engine.ask("According to RFA, how many people died?")
+    assert english.answerable and "164" in english.answer and "责编" not in english.answer  # not its credits line
+    _check_contract(ans, real_engine)
+
+
 def test_one_fact_gets_one_sentence_not_padding(real_engine) -> None:
     ans = real_engine.ask("哈萨克斯坦与俄罗斯的边界有多长？")
     assert ans.answerable and "7500" in ans.answer and len(re.findall(r"\[\d+\]", ans.answer)) == 1
