@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from rag import periods, timeline
+from rag import glossary, periods, timeline
 from rag.answer import ExtractiveAnswerer
 from rag.dates import publication_day
 from rag.embedding import Embedder
@@ -77,15 +77,25 @@ def _outlet_names(snap: IndexView) -> dict[str, re.Pattern[str]]:
         pass
     names: dict[str, re.Pattern[str]] = {}
     for source in sorted({o.source for o in snap.outlets_and_dates() if o.source}):
-        words = [w for w in source.split() if len(w) >= 2]
+        words = [w for w in source.split() if len(w) >= 2 and _names_outlet(w)]
         alts = [rf"\b{re.escape(w)}\b" if w.isascii() else re.escape(to_simplified(w)) for w in words]
         if alts:
-            names[source] = re.compile("|".join(alts), re.I)
+            names[source] = re.compile("|".join(alts))  # as the outlet writes it: "Post", not "post"
     try:
         _OUTLETS[snap] = names
     except TypeError:  # a view that cannot be weakly referenced: read again next time
         pass
     return names
+
+
+def _names_outlet(word: str) -> bool:
+    """Can this word of an outlet's name stand for the outlet in a question? An acronym (RFA, RFI) or a word that is
+    not common English (Aljazeera) can; "China" of "China Daily" or "News" cannot (the glossary's common English
+    words); Chinese words can (半岛网, 自由亚洲电台, 法广)."""
+    if not word.isascii():
+        return True
+    common = word.lower() in glossary.load() or word.lower() in glossary.FUNCTION_WORDS
+    return (word.isupper() and word.isalpha()) or (len(word) >= 4 and not common)
 
 
 def named_outlet(snap: IndexView, question: str) -> tuple[str, str] | None:
@@ -126,7 +136,7 @@ def retrieve(engine: EngineLike, snap: IndexView, question: str, query: str, k: 
     # a timeline searches its topic: without the timeline words, and without the period it is narrowed to
     search = timeline.topic(query.replace(period.label, " ") if period else query) if is_tl else query
     if outlet is not None:  # the outlet's name is a filter, not a search term ("自由亚洲电台记者…" is a byline)
-        search = re.sub(re.escape(outlet[1]), " ", to_simplified(search), flags=re.I).strip() or search
+        search = to_simplified(search).replace(outlet[1], " ").strip() or search
     depth = max(k, timeline.DEPTH) if is_tl else max(k, LATEST_DEPTH) if latest else k
     retriever = Retriever(snap, engine.embedder, engine.settings)
     by_period = period.filters() if period else Filters()

@@ -722,3 +722,11 @@ def test_a_credits_line_is_no_answer_unless_asked_about() -> None:
 
     assert is_credit_line("自由亚洲电台记者蔡凌巴黎报导 责编：嘉远 网编：郭度")
     assert not is_credit_line("哈萨克斯坦10日为全国哀悼日，造成了至少164人丧生，近10000人被捕。")
+
+
+def test_an_outlet_is_named_by_its_acronym_or_uncommon_words() -> None:
+    """"China Daily" is not named by every question about China, nor a "News" outlet by "the latest news"."""
+    from rag.newsdesk import _names_outlet
+
+    assert _names_outlet("RFA") and _names_outlet("Aljazeera") and _names_outlet("半岛网")
+    assert not _names_outlet("China") and not _names_outlet("News") and not _names_outlet("Daily")
