@@ -21,7 +21,16 @@ import numpy as np
 from rag.figures import expected_unit
 from rag.glossary import question_tokens
 from rag.keywords import CJK, content_terms, normalize, tokenize
-from rag.questions import answer_type, is_english, named_entities, sentence_types, split_parts
+from rag.questions import (
+    answer_type,
+    asks_about_credits,
+    is_credit_line,
+    is_english,
+    is_own_question,
+    named_entities,
+    sentence_types,
+    split_parts,
+)
 from rag.scorer import shares
 from rag.store import IndexView
 from rag.types import Hit
@@ -93,7 +102,7 @@ class Query:
                    hant=bool(cjk) and normalize(cjk) != cjk, atype=answer_type(text), focus=focus,
                    known=frozenset(t for t in focus if snap.knows(t)), words=set(toks), unit=expected_unit(text), bigrams=question_bigrams(text),
                    entities=named_entities(text), multipart=len(split_parts(text)) > 1,
-                   about_credits=bool(_ASKS_CREDITS.search(text)))
+                   about_credits=asks_about_credits(text))
 
 
 # --------------------------------------------------------------------------- passages
@@ -178,25 +187,6 @@ def candidate_sentences(snap: IndexView, q: Query, hits: Sequence[Hit], p_logits
             out.append(Sentence(hit=h, passage_rank=rank, start=s, end=e, text=text[s:e], cos=float(c),
                                 p_logit=float(pl), p_cov=float(pc), article=whole))
     return out
-
-
-_CREDITS = re.compile(r"[责責]编|[网網][编編]|[编編][辑輯][:：]|[记記]者[\u4e00-\u9fff·]{1,12}(?:[报報][导導道]|巴黎|北京|莫斯科)")
-
-
-_ASKS_CREDITS = re.compile(r"[记記]者|[编編][辑輯]|[责責][编編]|作者|撰[写寫]|\b(?:reporter|journalist|author|editor|wrote|written)\b",
-                           re.I)
-
-
-def is_credit_line(sentence: str) -> bool:
-    """A short line of credits, not news: "自由亚洲电台记者蔡凌巴黎报导 责编：嘉远 网编：郭度"."""
-    return len(sentence) <= 60 and bool(_CREDITS.search(sentence))
-
-
-def is_own_question(sentence: str) -> bool:
-    """The sentence is a question the article itself asks: it ends with a question mark outside any quotation (a
-    quoted speaker's rhetorical question, "…这样的协议有什么意义？", is part of what they said)."""
-    t = sentence.rstrip()
-    return t.endswith(("？", "?")) and t.count("“") <= t.count("”") and t.count("「") <= t.count("」")
 
 
 @lru_cache(maxsize=1024)

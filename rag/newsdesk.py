@@ -71,20 +71,15 @@ _OUTLETS: weakref.WeakKeyDictionary[Any, dict[str, re.Pattern[str]]] = weakref.W
 def _outlet_names(snap: IndexView) -> dict[str, re.Pattern[str]]:
     """Each outlet of the archive and a pattern for how a question names it: any word of its name ("RFA 自由亚洲电台":
     RFA, 自由亚洲电台). Read once per snapshot (a scan of the articles' metadata)."""
-    try:
+    if snap in _OUTLETS:
         return _OUTLETS[snap]
-    except (KeyError, TypeError):
-        pass
     names: dict[str, re.Pattern[str]] = {}
     for source in sorted({o.source for o in snap.outlets_and_dates() if o.source}):
         words = [w for w in source.split() if len(w) >= 2 and _names_outlet(w)]
         alts = [rf"\b{re.escape(w)}\b" if w.isascii() else re.escape(to_simplified(w)) for w in words]
         if alts:
             names[source] = re.compile("|".join(alts))  # as the outlet writes it: "Post", not "post"
-    try:
-        _OUTLETS[snap] = names
-    except TypeError:  # a view that cannot be weakly referenced: read again next time
-        pass
+    _OUTLETS[snap] = names
     return names
 
 

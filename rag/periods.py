@@ -52,7 +52,7 @@ class Period:
 
     def describe(self, english: bool) -> str:
         s, e = self.start, self.end
-        whole_month = s.day == 1 and e == _month_end(s.year, s.month)
+        whole_month = s.day == 1 and e == month_end(s.year, s.month)
         if whole_month and (s.year, s.month) == (e.year, e.month):
             return f"{MONTHS_EN[s.month - 1].title()} {s.year}" if english else f"{s.year}年{s.month}月"
         if (s.month, s.day, e.month, e.day) == (1, 1, 12, 31) and s.year == e.year:
@@ -82,12 +82,13 @@ class Period:
         return f"（只看{what}的报道" + "".join(f"；{h}" for h in how) + "）"
 
 
-def _month_end(y: int, m: int) -> date:
+def month_end(y: int, m: int) -> date:
+    """The last day of a month."""
     return date(y, m, calendar.monthrange(y, m)[1])
 
 
 def _month(y: int, m: int) -> tuple[date, date]:
-    return date(y, m, 1), _month_end(y, m)
+    return date(y, m, 1), month_end(y, m)
 
 
 def _shift_month(d: date, months: int) -> tuple[int, int]:

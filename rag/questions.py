@@ -174,6 +174,30 @@ def unnamed_person(sentence: str) -> bool:
     return bool(_UNNAMED_EN.search(s)) if is_english(s) else bool(_UNNAMED_ZH.search(normalize(s)))
 
 
+_CREDITS = re.compile(r"[责責]编|[网網][编編]|[编編][辑輯][:：]|[记記]者[\u4e00-\u9fff·]{1,12}(?:[报報][导導道]|巴黎|北京|莫斯科)")
+
+
+_ASKS_CREDITS = re.compile(r"[记記]者|[编編][辑輯]|[责責][编編]|作者|撰[写寫]|\b(?:reporter|journalist|author|editor|wrote|written)\b",
+                           re.I)
+
+
+def asks_about_credits(question: str) -> bool:
+    """Does the question ask who reported, wrote or edited (then a credits line may answer it)?"""
+    return bool(_ASKS_CREDITS.search(question))
+
+
+def is_credit_line(sentence: str) -> bool:
+    """A short line of credits, not news: "自由亚洲电台记者蔡凌巴黎报导 责编：嘉远 网编：郭度"."""
+    return len(sentence) <= 60 and bool(_CREDITS.search(sentence))
+
+
+def is_own_question(sentence: str) -> bool:
+    """The sentence is a question the article itself asks: it ends with a question mark outside any quotation (a
+    quoted speaker's rhetorical question, "…这样的协议有什么意义？", is part of what they said)."""
+    t = sentence.rstrip()
+    return t.endswith(("？", "?")) and t.count("“") <= t.count("”") and t.count("「") <= t.count("」")
+
+
 def split_parts(question: str) -> list[str]:
     """The sub-questions of a multi-part question (one element, the question itself, when it asks one thing). A
     Chinese question is split on its question words in either script, and its parts come in simplified script."""
@@ -183,7 +207,7 @@ def split_parts(question: str) -> list[str]:
         parts = [p for p in parts if len(p.split()) >= 2]
     else:
         parts = [p.strip(" ，,；;？?") for p in _SPLIT_ZH.split(normalize(q))]  # its question words in either script
-        parts = [p for p in parts if len(p) >= 3 and _QWORD_ZH.search(normalize(p))]
+        parts = [p for p in parts if len(p) >= 3 and _QWORD_ZH.search(p)]
     return parts if len(parts) >= 2 else [q]
 
 

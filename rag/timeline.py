@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from rag.answer import ExtractiveAnswerer, quoted
 from rag.dates import event_date, mentions, publication_day
 from rag.features import candidate_sentences, sentence_features
 from rag.keywords import to_simplified
+from rag.periods import month_end
 from rag.questions import is_english
 from rag.retrieval import Candidates, near_duplicate
 from rag.store import IndexView
@@ -158,12 +159,7 @@ def in_period(day: str, start: date, end: date) -> bool:
     """Does an event's date ("2022-01-07", "2022-01" or "2014") fall in [start, end], in part at least?"""
     parts = [int(x) for x in day.split("-")]
     first = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
-    if len(parts) == 3:
-        last = first
-    elif len(parts) == 2:
-        last = date(first.year + first.month // 12, first.month % 12 + 1, 1) - timedelta(days=1)
-    else:
-        last = date(first.year, 12, 31)
+    last = first if len(parts) == 3 else month_end(first.year, first.month if len(parts) == 2 else 12)
     return first <= end and last >= start
 
 

@@ -709,7 +709,7 @@ def test_a_multi_part_question_refused_as_a_whole_is_answered_by_the_parts_that_
 def test_an_article_s_own_question_is_not_an_answer() -> None:
     """A question the article asks (a link to another story) is skipped as a candidate; a quoted speaker's
     rhetorical question is part of a statement and stays."""
-    from rag.features import is_own_question
+    from rag.questions import is_own_question
 
     assert is_own_question("俄乌战争顿巴斯不同地区处于哪方势力控制之下？")
     assert is_own_question("Who controls Donbas? ")
@@ -718,7 +718,7 @@ def test_an_article_s_own_question_is_not_an_answer() -> None:
 
 
 def test_a_credits_line_is_no_answer_unless_asked_about() -> None:
-    from rag.features import is_credit_line
+    from rag.questions import is_credit_line
 
     assert is_credit_line("自由亚洲电台记者蔡凌巴黎报导 责编：嘉远 网编：郭度")
     assert not is_credit_line("哈萨克斯坦10日为全国哀悼日，造成了至少164人丧生，近10000人被捕。")
