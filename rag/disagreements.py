@@ -14,6 +14,8 @@ DIFFER_EN = "The sources differ:"
 FIGURE = re.compile(r"(\d+(?:[.,]\d+)*|[一二三四五六七八九十两百千万亿]{2,})\s*(?:多|余|万|千|百|亿)*\s*"
                      r"([\u4e00-\u9fff%％])")
 DISAGREEMENT_PASSAGES = 5  # passages searched for another outlet's figure
+DISAGREEMENT_SENTENCES = 3  # an outlet's best sentences (by the sentence model) that may give its figure
+_CLAUSE = re.compile(r"[^，,；;。！？!?]+[，,；;。！？!?]*")
 
 
 def figures(text: str, q: Query, published: str | None = None) -> dict[str, frozenset[str]]:
@@ -31,6 +33,17 @@ def figures(text: str, q: Query, published: str | None = None) -> dict[str, froz
         if m.group(1) not in asked:
             out.setdefault(m.group(2), set()).add(m.group(1).replace(",", ""))
     return {k: frozenset(v) for k, v in out.items()}
+
+
+def figure_clauses(text: str, q: Query, published: str | None = None) -> list[tuple[str, dict[str, frozenset[str]]]]:
+    """The clauses of a sentence (between commas and semicolons) that give figures (`figures`), each with them:
+    "造成了至少164人丧生，近10000人被捕。" gives a death toll and an arrest count, one per clause."""
+    out = []
+    for m in _CLAUSE.finditer(text):
+        found = figures(m.group(0), q, published)
+        if found:
+            out.append((m.group(0), found))
+    return out
 
 
 def differ(a: dict[str, frozenset[str]], b: dict[str, frozenset[str]]) -> bool:

@@ -12,7 +12,7 @@ from fakes import hand_model
 
 from rag.answer import ExtractiveAnswerer
 from rag.chunking import chunk_article, sentence_units
-from rag.disagreements import differ, figures
+from rag.disagreements import differ, figure_clauses, figures
 from rag.features import PASSAGE_FEATURES, QUESTION_FEATURES, SENTENCE_FEATURES, Query
 from rag.questions import named_entities, states_result
 from rag.retrieval import Retriever
@@ -181,6 +181,16 @@ def test_outlet_figures_differ_only_on_the_same_count() -> None:
     b = figures("已有26人在这场骚乱中丧生。", q)
     c = figures("边界超过7500公里。", q)
     assert differ(a, b) and not differ(a, a) and not differ(a, c)
+
+
+def test_each_clause_gives_its_own_figures() -> None:
+    """A death toll and an arrest count in one sentence are two clauses, so that the one that answers can be
+    compared alone; a clause without a figure is left out."""
+    q = Query(text="多少人死亡？", vector=np.zeros(2), tokens=[], english=False, hant=False, atype="number",
+              focus={}, known=frozenset(), words=set())
+    got = figure_clauses("哈萨克斯坦陷入动乱，造成了至少164人丧生，近10000人被捕。", q)
+    assert got == [("造成了至少164人丧生，", {"人": frozenset({"164"})}), ("近10000人被捕。", {"人": frozenset({"10000"})})]
+    assert figure_clauses("局势已经稳定。", q) == []
 
 
 def test_outlets_that_date_an_event_differently_differ_on_the_day() -> None:

@@ -64,7 +64,7 @@ def _check_contract(ans, engine) -> None:  # type: ignore[no-untyped-def]
     body = d["answer"].removeprefix(DIFFER_ZH).removeprefix(DIFFER_EN)
     for sentence, n in re.findall(r"(.+?)\[(\d+)\]", body):
         quote = next(c["quote"] for c in d["citations"] if c["n"] == int(n))
-        sentence = re.sub(r"^\s*[^：:\n]{2,40}（\d{4}-\d{2}-\d{2}）：", "", sentence)
+        sentence = re.sub(r"^\s*[^：:\n]{2,40}(（\d{4}-\d{2}-\d{2}）：| \(\d{4}-\d{2}-\d{2}\): )", "", sentence)
         assert sentence.strip() in quoted(quote)  # an article's own "[3]" is shown as "［3］"
 
 
@@ -112,6 +112,21 @@ def test_outlets_that_disagree_are_both_cited_with_outlet_and_date(real_engine) 
     assert {x["source"] for x in d["disagreements"]} == {"RFA 自由亚洲电台", "Aljazeera 半岛网"}
     assert "（2022-01-11）" in ans.answer and "（2022-01-08）" in ans.answer
     _check_contract(ans, real_engine)
+
+
+def test_outlets_figures_are_compared_on_the_count_asked(real_engine) -> None:
+    """RFA gives 164 dead and nearly 10,000 arrested in one sentence; Aljazeera gives 26 dead in one sentence
+    and 4,266 arrested in another. A death-toll question sets 26 against 164, an arrests question 4266 against
+    10000, whichever words they use."""
+    for question in ("哈萨克斯坦动乱的遇难人数是多少？", "How many people were killed in the Kazakhstan unrest?"):
+        ans = real_engine.ask(question)
+        assert "164人" in ans.answer and "26人" in ans.answer and "4266" not in ans.answer, question
+        assert {x["source"] for x in ans.to_dict()["disagreements"]} == {"RFA 自由亚洲电台", "Aljazeera 半岛网"}
+    for question in ("2022年1月哈萨克斯坦动乱中有多少人被捕？", "How many people were arrested in Kazakhstan's January unrest?"):
+        ans = real_engine.ask(question)
+        assert "10000" in ans.answer and "4266" in ans.answer and "26人" not in ans.answer, question
+        assert {x["source"] for x in ans.to_dict()["disagreements"]} == {"RFA 自由亚洲电台", "Aljazeera 半岛网"}
+        _check_contract(ans, real_engine)
 
 
 def test_a_count_typed_as_keywords_also_gets_both_outlets(real_engine) -> None:
