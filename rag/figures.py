@@ -63,7 +63,7 @@ _ASKS_EN: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bpercentage\b|\bwhat share\b|\bwhat proportion\b|\bper ?cent\b", re.I), "share"),
     (re.compile(r"\bhow many (?:[\w-]+ )?(?:people|residents|inhabitants|soldiers|troops|peacekeepers|police|officers|"
                 r"citizens|persons|protesters|victims|workers|students|migrants|refugees)\b|"
-                r"\bpopulation\b", re.I), "people"),
+                r"\bpopulation\b|\b(?:death|casualty) (?:toll|figures?|count)\b", re.I), "people"),
     (re.compile(r"\bbarrels?\b", re.I), "barrels"),
     (re.compile(r"\bhow (?:long|far)\b.*\b(?:border|distance|road|river)\b|\bkilomet", re.I), "distance"),
 )

@@ -44,7 +44,7 @@ _EN: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("time", re.compile(r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bwhich (?:year|date|day|month)\b|"
                         r"\bhow long ago\b", re.I)),
     ("number", re.compile(r"\bhow (?:many|much|long|far|old|large|big|high)\b|\bwhat (?:number|percentage|"
-                          r"share|proportion)\b|\bnumber of\b", re.I)),
+                          r"share|proportion)\b|\bnumber of\b|\b(?:death|casualty) (?:toll|figures?|count)\b", re.I)),
     # "which" with up to two words before its noun: "which Russian lawmaker", "which think tank"
     ("person", re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (?:[\w'-]+ ){0,2}(?:person|man|woman|official|"
                           r"leader|president|minister|lawmaker|legislator|mp|politician|analyst|historian|journalist|"

@@ -145,6 +145,10 @@ def test_a_search_typed_as_keywords_asks_for_the_count_it_ends_with() -> None:
     assert answer_type("部曲、佃客以及哪种人为世族控制的人口?") == "other"
     assert expected_unit("部曲、佃客以及哪种人为世族控制的人口?") is None
     assert expected_unit("骚乱的死亡人数是多少？") is not None
+    # an English death toll is a count of people, asked with or without "how many"
+    for q in ("What was the death toll of the Kazakhstan unrest?", "What casualty figures did the outlets give?"):
+        unit = expected_unit(q)
+        assert answer_type(q) == "number" and unit is not None and unit.search("164人") and not unit.search("7500公里")
 
 
 def test_who_is_a_named_person_asks_for_their_role() -> None:
