@@ -279,3 +279,13 @@ def test_question_sets_give_facts_that_stand_in_their_gold_articles(name: str) -
             assert any(f in text[d] for f in group for d in r["gold_doc_ids"]), (r["id"], group)
     fitted = {p.name for p in SETS.glob("seeds_natural*.jsonl")}
     assert "seeds_unseen.jsonl" not in fitted
+
+
+def test_fit_weighs_seed_and_reworded_questions_above_wiki_originals() -> None:
+    from rag.evaluation.fitexamples import NATURAL_WEIGHT, SEEDS_WEIGHT, weight_of
+
+    assert weight_of("original", "cmrc") == 1.0
+    assert weight_of("reworded", "drcd") == NATURAL_WEIGHT
+    assert weight_of("paraphrase", "seeds") == SEEDS_WEIGHT
+    assert weight_of("off_topic", "offtopic", natural=2.0, seeds=20.0) == 2.0  # off-topic weighs as reworded
+    assert weight_of("english", "seeds", natural=2.0, seeds=20.0) == 20.0

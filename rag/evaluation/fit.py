@@ -252,9 +252,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="docs/scorer.md", help="where the figures go (markdown)")
     ap.add_argument("--rank-l2", type=float, default=RANK_L2, metavar="X",
                     help=f"L2 of the listwise sentence model (default {RANK_L2}); to compare, with --report")
+    ap.add_argument("--natural-weight", type=float, default=fx.NATURAL_WEIGHT, metavar="W",
+                    help=f"weight of a reworded or off-topic question (default {fx.NATURAL_WEIGHT})")
+    ap.add_argument("--seeds-weight", type=float, default=fx.SEEDS_WEIGHT, metavar="W",
+                    help=f"weight of a natural seed question (default {fx.SEEDS_WEIGHT})")
     args = ap.parse_args(argv)
     settings = Settings.from_env()
     examples = fx.collect(settings)
+    for e in examples:
+        e.weight = fx.weight_of(e.item.kind, e.set_name, args.natural_weight, args.seeds_weight)
     parts = ["# The answer scorer: fit and cross-dataset figures", "",
              "Made by `.venv/bin/python -m rag.evaluation.fit`. Columns: passage R@1 of dense search alone, "
              "BM25 alone, the weighted RRF fusion and the learned rerank; `hit`: the best sentence holds the "
@@ -278,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     parts.append(_table("final model on its own fit data", evaluate([e for e in examples if e.split == "fit"], final)))
     final.meta = {"fit_on": {s: sum(1 for e in examples if e.set_name == s and e.split == "fit")
                              for s in ("cmrc", "drcd", "seeds", "offtopic")},
-                  "natural_weight": fx.NATURAL_WEIGHT, "seeds_weight": fx.SEEDS_WEIGHT, "holdout": fx.HOLDOUT,
+                  "natural_weight": args.natural_weight, "seeds_weight": args.seeds_weight, "holdout": fx.HOLDOUT,
                   "command": ".venv/bin/python -m rag.evaluation.fit"}
     report = "\n".join(parts)
     print(report)
