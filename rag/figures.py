@@ -56,7 +56,10 @@ _ASKS_EN: tuple[tuple[re.Pattern[str], str], ...] = (
                 re.I), "day"),
     (re.compile(r"\bwhat year\b|\bwhich year\b|\bin what year\b|\bwhen was\b.*\b(?:founded|born|established)\b",
                 re.I), "year"),
-    (re.compile(r"\bhow long did\b|\bhow long has\b|\bhow many (?:years|months|days|hours)\b", re.I), "duration"),
+    # "how long will the troops stay", not "how long is the border" (distance, below)
+    (re.compile(r"\bhow long did\b|\bhow long has\b|\bhow long (?:will|would)\b|"
+                r"\bhow long\b.*\b(?:stay|stayed|last|lasted|remain|remained|take|took|serve|served|continue)\b|"
+                r"\bhow many (?:years|months|days|hours)\b", re.I), "duration"),
     (re.compile(r"\bhow much money\b|\bhow much (?:does|did|do|is|was) .* (?:pay|offer|cost)\b|"
                 r"\bwhat (?:is|was|were) (?:the |its |their )?(?:[\w'-]+ )?(?:salary|price|cost|trade volume|"
                 r"tax revenue)\b", re.I), "money"),

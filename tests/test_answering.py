@@ -149,6 +149,11 @@ def test_a_search_typed_as_keywords_asks_for_the_count_it_ends_with() -> None:
     for q in ("What was the death toll of the Kazakhstan unrest?", "What casualty figures did the outlets give?"):
         unit = expected_unit(q)
         assert answer_type(q) == "number" and unit is not None and unit.search("164人") and not unit.search("7500公里")
+    # how long something lasts is a duration, how long a border is a distance
+    stay = expected_unit("How long will the CSTO troops stay in Kazakhstan, according to Putin?")
+    assert stay is not None and stay.search("只会在哈萨克待上一段“有限的”时间") and not stay.search("超过7500公里")
+    border = expected_unit("How long is the border between Kazakhstan and Russia?")
+    assert border is not None and border.search("超过7500公里") and not border.search("一段“有限的”时间")
 
 
 def test_who_is_a_named_person_asks_for_their_role() -> None:
