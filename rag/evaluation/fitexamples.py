@@ -33,7 +33,8 @@ HOLDOUT = 0.15  # share of gold passages left out of the index (their questions 
 # Example weights, relative to a CMRC/DRCD original: a reworded (or off-topic) question NATURAL_WEIGHT, a natural
 # news question over seeds/ (the service's own kind) SEEDS_WEIGHT. Swept 2/4/8 x 5/10/20 with a refit each
 # (`fit --natural-weight W --seeds-weight W`, 2026-12-06, docs/benchmarks.md "Fit weights swept"): 4 and 10 gave
-# the best seeds natural answer hit (89.7; 86.5-89.7 elsewhere), no pair moved seeds unseen above 83.8
+# the best seeds natural answer hit (89.7, tied by 8/5 and 8/20, which refuse fewer near misses; 86.5-89.0 for the
+# rest); no pair moved seeds unseen above 83.8
 NATURAL_WEIGHT = 4.0
 SEEDS_WEIGHT = 10.0
 POOL = 20  # = settings.rerank_depth
