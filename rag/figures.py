@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from rag.keywords import normalize
-from rag.questions import is_english, keywords_only
+from rag.questions import DEATH_TOLL_EN, is_english, keywords_only
 
 _KEYWORD_PEOPLE = re.compile(r"人[数口][？?]?$")  # "…死亡人数", typed as keywords: a count of people
 
@@ -66,7 +66,7 @@ _ASKS_EN: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bpercentage\b|\bwhat share\b|\bwhat proportion\b|\bper ?cent\b", re.I), "share"),
     (re.compile(r"\bhow many (?:[\w-]+ )?(?:people|residents|inhabitants|soldiers|troops|peacekeepers|police|officers|"
                 r"citizens|persons|protesters|victims|workers|students|migrants|refugees)\b|"
-                r"\bpopulation\b|\b(?:death|casualty) (?:toll|figures?|count)\b", re.I), "people"),
+                r"\bpopulation\b|" + DEATH_TOLL_EN, re.I), "people"),
     (re.compile(r"\bbarrels?\b", re.I), "barrels"),
     (re.compile(r"\bhow (?:long|far)\b.*\b(?:border|distance|road|river)\b|\bkilomet", re.I), "distance"),
 )

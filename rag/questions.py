@@ -38,13 +38,15 @@ _ZH: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("occasion", re.compile(r"什么场合|哪个场合|何种场合|哪一?次(?:会议|会谈|讲话|活动|峰会)|什么(?:会议|活动|仪式)上")),
     ("yesno", re.compile(r"是否|吗[？?]?$|有没有|是不是|能否|会不会|可否|能不能")),
 )
+# an English death toll asks for a number (of people: rag.figures) without "how many"
+DEATH_TOLL_EN = r"\b(?:death|casualty) (?:toll|figures?|count)\b"
 _EN: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("reason", re.compile(r"\bwhy\b|\bwhat (?:is|was) the reason\b|\bfor what reason\b|\bwhat caused\b|"
                           r"\bhow come\b", re.I)),
     ("time", re.compile(r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bwhich (?:year|date|day|month)\b|"
                         r"\bhow long ago\b", re.I)),
     ("number", re.compile(r"\bhow (?:many|much|long|far|old|large|big|high)\b|\bwhat (?:number|percentage|"
-                          r"share|proportion)\b|\bnumber of\b|\b(?:death|casualty) (?:toll|figures?|count)\b", re.I)),
+                          r"share|proportion)\b|\bnumber of\b|" + DEATH_TOLL_EN, re.I)),
     # "which" with up to two words before its noun: "which Russian lawmaker", "which think tank"
     ("person", re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (?:[\w'-]+ ){0,2}(?:person|man|woman|official|"
                           r"leader|president|minister|lawmaker|legislator|mp|politician|analyst|historian|journalist|"

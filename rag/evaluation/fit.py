@@ -258,9 +258,7 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"weight of a natural seed question (default {fx.SEEDS_WEIGHT})")
     args = ap.parse_args(argv)
     settings = Settings.from_env()
-    examples = fx.collect(settings)
-    for e in examples:
-        e.weight = fx.weight_of(e.item.kind, e.set_name, args.natural_weight, args.seeds_weight)
+    examples = fx.collect(settings, natural_weight=args.natural_weight, seeds_weight=args.seeds_weight)
     parts = ["# The answer scorer: fit and cross-dataset figures", "",
              "Made by `.venv/bin/python -m rag.evaluation.fit`. Columns: passage R@1 of dense search alone, "
              "BM25 alone, the weighted RRF fusion and the learned rerank; `hit`: the best sentence holds the "

@@ -69,7 +69,8 @@ def split_of(item_id: str) -> str:
     return "test" if int(hashlib.sha256(item_id.encode()).hexdigest(), 16) % 2 else "fit"
 
 
-def collect(settings: Settings, progress: bool = True) -> list[Example]:
+def collect(settings: Settings, progress: bool = True, natural_weight: float = NATURAL_WEIGHT,
+            seeds_weight: float = SEEDS_WEIGHT) -> list[Example]:
     from rag.embedding import load_embedder
     from rag.evaluation.runner import QueryCache
 
@@ -98,7 +99,7 @@ def collect(settings: Settings, progress: bool = True) -> list[Example]:
             if not present:
                 it.answerable = False
             examples.append(Example(it, qs.name, split_of(it.id) if qs.name in ("seeds", "offtopic") else "fit", snap,
-                                    pool, q, rows, labels, weight_of(it.kind, qs.name)))
+                                    pool, q, rows, labels, weight_of(it.kind, qs.name, natural_weight, seeds_weight)))
         print(f"{qs.name}: {len(qs.items)} questions, {len(qs.passages)} passages, {len(dropped)} held out "
               f"({time.perf_counter() - t0:.0f}s)", file=sys.stderr)
     return examples
