@@ -158,6 +158,11 @@ class ExtractiveAnswerer:
                                     len(idx), p_rows)
         rows = sentence_features(snap, q, sents)
         logits = self.model.sentence.logit(rows)
+        if q.atype == "definition" and any(s.type_match for s in sents):
+            # "托卡耶夫之前担任过哪些职务？": a sentence that does not call that person anything (another man's
+            # posts) cannot answer, however close its wording, so it takes no share from those that do
+            keep = [i for i, s in enumerate(sents) if s.type_match]
+            sents, logits = [sents[i] for i in keep], logits[keep]
         for s, lg, sh in zip(sents, logits, shares(logits)):
             s.logit = float(lg)
             s.prob = float(sh)

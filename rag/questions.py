@@ -100,16 +100,24 @@ def keywords_only(question: str) -> bool:
 # "马西莫夫是谁？", "谁是乌姆洛夫？": who a named person is, so the answer is what the articles call them (their
 # role before the name: "卡内基国际和平基金会学者蒂穆尔·乌姆洛夫"), not another person
 _WHO_IS = re.compile(r"^(?P<x>[\u4e00-\u9fff·]{2,12}?)(?:到底|究竟)?(?:是谁|是什么人|是何人|是干什么的|是做什么的)[？?]?$|"
-                     r"^谁是(?P<y>[\u4e00-\u9fff·]{2,12})[？?]?$")
-_ROLE = re.compile(r"(?:总统|总理|首相|主席|部长|外长|局长|议员|分析师|分析家|发言人|学者|记者|大使|将军|领导人|首脑|秘书长|"
-                   r"书记|主任|官员|商人|专家|史学家|历史学者|作者|负责人|国务委员|委员|州长|市长|检察官|司令|总裁|董事长|"
-                   r"教授|研究员|主编|外交官|祖父|侄子|前任|继任者)[^，,。；;：:“”]{0,10}$")
+                     r"^谁是(?P<y>[\u4e00-\u9fff·]{2,12})[？?]?$|"
+                     # the posts someone held are what the articles call them, too ("托卡耶夫之前担任过哪些职务")
+                     r"^(?P<z>[\u4e00-\u9fff·]{2,12}?)(?:之前|以前|此前|过去|曾经|曾)?(?:担任|出任|任|做)过?"
+                     r"(?:哪些|什么|何种|哪个|哪种)(?:职务|职位|官职|要职|工作|角色)[？?]?$|"
+                     r"^(?P<w>[\u4e00-\u9fff·]{2,12}?)(?:之前|以前|曾经)?的(?:职务|职位|官职|头衔|身份)是什么[？?]?$")
+_ROLES = (r"(?:总统|总理|首相|主席|部长|外长|局长|议员|分析师|分析家|发言人|学者|记者|大使|将军|领导人|首脑|秘书长|"
+          r"书记|主任|官员|商人|专家|史学家|历史学者|作者|负责人|国务委员|委员|州长|市长|检察官|司令|总裁|董事长|"
+          r"教授|研究员|主编|外交官|祖父|侄子|前任|继任者)")
+_ROLE = re.compile(_ROLES + r"[^，,。；;：:“”]{0,10}$")  # the role before the name: "…分析师帕维尔·卢津"
+# or after it, as a post taken: "马西莫夫在此前曾担任过许多政府要职，其中最重要的职位是政府首脑"
+_POST_TAKEN = re.compile(r"^[^。；;！？]{0,30}?(?:担任|出任|曾任|任命为|当选|就任|升任|改任|任职|职位是)[^。；;！？]{0,40}?"
+                         + _ROLES)
 
 
 def asked_person(question: str) -> str | None:
     """The person a "who is X?" question names, or None."""
     m = _WHO_IS.match(normalize(question.strip()))
-    who = (m["x"] or m["y"]) if m else None
+    who = (m["x"] or m["y"] or m["z"] or m["w"]) if m else None
     if not who or "的" in who:  # "尼科诺夫的祖父是谁？" asks for a person
         return None
     # a name as jieba reads one: a name's pieces and single characters ("托" "卡耶夫"), no other word
@@ -269,7 +277,8 @@ def sentence_types(sentence: str, question_words: set[str], wanted: str, questio
         return bool(_OCCASION.search(s))
     if wanted == "definition":  # the name comes after its role: "…分析师帕维尔·卢津", "国务委员兼外长王毅"
         who = asked_person(asked)
-        return who is not None and any(_ROLE.search(s[:m.start()]) for m in re.finditer(re.escape(who), s))
+        return who is not None and any(_ROLE.search(s[:m.start()]) or _POST_TAKEN.search(s[m.end():])
+                                       for m in re.finditer(re.escape(who), s))
     flags = _POS.get(wanted, ())
     places = countries()
     city = wanted == "place" and bool(_ASKS_CITY.search(asked))

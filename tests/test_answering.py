@@ -167,6 +167,22 @@ def test_who_is_a_named_person_asks_for_their_role() -> None:
     assert not sentence_types("王毅10日也与哈萨克副总理兼外长特列乌别尔季通电话。", set(), "definition", "王毅是谁？")
 
 
+@pytest.mark.parametrize("question", ["托卡耶夫之前担任过哪些职务？", "马西莫夫曾经担任过什么职务？", "王毅的职务是什么？"])
+def test_the_posts_a_named_person_held_are_asked_like_who_they_are(question: str) -> None:
+    """The posts someone held are what the articles call them: before the name ("前外交部长、联合国前副秘书长
+    托卡耶夫") or as a post taken after it ("马西莫夫…曾担任过许多政府要职…政府首脑"); another man's posts are not."""
+    from rag.questions import answer_type, sentence_types
+
+    assert answer_type(question) == "definition"
+    assert sentence_types("哈萨克斯坦前外交部长、联合国前副秘书长托卡耶夫以外交方式开场。", set(), "definition",
+                          "托卡耶夫之前担任过哪些职务？")
+    assert sentence_types("马西莫夫在此前曾担任过许多政府要职，其中最重要的职位是政府首脑。", set(), "definition",
+                          "马西莫夫曾经担任过什么职务？")
+    assert not sentence_types("马西莫夫在此前曾担任过许多政府要职，其中最重要的职位是政府首脑。", set(), "definition",
+                              "托卡耶夫之前担任过哪些职务？")
+    assert answer_type("托卡耶夫之前担任过哪些职务，又是哪年上任的？") == "time"  # as a whole; its parts are typed alone
+
+
 def test_expected_units_tell_a_population_from_a_year() -> None:
     from rag.figures import expected_unit
 

@@ -164,3 +164,13 @@ def test_multi_part_question_answers_each_part(real_engine) -> None:
     ans = real_engine.ask("哈萨克和俄罗斯之间的陆上国界一共多长？科斯塔奈一带住了多少人？")
     assert ans.answerable and "7500" in ans.answer and "88万" in ans.answer
     _check_contract(ans, real_engine)
+
+
+def test_a_multi_part_question_about_a_person_s_posts_answers_both_parts(real_engine) -> None:
+    """The issue's own example: the posts Tokayev held are what the articles call him ("前外交部长、联合国前副秘书长"),
+    not Masimov's posts, which share the question's words (担任过, 职务); the year is the year his predecessor
+    stepped down."""
+    ans = real_engine.ask("托卡耶夫之前担任过哪些职务，又是哪年上任的？")
+    assert ans.answerable and "前外交部长、联合国前副秘书长托卡耶夫" in ans.answer and "2019" in ans.answer
+    assert "马西莫夫" not in ans.answer
+    _check_contract(ans, real_engine)
