@@ -24,6 +24,7 @@ from rag.keywords import CJK, content_terms, normalize, tokenize
 from rag.questions import (
     answer_type,
     asks_about_credits,
+    counted_name,
     is_credit_line,
     is_english,
     is_own_question,
@@ -92,6 +93,7 @@ class Query:
     entities: tuple[str, ...] = ()  # the proper names it names (rag.questions.named_entities)
     multipart: bool = False  # it asks several things (rag.questions.split_parts)
     about_credits: bool = False  # it asks who reported or edited (then a credits line may answer)
+    counted: str | None = None  # the name whose things it counts ("多少名以色列人": rag.questions.counted_name)
 
     @classmethod
     def make(cls, snap: IndexView, text: str, vector: np.ndarray, tokens: Sequence[str] | None = None) -> Query:
@@ -102,7 +104,7 @@ class Query:
                    hant=bool(cjk) and normalize(cjk) != cjk, atype=answer_type(text), focus=focus,
                    known=frozenset(t for t in focus if snap.knows(t)), words=set(toks), unit=expected_unit(text), bigrams=question_bigrams(text),
                    entities=named_entities(text), multipart=len(split_parts(text)) > 1,
-                   about_credits=asks_about_credits(text))
+                   about_credits=asks_about_credits(text), counted=counted_name(text))
 
 
 # --------------------------------------------------------------------------- passages
@@ -302,8 +304,14 @@ def missing_figure(q: Query, sents: Sequence[Sentence]) -> bool:
     """The question asks for one figure of a kind it names (a year, a day, a duration, a sum of money, a count of
     people, a share …: rag.figures.expected_unit) and the best sentence, the one an answer quotes first, holds
     none: it cannot be the answer, however close its topic ("马西莫夫是哪一年出任国家安全委员会主席的？" ->
-    a sentence on his career without a year). The question gate refuses it before its model is asked; the fit
-    measures what that costs (docs/scorer.md). `sents` carry their sentence-model logits."""
-    if q.unit is None or q.multipart or not sents:
+    a sentence on his career without a year). So is a count of things a name qualifies ("多少名以色列人") when the
+    best sentence never names them. The question gate refuses it before its model is asked; the fit measures
+    what that costs (docs/scorer.md). `sents` carry their sentence-model logits."""
+    if q.multipart or not sents:
         return False
-    return not max(sents, key=lambda s: s.logit).unit_match
+    best = max(sents, key=lambda s: s.logit)
+    # a count of the things a name qualifies ("多少名以色列人受伤？") from a sentence that never names them counts
+    # someone else's ("数百人受伤")
+    if q.counted is not None and q.counted not in normalize(best.text):
+        return True
+    return q.unit is not None and not best.unit_match

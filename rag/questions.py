@@ -231,6 +231,32 @@ def _posseg(text: str) -> tuple[tuple[str, str], ...]:
         return tuple((w.word, w.flag) for w in pseg.lcut(text))
 
 
+# "多少名以色列人受伤": a count of things a name qualifies; the figure must be theirs
+_COUNT_WORD = re.compile(r"^(?:多少|几)(?:名|个|位|家|座|所|艘|架|辆|户|间|批)?$")
+_CLASSIFIER = re.compile(r"^(?:名|个|位|家|座|所|艘|架|辆|户|间|批)$")
+
+
+def counted_name(question: str) -> str | None:
+    """The place or people whose things a Chinese count question asks for: "一月骚乱中有多少名以色列人受伤？" ->
+    以色列. The name comes right after the count word and before what is counted (jieba's ns/nr/nrt, or a
+    country), so "吉尔吉斯斯坦派遣了多少名士兵" names none: its name is the subject, and the article may leave it
+    implicit."""
+    if is_english(question):
+        return None
+    words = _posseg(normalize(question))
+    for i, (w, _) in enumerate(words):
+        if not _COUNT_WORD.match(w):
+            continue
+        rest = words[i + 1:]
+        if rest and _CLASSIFIER.match(rest[0][0]):
+            rest = rest[1:]
+        if len(rest) < 2 or len(rest[0][0]) < 2 or not rest[1][1].startswith("n"):
+            return None
+        name, flag = rest[0]
+        return name if flag in ("ns", "nr", "nrt") or name in countries() else None
+    return None
+
+
 def named_entities(question: str) -> tuple[str, ...]:
     """The people, places, organisations and other proper names a Chinese question names: jieba's nr, nrt
     (transliterated: 吉尔吉斯斯坦, 纳扎尔巴耶夫, the commonest names in foreign news), ns, nt and nz words of two

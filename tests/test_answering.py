@@ -617,6 +617,37 @@ def test_a_best_sentence_without_the_asked_kind_of_figure_is_refused(settings: S
     assert ans.answerable and "150名士兵" in ans.answer
 
 
+@pytest.mark.parametrize(("question", "name"), [
+    ("一月骚乱中有多少名以色列人受伤？", "以色列"),
+    ("骚乱中有几名中国公民受伤？", "中国"),
+    ("吉尔吉斯斯坦派遣了多少名士兵？", None),  # the name is the subject: the article may leave it implicit
+    ("集安组织在哈萨克有多少维和人员？", None),
+    ("几内亚法郎的辅币单位是什么？", None),  # 几 inside a name is no count word
+])
+def test_the_name_whose_things_a_count_question_counts(question: str, name: str | None) -> None:
+    from rag.questions import counted_name
+
+    assert counted_name(question) == name
+
+
+def test_a_count_of_a_named_people_s_things_is_refused_from_a_sentence_that_never_names_them(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"多少名以色列人…丧生" over articles whose death tolls are everyone's: the best sentence gives a count of people
+    but names no Israelis, so the gate's rule refuses it, whatever the question model says; a sentence that names
+    them passes the rule, and so does the plain count."""
+    from rag.features import missing_figure
+
+    israel = Article(id="isr", title="以色列公民", text="以色列外交部表示，骚乱中有三名以色列人丧生。")
+    snap, _ = build_snapshot([*ARTS], fake_embedder, settings)
+    snap2, _ = build_snapshot([israel, *ARTS], fake_embedder, settings.replace(index_dir=settings.index_dir / "2"))
+    model = _hand_model()
+    for s, question, refused in ((snap, "骚乱中有多少名以色列人丧生？", True), (snap, "骚乱中有多少人丧生？", False),
+                                 (snap2, "骚乱中有多少名以色列人丧生？", False)):
+        c = Retriever(s, fake_embedder, settings, model=model).candidates(question, 5)
+        assert c.query is not None
+        sents = ExtractiveAnswerer(settings, fake_embedder, model).judge(s, question, c).sentences
+        assert sents and missing_figure(c.query, sents) is refused, question
+
+
 @pytest.mark.parametrize(("sentence", "unnamed"), [
     ("一位俄罗斯议员表示，托卡耶夫“挑战”了普京。", True),
     ("六年后，另一位俄罗斯议员提高了赌注。", True),

@@ -46,6 +46,9 @@ UNANSWERABLE = [
     "What is the recipe for beef stroganoff?",
     "苹果公司的CEO是谁？",
     "2018年世界杯冠军是哪个国家？",
+    # on topic, but the tolls the seeds give are everyone's, not those of the people the question names
+    "哈萨克斯坦骚乱中有多少名美国人受伤？",
+    "骚乱中有多少名中国公民遇难？",
 ]
 
 pytestmark = pytest.mark.slow
