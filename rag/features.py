@@ -24,7 +24,7 @@ from rag.keywords import CJK, content_terms, normalize, tokenize
 from rag.questions import (
     answer_type,
     asks_about_credits,
-    counted_name,
+    counted_names,
     is_credit_line,
     is_english,
     is_own_question,
@@ -93,7 +93,7 @@ class Query:
     entities: tuple[str, ...] = ()  # the proper names it names (rag.questions.named_entities)
     multipart: bool = False  # it asks several things (rag.questions.split_parts)
     about_credits: bool = False  # it asks who reported or edited (then a credits line may answer)
-    counted: str | None = None  # the name whose things it counts ("多少名以色列人": rag.questions.counted_name)
+    counted: tuple[str, ...] = ()  # the names of those whose things it counts ("多少名以色列人": rag.questions.counted_names)
 
     @classmethod
     def make(cls, snap: IndexView, text: str, vector: np.ndarray, tokens: Sequence[str] | None = None) -> Query:
@@ -104,7 +104,7 @@ class Query:
                    hant=bool(cjk) and normalize(cjk) != cjk, atype=answer_type(text), focus=focus,
                    known=frozenset(t for t in focus if snap.knows(t)), words=set(toks), unit=expected_unit(text), bigrams=question_bigrams(text),
                    entities=named_entities(text), multipart=len(split_parts(text)) > 1,
-                   about_credits=asks_about_credits(text), counted=counted_name(text))
+                   about_credits=asks_about_credits(text), counted=counted_names(text))
 
 
 # --------------------------------------------------------------------------- passages
@@ -312,6 +312,6 @@ def missing_figure(q: Query, sents: Sequence[Sentence]) -> bool:
     best = max(sents, key=lambda s: s.logit)
     # a count of the things a name qualifies ("多少名以色列人受伤？") from a sentence that never names them counts
     # someone else's ("数百人受伤")
-    if q.counted is not None and q.counted not in normalize(best.text):
+    if q.counted and not any(n in normalize(best.text) for n in q.counted):
         return True
     return q.unit is not None and not best.unit_match

@@ -233,16 +233,19 @@ def _posseg(text: str) -> tuple[tuple[str, str], ...]:
 
 # "多少名以色列人受伤": a count of things a name qualifies; the figure must be theirs
 _COUNT_WORD = re.compile(r"^(?:多少|几)(?:名|个|位|家|座|所|艘|架|辆|户|间|批)?$")
+_COUNT_OF_EN = re.compile(r"\b(?i:how many) ([A-Z][a-z]{3,})\b")
 _CLASSIFIER = re.compile(r"^(?:名|个|位|家|座|所|艘|架|辆|户|间|批)$")
 
 
-def counted_name(question: str) -> str | None:
-    """The place or people whose things a Chinese count question asks for: "一月骚乱中有多少名以色列人受伤？" ->
-    以色列. The name comes right after the count word and before what is counted (jieba's ns/nr/nrt, or a
-    country), so "吉尔吉斯斯坦派遣了多少名士兵" names none: its name is the subject, and the article may leave it
-    implicit."""
+def counted_names(question: str) -> tuple[str, ...]:
+    """The place or people whose things a count question asks for, as the Chinese names a sentence may give
+    them by: "一月骚乱中有多少名以色列人受伤？" -> (以色列,). The name comes right after the count word and before
+    what is counted (jieba's ns/nr/nrt, or a country, with the country's other names: 哈萨克斯坦, 哈萨克 …), so
+    "吉尔吉斯斯坦派遣了多少名士兵" names none: its name is the subject, and the article may leave it implicit. In
+    English, a people's word right after "how many" ("How many Chinese shops …": country_of_demonym)."""
     if is_english(question):
-        return None
+        m = _COUNT_OF_EN.search(question)
+        return country_of_demonym(m.group(1)) if m else ()
     words = _posseg(normalize(question))
     for i, (w, _) in enumerate(words):
         if not _COUNT_WORD.match(w):
@@ -251,10 +254,12 @@ def counted_name(question: str) -> str | None:
         if rest and _CLASSIFIER.match(rest[0][0]):
             rest = rest[1:]
         if len(rest) < 2 or len(rest[0][0]) < 2 or not rest[1][1].startswith("n"):
-            return None
+            return ()
         name, flag = rest[0]
-        return name if flag in ("ns", "nr", "nrt") or name in countries() else None
-    return None
+        if name in countries():
+            return next(zh for _, zh in _country_table() if name in zh)
+        return (name,) if flag in ("ns", "nr", "nrt") else ()
+    return ()
 
 
 def named_entities(question: str) -> tuple[str, ...]:
@@ -285,6 +290,45 @@ def countries() -> frozenset[str]:
         if line and not line.startswith("#"):
             names.update(line.split("\t")[1].split())
     return frozenset(names)
+
+
+@lru_cache(maxsize=1)
+def _country_table() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """(lower-case English names, Chinese names) of each country in rag/models/countries.tsv."""
+    if not COUNTRIES_PATH.is_file():
+        return ()
+    rows = []
+    for line in COUNTRIES_PATH.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            en, zh = line.split("\t")[:2]
+            rows.append((tuple(n.lower() for n in en.split("|")), tuple(zh.split())))
+    return tuple(rows)
+
+
+_DEMONYM_ENDS = ("s", "ese", "ian", "an", "i", "n", "ish")
+# a state's own name, one word or one word and what kind of state it is ("Russian Federation"), not a territory
+# named after another country ("American Samoa", "United States Minor Outlying Islands")
+_NAMES_STEM = re.compile(r"^(?:[a-z]{0,2}|i?stan)$")  # China - Chin, Israel, Kazakhstan - Kazakh; not Turkmenistan - Turk
+_STATE_NAME = re.compile(r"^[a-z'-]+(?: (?:federation|republic|kingdom|confederation|state|emirates))?$")
+
+
+def country_of_demonym(word: str) -> tuple[str, ...]:
+    """The Chinese names of the country an English people's or country's word names ("Chinese" -> 中国, "Israelis"
+    -> 以色列, "Kazakh" -> 哈萨克): the one country whose English name (one word, or one word and its kind of
+    state) is the word, or the word less a demonym ending (four letters at least), and at most two letters or
+    "stan" more; none when no single country is ("American", "Turkish", "British")."""
+    w = word.lower()
+    stems = [w] + [w[:-len(end)] for end in _DEMONYM_ENDS if w.endswith(end)]
+    stems += [s[:-len(end)] for s in stems[1:] for end in _DEMONYM_ENDS if s.endswith(end)]  # "Israelis"
+    for stem in stems:
+        if len(stem) < 4:
+            continue
+        found = {zh for names, zh in _country_table()
+                 if any(_STATE_NAME.match(n) and _NAMES_STEM.match(n.split()[0][len(stem):]) and n.startswith(stem)
+                        for n in names)}
+        if len(found) == 1:
+            return found.pop()
+    return ()
 
 
 def sentence_types(sentence: str, question_words: set[str], wanted: str, question: str = "") -> bool:

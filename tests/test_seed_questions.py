@@ -49,6 +49,8 @@ UNANSWERABLE = [
     # on topic, but the tolls the seeds give are everyone's, not those of the people the question names
     "哈萨克斯坦骚乱中有多少名美国人受伤？",
     "骚乱中有多少名中国公民遇难？",
+    "How many Chinese citizens were killed in the Kazakhstan unrest?",
+    "How many Russian soldiers died in the Almaty riots?",
 ]
 
 pytestmark = pytest.mark.slow
