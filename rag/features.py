@@ -23,6 +23,7 @@ from rag.glossary import question_tokens
 from rag.keywords import CJK, content_terms, normalize, tokenize
 from rag.questions import (
     answer_type,
+    asks_city,
     asks_about_credits,
     counted_names,
     is_credit_line,
@@ -93,6 +94,7 @@ class Query:
     entities: tuple[str, ...] = ()  # the proper names it names (rag.questions.named_entities)
     multipart: bool = False  # it asks several things (rag.questions.split_parts)
     about_credits: bool = False  # it asks who reported or edited (then a credits line may answer)
+    city: bool = False  # it asks in which town (rag.questions.asks_city)
     counted: tuple[str, ...] = ()  # the names of those whose things it counts ("多少名以色列人": rag.questions.counted_names)
 
     @classmethod
@@ -104,7 +106,7 @@ class Query:
                    hant=bool(cjk) and normalize(cjk) != cjk, atype=answer_type(text), focus=focus,
                    known=frozenset(t for t in focus if snap.knows(t)), words=set(toks), unit=expected_unit(text), bigrams=question_bigrams(text),
                    entities=named_entities(text), multipart=len(split_parts(text)) > 1,
-                   about_credits=asks_about_credits(text), counted=counted_names(text))
+                   about_credits=asks_about_credits(text), counted=counted_names(text), city=asks_city(text))
 
 
 # --------------------------------------------------------------------------- passages
@@ -313,5 +315,7 @@ def missing_figure(q: Query, sents: Sequence[Sentence]) -> bool:
     # a count of the things a name qualifies ("多少名以色列人受伤？") from a sentence that never names them counts
     # someone else's ("数百人受伤")
     if q.counted and not any(n in normalize(best.text) for n in q.counted):
+        return True
+    if q.city and not best.type_match:  # "在哪个城市？" from a sentence that names no town
         return True
     return q.unit is not None and not best.unit_match

@@ -276,6 +276,12 @@ def named_entities(question: str) -> tuple[str, ...]:
 
 
 _ASKS_CITY = re.compile(r"哪[个座一]?(?:城市|城|市|镇)|什么城市|\b(?:which|what) (?:city|town)\b", re.I)
+_TOWN = re.compile(r"..*[市城堡镇港]$")  # "平户市", "康士坦丁堡": jieba tags many towns as common nouns
+
+
+def asks_city(question: str) -> bool:
+    """"王毅和拉夫罗夫通电话时人在哪个城市？": a town, which no country, person or other word answers."""
+    return answer_type(question) == "place" and bool(_ASKS_CITY.search(normalize(question)))
 COUNTRIES_PATH = Path(__file__).resolve().parent / "models" / "countries.tsv"
 
 
@@ -359,7 +365,7 @@ def sentence_types(sentence: str, question_words: set[str], wanted: str, questio
             flag = "ns"
         if word in question_words or (asked and word in asked) or len(word) < 2 and wanted != "number":
             continue
-        if any(flag.startswith(f) for f in flags):
+        if any(flag.startswith(f) for f in flags) or city and _TOWN.match(word):
             return True
         if wanted == "org" and _ORG_SUFFIX.search(word) and flag.startswith("n") and len(word) >= 3:
             return True

@@ -655,6 +655,30 @@ def test_a_count_of_a_named_people_s_things_is_refused_from_a_sentence_that_neve
         assert sents and missing_figure(c.query, sents) is refused, question
 
 
+def test_a_which_city_question_is_refused_from_a_sentence_that_names_no_town(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"王毅通电话时在哪个城市？": the call's sentence names a country and people, but no town, so the gate's rule
+    refuses it whatever the question model says; a sentence that names the town (a place word, or a word that
+    ends like one: 平户市, 康士坦丁堡) passes."""
+    from rag.features import missing_figure
+    from rag.questions import asks_city, sentence_types
+
+    assert asks_city("王毅和拉夫罗夫通电话时人在哪个城市？") and asks_city("In which city did they meet?")
+    assert not asks_city("王毅和拉夫罗夫在哪里通电话？") and not asks_city("哈萨克斯坦在哪个国家的南面？")
+    assert sentence_types("平户市的荷兰商馆始建于1609年。", set(), "place", "荷兰商馆建在哪个城市？")
+    assert not sentence_types("王毅10日同拉夫罗夫通电话，就哈萨克局势交换意见。", set(), "place", "王毅在哪个城市？")
+    q = "王毅同拉夫罗夫通电话时在哪个城市？"
+    for text, refused in (("王毅10日同拉夫罗夫通电话，就哈萨克局势交换意见。", True),
+                          ("王毅10日在北京同拉夫罗夫通电话，就哈萨克局势交换意见。", False)):
+        art = Article(id="call", title="通电话", text=text)
+        sub = settings.replace(index_dir=settings.index_dir / str(refused))
+        snap, _ = build_snapshot([art, *ARTS], fake_embedder, sub)
+        model = _hand_model()
+        c = Retriever(snap, fake_embedder, sub, model=model).candidates(q, 5)
+        assert c.query is not None
+        sents = ExtractiveAnswerer(sub, fake_embedder, model).judge(snap, q, c).sentences
+        assert sents and missing_figure(c.query, sents) is refused, text
+
+
 @pytest.mark.parametrize(("sentence", "unnamed"), [
     ("一位俄罗斯议员表示，托卡耶夫“挑战”了普京。", True),
     ("六年后，另一位俄罗斯议员提高了赌注。", True),
