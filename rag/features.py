@@ -23,8 +23,8 @@ from rag.glossary import question_tokens
 from rag.keywords import CJK, content_terms, normalize, tokenize
 from rag.questions import (
     answer_type,
-    asks_city,
     asks_about_credits,
+    asks_city,
     counted_names,
     is_credit_line,
     is_english,
