@@ -102,9 +102,11 @@ def keywords_only(question: str) -> bool:
 _WHO_IS = re.compile(r"^(?P<x>[\u4e00-\u9fff·]{2,12}?)(?:到底|究竟)?(?:是谁|是什么人|是何人|是干什么的|是做什么的)[？?]?$|"
                      r"^谁是(?P<y>[\u4e00-\u9fff·]{2,12})[？?]?$|"
                      # the posts someone held are what the articles call them, too ("托卡耶夫之前担任过哪些职务")
-                     r"^(?P<z>[\u4e00-\u9fff·]{2,12}?)(?:之前|以前|此前|过去|曾经|曾)?(?:担任|出任|任|做)过?"
-                     r"(?:哪些|什么|何种|哪个|哪种)(?:职务|职位|官职|要职|工作|角色)[？?]?$|"
+                     r"^(?P<z>[\u4e00-\u9fff·]{2,12}?)(?:之前|以前|此前|过去|曾经|曾)?(?:担任|出任|任|做|干|当)过?"
+                     r"(?:哪些|什么|何种|哪个|哪种)(?:职务|职位|官职|要职|工作|角色|官)[？?]?$|"
                      r"^(?P<w>[\u4e00-\u9fff·]{2,12}?)(?:之前|以前|曾经)?的(?:职务|职位|官职|头衔|身份)是什么[？?]?$")
+# "托卡耶夫当总统前干过哪些要职？": when, before the posts asked for, is no part of the name
+_BEFORE_OFFICE = re.compile(r"(?:在|于)?(?:当|成为|出任|就任|当选)[\u4e00-\u9fff]{1,5}?(?:之|以)?前(?=[\u4e00-\u9fff])")
 _ROLES = (r"(?:总统|总理|首相|主席|部长|外长|局长|议员|分析师|分析家|发言人|学者|记者|大使|将军|领导人|首脑|秘书长|"
           r"书记|主任|官员|商人|专家|史学家|历史学者|作者|负责人|国务委员|委员|州长|市长|检察官|司令|总裁|董事长|"
           r"教授|研究员|主编|外交官|祖父|侄子|前任|继任者)")
@@ -116,7 +118,7 @@ _POST_TAKEN = re.compile(r"^[^。；;！？]{0,30}?(?:担任|出任|曾任|任�
 
 def asked_person(question: str) -> str | None:
     """The person a "who is X?" question names, or None."""
-    m = _WHO_IS.match(normalize(question.strip()))
+    m = _WHO_IS.match(_BEFORE_OFFICE.sub("", normalize(question.strip())))
     who = (m["x"] or m["y"] or m["z"] or m["w"]) if m else None
     if not who or "的" in who:  # "尼科诺夫的祖父是谁？" asks for a person
         return None

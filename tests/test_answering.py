@@ -167,7 +167,9 @@ def test_who_is_a_named_person_asks_for_their_role() -> None:
     assert not sentence_types("王毅10日也与哈萨克副总理兼外长特列乌别尔季通电话。", set(), "definition", "王毅是谁？")
 
 
-@pytest.mark.parametrize("question", ["托卡耶夫之前担任过哪些职务？", "马西莫夫曾经担任过什么职务？", "王毅的职务是什么？"])
+@pytest.mark.parametrize("question", ["托卡耶夫之前担任过哪些职务？", "马西莫夫曾经担任过什么职务？", "王毅的职务是什么？",
+                                      "托卡耶夫当总统前干过哪些要职？", "托卡耶夫在成为总统之前做过什么工作？",
+                                      "马西莫夫当过什么官？"])
 def test_the_posts_a_named_person_held_are_asked_like_who_they_are(question: str) -> None:
     """The posts someone held are what the articles call them: before the name ("前外交部长、联合国前副秘书长
     托卡耶夫") or as a post taken after it ("马西莫夫…曾担任过许多政府要职…政府首脑"); another man's posts are not."""
