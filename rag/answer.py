@@ -158,6 +158,10 @@ class ExtractiveAnswerer:
                                     len(idx), p_rows)
         rows = sentence_features(snap, q, sents)
         logits = self.model.sentence.logit(rows)
+        if q.atype == "definition" and only is None and n_passages < len(cands.hits) and not any(s.type_match for s in sents):
+            # "谁是乌姆洛夫？": what the articles call him may stand in a passage below the top few ("卡内基国际和平基金会
+            # 学者蒂穆尔·乌姆洛夫"); the type is strict (a role next to the name), so all passages are searched
+            return self._scored(snap, q, cands, len(cands.hits))
         if q.atype == "definition" and any(s.type_match for s in sents):
             # "托卡耶夫之前担任过哪些职务？": a sentence that does not call that person anything (another man's
             # posts) cannot answer, however close its wording, so it takes no share from those that do

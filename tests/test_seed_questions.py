@@ -38,6 +38,8 @@ ANSWERABLE = [
     ("俄罗斯在哈萨克斯坦招募士兵，哈萨克斯坦怎么回应？", "首次承认", RFI),
     ("哈萨克斯坦一月动乱中有多少人遇难？", "164", RFA),
     ("集安组织是哪一年成立的？", "2002", ALJ4),
+    # what the articles call him stands in a passage below the top three
+    ("誰是乌姆洛夫？", "卡内基国际和平基金会学者蒂穆尔·乌姆洛夫", ALJ3),
     ("Which NATO member will Kazakhstan share military intelligence with?", "土耳其", ALJ3),
 ]
 
