@@ -36,12 +36,13 @@ from rag.features import (
     missing_figure,
     question_features,
     sentence_features,
+    sentence_tokens,
 )
 from rag.figures import asks_for_day
 from rag.keywords import normalize, to_simplified
 from rag.neighbours import key as _key
 from rag.neighbours import with_names, with_reasons, with_statement_ends
-from rag.questions import is_english, leans_on_earlier, split_parts
+from rag.questions import is_english, is_verb, leans_on_earlier, split_parts
 from rag.retrieval import Candidates, Retrieval
 from rag.scorer import ScorerModel, load_model, shares
 from rag.settings import Settings
@@ -158,19 +159,29 @@ class ExtractiveAnswerer:
                                     len(idx), p_rows)
         rows = sentence_features(snap, q, sents)
         logits = self.model.sentence.logit(rows)
-        if q.atype == "definition" and only is None and n_passages < len(cands.hits) and not any(s.type_match for s in sents):
-            # "谁是乌姆洛夫？": what the articles call him may stand in a passage below the top few ("卡内基国际和平基金会
-            # 学者蒂穆尔·乌姆洛夫"); the type is strict (a role next to the name), so all passages are searched
-            return self._scored(snap, q, cands, len(cands.hits))
-        if q.atype == "definition" and any(s.type_match for s in sents):
-            # "托卡耶夫之前担任过哪些职务？": a sentence that does not call that person anything (another man's
-            # posts) cannot answer, however close its wording, so it takes no share from those that do
-            keep = [i for i, s in enumerate(sents) if s.type_match]
-            sents, logits = [sents[i] for i in keep], logits[keep]
         for s, lg, sh in zip(sents, logits, shares(logits)):
             s.logit = float(lg)
             s.prob = float(sh)
         return sorted(sents, key=lambda s: -s.logit)
+
+    def _called(self, snap: IndexView, q: Query | None, cands: Candidates, sents: list[Sentence],
+                only: Sequence[int] | None = None) -> list[Sentence]:
+        """For a who-is question, the sentences that call that person something (a role next to the name), with
+        their shares among themselves, best first; `sents` for any other question. A sentence that calls them
+        nothing (another man's posts, "托卡耶夫之前担任过哪些职务？") cannot answer, however close its wording. When
+        none of `sents` does, every passage is searched ("谁是乌姆洛夫？": "卡内基国际和平基金会学者蒂穆尔·乌姆洛夫"
+        stands in the fourth). The gate has judged the question on all of them before: cut to one or two,
+        its features would read as a question with a single candidate."""
+        if q is None or q.atype != "definition":
+            return sents
+        if not any(s.type_match for s in sents) and only is None:
+            sents = self._scored(snap, q, cands, len(cands.hits))
+        keep = [s for s in sents if s.type_match]
+        if not keep:
+            return sents
+        for s, sh in zip(keep, shares([s.logit for s in keep])):
+            s.prob = float(sh)
+        return keep
 
     def judge(self, snap: IndexView, question: str, cands: Candidates) -> Judgement:
         """Does the corpus answer the question? The question model over the best sentences and passages."""
@@ -241,6 +252,7 @@ class ExtractiveAnswerer:
             # already quoted
             only = [i for i, h in enumerate(cands.hits) if h.chunk.doc_id == story] if leans else []
             sents = self._scored(snap, pq, cands, len(cands.hits), only or None)  # no passage of it: all
+            sents = self._called(snap, pq, cands, sents, only or None)
             if k == 0 and sents:
                 story = sents[0].hit.chunk.doc_id
             if leans:
@@ -254,7 +266,7 @@ class ExtractiveAnswerer:
         assert self.model is not None and self.model.sentence is not None
         s = self.settings
         t = self.model.sentence.threshold
-        ranked = verdict.sentences
+        ranked = self._called(snap, cands.query, cands, verdict.sentences)
         if verdict.parts:  # answered part by part: the parts' best sentences, nothing the whole question picked
             chosen = [verdict.parts[0]]
             for best in [*verdict.parts[1:], *self._parts(snap, question, cands, chosen)]:
@@ -297,6 +309,13 @@ class ExtractiveAnswerer:
         asked = self._answer_clause(snap, q, [best])[0][1] if by_clause else self._figures(snap, q, best)
         if not asked:
             return []
+        # a day is read from the whole sentence, so it may date something else (a spokesman's "11日表示" against
+        # "政府在本周三宣布辞职"): the other outlet's sentence must say what happened, in the question's rarest verb
+        # that the first outlet's sentence uses ("辞职", not "宣布"). Counts are compared clause by clause, on what
+        # they count.
+        held = sentence_tokens(best.text)
+        event = None if by_clause else max((t for t in q.focus if t in held and is_verb(t)), key=lambda t: q.focus[t],
+                                           default=None)
         by_outlet: dict[str | None, list[int]] = {}
         for i, h in enumerate(cands.hits[:DISAGREEMENT_PASSAGES]):
             by_outlet.setdefault(snap.articles[h.chunk.doc_id].source, []).append(i)
@@ -319,6 +338,8 @@ class ExtractiveAnswerer:
                     _, theirs, pick = max(scored, key=lambda x: x[0])
             elif top:
                 pick, theirs = top[0], self._figures(snap, q, top[0])
+            if pick is not None and event is not None and event not in sentence_tokens(pick.text):
+                continue
             if pick is not None and differ(asked, theirs) and self._gate(q, sents, cands, only)[1]:
                 out.append(pick)
         return out

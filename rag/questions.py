@@ -264,6 +264,13 @@ def counted_names(question: str) -> tuple[str, ...]:
     return ()
 
 
+@lru_cache(maxsize=8192)
+def is_verb(word: str) -> bool:
+    """jieba reads the word, on its own, as a verb (辞职, 被捕, 丧生), not a noun (人数, 政府)."""
+    tags = _posseg(word)
+    return len(tags) == 1 and tags[0][1].startswith("v")
+
+
 def named_entities(question: str) -> tuple[str, ...]:
     """The people, places, organisations and other proper names a Chinese question names: jieba's nr, nrt
     (transliterated: 吉尔吉斯斯坦, 纳扎尔巴耶夫, the commonest names in foreign news), ns, nt and nz words of two
