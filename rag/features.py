@@ -307,7 +307,7 @@ def missing_figure(q: Query, sents: Sequence[Sentence]) -> bool:
     people, a share …: rag.figures.expected_unit) and the best sentence, the one an answer quotes first, holds
     none: it cannot be the answer, however close its topic ("马西莫夫是哪一年出任国家安全委员会主席的？" ->
     a sentence on his career without a year). So is a count of things a name qualifies ("多少名以色列人") when the
-    best sentence never names them. The question gate refuses it before its model is asked; the fit measures
+    best sentence never names them, and a which-city question when it names no town. The question gate refuses it before its model is asked; the fit measures
     what that costs (docs/scorer.md). `sents` carry their sentence-model logits."""
     if q.multipart or not sents:
         return False

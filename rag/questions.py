@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import threading
 from functools import lru_cache
-from pathlib import Path
 
+from rag.countries import countries, country_names, country_of_demonym
 from rag.keywords import CJK, normalize
 
 _LATIN = re.compile(r"[A-Za-z]")
@@ -259,7 +259,7 @@ def counted_names(question: str) -> tuple[str, ...]:
             return ()
         name, flag = rest[0]
         if name in countries():
-            return next(zh for _, zh in _country_table() if name in zh)
+            return country_names(name)
         return (name,) if flag in ("ns", "nr", "nrt") else ()
     return ()
 
@@ -291,59 +291,6 @@ _TOWN = re.compile(r"..*[市城堡镇港]$")  # "平户市", "康士坦丁堡": 
 def asks_city(question: str) -> bool:
     """"王毅和拉夫罗夫通电话时人在哪个城市？": a town, which no country, person or other word answers."""
     return answer_type(question) == "place" and bool(_ASKS_CITY.search(normalize(question)))
-COUNTRIES_PATH = Path(__file__).resolve().parent / "models" / "countries.tsv"
-
-
-@lru_cache(maxsize=1)
-def countries() -> frozenset[str]:
-    """The Chinese names of the world's countries, in simplified script (rag/models/countries.tsv, made by
-    `python -m rag.evaluation.countries` from ISO 3166-1 and its Chinese translations)."""
-    if not COUNTRIES_PATH.is_file():
-        return frozenset()
-    names: set[str] = set()
-    for line in COUNTRIES_PATH.read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            names.update(line.split("\t")[1].split())
-    return frozenset(names)
-
-
-@lru_cache(maxsize=1)
-def _country_table() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
-    """(lower-case English names, Chinese names) of each country in rag/models/countries.tsv."""
-    if not COUNTRIES_PATH.is_file():
-        return ()
-    rows = []
-    for line in COUNTRIES_PATH.read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            en, zh = line.split("\t")[:2]
-            rows.append((tuple(n.lower() for n in en.split("|")), tuple(zh.split())))
-    return tuple(rows)
-
-
-_DEMONYM_ENDS = ("s", "ese", "ian", "an", "i", "n", "ish")
-# a state's own name, one word or one word and what kind of state it is ("Russian Federation"), not a territory
-# named after another country ("American Samoa", "United States Minor Outlying Islands")
-_NAMES_STEM = re.compile(r"^(?:[a-z]{0,2}|i?stan)$")  # China - Chin, Israel, Kazakhstan - Kazakh; not Turkmenistan - Turk
-_STATE_NAME = re.compile(r"^[a-z'-]+(?: (?:federation|republic|kingdom|confederation|state|emirates))?$")
-
-
-def country_of_demonym(word: str) -> tuple[str, ...]:
-    """The Chinese names of the country an English people's or country's word names ("Chinese" -> 中国, "Israelis"
-    -> 以色列, "Kazakh" -> 哈萨克): the one country whose English name (one word, or one word and its kind of
-    state) is the word, or the word less a demonym ending (four letters at least), and at most two letters or
-    "stan" more; none when no single country is ("American", "Turkish", "British")."""
-    w = word.lower()
-    stems = [w] + [w[:-len(end)] for end in _DEMONYM_ENDS if w.endswith(end)]
-    stems += [s[:-len(end)] for s in stems[1:] for end in _DEMONYM_ENDS if s.endswith(end)]  # "Israelis"
-    for stem in stems:
-        if len(stem) < 4:
-            continue
-        found = {zh for names, zh in _country_table()
-                 if any(_STATE_NAME.match(n) and _NAMES_STEM.match(n.split()[0][len(stem):]) and n.startswith(stem)
-                        for n in names)}
-        if len(found) == 1:
-            return found.pop()
-    return ()
 
 
 def sentence_types(sentence: str, question_words: set[str], wanted: str, question: str = "") -> bool:

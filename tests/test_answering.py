@@ -99,7 +99,8 @@ def test_sentence_answer_evidence_excludes_what_the_question_names() -> None:
 
 def test_country_names_are_places_not_people() -> None:
     """jieba tags 哈萨克斯坦 and 乌克兰 as people's names; the country table makes them places."""
-    from rag.questions import countries, sentence_types
+    from rag.countries import countries
+    from rag.questions import sentence_types
 
     assert {"哈萨克斯坦", "乌克兰", "俄罗斯", "中国", "土耳其"} <= countries()
     prosecutor = "哈萨克斯坦北部的检察官在声明中说，有人试图招募当地居民到乌克兰参战。"

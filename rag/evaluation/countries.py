@@ -15,8 +15,8 @@ import argparse
 import gettext
 from pathlib import Path
 
+from rag.countries import COUNTRIES_PATH
 from rag.keywords import normalize
-from rag.questions import COUNTRIES_PATH
 
 _LOCALES = ("zh_CN", "zh_TW", "zh_HK")
 _ATTRS = ("name", "common_name", "official_name")

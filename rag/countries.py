@@ -1,0 +1,65 @@
+"""The world's countries by name: their Chinese names, and the country an English word for it or its people names.
+
+rag/models/countries.tsv (made by `python -m rag.evaluation.countries` from ISO 3166-1 and its Chinese
+translations) gives each country's English names and its Chinese names in simplified script. jieba tags many
+country names as people's names (哈萨克斯坦 nrt, 乌克兰 nr), so rag.questions reads them as places from here; a count
+of a named people's things ("How many Chinese shops …") finds the names a Chinese sentence gives them by.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+COUNTRIES_PATH = Path(__file__).resolve().parent / "models" / "countries.tsv"
+
+
+@lru_cache(maxsize=1)
+def countries() -> frozenset[str]:
+    """The Chinese names of the world's countries, in simplified script."""
+    return frozenset(n for _, zh in _country_table() for n in zh)
+
+
+@lru_cache(maxsize=1)
+def _country_table() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """(lower-case English names, Chinese names) of each country in rag/models/countries.tsv; none without it."""
+    if not COUNTRIES_PATH.is_file():
+        return ()
+    rows = []
+    for line in COUNTRIES_PATH.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            en, zh = line.split("\t")[:2]
+            rows.append((tuple(n.lower() for n in en.split("|")), tuple(zh.split())))
+    return tuple(rows)
+
+
+_DEMONYM_ENDS = ("s", "ese", "ian", "an", "i", "n", "ish")
+_NAMES_STEM = re.compile(r"^(?:[a-z]{0,2}|i?stan)$")  # China - Chin, Israel, Kazakhstan - Kazakh; not Turkmenistan - Turk
+# a state's own name, one word or one word and what kind of state it is ("Russian Federation"), not a territory
+# named after another country ("American Samoa", "United States Minor Outlying Islands")
+_STATE_NAME = re.compile(r"^[a-z'-]+(?: (?:federation|republic|kingdom|confederation|state|emirates))?$")
+
+
+def country_of_demonym(word: str) -> tuple[str, ...]:
+    """The Chinese names of the country an English people's or country's word names ("Chinese" -> 中国, "Israelis"
+    -> 以色列, "Kazakh" -> 哈萨克): the one country whose English name (one word, or one word and its kind of
+    state) is the word, or the word less a demonym ending (four letters at least), and at most two letters or
+    "stan" more; none when no single country is ("American", "Turkish", "British")."""
+    w = word.lower()
+    stems = [w] + [w[:-len(end)] for end in _DEMONYM_ENDS if w.endswith(end)]
+    stems += [s[:-len(end)] for s in stems[1:] for end in _DEMONYM_ENDS if s.endswith(end)]  # "Israelis"
+    for stem in stems:
+        if len(stem) < 4:
+            continue
+        found = {zh for names, zh in _country_table()
+                 if any(_STATE_NAME.match(n) and _NAMES_STEM.match(n.split()[0][len(stem):]) and n.startswith(stem)
+                        for n in names)}
+        if len(found) == 1:
+            return found.pop()
+    return ()
+
+
+def country_names(name: str) -> tuple[str, ...]:
+    """All the Chinese names of the country one of whose Chinese names is `name` (哈萨克斯坦 -> 哈萨克斯坦, 哈萨克 …)."""
+    return next((zh for _, zh in _country_table() if name in zh), (name,))
