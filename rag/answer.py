@@ -333,7 +333,7 @@ class ExtractiveAnswerer:
             pick: Sentence | None = None
             theirs: dict[str, frozenset[str]] = {}
             if by_clause:
-                scored = [(cos, f, s) for (cos, f), s in zip(self._answer_clause(snap, q, top), top) if f]
+                scored = [(cos, f, s) for (cos, f), s in zip(self._answer_clause(snap, q, top), top) if cos > -1.0]
                 if scored:
                     _, theirs, pick = max(scored, key=lambda x: x[0])
             elif top:
@@ -353,27 +353,32 @@ class ExtractiveAnswerer:
         """For each sentence, the clause that gives the asked count, as (its cosine to the question, its
         figures); (-1, {}) when it gives none. A clause must count what the question counts (people, money …:
         rag.figures.expected_unit); of several, the one whose vector is nearest the question's answers ("遇难人数"
-        picks "造成了至少164人丧生" over "近10000人被捕"). The clauses are encoded together, once, and only when
-        there is a choice to make."""
+        picks "造成了至少164人丧生" over "近10000人被捕"). A clause that counts it in round numbers only answers with
+        no figure to compare ("受伤人数" picks "另有数百人受伤", not the death toll before it). The clauses are
+        encoded together, once, and only when there is a choice to make."""
         per = []
         for s in sents:
             found = []
-            for c, f in figure_clauses(s.text, q, snap.articles[s.hit.chunk.doc_id].published):
+            for c, f in figure_clauses(s.text, q, snap.articles[s.hit.chunk.doc_id].published, every=True):
                 if q.unit is None and q.atype == "number":  # "how much", of no kind it names: not a date's parts
                     f = {k: v for k, v in f.items() if k not in _DATE_PARTS}
-                if f and (q.unit is None or q.unit.search(normalize(c))):
+                if q.unit.search(normalize(c)) if q.unit is not None else f:
                     found.append((c, f))
             per.append(found)
         texts = sorted({c for found in per for c, _ in found})
         cos: dict[str, float] = {}
         if len(texts) > 1:
             cos = dict(zip(texts, (self.embedder.encode_documents(texts) @ q.vector).tolist()))
+        # a clause that says what the question asks happened, in its rarest verb ("受伤" of "一月骚乱中有多少人受伤",
+        # not "骚乱"), goes before the cosine, which on clauses this short may prefer the death toll beside it
+        # (0.888 against 0.878)
+        verbs = set(sorted((t for t in q.focus if is_verb(t)), key=lambda t: -q.focus[t])[:1])
         out: list[tuple[float, dict[str, frozenset[str]]]] = []
         for found in per:
             if not found:
                 out.append((-1.0, {}))
                 continue
-            c, f = max(found, key=lambda cf: cos.get(cf[0], 0.0))
+            c, f = max(found, key=lambda cf: (bool(verbs & sentence_tokens(cf[0])), cos.get(cf[0], 0.0)))
             out.append((cos.get(c, 0.0), f))
         return out
 

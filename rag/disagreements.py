@@ -35,13 +35,15 @@ def figures(text: str, q: Query, published: str | None = None) -> dict[str, froz
     return {k: frozenset(v) for k, v in out.items()}
 
 
-def figure_clauses(text: str, q: Query, published: str | None = None) -> list[tuple[str, dict[str, frozenset[str]]]]:
+def figure_clauses(text: str, q: Query, published: str | None = None,
+                   every: bool = False) -> list[tuple[str, dict[str, frozenset[str]]]]:
     """The clauses of a sentence (between commas and semicolons) that give figures (`figures`), each with them:
-    "造成了至少164人丧生，近10000人被捕。" gives a death toll and an arrest count, one per clause."""
+    "造成了至少164人丧生，近10000人被捕。" gives a death toll and an arrest count, one per clause. `every`: the
+    clauses without a figure too, with none ("另有数百人受伤" counts in round numbers only)."""
     out = []
     for m in _CLAUSE.finditer(text):
         found = figures(m.group(0), q, published)
-        if found:
+        if found or every:
             out.append((m.group(0), found))
     return out
 

@@ -195,3 +195,13 @@ def test_another_outlet_s_day_must_date_the_same_event(real_engine) -> None:
     assert ans.answerable and "本周三宣布辞职" in ans.answer
     assert ans.disagreements == [] and "普莱斯" not in ans.answer
     _check_contract(ans, real_engine)
+
+
+def test_a_count_given_in_round_numbers_is_not_set_against_another_count(real_engine) -> None:
+    """"一月骚乱中有多少人受伤？": Aljazeera gives "数百人受伤" beside "26人…丧生"; the answering clause is the injured one
+    (it says 受伤), which has no exact figure, so nothing is compared, and RFA's death toll is not offered as a
+    different count of the injured."""
+    ans = real_engine.ask("一月骚乱中有多少人受伤？")
+    assert ans.answerable and "数百人受伤" in ans.answer
+    assert ans.disagreements == [] and "164" not in ans.answer
+    _check_contract(ans, real_engine)
