@@ -77,7 +77,7 @@ _ORG_SUFFIX = re.compile(r"(?:组织|机构|公司|委员会|[部局署院厅]|�
 _POS = {"person": ("nr",), "place": ("ns",), "org": ("nt",), "time": ("t",), "number": ("m",)}
 _SPLIT_ZH = re.compile(r"(?:[？?]|[，,；;、])\s*(?:又|还有|还|以及|并且|另外|同时|那么|而且)?(?=[^，,；;？?、]*?"
                        r"(?:谁|什么|哪|多少|多[长久高重远大宽深广]|几|何|吗|为什么|怎么|怎样|如何))")
-_SPLIT_EN = re.compile(r"(?:,\s*and|;|\?\s*and|,|\band\b)\s+(?=(?:who|what|when|where|why|how|which|did|does|is|"
+_SPLIT_EN = re.compile(r"(?:,\s*and|;|\?\s*and|\?|,|\band\b)\s+(?=(?:who|what|when|where|why|how|which|did|does|is|"
                        r"was|were)\b)", re.I)
 _QWORD_ZH = re.compile(r"谁|什么|哪|多少|多[长久高重远大宽深广]|几|何|吗|为什么|怎么|怎样|如何|是否")
 _lock = threading.Lock()
@@ -210,13 +210,18 @@ def is_own_question(sentence: str) -> bool:
     return t.endswith(("？", "?")) and t.count("“") <= t.count("”") and t.count("「") <= t.count("」")
 
 
+_QWORD_EN = re.compile(r"\b(?:what|who|whom|whose|when|where|why|how|which)\b|^(?:and\s+|but\s+)?(?:is|are|was|were|do|"
+                       r"does|did|can|could|will|would|has|have|had|should)\b", re.I)
+
+
 def split_parts(question: str) -> list[str]:
     """The sub-questions of a multi-part question (one element, the question itself, when it asks one thing). A
     Chinese question is split on its question words in either script, and its parts come in simplified script."""
     q = question.strip()
     if is_english(q):
         parts = [p.strip(" ,;?") for p in _SPLIT_EN.split(q)]
-        parts = [p for p in parts if len(p.split()) >= 2]
+        # a part asks something: "According to Putin, how long …" and "In 2022, how many …" ask one thing
+        parts = [p for p in parts if len(p.split()) >= 2 and _QWORD_EN.search(p)]
     else:
         parts = [p.strip(" ，,；;？?") for p in _SPLIT_ZH.split(normalize(q))]  # its question words in either script
         parts = [p for p in parts if len(p) >= 3 and _QWORD_ZH.search(p)]

@@ -78,6 +78,10 @@ def test_answer_types(q: str, t: str) -> None:
     ("Who is the president, and when was he elected?", ["Who is the president", "when was he elected"]),
     ("哈萨克斯坦与俄罗斯的边界有多长？", ["哈萨克斯坦与俄罗斯的边界有多长？"]),
     ("俄罗斯在哈萨克斯坦招募士兵，哈萨克斯坦怎么回应？", ["俄罗斯在哈萨克斯坦招募士兵，哈萨克斯坦怎么回应？"]),
+    # an English part asks something; a leading phrase does not ("According to Putin, …")
+    ("According to Putin, how long will the CSTO troops stay?", ["According to Putin, how long will the CSTO troops stay?"]),
+    ("In January 2022, how many people were arrested?", ["In January 2022, how many people were arrested?"]),
+    ("How long is the border? How many people live in Kostanay?", ["How long is the border", "How many people live in Kostanay"]),
 ])
 def test_multi_part_questions_split_into_their_parts(q: str, parts: list[str]) -> None:
     from rag.questions import split_parts
