@@ -77,6 +77,11 @@ def asks_for_day(unit: re.Pattern[str] | None) -> bool:
     return unit is _ANSWER_UNITS["day"]
 
 
+def names_a_date(unit: re.Pattern[str] | None) -> bool:
+    """Is `unit` a day or a year, which nearly every news passage gives for something?"""
+    return unit is _ANSWER_UNITS["day"] or unit is _ANSWER_UNITS["year"]
+
+
 def expected_unit(question: str) -> re.Pattern[str] | None:
     """What the answer's figure must look like, when the question says (a day, a year, people, money ...)."""
     english = is_english(question)
