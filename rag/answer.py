@@ -17,16 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from rag.disagreements import (
-    DIFFER_EN,
-    DIFFER_ZH,
-    DISAGREEMENT_PASSAGES,
-    DISAGREEMENT_SENTENCES,
-    differ,
-    figure_clauses,
-    figures,
-    outlet_label,
-)
+from rag.disagreements import DIFFER_EN, DIFFER_ZH, other_outlets, outlet_label
 from rag.embedding import Embedder
 from rag.errors import ModelError
 from rag.features import (
@@ -36,13 +27,12 @@ from rag.features import (
     missing_figure,
     question_features,
     sentence_features,
-    sentence_tokens,
 )
-from rag.figures import asks_for_day, names_a_date
-from rag.keywords import normalize, to_simplified
+from rag.figures import names_a_date
+from rag.keywords import to_simplified
 from rag.neighbours import key as _key
 from rag.neighbours import with_names, with_reasons, with_statement_ends
-from rag.questions import is_english, is_verb, leans_on_earlier, split_parts
+from rag.questions import is_english, leans_on_earlier, split_parts
 from rag.retrieval import Candidates, Retrieval
 from rag.scorer import ScorerModel, load_model, shares
 from rag.settings import Settings
@@ -54,7 +44,6 @@ __all__ = ["NOT_FOUND_EN", "NOT_FOUND_ZH", "Answerer", "Event", "ExtractiveAnswe
 
 Event = tuple[str, dict[str, Any]]
 _MARKER = re.compile(r"(\[\d+\])")
-_DATE_PARTS = frozenset("年月日号时点分秒")  # what a figure counts when it is part of a date or a time of day
 
 
 class AnswerContext(Protocol):
@@ -304,93 +293,15 @@ class ExtractiveAnswerer:
         return chosen
 
     def _disagreements(self, snap: IndexView, cands: Candidates, chosen: list[Sentence]) -> list[Sentence]:
-        """Another outlet's passing sentence that gives a different figure for the asked number or date.
-
-        A sentence may give several counts of one kind ("造成了至少164人丧生，近10000人被捕"): only the clause that
-        answers counts (`_answer_clause`), and of an outlet's best few sentences, the one whose clause answers
-        best, so that a death toll is not set against an arrest count."""
-        assert self.model is not None and self.model.question is not None
+        """Other outlets' passing sentences that give a different figure for the asked number or date
+        (rag.disagreements.other_outlets), each outlet's passages scored and gated on their own."""
         q = cands.query
-        if q is None or q.atype not in ("number", "time"):
+        if q is None:
             return []
-        best = chosen[0]
-        outlet = snap.articles[best.hit.chunk.doc_id].source
-        by_clause = not asks_for_day(q.unit)  # a day is read from the whole sentence (rag.disagreements.figures)
-        asked = self._answer_clause(snap, q, [best])[0][1] if by_clause else self._figures(snap, q, best)
-        if not asked:
-            return []
-        # a day is read from the whole sentence, so it may date something else (a spokesman's "11日表示" against
-        # "政府在本周三宣布辞职"): the other outlet's sentence must say what happened, in the question's rarest verb
-        # that the first outlet's sentence uses ("辞职", not "宣布"). Counts are compared clause by clause, on what
-        # they count.
-        held = sentence_tokens(best.text)
-        event = None if by_clause else max((t for t in q.focus if t in held and is_verb(t)), key=lambda t: q.focus[t],
-                                           default=None)
-        by_outlet: dict[str | None, list[int]] = {}
-        for i, h in enumerate(cands.hits[:DISAGREEMENT_PASSAGES]):
-            by_outlet.setdefault(snap.articles[h.chunk.doc_id].source, []).append(i)
-        out: list[Sentence] = []
-        for src, only in by_outlet.items():
-            # each other outlet's passages on their own, as if they were all the corpus had: does the gate pass
-            # them, and does the sentence that gives their figure give a different one?
-            if src == outlet:
-                continue
-            sents = self._scored(snap, q, cands, only=only)
-            top = [s for s in sents[:DISAGREEMENT_SENTENCES if by_clause else 1] if s.type_match]
-            # its best sentence's article (the story the sentence model trusts), and there the sentence whose
-            # clause gives the asked count: not another story's count of the same kind
-            top = [s for s in top if s.hit.chunk.doc_id == top[0].hit.chunk.doc_id]
-            pick: Sentence | None = None
-            theirs: dict[str, frozenset[str]] = {}
-            if by_clause:
-                scored = [(cos, f, s) for (cos, f), s in zip(self._answer_clause(snap, q, top), top) if cos > -1.0]
-                if scored:
-                    _, theirs, pick = max(scored, key=lambda x: x[0])
-            elif top:
-                pick, theirs = top[0], self._figures(snap, q, top[0])
-            if pick is not None and event is not None and event not in sentence_tokens(pick.text):
-                continue
-            if pick is not None and differ(asked, theirs) and self._gate(q, sents, cands, only)[1]:
-                out.append(pick)
-        return out
-
-    def _figures(self, snap: IndexView, q: Query, s: Sentence) -> dict[str, frozenset[str]]:
-        """The figures a sentence gives for what the question counts (dates read against its article's)."""
-        return figures(s.text, q, snap.articles[s.hit.chunk.doc_id].published)
-
-    def _answer_clause(self, snap: IndexView, q: Query, sents: Sequence[Sentence]
-                       ) -> list[tuple[float, dict[str, frozenset[str]]]]:
-        """For each sentence, the clause that gives the asked count, as (its cosine to the question, its
-        figures); (-1, {}) when it gives none. A clause must count what the question counts (people, money …:
-        rag.figures.expected_unit); of several, the one whose vector is nearest the question's answers ("遇难人数"
-        picks "造成了至少164人丧生" over "近10000人被捕"). A clause that counts it in round numbers only answers with
-        no figure to compare ("受伤人数" picks "另有数百人受伤", not the death toll before it). The clauses are
-        encoded together, once, and only when there is a choice to make."""
-        per = []
-        for s in sents:
-            found = []
-            for c, f in figure_clauses(s.text, q, snap.articles[s.hit.chunk.doc_id].published, every=True):
-                if q.unit is None and q.atype == "number":  # "how much", of no kind it names: not a date's parts
-                    f = {k: v for k, v in f.items() if k not in _DATE_PARTS}
-                if q.unit.search(normalize(c)) if q.unit is not None else f:
-                    found.append((c, f))
-            per.append(found)
-        texts = sorted({c for found in per for c, _ in found})
-        cos: dict[str, float] = {}
-        if len(texts) > 1:
-            cos = dict(zip(texts, (self.embedder.encode_documents(texts) @ q.vector).tolist()))
-        # a clause that says what the question asks happened, in its rarest verb ("受伤" of "一月骚乱中有多少人受伤",
-        # not "骚乱"), goes before the cosine, which on clauses this short may prefer the death toll beside it
-        # (0.888 against 0.878)
-        verbs = set(sorted((t for t in q.focus if is_verb(t)), key=lambda t: -q.focus[t])[:1])
-        out: list[tuple[float, dict[str, frozenset[str]]]] = []
-        for found in per:
-            if not found:
-                out.append((-1.0, {}))
-                continue
-            c, f = max(found, key=lambda cf: (bool(verbs & sentence_tokens(cf[0])), cos.get(cf[0], 0.0)))
-            out.append((cos.get(c, 0.0), f))
-        return out
+        return other_outlets(snap, cands, chosen,
+                             scored=lambda only: self._scored(snap, q, cands, only=only),
+                             passes=lambda sents, only: self._gate(q, sents, cands, only)[1],
+                             encode=self.embedder.encode_documents)
 
     # -- the answer ---------------------------------------------------------------------------
 

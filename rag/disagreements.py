@@ -1,13 +1,24 @@
 """Outlets that disagree: the figures a sentence gives for what the question counts, whether two sentences
-give different ones, and how an answer names each outlet and date."""
+give different ones, which other outlets' sentences give a different figure for an answer's, and how an answer
+names each outlet and date."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from rag.dates import mentions
-from rag.features import Query
+from rag.features import Query, Sentence, sentence_tokens
 from rag.figures import asks_for_day
+from rag.keywords import normalize
+from rag.questions import is_verb
+from rag.store import IndexView
+
+if TYPE_CHECKING:  # rag.retrieval reads rag.duplicates, which reads this module
+    from rag.retrieval import Candidates
 
 DIFFER_ZH = "各来源说法不一："
 DIFFER_EN = "The sources differ:"
@@ -16,6 +27,7 @@ FIGURE = re.compile(r"(\d+(?:[.,]\d+)*|[一二三四五六七八九十两百千�
 DISAGREEMENT_PASSAGES = 5  # passages searched for another outlet's figure
 DISAGREEMENT_SENTENCES = 3  # an outlet's best sentences (by the sentence model) that may give its figure
 _CLAUSE = re.compile(r"[^，,；;。！？!?]+[，,；;。！？!?]*")
+_DATE_PARTS = frozenset("年月日号时点分秒")  # what a figure counts when it is part of a date or a time of day
 
 
 def figures(text: str, q: Query, published: str | None = None) -> dict[str, frozenset[str]]:
@@ -60,3 +72,100 @@ def outlet_label(source: str | None, published: str | None, english: bool) -> st
     if english:
         return f"{who} ({day}): " if day else f"{who}: "
     return f"{who}（{day}）：" if day else f"{who}："
+
+
+def other_outlets(snap: IndexView, cands: Candidates, chosen: list[Sentence],
+                  scored: Callable[[Sequence[int]], list[Sentence]],
+                  passes: Callable[[list[Sentence], Sequence[int]], bool],
+                  encode: Callable[[list[str]], np.ndarray]) -> list[Sentence]:
+    """Another outlet's passing sentence that gives a different figure for the asked number or date.
+
+    `scored(only)` scores the candidate sentences of the passages `only` (indices into cands.hits), best first;
+    `passes(sents, only)` is the question gate over them; `encode` embeds clauses as passages.
+
+    A sentence may give several counts of one kind ("造成了至少164人丧生，近10000人被捕"): only the clause that
+    answers counts (`answer_clauses`), and of an outlet's best few sentences, the one whose clause answers
+    best, so that a death toll is not set against an arrest count."""
+    q = cands.query
+    if q is None or q.atype not in ("number", "time"):
+        return []
+    best = chosen[0]
+    outlet = snap.articles[best.hit.chunk.doc_id].source
+    by_clause = not asks_for_day(q.unit)  # a day is read from the whole sentence (rag.disagreements.figures)
+    asked = answer_clauses(snap, q, [best], encode)[0][1] if by_clause else sentence_figures(snap, q, best)
+    if not asked:
+        return []
+    # a day is read from the whole sentence, so it may date something else (a spokesman's "11日表示" against
+    # "政府在本周三宣布辞职"): the other outlet's sentence must say what happened, in the question's rarest verb
+    # that the first outlet's sentence uses ("辞职", not "宣布"). Counts are compared clause by clause, on what
+    # they count.
+    held = sentence_tokens(best.text)
+    event = None if by_clause else max((t for t in q.focus if t in held and is_verb(t)), key=lambda t: q.focus[t],
+                                       default=None)
+    by_outlet: dict[str | None, list[int]] = {}
+    for i, h in enumerate(cands.hits[:DISAGREEMENT_PASSAGES]):
+        by_outlet.setdefault(snap.articles[h.chunk.doc_id].source, []).append(i)
+    out: list[Sentence] = []
+    for src, only in by_outlet.items():
+        # each other outlet's passages on their own, as if they were all the corpus had: does the gate pass
+        # them, and does the sentence that gives their figure give a different one?
+        if src == outlet:
+            continue
+        sents = scored(only)
+        top = [s for s in sents[:DISAGREEMENT_SENTENCES if by_clause else 1] if s.type_match]
+        # its best sentence's article (the story the sentence model trusts), and there the sentence whose
+        # clause gives the asked count: not another story's count of the same kind
+        top = [s for s in top if s.hit.chunk.doc_id == top[0].hit.chunk.doc_id]
+        pick: Sentence | None = None
+        theirs: dict[str, frozenset[str]] = {}
+        if by_clause:
+            clauses = [(cos, f, s) for (cos, f), s in zip(answer_clauses(snap, q, top, encode), top) if cos > -1.0]
+            if clauses:
+                _, theirs, pick = max(clauses, key=lambda x: x[0])
+        elif top:
+            pick, theirs = top[0], sentence_figures(snap, q, top[0])
+        if pick is not None and event is not None and event not in sentence_tokens(pick.text):
+            continue
+        if pick is not None and differ(asked, theirs) and passes(sents, only):
+            out.append(pick)
+    return out
+
+
+def sentence_figures(snap: IndexView, q: Query, s: Sentence) -> dict[str, frozenset[str]]:
+    """The figures a sentence gives for what the question counts (dates read against its article's)."""
+    return figures(s.text, q, snap.articles[s.hit.chunk.doc_id].published)
+
+
+def answer_clauses(snap: IndexView, q: Query, sents: Sequence[Sentence], encode: Callable[[list[str]], np.ndarray]
+                   ) -> list[tuple[float, dict[str, frozenset[str]]]]:
+    """For each sentence, the clause that gives the asked count, as (its cosine to the question, its
+    figures); (-1, {}) when it gives none. A clause must count what the question counts (people, money …:
+    rag.figures.expected_unit); of several, the one whose vector is nearest the question's answers ("遇难人数"
+    picks "造成了至少164人丧生" over "近10000人被捕"). A clause that counts it in round numbers only answers with
+    no figure to compare ("受伤人数" picks "另有数百人受伤", not the death toll before it). The clauses are
+    encoded together, once, and only when there is a choice to make."""
+    per = []
+    for s in sents:
+        found = []
+        for c, f in figure_clauses(s.text, q, snap.articles[s.hit.chunk.doc_id].published, every=True):
+            if q.unit is None and q.atype == "number":  # "how much", of no kind it names: not a date's parts
+                f = {k: v for k, v in f.items() if k not in _DATE_PARTS}
+            if q.unit.search(normalize(c)) if q.unit is not None else f:
+                found.append((c, f))
+        per.append(found)
+    texts = sorted({c for found in per for c, _ in found})
+    cos: dict[str, float] = {}
+    if len(texts) > 1:
+        cos = dict(zip(texts, (encode(texts) @ q.vector).tolist()))
+    # a clause that says what the question asks happened, in its rarest verb ("受伤" of "一月骚乱中有多少人受伤",
+    # not "骚乱"), goes before the cosine, which on clauses this short may prefer the death toll beside it
+    # (0.888 against 0.878)
+    verbs = set(sorted((t for t in q.focus if is_verb(t)), key=lambda t: -q.focus[t])[:1])
+    out: list[tuple[float, dict[str, frozenset[str]]]] = []
+    for found in per:
+        if not found:
+            out.append((-1.0, {}))
+            continue
+        c, f = max(found, key=lambda cf: (bool(verbs & sentence_tokens(cf[0])), cos.get(cf[0], 0.0)))
+        out.append((cos.get(c, 0.0), f))
+    return out
