@@ -298,7 +298,7 @@ class ExtractiveAnswerer:
         q = cands.query
         if q is None:
             return []
-        return other_outlets(snap, cands, chosen,
+        return other_outlets(snap, q, cands.hits, chosen,
                              scored=lambda only: self._scored(snap, q, cands, only=only),
                              passes=lambda sents, only: self._gate(q, sents, cands, only)[1],
                              encode=self.embedder.encode_documents)

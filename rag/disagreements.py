@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,9 +15,7 @@ from rag.figures import asks_for_day
 from rag.keywords import normalize
 from rag.questions import is_verb
 from rag.store import IndexView
-
-if TYPE_CHECKING:  # rag.retrieval reads rag.duplicates, which reads this module
-    from rag.retrieval import Candidates
+from rag.types import Hit
 
 DIFFER_ZH = "各来源说法不一："
 DIFFER_EN = "The sources differ:"
@@ -74,20 +71,20 @@ def outlet_label(source: str | None, published: str | None, english: bool) -> st
     return f"{who}（{day}）：" if day else f"{who}："
 
 
-def other_outlets(snap: IndexView, cands: Candidates, chosen: list[Sentence],
+def other_outlets(snap: IndexView, q: Query, hits: Sequence[Hit], chosen: list[Sentence],
                   scored: Callable[[Sequence[int]], list[Sentence]],
                   passes: Callable[[list[Sentence], Sequence[int]], bool],
                   encode: Callable[[list[str]], np.ndarray]) -> list[Sentence]:
     """Another outlet's passing sentence that gives a different figure for the asked number or date.
 
-    `scored(only)` scores the candidate sentences of the passages `only` (indices into cands.hits), best first;
+    `scored(only)` scores the candidate sentences of the passages `only` (indices into `hits`, the question's
+    ranked passages), best first;
     `passes(sents, only)` is the question gate over them; `encode` embeds clauses as passages.
 
     A sentence may give several counts of one kind ("造成了至少164人丧生，近10000人被捕"): only the clause that
     answers counts (`answer_clauses`), and of an outlet's best few sentences, the one whose clause answers
     best, so that a death toll is not set against an arrest count."""
-    q = cands.query
-    if q is None or q.atype not in ("number", "time"):
+    if q.atype not in ("number", "time"):
         return []
     best = chosen[0]
     outlet = snap.articles[best.hit.chunk.doc_id].source
@@ -103,7 +100,7 @@ def other_outlets(snap: IndexView, cands: Candidates, chosen: list[Sentence],
     event = None if by_clause else max((t for t in q.focus if t in held and is_verb(t)), key=lambda t: q.focus[t],
                                        default=None)
     by_outlet: dict[str | None, list[int]] = {}
-    for i, h in enumerate(cands.hits[:DISAGREEMENT_PASSAGES]):
+    for i, h in enumerate(hits[:DISAGREEMENT_PASSAGES]):
         by_outlet.setdefault(snap.articles[h.chunk.doc_id].source, []).append(i)
     out: list[Sentence] = []
     for src, only in by_outlet.items():
