@@ -180,9 +180,10 @@ class ExtractiveAnswerer:
         sents = self._scored(snap, cands.query, cands)
         p, passes = self._gate(cands.query, sents, cands)
         q = cands.query
-        if sents and not passes and missing_figure(q, sents) and q.unit is not None and not names_a_date(q.unit):
-            # "How many troops did the CSTO have in Kazakhstan according to Tokayev?": the top passages are about
-            # Tokayev and give no count; the count ("二千三百人") stands in a passage below them. A count, a sum or a
+        if (sents and not passes and q.unit is not None and not names_a_date(q.unit) and not q.multipart
+                and not sents[0].unit_match):
+            # "How long will the CSTO troops stay in Kazakhstan, according to Putin?": the top three passages give
+            # no duration; Putin's "一段“有限的”时间" stands in RFA's passage, fourth of five. A count, a sum or a
             # duration is rare enough in news that finding one further down means something; a day or a year,
             # which nearly every passage gives, does not ("date of birth" would be answered with a meeting's "10日")
             wider = self._scored(snap, q, cands, len(cands.hits))
