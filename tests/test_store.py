@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag import store
@@ -221,3 +222,19 @@ def test_an_article_hash_ignores_fields_added_later_while_they_are_unset() -> No
     assert store.article_hash(a) == hashlib.sha256(json.dumps(first, sort_keys=True, ensure_ascii=False)
                                                    .encode()).hexdigest()[:16]  # the hash stored before `pages`
     assert store.article_hash(replace(a, pages=(0, 3))) != store.article_hash(a)
+
+
+def test_index_arrays_load_the_same_from_many_threads_at_once(tmp_path: Path) -> None:
+    """rag.store.arrays.load_array, which every .npy read of the index goes through, returns the saved array
+    (memory-mapped read-only, or in memory) from 16 threads opening it at once: the reads are serialised (numpy
+    parses each header with ast.literal_eval, which CPython 3.11.7 cannot do in two threads at once)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rag.store.arrays import load_array
+
+    saved = np.arange(24, dtype=np.int32).reshape(6, 4)
+    np.save(tmp_path / "a.npy", saved)
+    with ThreadPoolExecutor(16) as pool:
+        got = list(pool.map(lambda i: load_array(tmp_path / "a.npy", mmap=bool(i % 2)), range(200)))
+    assert all(np.array_equal(g, saved) for g in got)
+    assert not got[1].flags.writeable and got[0].flags.writeable

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.store.arrays import load_array
 from rag.types import Article, Chunk
 
 _FIELDS = ("id", "title", "text", "url", "source", "published", "author")  # columns; other Article fields go in `extra`
@@ -55,7 +56,7 @@ class Metadata:
         self.hashes = [r[2] for r in rows]
         self.row0 = np.array([r[3] for r in rows], np.int64)
         self.nrows = np.array([r[4] for r in rows], np.int64)
-        self.spans = np.load(directory / "spans.npy", mmap_mode="r")  # (rows, 3) int32: article idx, start, end
+        self.spans = load_array(directory / "spans.npy", mmap=True)  # (rows, 3) int32: article idx, start, end
 
     @staticmethod
     def write(directory: Path, articles: Sequence[Article], hashes: Sequence[str], chunks: Sequence[Sequence[Chunk]]

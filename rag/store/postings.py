@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.store.arrays import load_array
+
 K1, B = 1.2, 0.75  # the usual BM25 constants (Robertson & Zaragoza); unchanged since the first index
 # Switch to look-ups only when the remaining posting lists hold more than this many entries: below it, scoring
 # them outright costs less than finding the candidates (a pass over a boolean row mask, ~1 ms per 1M rows).
@@ -83,7 +85,7 @@ class Postings:
 
     def __init__(self, directory: Path):
         def arr(name: str) -> np.ndarray:
-            return np.load(directory / name, mmap_mode="r")
+            return load_array(directory / name, mmap=True)
 
         self.terms: list[str] = json.loads((directory / "terms.json").read_text(encoding="utf-8"))
         self.vocab = {t: i for i, t in enumerate(self.terms)}

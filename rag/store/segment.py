@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.sentences import SentenceRows
+from rag.store.arrays import load_array
 from rag.store.manifest import fsync_dir
 from rag.store.metadata import Metadata
 from rag.store.postings import Postings, TermRows
@@ -93,9 +94,9 @@ class Segment:
         self.meta = Metadata(directory)
         self.vectors = Vectors(directory)
         self.postings = Postings(directory)
-        self.sent_ptr = np.load(directory / "sent_ptr.npy")
-        self.sent_spans = np.load(directory / "sent_spans.npy", mmap_mode="r")
-        self.sent_vectors = np.load(directory / "sent_vectors.npy", mmap_mode="r")
+        self.sent_ptr = load_array(directory / "sent_ptr.npy")
+        self.sent_spans = load_array(directory / "sent_spans.npy", mmap=True)
+        self.sent_vectors = load_array(directory / "sent_vectors.npy", mmap=True)
         if not (len(self.vectors) == len(self.meta.spans) == self.postings.by_row.rows == self.rows):
             raise ValueError(f"segment {self.name} is inconsistent: {self.rows} rows in segment.json, "
                              f"{len(self.vectors)} vectors, {len(self.meta.spans)} spans, "

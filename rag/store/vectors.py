@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from rag.errors import IndexError_
+from rag.store.arrays import load_array
 
 # Why IVF-SQ8 with exact re-scoring (benchmarks/bench_scale.py; docs/benchmarks.md, "Scale: the segment
 # store"): on real e5 vectors (the CMRC dev index's 13,206 passage and sentence vectors, 200 CMRC
@@ -57,7 +58,7 @@ class Vectors:
     """Read-only vectors of one segment, with exact or IVF top-k search."""
 
     def __init__(self, directory: Path):
-        self.matrix = np.load(directory / "vectors.npy", mmap_mode="r")
+        self.matrix = load_array(directory / "vectors.npy", mmap=True)
         self.ann: Any = None
         ann = directory / "ann.faiss"
         if ann.is_file():
@@ -75,7 +76,7 @@ class Vectors:
     def write(directory: Path, vectors: np.ndarray, exact_threshold: int) -> None:
         np.save(directory / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
         if len(vectors) > exact_threshold:
-            build_ann(np.load(directory / "vectors.npy", mmap_mode="r"), directory / "ann.faiss")
+            build_ann(load_array(directory / "vectors.npy", mmap=True), directory / "ann.faiss")
 
     def search(self, qv: np.ndarray, k: int, live: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (local rows, cosines) among rows where `live` is True (all rows when None), best first."""
