@@ -24,6 +24,7 @@ from rag.features import (
     Query,
     Sentence,
     candidate_sentences,
+    lacks_figure,
     missing_figure,
     question_features,
     sentence_features,
@@ -180,8 +181,7 @@ class ExtractiveAnswerer:
         sents = self._scored(snap, cands.query, cands)
         p, passes = self._gate(cands.query, sents, cands)
         q = cands.query
-        if (sents and not passes and q.unit is not None and not names_a_date(q.unit) and not q.multipart
-                and not sents[0].unit_match):
+        if not passes and lacks_figure(q, sents) and not names_a_date(q.unit):
             # "How long will the CSTO troops stay in Kazakhstan, according to Putin?": the top three passages give
             # no duration; Putin's "一段“有限的”时间" stands in RFA's passage, fourth of five. A count, a sum or a
             # duration is rare enough in news that finding one further down means something; a day or a year,

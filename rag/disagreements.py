@@ -96,9 +96,7 @@ def other_outlets(snap: IndexView, q: Query, hits: Sequence[Hit], chosen: list[S
     # "政府在本周三宣布辞职"): the other outlet's sentence must say what happened, in the question's rarest verb
     # that the first outlet's sentence uses ("辞职", not "宣布"). Counts are compared clause by clause, on what
     # they count.
-    held = sentence_tokens(best.text)
-    event = None if by_clause else max((t for t in q.focus if t in held and is_verb(t)), key=lambda t: q.focus[t],
-                                       default=None)
+    event = None if by_clause else rarest_verb(q, sentence_tokens(best.text))
     by_outlet: dict[str | None, list[int]] = {}
     for i, h in enumerate(hits[:DISAGREEMENT_PASSAGES]):
         by_outlet.setdefault(snap.articles[h.chunk.doc_id].source, []).append(i)
@@ -126,6 +124,13 @@ def other_outlets(snap: IndexView, q: Query, hits: Sequence[Hit], chosen: list[S
         if pick is not None and differ(asked, theirs) and passes(sents, only):
             out.append(pick)
     return out
+
+
+def rarest_verb(q: Query, among: frozenset[str] | None = None) -> str | None:
+    """The question's verb of the highest idf (what it asks happened: "受伤", not "骚乱"), of those in `among` when
+    given; None when it has none."""
+    return max((t for t in q.focus if is_verb(t) and (among is None or t in among)), key=lambda t: q.focus[t],
+               default=None)
 
 
 def sentence_figures(snap: IndexView, q: Query, s: Sentence) -> dict[str, frozenset[str]]:
@@ -157,12 +162,12 @@ def answer_clauses(snap: IndexView, q: Query, sents: Sequence[Sentence], encode:
     # a clause that says what the question asks happened, in its rarest verb ("受伤" of "一月骚乱中有多少人受伤",
     # not "骚乱"), goes before the cosine, which on clauses this short may prefer the death toll beside it
     # (0.888 against 0.878)
-    verbs = set(sorted((t for t in q.focus if is_verb(t)), key=lambda t: -q.focus[t])[:1])
+    verb = rarest_verb(q)
     out: list[tuple[float, dict[str, frozenset[str]]]] = []
     for found in per:
         if not found:
             out.append((-1.0, {}))
             continue
-        c, f = max(found, key=lambda cf: (bool(verbs & sentence_tokens(cf[0])), cos.get(cf[0], 0.0)))
+        c, f = max(found, key=lambda cf: (verb in sentence_tokens(cf[0]), cos.get(cf[0], 0.0)))
         out.append((cos.get(c, 0.0), f))
     return out

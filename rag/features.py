@@ -100,13 +100,15 @@ class Query:
     @classmethod
     def make(cls, snap: IndexView, text: str, vector: np.ndarray, tokens: Sequence[str] | None = None) -> Query:
         toks = list(tokens) if tokens is not None else question_tokens(text, snap.vocabulary)
+        atype = answer_type(text)
         focus = snap.idf(content_terms(toks, snap.vocabulary))
         cjk = "".join(CJK.findall(text))
         return cls(text=text, vector=vector, tokens=toks, english=is_english(text),
-                   hant=bool(cjk) and normalize(cjk) != cjk, atype=answer_type(text), focus=focus,
+                   hant=bool(cjk) and normalize(cjk) != cjk, atype=atype, focus=focus,
                    known=frozenset(t for t in focus if snap.knows(t)), words=set(toks), unit=expected_unit(text), bigrams=question_bigrams(text),
                    entities=named_entities(text), multipart=len(split_parts(text)) > 1,
-                   about_credits=asks_about_credits(text), counted=counted_names(text), city=asks_city(text))
+                   about_credits=asks_about_credits(text), counted=counted_names(text),
+                   city=atype == "place" and asks_city(text))
 
 
 # --------------------------------------------------------------------------- passages
@@ -302,13 +304,20 @@ def question_features(q: Query, sents: list[Sentence], p_logits: Sequence[float]
                      float(bool(ranked) and any(e not in ranked[0].article for e in q.entities))])
 
 
-def missing_figure(q: Query, sents: Sequence[Sentence]) -> bool:
+def lacks_figure(q: Query, sents: Sequence[Sentence]) -> bool:
     """The question asks for one figure of a kind it names (a year, a day, a duration, a sum of money, a count of
     people, a share …: rag.figures.expected_unit) and the best sentence, the one an answer quotes first, holds
-    none: it cannot be the answer, however close its topic ("马西莫夫是哪一年出任国家安全委员会主席的？" ->
-    a sentence on his career without a year). So is a count of things a name qualifies ("多少名以色列人") when the
-    best sentence never names them, and a which-city question when it names no town. The question gate refuses it before its model is asked; the fit measures
-    what that costs (docs/scorer.md). `sents` carry their sentence-model logits."""
+    none ("马西莫夫是哪一年出任国家安全委员会主席的？" -> a sentence on his career without a year). A multi-part
+    question is left out: its figure may belong to another part. `sents` carry their sentence-model logits."""
+    return (q.unit is not None and not q.multipart and bool(sents)
+            and not max(sents, key=lambda s: s.logit).unit_match)
+
+
+def missing_figure(q: Query, sents: Sequence[Sentence]) -> bool:
+    """The best sentence cannot be the answer, however close its topic: it lacks the asked figure (`lacks_figure`),
+    or the question counts the things of a people it names ("多少名以色列人") and the sentence never names them,
+    or the question asks in which town and the sentence names none. The question gate refuses it before its model
+    is asked; the fit measures what that costs (docs/scorer.md). `sents` carry their sentence-model logits."""
     if q.multipart or not sents:
         return False
     best = max(sents, key=lambda s: s.logit)
@@ -318,4 +327,4 @@ def missing_figure(q: Query, sents: Sequence[Sentence]) -> bool:
         return True
     if q.city and not best.type_match:  # "在哪个城市？" from a sentence that names no town
         return True
-    return q.unit is not None and not best.unit_match
+    return lacks_figure(q, sents)

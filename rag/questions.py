@@ -80,6 +80,9 @@ _SPLIT_ZH = re.compile(r"(?:[？?]|[，,；;、])\s*(?:又|还有|还|以及|并
 _SPLIT_EN = re.compile(r"(?:,\s*and|;|\?\s*and|\?|,|\band\b)\s+(?=(?:who|what|when|where|why|how|which|did|does|is|"
                        r"was|were)\b)", re.I)
 _QWORD_ZH = re.compile(r"谁|什么|哪|多少|多[长久高重远大宽深广]|几|何|吗|为什么|怎么|怎样|如何|是否")
+# an English part of a question asks something: a question word, or an auxiliary first
+_QWORD_EN = re.compile(r"\b(?:what|who|whom|whose|when|where|why|how|which)\b|^(?:and\s+|but\s+)?(?:is|are|was|were|do|"
+                       r"does|did|can|could|will|would|has|have|had|should)\b", re.I)
 _lock = threading.Lock()
 
 
@@ -210,10 +213,6 @@ def is_own_question(sentence: str) -> bool:
     return t.endswith(("？", "?")) and t.count("“") <= t.count("”") and t.count("「") <= t.count("」")
 
 
-_QWORD_EN = re.compile(r"\b(?:what|who|whom|whose|when|where|why|how|which)\b|^(?:and\s+|but\s+)?(?:is|are|was|were|do|"
-                       r"does|did|can|could|will|would|has|have|had|should)\b", re.I)
-
-
 def split_parts(question: str) -> list[str]:
     """The sub-questions of a multi-part question (one element, the question itself, when it asks one thing). A
     Chinese question is split on its question words in either script, and its parts come in simplified script."""
@@ -294,8 +293,9 @@ _TOWN = re.compile(r"..*[市城堡镇港]$")  # "平户市", "康士坦丁堡": 
 
 
 def asks_city(question: str) -> bool:
-    """"王毅和拉夫罗夫通电话时人在哪个城市？": a town, which no country, person or other word answers."""
-    return answer_type(question) == "place" and bool(_ASKS_CITY.search(normalize(question)))
+    """A place question ("王毅和拉夫罗夫通电话时人在哪个城市？") that asks for a town, which no country, person or
+    other word answers; ask it of a question whose answer type is "place"."""
+    return bool(_ASKS_CITY.search(normalize(question)))
 
 
 def sentence_types(sentence: str, question_words: set[str], wanted: str, question: str = "") -> bool:
@@ -318,7 +318,7 @@ def sentence_types(sentence: str, question_words: set[str], wanted: str, questio
                                        for m in re.finditer(re.escape(who), s))
     flags = _POS.get(wanted, ())
     places = countries()
-    city = wanted == "place" and bool(_ASKS_CITY.search(asked))
+    city = wanted == "place" and asks_city(asked)
     for word, flag in _posseg(s):
         if word in places:  # jieba tags many as people's names (哈萨克斯坦 nrt, 乌克兰 nr)
             if city:  # "在哪个城市？" is not answered by a country
