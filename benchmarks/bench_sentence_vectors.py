@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as common  # noqa: E402
 
 MODES = ("separate", "pooled")
-QUIET_S = 5.5  # rag.embedding.QUIET_S and a margin
+QUIET_S = 5.5  # rag.modelgate.QUIET_S and a margin
 
 
 def items_for(questions: Sequence[Any], articles: dict[str, Any], chunks: dict[str, list[Any]]

@@ -18,8 +18,8 @@ import pytest
 from servers import serve_in_thread
 
 from rag.api import create_app
-from rag.embedding import BUSY_SLICE, ModelGate, encode_in_slices
 from rag.engine import Engine, build
+from rag.modelgate import BUSY_SLICE, ModelGate, encode_in_slices
 from rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
