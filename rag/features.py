@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from rag.figures import expected_unit
+from rag.figures import counted_unit, expected_unit
 from rag.glossary import question_tokens
 from rag.keywords import CJK, content_terms, normalize, tokenize
 from rag.questions import (
@@ -29,6 +29,7 @@ from rag.questions import (
     is_credit_line,
     is_english,
     is_own_question,
+    life_evidence,
     named_entities,
     sentence_types,
     split_parts,
@@ -96,6 +97,8 @@ class Query:
     about_credits: bool = False  # it asks who reported or edited (then a credits line may answer)
     city: bool = False  # it asks in which town (rag.questions.asks_city)
     counted: tuple[str, ...] = ()  # the names of those whose things it counts ("多少名以色列人": rag.questions.counted_names)
+    count_in: re.Pattern[str] | None = None  # its count in the question's classifier ("多少份": rag.figures.counted_unit)
+    life: re.Pattern[str] | None = None  # what a sentence must say to give a birth or an age (rag.questions.life_evidence)
 
     @classmethod
     def make(cls, snap: IndexView, text: str, vector: np.ndarray, tokens: Sequence[str] | None = None) -> Query:
@@ -108,7 +111,8 @@ class Query:
                    known=frozenset(t for t in focus if snap.knows(t)), words=set(toks), unit=expected_unit(text), bigrams=question_bigrams(text),
                    entities=named_entities(text), multipart=len(split_parts(text)) > 1,
                    about_credits=asks_about_credits(text), counted=counted_names(text),
-                   city=atype == "place" and asks_city(text))
+                   city=atype == "place" and asks_city(text), life=life_evidence(text, atype),
+                   count_in=counted_unit(text))
 
 
 # --------------------------------------------------------------------------- passages
@@ -326,5 +330,9 @@ def missing_figure(q: Query, sents: Sequence[Sentence]) -> bool:
     if q.counted and not any(n in normalize(best.text) for n in q.counted):
         return True
     if q.city and not best.type_match:  # "在哪个城市？" from a sentence that names no town
+        return True
+    if q.count_in and not q.count_in.search(normalize(best.text)):  # "多少份文件" from "首次访问"
+        return True
+    if q.life and not q.life.search(normalize(best.text)):  # a birth year from "2019 年下台"
         return True
     return lacks_figure(q, sents)

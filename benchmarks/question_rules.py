@@ -1,0 +1,79 @@
+"""How often a question rule holds where the answer is known: a quality probe, not a speed one.
+
+Some questions say what their answer must look like: a birth is given as "生于" or a life's span, a count "多少份"
+as "15份". rag.questions.life_evidence and rag.figures.counted_unit turn that into a veto (the best sentence
+lacks it: refuse). A veto is only as good as the share of answerable questions it leaves alone, so this script
+measures it over every CMRC 2018 (dev and trial) and DRCD dev (simplified) question with a gold answer: the
+sentence of the gold passage holding the answer must satisfy the rule. It prints, per rule, the questions the
+rule applies to, those whose answer sentence breaks it, and a few of them.
+
+    .venv/bin/python benchmarks/question_rules.py [--eval-dir ../shared/eval] [--show 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from rag.figures import counted_unit
+from rag.keywords import normalize
+from rag.questions import answer_type, life_evidence
+
+_ENDS = "。！？；\n"
+SETS = (("cmrc2018/questions.jsonl", "cmrc2018/corpus.jsonl"),
+        ("cmrc2018/trial_questions.jsonl", "cmrc2018/trial_corpus.jsonl"),
+        ("drcd/dev_questions_zhs.jsonl", "drcd/dev_corpus_zhs.jsonl"))
+
+
+def answer_sentences(eval_dir: Path) -> Iterator[tuple[str, str, str]]:
+    """(question, answer, the gold passage's sentence holding the answer) for every answered question."""
+    for questions, corpus in SETS:
+        with open(eval_dir / corpus, encoding="utf-8") as f:
+            texts = {(row := json.loads(line))["id"]: row["text"] for line in f}
+        with open(eval_dir / questions, encoding="utf-8") as f:
+            for line in f:
+                q = json.loads(line)
+                if not q.get("answers"):
+                    continue
+                text, start, answer = texts[q["gold_passage_id"]], q["answer_starts"][0], q["answers"][0]
+                begin = max(text.rfind(c, 0, start) for c in _ENDS) + 1
+                ends = [i for i in (text.find(c, start + len(answer)) for c in _ENDS) if i >= 0]
+                yield q["question"], answer, text[begin:(min(ends) + 1 if ends else len(text))]
+
+
+def _life(question: str) -> re.Pattern[str] | None:
+    return life_evidence(question, answer_type(question))
+
+
+RULES: dict[str, Callable[[str], re.Pattern[str] | None]] = {
+    "birth or age (rag.questions.life_evidence)": _life,
+    "count in the question's classifier (rag.figures.counted_unit)": counted_unit,
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--eval-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "eval")
+    ap.add_argument("--show", type=int, default=5, help="print this many broken examples per rule")
+    args = ap.parse_args(argv)
+    rows = list(answer_sentences(args.eval_dir))
+    print(f"{len(rows)} answered questions\n")
+    print("| rule | questions it applies to | answer sentence breaks it |")
+    print("|---|---|---|")
+    broken: dict[str, list[tuple[str, str, str]]] = {}
+    for name, rule in RULES.items():
+        applies = [(q, a, s, pat) for q, a, s in rows if (pat := rule(q)) is not None]
+        broken[name] = [(q, a, s) for q, a, s, pat in applies if not pat.search(normalize(s))]
+        print(f"| {name} | {len(applies)} | {len(broken[name])} |")
+    for name, rows_ in broken.items():
+        if rows_ and args.show:
+            print(f"\n{name}:")
+            for q, a, s in rows_[:args.show]:
+                print(f"- {q} | answer {a} | {s[:80]}")
+
+
+if __name__ == "__main__":
+    main()
