@@ -25,6 +25,7 @@ from rag.questions import (
     answer_type,
     asks_about_credits,
     asks_city,
+    asks_name,
     counted_names,
     is_credit_line,
     is_english,
@@ -98,6 +99,7 @@ class Query:
     city: bool = False  # it asks in which town (rag.questions.asks_city)
     counted: tuple[str, ...] = ()  # the names of those whose things it counts ("多少名以色列人": rag.questions.counted_names)
     count_in: re.Pattern[str] | None = None  # its count in the question's classifier ("多少份": rag.figures.counted_unit)
+    name: bool = False  # it asks what someone is called (rag.questions.asks_name)
     life: re.Pattern[str] | None = None  # what a sentence must say to give a birth or an age (rag.questions.life_evidence)
 
     @classmethod
@@ -112,7 +114,7 @@ class Query:
                    entities=named_entities(text), multipart=len(split_parts(text)) > 1,
                    about_credits=asks_about_credits(text), counted=counted_names(text),
                    city=atype == "place" and asks_city(text), life=life_evidence(text, atype),
-                   count_in=counted_unit(text))
+                   count_in=counted_unit(text), name=asks_name(text, atype))
 
 
 # --------------------------------------------------------------------------- passages
@@ -332,6 +334,9 @@ def missing_figure(q: Query, sents: Sequence[Sentence]) -> bool:
     if q.city and not best.type_match:  # "在哪个城市？" from a sentence that names no town
         return True
     if q.count_in and not q.count_in.search(normalize(best.text)):  # "多少份文件" from "首次访问"
+        return True
+    if q.name and not best.type_match and not any(  # nor does the sentence after it, as news names people
+            c.type_match for c in sents if c.hit.chunk.doc_id == best.hit.chunk.doc_id and 0 <= c.start - best.end <= _ADJACENT):
         return True
     if q.life and not q.life.search(normalize(best.text)):  # a birth year from "2019 年下台"
         return True

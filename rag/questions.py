@@ -32,6 +32,7 @@ _ZH: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("number", re.compile(r"多少|几[个次名位种部条家场届项层座本件张只所支人岁天年月周倍万千百亿波轮批架辆艘枚]|第几|"
                           r"多[长久高重远大宽深广]|几何|百分之几|比例")),
     ("person", re.compile(r"谁|哪位|哪一位|哪些人|什么人|何人|哪个人|哪名|(?<![党会司社团局部网报台])叫什么名字|"
+                          r"(?:人|者|家|师|员|官|长|手)(?:叫啥|叫什么)|"
                           r"哪[个一]?(?:队员|学者|作家|诗人|画家|演员|歌手|导演|球员|教练|科学家|皇帝|国王|君主|将军)|"
                           # up to four words between: "哪个俄罗斯议员", "哪些历史人物" (not "哪个国家的总统": a place)
                           r"哪[个位名一些][^的，,。？?\s]{0,4}?(?:" + _ROLES + r"|人物)")),
@@ -77,6 +78,8 @@ _REASON = re.compile(r"因为|由于|原因|因此|所以|为了|以便|导致|�
                      r"担心|担忧|害怕|旨在|目的|"
                      # 因 as a preposition: "因分裂主义被判刑", "因瓶装炸弹“鸡尾酒”而闻名", "因燃油价格上涨引发"
                      r"因(?![此而素果为])[^，。；！？]{1,25}?(?:而|被|遭|引发|导致)")
+_HARD = re.compile(r"难|不易|不容易")  # a question why something is hard
+_HARD_SAID = re.compile(r"复杂|困难|难以|不易|不容易|很难|艰难|棘手")
 _OCCASION = re.compile(r"会议|峰会|论坛|发布会|记者会|讲话|演讲|致辞|仪式|典礼|大会|会谈|会晤|通话|通电话|集会|访问期间|"
                        r"出席|采访|声明|专栏")
 _ORG_SUFFIX = re.compile(r"(?:组织|机构|公司|委员会|[部局署院厅]|银行|大学|电视台|通讯社|党|联盟|集团|政府|"
@@ -293,6 +296,8 @@ def named_entities(question: str) -> tuple[str, ...]:
 
 
 _ASKS_CITY = re.compile(r"哪[个座一]?(?:城市|城|市|镇)|什么城市|\b(?:which|what) (?:city|town)\b", re.I)
+# how a transliterated place's or building's name ends; jieba tags some as a person's (nrt)
+_PLACE_END = re.compile(r"..[宫馆院厅堡城市州省港岛湾区县镇村站街路]$")
 _TOWN = re.compile(r"..*[市城堡镇港]$")  # "平户市", "康士坦丁堡": jieba tags many towns as common nouns
 
 
@@ -324,14 +329,24 @@ def life_evidence(question: str, atype: str) -> re.Pattern[str] | None:
     return None
 
 
+# a question that asks what someone is called: the answer gives a name, not a role ("那位检察官叫什么名字？" is
+# not answered by "科斯塔奈地区的检察官在声明中说")
+_ASKS_NAME = re.compile(r"叫什么名字|叫啥|名字是什么|名字叫什么|叫什么|姓名|全名|什么名字|\bname\b|\bcalled\b", re.I)
+
+
+def asks_name(question: str, atype: str) -> bool:
+    """A person question that asks for the name ("在哈萨克斯坦被打死的那个以色列人叫什么名字？")."""
+    return atype == "person" and bool(_ASKS_NAME.search(question if is_english(question) else normalize(question)))
+
+
 def sentence_types(sentence: str, question_words: set[str], wanted: str, question: str = "") -> bool:
     """Does the sentence hold a candidate answer of type `wanted` that the question does not already name?"""
     s = normalize(sentence)
     asked = normalize(question)
     if wanted in ("yesno", "other"):
         return True
-    if wanted == "reason":
-        return bool(_REASON.search(s))
+    if wanted == "reason":  # "为什么很难打听到？" is answered by why it is hard: "要获得这方面的信息是很复杂的，…"
+        return bool(_REASON.search(s) or _HARD.search(asked) and _HARD_SAID.search(s))
     if wanted == "time" and _TIME.search(s):
         return True
     if wanted == "number" and _NUMBER.search(s):
@@ -349,6 +364,10 @@ def sentence_types(sentence: str, question_words: set[str], wanted: str, questio
         if word in places:  # jieba tags many as people's names (哈萨克斯坦 nrt, 乌克兰 nr)
             if city:  # "在哪个城市？" is not answered by a country
                 continue
+            flag = "ns"
+        elif word.endswith("人") and word[:-1] in places:  # a people ("哈萨克人" nrt), no person's name
+            continue
+        elif flag == "nrt" and _PLACE_END.search(word):  # a building or a town ("克里姆林宫" nrt), no person
             flag = "ns"
         if word in question_words or (asked and word in asked) or len(word) < 2 and wanted != "number":
             continue

@@ -43,6 +43,10 @@ ANSWERABLE = [
     # one sentence calls her something: the gate still judges the question on all the candidates
     ("西蒙尼扬是谁？", "负责人玛格丽塔·西蒙尼扬", ALJ1),
     ("Which NATO member will Kazakhstan share military intelligence with?", "土耳其", ALJ3),
+    # who the unnamed analyst is: the sentence after the one that speaks of him names him
+    ("说托卡耶夫的表演是在访问莫斯科时安排好的那个哈萨克分析家叫什么？", "阿尔扎诺夫", ALJ1),
+    # why something is hard to learn: the sentence that says it is complicated, and why
+    ("据法新社，俄军招兵的消息为什么很难打听到？", "缄默特权", RFI),
 ]
 
 UNANSWERABLE = [
@@ -61,6 +65,9 @@ UNANSWERABLE = [
     # a birth year from "纳扎尔巴耶夫于 2019 年下台", a count of agreements from "首次访问了土耳其"
     "What year was Tokayev born?",
     "托卡耶夫访问土耳其期间，两国一共签了多少份合作文件？",
+    # a name asked of people the articles leave unnamed
+    "科斯塔奈地区那位检察官叫什么名字？",
+    "在抗议中被枪手杀害的以色列人叫什么名字？",
 ]
 
 pytestmark = pytest.mark.slow
