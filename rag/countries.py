@@ -1,9 +1,11 @@
-"""The world's countries by name: their Chinese names, and the country an English word for it or its people names.
+"""The world's countries and towns by name: their Chinese names, and the country an English word for it or its people
+names.
 
 rag/models/countries.tsv (made by `python -m rag.evaluation.countries` from ISO 3166-1 and its Chinese
 translations) gives each country's English names and its Chinese names in simplified script. jieba tags many
 country names as people's names (哈萨克斯坦 nrt, 乌克兰 nr), so rag.questions reads them as places from here; a count
 of a named people's things ("How many Chinese shops …") finds the names a Chinese sentence gives them by.
+rag/models/cities.tsv (`python -m rag.evaluation.cities`, from GeoNames) does the same for towns (莫斯科 nr).
 """
 
 from __future__ import annotations
@@ -13,12 +15,23 @@ from functools import lru_cache
 from pathlib import Path
 
 COUNTRIES_PATH = Path(__file__).resolve().parent / "models" / "countries.tsv"
+CITIES_PATH = Path(__file__).resolve().parent / "models" / "cities.tsv"
 
 
 @lru_cache(maxsize=1)
 def countries() -> frozenset[str]:
     """The Chinese names of the world's countries, in simplified script."""
     return frozenset(n for _, zh in _country_table() for n in zh)
+
+
+@lru_cache(maxsize=1)
+def cities() -> frozenset[str]:
+    """The Chinese names of the world's towns of 15,000 people or more, in simplified script; none without the
+    table."""
+    if not CITIES_PATH.is_file():
+        return frozenset()
+    return frozenset(line for line in CITIES_PATH.read_text(encoding="utf-8").splitlines()
+                     if line and not line.startswith("#"))
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ import re
 import threading
 from functools import lru_cache
 
-from rag.countries import countries, country_names, country_of_demonym
+from rag.countries import cities, countries, country_names, country_of_demonym
 from rag.keywords import CJK, normalize
 
 _LATIN = re.compile(r"[A-Za-z]")
@@ -358,7 +358,7 @@ def sentence_types(sentence: str, question_words: set[str], wanted: str, questio
         return who is not None and any(_ROLE.search(s[:m.start()]) or _POST_TAKEN.search(s[m.end():])
                                        for m in re.finditer(re.escape(who), s))
     flags = _POS.get(wanted, ())
-    places = countries()
+    places, towns = countries(), cities()
     city = wanted == "place" and asks_city(asked)
     for word, flag in _posseg(s):
         if word in places:  # jieba tags many as people's names (哈萨克斯坦 nrt, 乌克兰 nr)
@@ -367,8 +367,8 @@ def sentence_types(sentence: str, question_words: set[str], wanted: str, questio
             flag = "ns"
         elif word.endswith("人") and word[:-1] in places:  # a people ("哈萨克人" nrt), no person's name
             continue
-        elif flag == "nrt" and _PLACE_END.search(word):  # a building or a town ("克里姆林宫" nrt), no person
-            flag = "ns"
+        elif flag.startswith("nr") and (word in towns or flag == "nrt" and _PLACE_END.search(word)):
+            flag = "ns"  # a town or a building jieba tags as a name ("莫斯科" nr, "克里姆林宫" nrt), no person
         if word in question_words or (asked and word in asked) or len(word) < 2 and wanted != "number":
             continue
         if any(flag.startswith(f) for f in flags) or city and _TOWN.match(word):

@@ -901,6 +901,7 @@ def test_a_birth_question_is_refused_from_a_sentence_that_gives_another_year(set
 @pytest.mark.parametrize(("sentence", "names_someone"), [
     ("他说没有人把这片领土作为礼物送给哈萨克人。", False),  # a people (nrt), not a person
     ("俄罗斯的宣传人员威胁哈萨克斯坦要成为克里姆林宫的下一个目标。", False),  # a building jieba tags nrt
+    ("哈萨克斯坦正试图悄悄地打破它与莫斯科之间的联盟。", False),  # a town jieba tags nr (rag/models/cities.tsv)
     ("迪马什·阿尔扎诺夫告诉阿扎蒂克电台说。", True),
     ("统一俄罗斯议员尼科诺夫表示。", True),
 ])
@@ -940,3 +941,11 @@ def test_why_something_is_hard_is_answered_by_what_makes_it_so() -> None:
     hard = "据法新社报道，要获得这方面的信息是很复杂的，安全部门享有缄默特权。"
     assert sentence_types(hard, set(), "reason", "为什么很难打听到招兵的消息？")
     assert not sentence_types(hard, set(), "reason", "俄军为什么在中亚招兵？")  # not asked why it is hard
+
+
+def test_the_town_table_holds_foreign_towns_and_no_ordinary_words() -> None:
+    from rag.countries import cities
+
+    towns = cities()
+    assert {"莫斯科", "阿拉木图", "阿斯塔纳", "圣彼得堡"} <= towns
+    assert not {"中心", "合作", "公平", "奋斗"} & towns  # town names jieba's dictionary reads as ordinary words
