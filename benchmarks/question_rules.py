@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from rag.figures import counted_unit
+from rag.figures import counted_unit, figure_check
 from rag.keywords import normalize
 from rag.questions import answer_type, life_evidence
 
@@ -44,13 +43,27 @@ def answer_sentences(eval_dir: Path) -> Iterator[tuple[str, str, str]]:
                 yield q["question"], answer, text[begin:(min(ends) + 1 if ends else len(text))]
 
 
-def _life(question: str) -> re.Pattern[str] | None:
-    return life_evidence(question, answer_type(question))
+Check = Callable[[str], bool]  # does the sentence satisfy the rule?
 
 
-RULES: dict[str, Callable[[str], re.Pattern[str] | None]] = {
+def _life(question: str) -> Check | None:
+    pat = life_evidence(question, answer_type(question))
+    return None if pat is None else lambda s: bool(pat.search(s))
+
+
+def _classifier(question: str) -> Check | None:
+    pat = counted_unit(question)
+    return None if pat is None else lambda s: bool(pat.search(s))
+
+
+def _new_figure(question: str) -> Check | None:
+    return figure_check(question, answer_type(question))
+
+
+RULES: dict[str, Callable[[str], Check | None]] = {
     "birth or age (rag.questions.life_evidence)": _life,
-    "count in the question's classifier (rag.figures.counted_unit)": counted_unit,
+    "count in the question's classifier (rag.figures.counted_unit)": _classifier,
+    "a count question's sentence writes a figure it does not give (rag.figures.figure_check)": _new_figure,
 }
 
 
@@ -65,8 +78,8 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|---|---|")
     broken: dict[str, list[tuple[str, str, str]]] = {}
     for name, rule in RULES.items():
-        applies = [(q, a, s, pat) for q, a, s in rows if (pat := rule(q)) is not None]
-        broken[name] = [(q, a, s) for q, a, s, pat in applies if not pat.search(normalize(s))]
+        applies = [(q, a, s, check) for q, a, s in rows if (check := rule(q)) is not None]
+        broken[name] = [(q, a, s) for q, a, s, check in applies if not check(normalize(s))]
         print(f"| {name} | {len(applies)} | {len(broken[name])} |")
     for name, rows_ in broken.items():
         if rows_ and args.show:

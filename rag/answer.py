@@ -229,7 +229,7 @@ class ExtractiveAnswerer:
             rows, logits = rows[list(only)], [logits[i] for i in only]
         x = question_features(q, sents, logits, rows)
         p = float(self.model.question.prob(self.model.question.logit(x[None])[0]))
-        return p, p >= self.model.question.threshold and not missing_figure(q, sents)
+        return p, p >= self.model.question.threshold and not missing_figure(q, sents, self.model.sentence.threshold)
 
     # -- selection ----------------------------------------------------------------------------
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from rag.figures import counted_unit, expected_unit
+from rag.figures import counted_unit, expected_unit, figure_check
 from rag.glossary import question_tokens
 from rag.keywords import CJK, content_terms, normalize, tokenize
 from rag.questions import (
@@ -100,6 +100,8 @@ class Query:
     counted: tuple[str, ...] = ()  # the names of those whose things it counts ("多少名以色列人": rag.questions.counted_names)
     count_in: re.Pattern[str] | None = None  # its count in the question's classifier ("多少份": rag.figures.counted_unit)
     name: bool = False  # it asks what someone is called (rag.questions.asks_name)
+    # for a count question, does a sentence write a figure it does not give itself (rag.figures.figure_check)
+    new_figure: Callable[[str], bool] | None = None
     life: re.Pattern[str] | None = None  # what a sentence must say to give a birth or an age (rag.questions.life_evidence)
 
     @classmethod
@@ -114,7 +116,8 @@ class Query:
                    entities=named_entities(text), multipart=len(split_parts(text)) > 1,
                    about_credits=asks_about_credits(text), counted=counted_names(text),
                    city=atype == "place" and asks_city(text), life=life_evidence(text, atype),
-                   count_in=counted_unit(text), name=asks_name(text, atype))
+                   count_in=counted_unit(text), name=asks_name(text, atype),
+                   new_figure=figure_check(text, atype))
 
 
 # --------------------------------------------------------------------------- passages
@@ -319,11 +322,22 @@ def lacks_figure(q: Query, sents: Sequence[Sentence]) -> bool:
             and not max(sents, key=lambda s: s.logit).unit_match)
 
 
-def missing_figure(q: Query, sents: Sequence[Sentence]) -> bool:
+def quoted(sents: Sequence[Sentence], extra_share: float) -> list[Sentence]:
+    """The sentences an answer may quote: the best (by sentence-model logit) and those whose share among the
+    candidates reaches `extra_share` (the sentence model's threshold for an extra sentence)."""
+    shared = shares([s.logit for s in sents])
+    best = max(range(len(sents)), key=lambda i: sents[i].logit)
+    return [s for i, (s, sh) in enumerate(zip(sents, shared)) if i == best or sh >= extra_share]
+
+
+def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0) -> bool:
     """The best sentence cannot be the answer, however close its topic: it lacks the asked figure (`lacks_figure`),
     or the question counts the things of a people it names ("多少名以色列人") and the sentence never names them,
-    or the question asks in which town and the sentence names none. The question gate refuses it before its model
-    is asked; the fit measures what that costs (docs/scorer.md). `sents` carry their sentence-model logits."""
+    or the question asks in which town and the sentence names none; or it asks a birth, an age, a count in a
+    classifier or a person's name that the sentence does not give (the sentence after it may name the person); or
+    it asks how many and none of the sentences an answer may quote (`quoted`, `extra_share`) writes a figure the
+    question does not give itself. The question gate refuses it before its model is asked; the fit measures what
+    that costs (docs/scorer.md). `sents` carry their sentence-model logits."""
     if q.multipart or not sents:
         return False
     best = max(sents, key=lambda s: s.logit)
@@ -338,6 +352,8 @@ def missing_figure(q: Query, sents: Sequence[Sentence]) -> bool:
     if q.name and not best.type_match and not any(  # nor does the sentence after it, as news names people
             c.type_match for c in sents if c.hit.chunk.doc_id == best.hit.chunk.doc_id and 0 <= c.start - best.end <= _ADJACENT):
         return True
+    if q.new_figure and not any(q.new_figure(s.text) for s in quoted(sents, extra_share)):
+        return True  # no figure, or only the question's own: "那两千三百人里俄罗斯兵占多少" from "现有二千三百人"
     if q.life and not q.life.search(normalize(best.text)):  # a birth year from "2019 年下台"
         return True
     return lacks_figure(q, sents)

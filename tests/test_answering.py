@@ -949,3 +949,51 @@ def test_the_town_table_holds_foreign_towns_and_no_ordinary_words() -> None:
     towns = cities()
     assert {"莫斯科", "阿拉木图", "阿斯塔纳", "圣彼得堡"} <= towns
     assert not {"中心", "合作", "公平", "奋斗"} & towns  # town names jieba's dictionary reads as ordinary words
+
+
+def test_a_count_question_is_not_answered_by_the_figure_it_gives_itself() -> None:
+    from rag.figures import figures_in, given_figures
+
+    given = given_figures("集安组织那两千三百人里，俄罗斯兵占多少？")
+    assert given == {"二千三百"}
+    assert figures_in("托卡耶夫介绍说，集安组织在哈维和人员现有二千三百人。") <= given  # only repeats it
+    assert not figures_in("其中俄罗斯军人约有一千人。") <= given
+    assert given_figures("How many of the 2,300 troops were Russian?") == {"2300"}
+    assert given_figures("托卡耶夫2019年当选后做了什么？") == frozenset()  # asks no count
+    assert given_figures("一巢只生几个蛋？") == frozenset()  # no figure of two characters
+
+
+def test_a_count_question_needs_a_figure_and_a_weekday_or_an_article_is_none() -> None:
+    from rag.figures import figure_check, figures_in
+
+    check = figure_check("科斯塔奈检察官说已经有多少哈萨克斯坦人被招募走了？", "number")
+    assert check is not None
+    assert not check("科斯塔奈地区的检察官在周四晚间的一份声明中说，有人试图招募当地居民。")  # 周四, 一份: no count
+    assert check("检察官说已有十余人被招募。") and check("一半以上病人在首个小时内死亡。")  # 一半 is a figure
+    one = figure_check("大冠鹫一巢只生几个蛋？", "number")
+    assert one is not None and one("且一巢只生一个蛋。")  # 一 before the question's own classifier counts
+    assert figure_check("美国特勤区的雇员有哪几种？", "number") is None  # which, not how many
+    assert figure_check("托卡耶夫是谁？", "definition") is None
+    assert figures_in("星期三，一位分析家说") == frozenset()
+
+
+def test_the_figure_rule_reads_every_sentence_an_answer_may_quote() -> None:
+    """"How many UN member states …": the best sentence gives no figure, but the runner-up, whose share passes the
+    sentence model's threshold for an extra sentence, gives 193, so the question is not refused; when the runner-up
+    falls below that share, it is."""
+    from types import SimpleNamespace
+
+    from rag.features import missing_figure, quoted
+    from rag.figures import figure_check
+    q = SimpleNamespace(multipart=False, counted=(), city=False, count_in=None, name=False, life=None, unit=None,
+                        new_figure=figure_check("How many UN member states did Tokayev cite?", "number"))
+    hit = SimpleNamespace(chunk=SimpleNamespace(doc_id="a"))
+    best = SimpleNamespace(text="许多乌克兰人将托卡耶夫的言论视为一项大胆的声明。", logit=23.43, hit=hit, start=0, end=10,
+                           type_match=True, unit_match=False)
+    runner = SimpleNamespace(text="托卡耶夫说，而不是目前联合国成员国的193 个国家。", logit=23.27, hit=hit, start=40, end=60,
+                             type_match=True, unit_match=False)
+    assert len(quoted([best, runner], 0.14)) == 2
+    assert not missing_figure(q, [best, runner], 0.14)  # type: ignore[arg-type]
+    runner.logit = 19.0
+    assert quoted([best, runner], 0.14) == [best]
+    assert missing_figure(q, [best, runner], 0.14)  # type: ignore[arg-type]

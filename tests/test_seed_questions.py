@@ -68,6 +68,10 @@ UNANSWERABLE = [
     # a name asked of people the articles leave unnamed
     "科斯塔奈地区那位检察官叫什么名字？",
     "在抗议中被枪手杀害的以色列人叫什么名字？",
+    # the seeds give the total only: "现有二千三百人" repeats the question's own figure
+    "那二千三百名维和人员中有多少是俄罗斯军人？",
+    # the prosecutor reports attempts, no count: the best sentence writes no figure ("周四", "一份" are none)
+    "科斯塔奈检察官说已经有多少当地人被俄军招募走了？",
 ]
 
 pytestmark = pytest.mark.slow

@@ -134,38 +134,6 @@ def fit(examples: list[fx.Example], rank_l2: float = RANK_L2) -> ScorerModel:
               if len(sents) and labels.max() > 0]
     model.sentence = _ranking([r[0] for r in ranked], [r[1] for r in ranked], np.array([r[2] for r in ranked]),
                               SENTENCE_FEATURES, rank_l2)
-    qrows, qlabels, qw, qgroup, qveto = [], [], [], [], []
-    for e, sents, rows, labels, pl, prow in per:
-        for s, lg in zip(sents, model.sentence.logit(rows)):
-            s.logit = float(lg)
-        positive = bool(len(labels)) and labels.max() > 0
-        qrows.append(question_features(e.query, sents, pl, prow))
-        qlabels.append(float(positive))
-        qw.append(e.weight)
-        qgroup.append(f"{e.set_name}/{e.item.kind}")
-        qveto.append(missing_figure(e.query, sents))
-        if positive:  # the same question with its answer sentences removed: a near miss
-            rest = fx.without_answer(e, sents, labels, model)
-            qrows.append(question_features(e.query, rest, pl, prow))
-            qlabels.append(0.0)
-            qw.append(e.weight * NEAR_MISS_WEIGHT)
-            qgroup.append(f"{e.set_name}/{e.item.kind}")
-            qveto.append(missing_figure(e.query, rest))
-    xq, yq, wq, veto = np.vstack(qrows), np.array(qlabels), np.array(qw), np.array(qveto)
-    # the model decides the questions the missing-figure rule leaves to it; the threshold counts the rule's
-    # refusals against the bound too
-    model.question = _logistic(xq[~veto], yq[~veto], wq[~veto], QUESTION_FEATURES)
-    pq = np.where(veto, 0.0, model.question.prob(model.question.logit(xq)))
-    t, refused_pos, refused_neg, bounded = gate_threshold(pq, yq, wq, qgroup)
-    model.question.threshold = t
-    pos = yq == 1
-    model.question.provenance = (f"threshold maximises weighted Youden J on the fit questions with at most "
-                                 f"{MAX_FALSE_REFUSAL:.0%} of reachable answers refused, pooled and in each of "
-                                 f"{', '.join(bounded)}: it refuses {refused_pos:.1%} "
-                                 f"of them and {refused_neg:.1%} of the rest (held-out gold passages, near misses, "
-                                 f"answer sentences removed); of these, the missing-figure rule refuses "
-                                 f"{int((veto & pos).sum())} of {int(pos.sum())} and {int((veto & ~pos).sum())} of "
-                                 f"{int((~pos).sum())} (unweighted)")
     # sentences beyond the first: each must hold at least a share t of the softmax over the question's
     # candidates; t is the largest at which the answers (best sentence plus those passing) hold the fact for
     # ANSWER_COVERAGE of the fit questions whose answer is among the candidates (weighted)
@@ -185,6 +153,38 @@ def fit(examples: list[fx.Example], rank_l2: float = RANK_L2) -> ScorerModel:
                                  f"sentence needs, the largest at which answers hold the fact for {got:.1%} "
                                  f"(target {ANSWER_COVERAGE:.0%}) of the fit questions with the answer among the "
                                  f"candidates; the best sentence alone: {coverage(1.01):.1%}")
+    qrows, qlabels, qw, qgroup, qveto = [], [], [], [], []
+    for e, sents, rows, labels, pl, prow in per:
+        for s, lg in zip(sents, model.sentence.logit(rows)):
+            s.logit = float(lg)
+        positive = bool(len(labels)) and labels.max() > 0
+        qrows.append(question_features(e.query, sents, pl, prow))
+        qlabels.append(float(positive))
+        qw.append(e.weight)
+        qgroup.append(f"{e.set_name}/{e.item.kind}")
+        qveto.append(missing_figure(e.query, sents, model.sentence.threshold))
+        if positive:  # the same question with its answer sentences removed: a near miss
+            rest = fx.without_answer(e, sents, labels, model)
+            qrows.append(question_features(e.query, rest, pl, prow))
+            qlabels.append(0.0)
+            qw.append(e.weight * NEAR_MISS_WEIGHT)
+            qgroup.append(f"{e.set_name}/{e.item.kind}")
+            qveto.append(missing_figure(e.query, rest, model.sentence.threshold))
+    xq, yq, wq, veto = np.vstack(qrows), np.array(qlabels), np.array(qw), np.array(qveto)
+    # the model decides the questions the missing-figure rule leaves to it; the threshold counts the rule's
+    # refusals against the bound too
+    model.question = _logistic(xq[~veto], yq[~veto], wq[~veto], QUESTION_FEATURES)
+    pq = np.where(veto, 0.0, model.question.prob(model.question.logit(xq)))
+    t, refused_pos, refused_neg, bounded = gate_threshold(pq, yq, wq, qgroup)
+    model.question.threshold = t
+    pos = yq == 1
+    model.question.provenance = (f"threshold maximises weighted Youden J on the fit questions with at most "
+                                 f"{MAX_FALSE_REFUSAL:.0%} of reachable answers refused, pooled and in each of "
+                                 f"{', '.join(bounded)}: it refuses {refused_pos:.1%} "
+                                 f"of them and {refused_neg:.1%} of the rest (held-out gold passages, near misses, "
+                                 f"answer sentences removed); of these, the missing-figure rule refuses "
+                                 f"{int((veto & pos).sum())} of {int(pos.sum())} and {int((veto & ~pos).sum())} of "
+                                 f"{int((~pos).sum())} (unweighted)")
     return model
 
 
@@ -201,7 +201,7 @@ def evaluate(examples: list[fx.Example], model: ScorerModel) -> dict[str, Any]:
         for s, lg in zip(sents, model.sentence.logit(rows)):
             s.logit = float(lg)
         pq = float(model.question.prob(model.question.logit(question_features(e.query, sents, pl, prow)[None])[0]))
-        refused = pq < model.question.threshold or missing_figure(e.query, sents)
+        refused = pq < model.question.threshold or missing_figure(e.query, sents, model.sentence.threshold)
         g["refused"].append(float(refused))
         if e.item.answerable and len(labels) and labels.max() > 0:
             rest = fx.without_answer(e, sents, labels, model)
@@ -209,7 +209,7 @@ def evaluate(examples: list[fx.Example], model: ScorerModel) -> dict[str, Any]:
             name_nm = f"{e.set_name}/{e.item.kind}/answer-removed"
             gn = groups.setdefault(name_nm, {k: [] for k in g})
             gn["refused"].append(float(model.question.prob(model.question.logit(x)[0]) < model.question.threshold
-                                       or missing_figure(e.query, rest)))
+                                       or missing_figure(e.query, rest, model.sentence.threshold)))
         if not e.item.answerable:
             continue
         lab = e.p_labels
