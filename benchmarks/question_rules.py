@@ -1,8 +1,8 @@
 """How often a question rule holds where the answer is known: a quality probe, not a speed one.
 
-Some questions say what their answer must look like: a birth is given as "生于" or a life's span, a count "多少份"
-as "15份". rag.questions.life_evidence and rag.figures.counted_unit turn that into a veto (the best sentence
-lacks it: refuse). A veto is only as good as the share of answerable questions it leaves alone, so this script
+Some questions say what their answer must look like: a birth is given as "生于" or a life's span, a model by a
+designation, a count "多少份" as "15份". rag.questions.required_evidence, rag.figures.counted_unit and
+rag.figures.figure_check turn that into a veto (the best sentence lacks it: refuse). A veto is only as good as the share of answerable questions it leaves alone, so this script
 measures it over every CMRC 2018 (dev and trial) and DRCD dev (simplified) question with a gold answer: the
 sentence of the gold passage holding the answer must satisfy the rule. It prints, per rule, the questions the
 rule applies to, those whose answer sentence breaks it, and a few of them.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from rag.figures import counted_unit, figure_check
 from rag.keywords import normalize
-from rag.questions import answer_type, life_evidence
+from rag.questions import answer_type, required_evidence
 
 _ENDS = "。！？；\n"
 SETS = (("cmrc2018/questions.jsonl", "cmrc2018/corpus.jsonl"),
@@ -46,8 +46,8 @@ def answer_sentences(eval_dir: Path) -> Iterator[tuple[str, str, str]]:
 Check = Callable[[str], bool]  # does the sentence satisfy the rule?
 
 
-def _life(question: str) -> Check | None:
-    pat = life_evidence(question, answer_type(question))
+def _evidence(question: str) -> Check | None:
+    pat = required_evidence(question, answer_type(question))
     return None if pat is None else lambda s: bool(pat.search(s))
 
 
@@ -61,7 +61,7 @@ def _new_figure(question: str) -> Check | None:
 
 
 RULES: dict[str, Callable[[str], Check | None]] = {
-    "birth or age (rag.questions.life_evidence)": _life,
+    "birth, age or model (rag.questions.required_evidence)": _evidence,
     "count in the question's classifier (rag.figures.counted_unit)": _classifier,
     "a count question's sentence writes a figure it does not give (rag.figures.figure_check)": _new_figure,
 }

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from rag.figures import counted_unit, expected_unit, figure_check
+from rag.figures import asks_for_day, counted_unit, dates_only_statements, expected_unit, figure_check
 from rag.glossary import question_tokens
 from rag.keywords import CJK, content_terms, normalize, tokenize
 from rag.questions import (
@@ -30,8 +30,8 @@ from rag.questions import (
     is_credit_line,
     is_english,
     is_own_question,
-    life_evidence,
     named_entities,
+    required_evidence,
     sentence_types,
     split_parts,
 )
@@ -102,7 +102,7 @@ class Query:
     name: bool = False  # it asks what someone is called (rag.questions.asks_name)
     # for a count question, does a sentence write a figure it does not give itself (rag.figures.figure_check)
     new_figure: Callable[[str], bool] | None = None
-    life: re.Pattern[str] | None = None  # what a sentence must say to give a birth or an age (rag.questions.life_evidence)
+    evidence: re.Pattern[str] | None = None  # what a sentence must say: a birth, an age, a model (required_evidence)
 
     @classmethod
     def make(cls, snap: IndexView, text: str, vector: np.ndarray, tokens: Sequence[str] | None = None) -> Query:
@@ -115,7 +115,7 @@ class Query:
                    known=frozenset(t for t in focus if snap.knows(t)), words=set(toks), unit=expected_unit(text), bigrams=question_bigrams(text),
                    entities=named_entities(text), multipart=len(split_parts(text)) > 1,
                    about_credits=asks_about_credits(text), counted=counted_names(text),
-                   city=atype == "place" and asks_city(text), life=life_evidence(text, atype),
+                   city=atype == "place" and asks_city(text), evidence=required_evidence(text, atype),
                    count_in=counted_unit(text), name=asks_name(text, atype),
                    new_figure=figure_check(text, atype))
 
@@ -354,6 +354,8 @@ def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0
         return True
     if q.new_figure and not any(q.new_figure(s.text) for s in quoted(sents, extra_share)):
         return True  # no figure, or only the question's own: "那两千三百人里俄罗斯兵占多少" from "现有二千三百人"
-    if q.life and not q.life.search(normalize(best.text)):  # a birth year from "2019 年下台"
+    if asks_for_day(q.unit) and dates_only_statements(q.text, best.text):  # the day a statement was made
+        return True
+    if q.evidence and not q.evidence.search(normalize(best.text)):  # a birth year from "2019 年下台"
         return True
     return lacks_figure(q, sents)

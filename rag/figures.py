@@ -78,6 +78,28 @@ def asks_for_day(unit: re.Pattern[str] | None) -> bool:
     return unit is _ANSWER_UNITS["day"]
 
 
+# what follows a day that dates a statement, not the event it reports: "普莱斯11日表示，…", "国防部在7日表示，它已经…"
+_SAID_AFTER = re.compile(r"^\s*(?:晚间|晚上|早些时候|上午|下午|早上|早间|凌晨|当天)?\s*(?:在[^，。；]{0,12}?)?"
+                         r"(?:表示|说|称|指出|宣布|透露|强调|介绍|声明|发表声明|发表讲话)\s*[，,：:“\"「]")
+# a question on the day something was said: then the day of a statement answers it
+_ASKS_SAYING = re.compile(r"说|表示|宣布|声明|讲话|发言|表态|指出|通话|通电话|会谈|会晤|发布|称|"
+                          r"\b(?:say|said|announce|announced|state|stated|speak|spoke|told|tell|call|called|statement)\b",
+                          re.I)
+
+
+def dates_only_statements(question: str, sentence: str) -> bool:
+    """For a question on which day something happened, every day the sentence gives dates someone's statement
+    ("美国务院发言人普莱斯11日表示，美国希望集安组织力量…应离开该国" for "集安组织的部队哪天撤出哈萨克斯坦？"):
+    it reports what was said that day, not when the event asked about took place. False when the question asks
+    when something was said, or the sentence gives no day ("本周三宣布辞职" dates the resignation)."""
+    q = question if is_english(question) else normalize(question)
+    if _ASKS_SAYING.search(q):
+        return False
+    s = normalize(sentence)
+    days = list(_ANSWER_UNITS["day"].finditer(s))
+    return bool(days) and all(_SAID_AFTER.match(s[m.end():]) for m in days)
+
+
 def names_a_date(unit: re.Pattern[str] | None) -> bool:
     """Is `unit` a day or a year, which nearly every news passage gives for something?"""
     return unit is _ANSWER_UNITS["day"] or unit is _ANSWER_UNITS["year"]

@@ -307,25 +307,32 @@ def asks_city(question: str) -> bool:
     return bool(_ASKS_CITY.search(normalize(question)))
 
 
-# A birth or an age is given in its own words: "生于", "出生", "诞辰", "43岁", "年近七旬", or a life's span
-# ("（1892年5月7日－1980年5月4日）"). Over the 7,745 answered CMRC (dev, trial) and DRCD dev questions, the
-# sentence holding the answer says it for all 47 questions that ask a birth or an age by number
-# (benchmarks/question_rules.py).
+# Some questions name what their answer must say, whatever the topic's words (rag.features.missing_figure
+# refuses a best sentence that does not say it). A birth or an age is given in its own words: "生于", "出生",
+# "诞辰", "43岁", "年近七旬", or a life's span ("（1892年5月7日－1980年5月4日）"); over the 7,745 answered CMRC
+# (dev, trial) and DRCD dev questions, the sentence holding the answer says it for all 47 questions that ask a
+# birth or an age by number. A model is named by a designation ("C-170A", "TR-850型"): both questions there that
+# ask one, too (benchmarks/question_rules.py).
 _ASKS_BIRTH = re.compile(r"出生|(?<!发)生于|生日|出世|哪年生|生辰|\bborn\b|\bbirth", re.I)
 _ASKS_AGE = re.compile(r"多大年纪|几岁|多少岁|年龄|年纪|多大岁数|\bhow old\b|\bage\b", re.I)
+_ASKS_MODEL = re.compile(r"型号|\b(?:what|which) (?:[\w-]+ )?models?\b", re.I)
 _LIFE_SPAN = r"\d{3,4}年?[^，。]{0,14}[－—–~-]\s*\d{1,4}年?"
 _BIRTH_SAID = re.compile(r"生|诞|" + _LIFE_SPAN)
 _AGE_SAID = re.compile(r"岁|年龄|年纪|旬|生|诞|" + _LIFE_SPAN)
+_MODEL_SAID = re.compile(r"[A-Za-z0-9]|型")
 
 
-def life_evidence(question: str, atype: str) -> re.Pattern[str] | None:
-    """What a sentence must say to answer a question about someone's birth or age (a count of years), or None
-    for other questions: "What year was Tokayev born?" is not answered by "纳扎尔巴耶夫于 2019 年下台"."""
+def required_evidence(question: str, atype: str) -> re.Pattern[str] | None:
+    """What a sentence must say to answer a question about someone's birth or age (a count of years), or about
+    the model of something; None for other questions. "What year was Tokayev born?" is not answered by
+    "纳扎尔巴耶夫于 2019 年下台", nor "土耳其无人机是什么型号？" by "就在哈萨克斯坦生产土耳其无人机达成了共识"."""
     q = question if is_english(question) else normalize(question)
     if _ASKS_BIRTH.search(q):
         return _BIRTH_SAID
     if atype == "number" and _ASKS_AGE.search(q):
         return _AGE_SAID
+    if _ASKS_MODEL.search(q):
+        return _MODEL_SAID
     return None
 
 

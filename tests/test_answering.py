@@ -852,20 +852,24 @@ def test_which_with_a_role_asks_for_a_person_and_plurals_keep_their_kind(questio
 
 
 def test_a_birth_or_an_age_is_answered_only_by_a_sentence_that_says_it() -> None:
-    from rag.questions import answer_type, life_evidence
+    from rag.questions import answer_type, required_evidence
 
     for q in ("What year was Tokayev born?", "托卡耶夫是哪一年出生的？", "托卡耶夫今年多大岁数？", "How old is Tokayev?"):
-        pat = life_evidence(q, answer_type(q))
+        pat = required_evidence(q, answer_type(q))
         assert pat is not None, q
         assert not pat.search("纳扎尔巴耶夫于 2019 年下台。"), q
-    born = life_evidence("托卡耶夫生于哪一年？", "time")
+    born = required_evidence("托卡耶夫生于哪一年？", "time")
     assert born is not None
     assert born.search("托卡耶夫1953年生于阿拉木图。") and born.search("约瑟普·布罗兹·狄托（1892年5月7日－1980年5月4日）")
-    old = life_evidence("How old is Tokayev?", "number")
+    old = required_evidence("How old is Tokayev?", "number")
     assert old is not None and old.search("现年69岁的托卡耶夫") and not old.search("托卡耶夫执政三年")
     # "发生于" is no birth, and an age not asked by number is not counted ("在什么年纪的时候": a stage of life)
-    assert life_evidence("珍珠港事件发生于何时？", "time") is None
-    assert life_evidence("路易九世在什么年纪热衷于豪华家具？", "other") is None
+    assert required_evidence("珍珠港事件发生于何时？", "time") is None
+    assert required_evidence("路易九世在什么年纪热衷于豪华家具？", "other") is None
+    model = required_evidence("哈萨克斯坦要生产的土耳其无人机是什么型号？", "other")
+    assert model is not None and model.search("赛斯纳公司提出的改良型号是C-170A。")
+    assert not model.search("双方就在哈萨克斯坦生产土耳其无人机的问题达成了共识。")
+    assert required_evidence("Which drone model will Kazakhstan produce?", "other") is model
 
 
 def test_a_count_in_a_classifier_needs_a_number_in_that_classifier() -> None:
@@ -985,7 +989,7 @@ def test_the_figure_rule_reads_every_sentence_an_answer_may_quote() -> None:
 
     from rag.features import missing_figure, quoted
     from rag.figures import figure_check
-    q = SimpleNamespace(multipart=False, counted=(), city=False, count_in=None, name=False, life=None, unit=None,
+    q = SimpleNamespace(multipart=False, counted=(), city=False, count_in=None, name=False, evidence=None, unit=None,
                         new_figure=figure_check("How many UN member states did Tokayev cite?", "number"))
     hit = SimpleNamespace(chunk=SimpleNamespace(doc_id="a"))
     best = SimpleNamespace(text="许多乌克兰人将托卡耶夫的言论视为一项大胆的声明。", logit=23.43, hit=hit, start=0, end=10,
@@ -997,3 +1001,17 @@ def test_the_figure_rule_reads_every_sentence_an_answer_may_quote() -> None:
     runner.logit = 19.0
     assert quoted([best, runner], 0.14) == [best]
     assert missing_figure(q, [best, runner], 0.14)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("question", "sentence", "statement_only"), [
+    ("集安组织的部队哪天撤出哈萨克斯坦？", "美国务院发言人普莱斯11日表示，美国希望集安组织力量应离开该国。", True),
+    ("集安组织维和部队是哪一天撤离的？", "吉尔吉斯斯坦国防部在7日表示，它已经向邻国派遣了150名士兵。", True),
+    ("哈萨克斯坦政府是哪天辞职的？", "哈萨克斯坦政府本周三宣布辞职。", False),  # the day dates the resignation
+    ("俄罗斯部队哪天运抵哈萨克斯坦？", "俄罗斯国防部表示，8日有20架军用货机将俄罗斯部队运送至哈萨克斯坦。", False),
+    ("普莱斯是哪天表示集安组织应离开的？", "美国务院发言人普莱斯11日表示，美国希望集安组织力量应离开该国。", False),  # asks when said
+    ("On which day did the CSTO troops leave?", "普莱斯11日表示，美国希望集安组织力量应离开该国。", True),
+])
+def test_the_day_of_a_statement_does_not_date_the_event_asked(question: str, sentence: str, statement_only: bool) -> None:
+    from rag.figures import dates_only_statements
+
+    assert dates_only_statements(question, sentence) is statement_only

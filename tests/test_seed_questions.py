@@ -72,6 +72,10 @@ UNANSWERABLE = [
     "那二千三百名维和人员中有多少是俄罗斯军人？",
     # the prosecutor reports attempts, no count: the best sentence writes no figure ("周四", "一份" are none)
     "科斯塔奈检察官说已经有多少当地人被俄军招募走了？",
+    # the seeds date statements about the troops (普莱斯11日表示, 国防部在7日表示), not their withdrawal
+    "集安组织维和部队是哪一天全部撤出哈萨克斯坦的？",
+    # the drones are Turkish; their model is never named
+    "哈萨克斯坦准备生产的土耳其无人机是哪个型号？",
 ]
 
 pytestmark = pytest.mark.slow
