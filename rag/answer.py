@@ -11,7 +11,7 @@ the question, each cited to its passage.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -33,7 +33,7 @@ from rag.figures import names_a_date
 from rag.keywords import to_simplified
 from rag.neighbours import key as _key
 from rag.neighbours import with_names, with_reasons, with_statement_ends
-from rag.questions import is_english, leans_on_earlier, split_parts
+from rag.questions import asks_why_hard, is_english, leans_on_earlier, says_hard, split_parts
 from rag.retrieval import Candidates, Retrieval
 from rag.scorer import ScorerModel, load_model, shares
 from rag.settings import Settings
@@ -108,6 +108,15 @@ class Judgement:
     parts: list[Sentence] = field(default_factory=list)
 
 
+def _first(sents: list[Sentence], keep: list[Sentence]) -> list[Sentence]:
+    """`keep`, with their shares among themselves, when any; else `sents`."""
+    if not keep:
+        return sents
+    for s, sh in zip(keep, shares([s.logit for s in keep])):
+        s.prob = float(sh)
+    return keep
+
+
 class ExtractiveAnswerer:
     """Picks the sentences that answer the question and cites the passage each came from."""
 
@@ -160,18 +169,20 @@ class ExtractiveAnswerer:
         their shares among themselves, best first; `sents` for any other question. A sentence that calls them
         nothing (another man's posts, "托卡耶夫之前担任过哪些职务？") cannot answer, however close its wording. When
         none of `sents` does, every passage is searched ("谁是乌姆洛夫？": "卡内基国际和平基金会学者蒂穆尔·乌姆洛夫"
-        stands in the fourth). The gate has judged the question on all of them before: cut to one or two,
-        its features would read as a question with a single candidate."""
-        if q is None or q.atype != "definition":
+        stands in the fourth). Likewise, for a question why something is hard, the sentences that say it is
+        ("要获得这方面的信息是很复杂的，安全部门享有缄默特权"), when any does. The gate has judged the question on all
+        of them before: cut to one or two, its features would read as a question with a single candidate."""
+        if q is None:
             return sents
-        if not any(s.type_match for s in sents) and only is None:
+        if q.atype == "reason" and asks_why_hard(q.text):
+            fits: Callable[[Sentence], bool] = lambda s: says_hard(s.text)  # noqa: E731
+        elif q.atype == "definition":
+            fits = lambda s: s.type_match  # noqa: E731
+        else:
+            return sents
+        if not any(fits(s) for s in sents) and only is None:
             sents = self._scored(snap, q, cands, len(cands.hits))
-        keep = [s for s in sents if s.type_match]
-        if not keep:
-            return sents
-        for s, sh in zip(keep, shares([s.logit for s in keep])):
-            s.prob = float(sh)
-        return keep
+        return _first(sents, [s for s in sents if fits(s)])
 
     def judge(self, snap: IndexView, question: str, cands: Candidates) -> Judgement:
         """Does the corpus answer the question? The question model over the best sentences and passages."""

@@ -52,7 +52,7 @@ _ASKS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"多少公里|多长|多远"), "distance"),
 )
 _ASKS_EN: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bwhat (?:day|date)\b|\bwhich (?:day|date)\b|\bon what day\b|\bdate of birth\b|\bbirthday\b|"
+    (re.compile(r"\bwhat (?:exact |specific |precise )?(?:day|date)\b|\bwhich (?:day|date)\b|\bon what day\b|\bdate of birth\b|\bbirthday\b|"
                 r"\bday of the week\b",
                 re.I), "day"),
     (re.compile(r"\bwhat year\b|\bwhich year\b|\bin what year\b|\bwhen was\b.*\b(?:founded|born|established)\b",
@@ -140,33 +140,35 @@ def counted_unit(question: str) -> re.Pattern[str] | None:
 
 # a figure as written: digits, or a run of Chinese numerals ("二千三百", "两千三百" read alike)
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*|[零〇一二两三四五六七八九十百千万亿]+")
-_COUNT_ASKED = re.compile(r"多少|(?<!哪)几(?!何|乎)|\bhow (?:many|much)\b", re.I)  # not "哪几种" (which), "几何"
+_COUNT_ASKED = re.compile(r"多少|(?<![哪第])几(?!何|乎)|\bhow (?:many|much)\b", re.I)  # not 哪几种, 第几, 几何
 
 
-# a weekday, and 一 before a classifier ("一份声明", "一位分析家", "一些"): a, not a count ("一半" is one)
-_NO_COUNT = re.compile(r"(?:周|星期|礼拜)[一二三四五六日天]|"
+# a weekday, a date ("8日", "1月", "2022年"), and 一 before a classifier ("一份声明", "一位分析家", "一些"): a, not a
+# count ("一半" is one)
+_WEEKDAY_OR_ARTICLE = (r"(?:周|星期|礼拜)[一二三四五六日天]|"
                        r"(?<![一二三四五六七八九十两百千万亿\d])一(?=[份位名个项次件种场家条篇则段批座所些把张只])")
+_DATE = r"\d{1,2}\s*[日号月]|[一二三四五六七八九十]{1,3}[日号月](?!内|间|多)|(?:1[0-9]|20)\d\d\s*年(?!代|间|内|多|来)"
+_NO_COUNT = re.compile(_WEEKDAY_OR_ARTICLE + "|" + _DATE)
+_NO_COUNT_DATES_KEPT = re.compile(_WEEKDAY_OR_ARTICLE)
+_COUNTS_DAYS = re.compile(r"(?:多少|几)个?[日号月年]")  # "多少日", "几个月": then "9日", "3月" are counts
 
 
-def figures_in(text: str) -> frozenset[str]:
-    """The figures a text writes, as written (两 read as 二, thousands separators dropped); a weekday ("周四") and a
-    lone 一 ("一份声明", "一位分析家": a, not a count) are none."""
-    return frozenset(f.replace("两", "二").replace(",", "") for f in _FIGURE.findall(_NO_COUNT.sub(" ", normalize(text))))
+def figures_in(text: str, dates: bool = False) -> frozenset[str]:
+    """The figures a text writes as counts, as written (两 read as 二, thousands separators dropped); a weekday
+    ("周四"), a date ("8日", "2022年", unless `dates`) and 一 as an article ("一份声明", "一位分析家") are none."""
+    blanked = (_NO_COUNT_DATES_KEPT if dates else _NO_COUNT).sub(" ", normalize(text))
+    return frozenset(f.replace("两", "二").replace(",", "") for f in _FIGURE.findall(blanked))
 
 
 def asks_count(question: str) -> bool:
-    """The question asks how many or how much ("多少", "几个", "how many"). Over the 7,745 answered CMRC and DRCD
-    questions, 551 are count questions typed "number", and for all but one the sentence holding the answer writes a
-    figure (the one: "每隔几天" in a clause, not what is asked; benchmarks/question_rules.py): a sentence with no
-    figure at all does not answer one."""
+    """The question asks how many or how much ("多少", "几个", "how many")."""
     return bool(_COUNT_ASKED.search(normalize(question) if not is_english(question) else question))
 
 
 def given_figures(question: str) -> frozenset[str]:
     """The figures of two characters or more that a count question gives itself ("集安组织那两千三百人里，俄罗斯兵
-    占多少？" -> 二千三百): a sentence whose only figures are these repeats the question instead of answering it.
-    Over the 7,745 answered CMRC and DRCD questions, 107 count and give such a figure, and for none of them does
-    the sentence holding the answer only repeat it (benchmarks/question_rules.py). Empty for other questions."""
+    占多少？" -> 二千三百): a sentence whose only figures are these repeats the question instead of answering it
+    (measured with figure_check). Empty for other questions."""
     if not asks_count(question):
         return frozenset()
     return frozenset(f for f in figures_in(question) if len(f) >= 2)
@@ -178,11 +180,15 @@ _ONE_OF = re.compile(r"(?<!哪)(?:多少|几)(" + _CLASSIFIERS + "|个|名|人)"
 def figure_check(question: str, atype: str) -> Callable[[str], bool] | None:
     """For a count question typed "number" (asks_count), whether a sentence writes a figure the question does not
     give itself (given_figures); "一" counts only before the question's classifier ("几个蛋" -> "一个蛋"; "一份声明"
-    is a statement, not a count). None for other questions. Over the 7,745 answered CMRC and DRCD questions, the
-    sentence holding the answer passes for all but 7 of the 551 count questions (benchmarks/question_rules.py)."""
-    if atype != "number" or not asks_count(question):
-        return None
+    is a statement, not a count), and a date only when the question counts days or months. None for other
+    questions, and for a year asked with a count word ("西元几年"). Over the 7,745 answered CMRC and DRCD
+    questions, the sentence holding the answer passes for all but 6 of the 485 count questions
+    (benchmarks/question_rules.py; four of the 6 ask no count: "这几年", "北京20几所高等院校…在哪里")."""
+    if atype != "number" or not asks_count(question) or names_a_date(expected_unit(question)) or "几几年" in question:
+        return None  # "西元几年", "几几年": a year, not a count
     given = given_figures(question)
-    m = _ONE_OF.search(normalize(question) if not is_english(question) else question)
+    q = normalize(question) if not is_english(question) else question
+    m = _ONE_OF.search(q)
     one = "一" + m.group(1) if m else None
-    return lambda sentence: bool(figures_in(sentence) - given) or (one is not None and one in normalize(sentence))
+    days = bool(_COUNTS_DAYS.search(q))
+    return lambda sentence: bool(figures_in(sentence, days) - given) or (one is not None and one in normalize(sentence))

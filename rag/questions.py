@@ -346,6 +346,18 @@ def asks_name(question: str, atype: str) -> bool:
     return atype == "person" and bool(_ASKS_NAME.search(question if is_english(question) else normalize(question)))
 
 
+def asks_why_hard(question: str) -> bool:
+    """A why-question about a difficulty ("为什么很难打听到招兵的消息？"): what makes it hard answers it, and news
+    says so in those words ("要获得这方面的信息是很复杂的，安全部门享有缄默特权") rather than with 因为."""
+    q = normalize(question)
+    return bool(_HARD.search(q)) and answer_type(q) == "reason"
+
+
+def says_hard(sentence: str) -> bool:
+    """The sentence says something is hard or complicated."""
+    return bool(_HARD_SAID.search(normalize(sentence)))
+
+
 def sentence_types(sentence: str, question_words: set[str], wanted: str, question: str = "") -> bool:
     """Does the sentence hold a candidate answer of type `wanted` that the question does not already name?"""
     s = normalize(sentence)
@@ -353,7 +365,7 @@ def sentence_types(sentence: str, question_words: set[str], wanted: str, questio
     if wanted in ("yesno", "other"):
         return True
     if wanted == "reason":  # "为什么很难打听到？" is answered by why it is hard: "要获得这方面的信息是很复杂的，…"
-        return bool(_REASON.search(s) or _HARD.search(asked) and _HARD_SAID.search(s))
+        return bool(_REASON.search(s) or asks_why_hard(asked) and says_hard(s))
     if wanted == "time" and _TIME.search(s):
         return True
     if wanted == "number" and _NUMBER.search(s):

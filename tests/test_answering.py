@@ -947,6 +947,25 @@ def test_why_something_is_hard_is_answered_by_what_makes_it_so() -> None:
     assert not sentence_types(hard, set(), "reason", "俄军为什么在中亚招兵？")  # not asked why it is hard
 
 
+def test_a_why_hard_question_quotes_the_sentence_that_says_it_is_hard(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """After the gate, a question why something is hard is answered from the sentences that say it is, when any
+    candidate does, as a who-is question is from the sentences that call the person something."""
+    from rag.questions import asks_why_hard
+
+    assert asks_why_hard("哈萨克那边想搞清楚俄军招兵的情况为什么这么难？")
+    assert not asks_why_hard("俄军为什么在中亚招兵？") and not asks_why_hard("招兵难吗？")
+    art = Article(id="afp", title="招兵", text="哈萨克斯坦首次承认俄罗斯试图招募哈萨克斯坦公民。"
+                  "据法新社报道，要获得这方面的信息是很复杂的，安全部门享有缄默特权。移民因此成为招兵的首要目标。")
+    snap, _ = build_snapshot([art, *ARTS], fake_embedder, settings)
+    model = _hand_model()
+    q = "为什么很难了解俄军招兵的情况？"
+    c = Retriever(snap, fake_embedder, settings, model=model).candidates(q, 5)
+    ans = ExtractiveAnswerer(settings, fake_embedder, model)
+    assert c.query is not None
+    ranked = ans._called(snap, c.query, c, ans._scored(snap, c.query, c))
+    assert ranked and "缄默特权" in ranked[0].text and all("复杂" in s.text for s in ranked)
+
+
 def test_the_town_table_holds_foreign_towns_and_no_ordinary_words() -> None:
     from rag.countries import cities
 
@@ -979,6 +998,12 @@ def test_a_count_question_needs_a_figure_and_a_weekday_or_an_article_is_none() -
     assert figure_check("美国特勤区的雇员有哪几种？", "number") is None  # which, not how many
     assert figure_check("托卡耶夫是谁？", "definition") is None
     assert figures_in("星期三，一位分析家说") == frozenset()
+    assert figures_in("该国内政部8日在一份声明中指出，被捕的人数已上升至4266人") == {"4266"}  # 8日 is a date
+    days = figure_check("天文台可以预测多少日的天气？", "number")
+    assert days is not None and days("天文台还会预测未来9日的天气概况。")  # unless the question counts days
+    assert figure_check("挪威的首都在西元几年迁到奥斯陆？", "number") is None  # a year asked with 几
+    given = figure_check("被捕的4266人里面有多少是外国公民？", "number")
+    assert given is not None and not given("该国内政部8日在一份声明中指出，被捕的人数已上升至4266人，其中包括其他国家的公民。")
 
 
 def test_the_figure_rule_reads_every_sentence_an_answer_may_quote() -> None:
@@ -1015,3 +1040,9 @@ def test_the_day_of_a_statement_does_not_date_the_event_asked(question: str, sen
     from rag.figures import dates_only_statements
 
     assert dates_only_statements(question, sentence) is statement_only
+
+
+def test_what_exact_date_asks_for_a_day() -> None:
+    from rag.figures import asks_for_day, expected_unit
+
+    assert asks_for_day(expected_unit("What exact date did China's leader arrive in Kazakhstan?"))

@@ -47,6 +47,7 @@ ANSWERABLE = [
     ("说托卡耶夫的表演是在访问莫斯科时安排好的那个哈萨克分析家叫什么？", "阿尔扎诺夫", ALJ1),
     # why something is hard to learn: the sentence that says it is complicated, and why
     ("据法新社，俄军招兵的消息为什么很难打听到？", "缄默特权", RFI),
+    ("为什么外界很难弄清俄军在哈萨克招兵的情况？", "缄默特权", RFI),
 ]
 
 UNANSWERABLE = [
@@ -76,6 +77,8 @@ UNANSWERABLE = [
     "集安组织维和部队是哪一天全部撤出哈萨克斯坦的？",
     # the drones are Turkish; their model is never named
     "哈萨克斯坦准备生产的土耳其无人机是哪个型号？",
+    # the arrests are counted (4266), their foreigners are not: "8日" dates the statement, counts nothing
+    "被捕的4266人当中有多少是外国人？",
 ]
 
 pytestmark = pytest.mark.slow
