@@ -19,7 +19,7 @@ from pathlib import Path
 
 from rag.figures import counted_unit, figure_check
 from rag.keywords import normalize
-from rag.questions import answer_type, required_evidence
+from rag.questions import answer_type, required_evidence, responder, tells_response
 
 _ENDS = "。！？；\n"
 SETS = (("cmrc2018/questions.jsonl", "cmrc2018/corpus.jsonl"),
@@ -60,10 +60,16 @@ def _new_figure(question: str) -> Check | None:
     return figure_check(question, answer_type(question))
 
 
+def _response(question: str) -> Check | None:
+    who = responder(question)
+    return None if who is None else lambda s: tells_response(s, who)
+
+
 RULES: dict[str, Callable[[str], Check | None]] = {
     "birth, age or model (rag.questions.required_evidence)": _evidence,
     "count in the question's classifier (rag.figures.counted_unit)": _classifier,
     "a count question's sentence writes a figure it does not give (rag.figures.figure_check)": _new_figure,
+    "someone's response: the sentence names them or opens with a pronoun (rag.questions.responder)": _response,
 }
 
 

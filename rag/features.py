@@ -32,8 +32,10 @@ from rag.questions import (
     is_own_question,
     named_entities,
     required_evidence,
+    responder,
     sentence_types,
     split_parts,
+    tells_response,
 )
 from rag.scorer import shares
 from rag.store import IndexView
@@ -100,6 +102,7 @@ class Query:
     counted: tuple[str, ...] = ()  # the names of those whose things it counts ("多少名以色列人": rag.questions.counted_names)
     count_in: re.Pattern[str] | None = None  # its count in the question's classifier ("多少份": rag.figures.counted_unit)
     name: bool = False  # it asks what someone is called (rag.questions.asks_name)
+    responder: str | None = None  # whose response it asks about (rag.questions.responder)
     # for a count question, does a sentence write a figure it does not give itself (rag.figures.figure_check)
     new_figure: Callable[[str], bool] | None = None
     evidence: re.Pattern[str] | None = None  # what a sentence must say: a birth, an age, a model (required_evidence)
@@ -117,7 +120,7 @@ class Query:
                    about_credits=asks_about_credits(text), counted=counted_names(text),
                    city=atype == "place" and asks_city(text), evidence=required_evidence(text, atype),
                    count_in=counted_unit(text), name=asks_name(text, atype),
-                   new_figure=figure_check(text, atype))
+                   new_figure=figure_check(text, atype), responder=responder(text))
 
 
 # --------------------------------------------------------------------------- passages
@@ -355,6 +358,10 @@ def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0
     if q.new_figure and not any(q.new_figure(s.text) for s in quoted(sents, extra_share)):
         return True  # no figure, or only the question's own: "那两千三百人里俄罗斯兵占多少" from "现有二千三百人"
     if asks_for_day(q.unit) and dates_only_statements(q.text, best.text):  # the day a statement was made
+        return True
+    before = next((c.text for c in sents if c.hit.chunk.doc_id == best.hit.chunk.doc_id
+                   and 0 <= best.start - c.end <= _ADJACENT), None)
+    if q.responder and not tells_response(best.text, q.responder, before):  # "普京是怎么回应的" from Tokayev's
         return True
     if q.evidence and not q.evidence.search(normalize(best.text)):  # a birth year from "2019 年下台"
         return True

@@ -358,6 +358,41 @@ def says_hard(sentence: str) -> bool:
     return bool(_HARD_SAID.search(normalize(sentence)))
 
 
+# "普京当场是怎么回应的？": a question about someone's response. An answer reports that one's words or deeds, naming
+# them or, as news goes on, by a pronoun ("她只回答了一句"). Few CMRC and DRCD questions ask one and name the
+# responder: the 2 there do (benchmarks/question_rules.py); the seeds' own questions keep theirs (issue 10's
+# "俄罗斯在哈萨克斯坦招募士兵，哈萨克斯坦怎么回应？")
+_ASKS_RESPONSE = re.compile(r"(?:怎么|如何|怎样|作何|有何|什么)(?:回应|反应|回答|回复|答复|回击|表态)")
+_LEADS_WITH_PRONOUN = re.compile(r"^[“”\"「」\s]*(?:他|她|它|其|对此|该)")
+
+
+def responder(question: str) -> str | None:
+    """Whose response a Chinese question asks about: the first name (named_entities) in the clause that asks it, or
+    in the clause before when that one names nobody ("普京当时在台上听完托卡耶夫这番话，是怎么回应的？" -> 普京)."""
+    if is_english(question):
+        return None
+    q = normalize(question)
+    m = _ASKS_RESPONSE.search(q)
+    if m is None:
+        return None
+    clauses = re.split(r"[，,；;。]", q[:m.start()])
+    names = named_entities(q)
+    for clause in reversed(clauses[-2:]):
+        found = sorted((clause.find(n), n) for n in names if n in clause)
+        if found:
+            return found[0][1]
+    return None
+
+
+def tells_response(sentence: str, who: str, before: str | None = None) -> bool:
+    """The sentence may report `who`'s response: it names them, or opens with a pronoun and the sentence `before`
+    it (when known) names them ("托卡耶夫淡淡一笑说…" then "他表示…" is Tokayev, not 普京)."""
+    s = normalize(sentence)
+    if who in s:
+        return True
+    return bool(_LEADS_WITH_PRONOUN.match(s)) and (before is None or who in normalize(before))
+
+
 def sentence_types(sentence: str, question_words: set[str], wanted: str, question: str = "") -> bool:
     """Does the sentence hold a candidate answer of type `wanted` that the question does not already name?"""
     s = normalize(sentence)

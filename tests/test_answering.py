@@ -1046,3 +1046,25 @@ def test_what_exact_date_asks_for_a_day() -> None:
     from rag.figures import asks_for_day, expected_unit
 
     assert asks_for_day(expected_unit("What exact date did China's leader arrive in Kazakhstan?"))
+
+
+@pytest.mark.parametrize(("question", "who"), [
+    ("托卡耶夫在圣彼得堡说不承认卢甘斯克和顿涅茨克之后，普京当场是怎么回应的？", "普京"),
+    ("普京当时在台上听完托卡耶夫这番话，是怎么回应的？", "普京"),  # the clause before names the responder
+    ("俄罗斯在哈萨克斯坦招募士兵，哈萨克斯坦怎么回应？", "哈萨克斯坦"),
+    ("托卡耶夫说了什么？", None),
+])
+def test_whose_response_a_question_asks_about(question: str, who: str | None) -> None:
+    from rag.questions import responder
+
+    assert responder(question) == who
+
+
+def test_a_response_is_told_by_a_sentence_that_names_the_responder_or_follows_one() -> None:
+    from rag.questions import tells_response
+
+    assert tells_response("哈萨克斯坦首次承认俄罗斯试图招募哈萨克斯坦公民。", "哈萨克斯坦")
+    assert not tells_response("托卡耶夫淡淡一笑说，“这就是为什么我们不承认台湾。”", "普京")
+    assert tells_response("他表示，同样的原则将适用于卢甘斯克。", "普京")  # a pronoun: who, we cannot tell
+    assert not tells_response("他表示，同样的原则将适用于卢甘斯克。", "普京", before="托卡耶夫淡淡一笑说。")
+    assert tells_response("她只回答了一句。", "黄衫女子", before="张无忌问黄衫女子的姓名。")

@@ -79,6 +79,8 @@ UNANSWERABLE = [
     "哈萨克斯坦准备生产的土耳其无人机是哪个型号？",
     # the arrests are counted (4266), their foreigners are not: "8日" dates the statement, counts nothing
     "被捕的4266人当中有多少是外国人？",
+    # the articles report others' reactions to Tokayev's words, not Putin's
+    "托卡耶夫说不承认卢甘斯克和顿涅茨克以后，普京在台上是怎么回应的？",
 ]
 
 pytestmark = pytest.mark.slow
