@@ -31,6 +31,7 @@ from rag.questions import (
     is_english,
     is_own_question,
     named_entities,
+    names_person,
     required_evidence,
     responder,
     sentence_types,
@@ -352,8 +353,9 @@ def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0
         return True
     if q.count_in and not q.count_in.search(normalize(best.text)):  # "多少份文件" from "首次访问"
         return True
-    if q.name and not best.type_match and not any(  # nor does the sentence after it, as news names people
-            c.type_match for c in sents if c.hit.chunk.doc_id == best.hit.chunk.doc_id and 0 <= c.start - best.end <= _ADJACENT):
+    if q.name and not names_person(best.text, q.text) and not any(  # nor does the sentence after it, as news
+            names_person(c.text, q.text) for c in sents  # names people
+            if c.hit.chunk.doc_id == best.hit.chunk.doc_id and 0 <= c.start - best.end <= _ADJACENT):
         return True
     if q.new_figure and not any(q.new_figure(s.text) for s in quoted(sents, extra_share)):
         return True  # no figure, or only the question's own: "那两千三百人里俄罗斯兵占多少" from "现有二千三百人"

@@ -338,12 +338,24 @@ def required_evidence(question: str, atype: str) -> re.Pattern[str] | None:
 
 # a question that asks what someone is called: the answer gives a name, not a role ("那位检察官叫什么名字？" is
 # not answered by "科斯塔奈地区的检察官在声明中说")
-_ASKS_NAME = re.compile(r"叫什么名字|叫啥|名字是什么|名字叫什么|叫什么|姓名|全名|什么名字|\bname\b|\bcalled\b", re.I)
+# of someone a human noun describes: "…的那个以色列人叫什么名字", "那位检察官叫啥"; "主题曲叫什么名字" names a thing
+_ASKS_NAME = re.compile(r"(?:人|者|男子|女子|男性|女性|儿子|女儿|弟弟|哥哥|姐姐|妹妹|妻子|丈夫|父亲|母亲|官|员|长|师|家|手|兵)"
+                        r"(?:的)?(?:叫什么名字|叫啥|名字是什么|名字叫什么|叫什么|姓名|全名|叫做什么)|"
+                        r"\bname of (?:the |that |this )?(?:[\w'-]+ ){0,3}(?:man|woman|person|official|prosecutor|"
+                        r"victim|soldier|commander|general|minister|analyst|lawmaker|spokes(?:man|woman|person))\b",
+                        re.I)
+_LATIN_NAME = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+(?![A-Za-z])")  # "Fay Fuller"
 
 
 def asks_name(question: str, atype: str) -> bool:
-    """A person question that asks for the name ("在哈萨克斯坦被打死的那个以色列人叫什么名字？")."""
+    """A person question that asks for the name of someone a human noun describes ("在哈萨克斯坦被打死的那个以色列人叫
+    什么名字？")."""
     return atype == "person" and bool(_ASKS_NAME.search(question if is_english(question) else normalize(question)))
+
+
+def names_person(sentence: str, question: str) -> bool:
+    """The sentence names a person the question does not (a name jieba tags, one with "·", or a Latin one)."""
+    return sentence_types(sentence, set(), "person", question) or bool(_LATIN_NAME.search(sentence))
 
 
 def asks_why_hard(question: str) -> bool:

@@ -922,7 +922,8 @@ def test_a_name_question_needs_a_name_in_the_best_sentence_or_the_one_after_it(s
     from rag.questions import asks_name
 
     assert asks_name("科斯塔奈那位检察官叫什么名字？", "person") and asks_name("那个分析家叫啥？", "person")
-    assert asks_name("What was the name of the Israeli who was killed?", "person")
+    assert asks_name("What was the name of the Israeli man who was killed?", "person")
+    assert not asks_name("至NET奇兵的法文版主题曲叫什么名字？", "person")  # a thing's name
     assert not asks_name("那位检察官是谁？", "person")  # who: a post may answer it
     assert not asks_name("这种导弹叫什么名字？", "other")
     q = "科斯塔奈那位检察官叫什么名字？"
