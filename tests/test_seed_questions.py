@@ -43,6 +43,8 @@ ANSWERABLE = [
     # one sentence calls her something: the gate still judges the question on all the candidates
     ("西蒙尼扬是谁？", "负责人玛格丽塔·西蒙尼扬", ALJ1),
     ("Which NATO member will Kazakhstan share military intelligence with?", "土耳其", ALJ3),
+    # a Chinese name in pinyin finds its characters (rag.names)
+    ("Which Kazakh deputy prime minister and foreign minister did Wang Yi speak to by phone?", "特列乌别尔季", RFA),
     # who the unnamed analyst is: the sentence after the one that speaks of him names him
     ("说托卡耶夫的表演是在访问莫斯科时安排好的那个哈萨克分析家叫什么？", "阿尔扎诺夫", ALJ1),
     # why something is hard to learn: the sentence that says it is complicated, and why
