@@ -47,8 +47,7 @@ Check = Callable[[str], bool]  # does the sentence satisfy the rule?
 
 
 def _evidence(question: str) -> Check | None:
-    pat = required_evidence(question, answer_type(question))
-    return None if pat is None else lambda s: bool(pat.search(normalize(s)))
+    return required_evidence(question, answer_type(question))
 
 
 def _classifier(question: str) -> Check | None:
@@ -72,7 +71,7 @@ def _name(question: str) -> Check | None:
 
 
 RULES: dict[str, Callable[[str], Check | None]] = {
-    "birth, age or model (rag.questions.required_evidence)": _evidence,
+    "birth, age, model or party (rag.questions.required_evidence)": _evidence,
     "count in the question's classifier (rag.figures.counted_unit)": _classifier,
     "a count question's sentence writes a figure it does not give (rag.figures.figure_check)": _new_figure,
     "someone's response: the sentence names them or opens with a pronoun (rag.questions.responder)": _response,

@@ -240,7 +240,8 @@ class ExtractiveAnswerer:
             rows, logits = rows[list(only)], [logits[i] for i in only]
         x = question_features(q, sents, logits, rows)
         p = float(self.model.question.prob(self.model.question.logit(x[None])[0]))
-        return p, p >= self.model.question.threshold and not missing_figure(q, sents, self.model.sentence.threshold)
+        extra = self.model.sentence.threshold if self.model.sentence is not None else 1.0
+        return p, p >= self.model.question.threshold and not missing_figure(q, sents, extra)
 
     # -- selection ----------------------------------------------------------------------------
 

@@ -59,10 +59,9 @@ def pinyin_names(question: str) -> list[tuple[str, ...]]:
         if m.start() == 0 and " " not in m.group(0):
             continue
         parts = [_split(w.lower()) for w in re.split(r"[ -]", m.group(0))]
-        if all(p is not None for p in parts):
-            syl = tuple(s for p in parts for s in p if p is not None)
-            if 2 <= len(syl) <= 4:
-                out.append(syl)
+        syl = tuple(s for p in parts if p is not None for s in p)
+        if all(p is not None for p in parts) and 2 <= len(syl) <= 4:
+            out.append(syl)
     return out
 
 

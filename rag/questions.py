@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 
 from rag.countries import cities, countries, country_names, country_of_demonym
@@ -311,8 +312,8 @@ def asks_city(question: str) -> bool:
 # refuses a best sentence that does not say it). A birth or an age is given in its own words: "生于", "出生",
 # "诞辰", "43岁", "年近七旬", or a life's span ("（1892年5月7日－1980年5月4日）"); over the 7,745 answered CMRC
 # (dev, trial) and DRCD dev questions, the sentence holding the answer says it for all 47 questions that ask a
-# birth or an age by number. A model is named by a designation ("C-170A", "TR-850型"): both questions there that
-# ask one, too (benchmarks/question_rules.py).
+# birth or an age by number. A model is named by a designation ("C-170A", "TR-850型"), a party by 党 or before a
+# member's post: every such question there, too (benchmarks/question_rules.py).
 _ASKS_BIRTH = re.compile(r"出生|(?<!发)生于|生日|出世|哪年生|生辰|\bborn\b|\bbirth", re.I)
 _ASKS_AGE = re.compile(r"多大年纪|几岁|多少岁|年龄|年纪|多大岁数|\bhow old\b|\bage\b", re.I)
 _ASKS_MODEL = re.compile(r"型号|\b(?:what|which) (?:[\w-]+ )?models?\b", re.I)
@@ -322,22 +323,42 @@ _AGE_SAID = re.compile(r"岁|年龄|年纪|旬|生|诞|" + _LIFE_SPAN)
 _MODEL_SAID = re.compile(r"[A-Za-z0-9]|型")
 
 
-def required_evidence(question: str, atype: str) -> re.Pattern[str] | None:
-    """What a sentence must say to answer a question about someone's birth or age (a count of years), or about
-    the model of something; None for other questions. "What year was Tokayev born?" is not answered by
-    "纳扎尔巴耶夫于 2019 年下台", nor "土耳其无人机是什么型号？" by "就在哈萨克斯坦生产土耳其无人机达成了共识"."""
+_ASKS_PARTY = re.compile(r"(?:哪|什么)[个一]?(?:政党|党派|党)|\b(?:which|what) (?:political )?party\b", re.I)
+# a party named before the member's post ("统一俄罗斯议员尼科诺夫"), unlike a country ("另一位俄罗斯议员")
+_BEFORE_MEMBER = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:议员|党员)")
+_NOT_PARTY_LEAD = re.compile(r"^.*?(?:一位|一名|位|名|的|之)")
+
+
+def _names_party(sentence: str) -> bool:
+    if "党" in sentence:
+        return True
+    for m in _BEFORE_MEMBER.finditer(sentence):
+        lead = _NOT_PARTY_LEAD.sub("", m.group(1))
+        if len(lead) >= 2 and lead not in countries():
+            return True
+    return False
+
+
+def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None:
+    """Whether a sentence says what a question about someone's birth or age (a count of years), the model of
+    something, or a party asks for; None for other questions. "What year was Tokayev born?" is not answered by
+    "纳扎尔巴耶夫于 2019 年下台", nor "土耳其无人机是什么型号？" by "就在哈萨克斯坦生产土耳其无人机达成了共识", nor
+    "扎图林是哪个政党的议员？" by "康斯坦丁·扎图林告诉莫斯科电台说…" ("统一俄罗斯议员尼科诺夫" names one)."""
     q = question if is_english(question) else normalize(question)
+    pat = None
     if _ASKS_BIRTH.search(q):
-        return _BIRTH_SAID
-    if atype == "number" and _ASKS_AGE.search(q):
-        return _AGE_SAID
-    if _ASKS_MODEL.search(q):
-        return _MODEL_SAID
-    return None
+        pat = _BIRTH_SAID
+    elif atype == "number" and _ASKS_AGE.search(q):
+        pat = _AGE_SAID
+    elif _ASKS_MODEL.search(q):
+        pat = _MODEL_SAID
+    elif _ASKS_PARTY.search(q):
+        return lambda sentence: _names_party(normalize(sentence))
+    if pat is None:
+        return None
+    return lambda sentence: bool(pat.search(normalize(sentence)))
 
 
-# a question that asks what someone is called: the answer gives a name, not a role ("那位检察官叫什么名字？" is
-# not answered by "科斯塔奈地区的检察官在声明中说")
 # of someone a human noun describes: "…的那个以色列人叫什么名字", "那位检察官叫啥"; "主题曲叫什么名字" names a thing
 _ASKS_NAME = re.compile(r"(?:人|者|男子|女子|男性|女性|儿子|女儿|弟弟|哥哥|姐姐|妹妹|妻子|丈夫|父亲|母亲|官|员|长|师|家|手|兵)"
                         r"(?:的)?(?:叫什么名字|叫啥|名字是什么|名字叫什么|叫什么|姓名|全名|叫做什么)|"

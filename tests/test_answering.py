@@ -855,21 +855,24 @@ def test_a_birth_or_an_age_is_answered_only_by_a_sentence_that_says_it() -> None
     from rag.questions import answer_type, required_evidence
 
     for q in ("What year was Tokayev born?", "托卡耶夫是哪一年出生的？", "托卡耶夫今年多大岁数？", "How old is Tokayev?"):
-        pat = required_evidence(q, answer_type(q))
-        assert pat is not None, q
-        assert not pat.search("纳扎尔巴耶夫于 2019 年下台。"), q
+        says = required_evidence(q, answer_type(q))
+        assert says is not None, q
+        assert not says("纳扎尔巴耶夫于 2019 年下台。"), q
     born = required_evidence("托卡耶夫生于哪一年？", "time")
     assert born is not None
-    assert born.search("托卡耶夫1953年生于阿拉木图。") and born.search("约瑟普·布罗兹·狄托（1892年5月7日－1980年5月4日）")
+    assert born("托卡耶夫1953年生于阿拉木图。") and born("约瑟普·布罗兹·狄托（1892年5月7日－1980年5月4日）")
     old = required_evidence("How old is Tokayev?", "number")
-    assert old is not None and old.search("现年69岁的托卡耶夫") and not old.search("托卡耶夫执政三年")
+    assert old is not None and old("现年69岁的托卡耶夫") and not old("托卡耶夫执政三年")
     # "发生于" is no birth, and an age not asked by number is not counted ("在什么年纪的时候": a stage of life)
     assert required_evidence("珍珠港事件发生于何时？", "time") is None
     assert required_evidence("路易九世在什么年纪热衷于豪华家具？", "other") is None
     model = required_evidence("哈萨克斯坦要生产的土耳其无人机是什么型号？", "other")
-    assert model is not None and model.search("赛斯纳公司提出的改良型号是C-170A。")
-    assert not model.search("双方就在哈萨克斯坦生产土耳其无人机的问题达成了共识。")
-    assert required_evidence("Which drone model will Kazakhstan produce?", "other") is model
+    assert model is not None and model("赛斯纳公司提出的改良型号是C-170A。")
+    assert not model("双方就在哈萨克斯坦生产土耳其无人机的问题达成了共识。")
+    assert required_evidence("Which drone model will Kazakhstan produce?", "other") is not None
+    party = required_evidence("扎图林是哪个政党的议员？", "org")
+    assert party is not None and party("统一俄罗斯议员维亚切斯拉夫·尼科诺夫表示。") and party("他是自由民主党成员。")
+    assert not party("康斯坦丁·扎图林告诉莫斯科电台说。") and not party("六年后，另一位俄罗斯议员提高了赌注。")
 
 
 def test_a_count_in_a_classifier_needs_a_number_in_that_classifier() -> None:
@@ -1015,8 +1018,9 @@ def test_the_figure_rule_reads_every_sentence_an_answer_may_quote() -> None:
 
     from rag.features import missing_figure, quoted
     from rag.figures import figure_check
-    q = SimpleNamespace(multipart=False, counted=(), city=False, count_in=None, name=False, evidence=None, unit=None,
-                        new_figure=figure_check("How many UN member states did Tokayev cite?", "number"))
+    question = "How many UN member states did Tokayev cite?"
+    q = SimpleNamespace(text=question, multipart=False, counted=(), city=False, count_in=None, name=False,
+                        evidence=None, unit=None, responder=None, new_figure=figure_check(question, "number"))
     hit = SimpleNamespace(chunk=SimpleNamespace(doc_id="a"))
     best = SimpleNamespace(text="许多乌克兰人将托卡耶夫的言论视为一项大胆的声明。", logit=23.43, hit=hit, start=0, end=10,
                            type_match=True, unit_match=False)

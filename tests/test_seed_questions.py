@@ -45,6 +45,8 @@ ANSWERABLE = [
     ("Which NATO member will Kazakhstan share military intelligence with?", "土耳其", ALJ3),
     # a Chinese name in pinyin finds its characters (rag.names)
     ("Which Kazakh deputy prime minister and foreign minister did Wang Yi speak to by phone?", "特列乌别尔季", RFA),
+    # a party named before the member's post
+    ("尼科诺夫是哪个政党的议员？", "统一俄罗斯", ALJ1),
     # who the unnamed analyst is: the sentence after the one that speaks of him names him
     ("说托卡耶夫的表演是在访问莫斯科时安排好的那个哈萨克分析家叫什么？", "阿尔扎诺夫", ALJ1),
     # why something is hard to learn: the sentence that says it is complicated, and why
@@ -83,6 +85,8 @@ UNANSWERABLE = [
     "被捕的4266人当中有多少是外国人？",
     # the articles report others' reactions to Tokayev's words, not Putin's
     "托卡耶夫说不承认卢甘斯克和顿涅茨克以后，普京在台上是怎么回应的？",
+    # Zatulin is "一位俄罗斯议员"; only Nikonov's party is named
+    "扎图林属于俄罗斯哪个政党？",
 ]
 
 pytestmark = pytest.mark.slow
