@@ -1,7 +1,7 @@
 """How often a question rule holds where the answer is known: a quality probe, not a speed one.
 
 Some questions say what their answer must look like: a birth is given as "生于" or a life's span, a model by a
-designation, a count "多少份" as "15份". rag.questions.required_evidence, rag.figures.counted_unit and
+designation, a count "多少份" as "15份". rag.evidence.required_evidence, rag.figures.counted_unit and
 rag.figures.figure_check turn that into a veto (the best sentence lacks it: refuse). A veto is only as good as the share of answerable questions it leaves alone, so this script
 measures it over every CMRC 2018 (dev and trial) and DRCD dev (simplified) question with a gold answer: the
 sentence of the gold passage holding the answer must satisfy the rule. It prints, per rule, the questions the
@@ -17,9 +17,10 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from rag.evidence import asks_name, names_person, required_evidence, responder, tells_response
 from rag.figures import counted_unit, figure_check
 from rag.keywords import normalize
-from rag.questions import answer_type, asks_name, names_person, required_evidence, responder, tells_response
+from rag.questions import answer_type
 
 _ENDS = "。！？；\n"
 SETS = (("cmrc2018/questions.jsonl", "cmrc2018/corpus.jsonl"),
@@ -71,11 +72,11 @@ def _name(question: str) -> Check | None:
 
 
 RULES: dict[str, Callable[[str], Check | None]] = {
-    "birth, age, model or party (rag.questions.required_evidence)": _evidence,
+    "birth, age, model or party (rag.evidence.required_evidence)": _evidence,
     "count in the question's classifier (rag.figures.counted_unit)": _classifier,
     "a count question's sentence writes a figure it does not give (rag.figures.figure_check)": _new_figure,
-    "someone's response: the sentence names them or opens with a pronoun (rag.questions.responder)": _response,
-    "a person's name: the sentence names a person (rag.questions.asks_name; the gate also reads the next one)": _name,
+    "someone's response: the sentence names them or opens with a pronoun (rag.evidence.responder)": _response,
+    "a person's name: the sentence names a person (rag.evidence.asks_name; the gate also reads the next one)": _name,
 }
 
 

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from rag.evidence import asks_name, names_person, required_evidence, responder, tells_response
 from rag.figures import asks_for_day, counted_unit, dates_only_statements, expected_unit, figure_check
 from rag.glossary import question_tokens
 from rag.keywords import CJK, content_terms, normalize, tokenize
@@ -25,18 +26,13 @@ from rag.questions import (
     answer_type,
     asks_about_credits,
     asks_city,
-    asks_name,
     counted_names,
     is_credit_line,
     is_english,
     is_own_question,
     named_entities,
-    names_person,
-    required_evidence,
-    responder,
     sentence_types,
     split_parts,
-    tells_response,
 )
 from rag.scorer import shares
 from rag.store import IndexView
@@ -102,8 +98,8 @@ class Query:
     city: bool = False  # it asks in which town (rag.questions.asks_city)
     counted: tuple[str, ...] = ()  # the names of those whose things it counts ("多少名以色列人": rag.questions.counted_names)
     count_in: re.Pattern[str] | None = None  # its count in the question's classifier ("多少份": rag.figures.counted_unit)
-    name: bool = False  # it asks what someone is called (rag.questions.asks_name)
-    responder: str | None = None  # whose response it asks about (rag.questions.responder)
+    name: bool = False  # it asks what someone is called (rag.evidence.asks_name)
+    responder: str | None = None  # whose response it asks about (rag.evidence.responder)
     # for a count question, does a sentence write a figure it does not give itself (rag.figures.figure_check)
     new_figure: Callable[[str], bool] | None = None
     evidence: Callable[[str], bool] | None = None  # says a sentence what it asks: a birth, a model (required_evidence)

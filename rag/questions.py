@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
 from functools import lru_cache
 
 from rag.countries import cities, countries, country_names, country_of_demonym
@@ -308,77 +307,6 @@ def asks_city(question: str) -> bool:
     return bool(_ASKS_CITY.search(normalize(question)))
 
 
-# Some questions name what their answer must say, whatever the topic's words (rag.features.missing_figure
-# refuses a best sentence that does not say it). A birth or an age is given in its own words: "生于", "出生",
-# "诞辰", "43岁", "年近七旬", or a life's span ("（1892年5月7日－1980年5月4日）"); over the 7,745 answered CMRC
-# (dev, trial) and DRCD dev questions, the sentence holding the answer says it for all 47 questions that ask a
-# birth or an age by number. A model is named by a designation ("C-170A", "TR-850型"), a party by 党 or before a
-# member's post: every such question there, too (benchmarks/question_rules.py).
-_ASKS_BIRTH = re.compile(r"出生|(?<!发)生于|生日|出世|哪年生|生辰|\bborn\b|\bbirth", re.I)
-_ASKS_AGE = re.compile(r"多大年纪|几岁|多少岁|年龄|年纪|多大岁数|\bhow old\b|\bage\b", re.I)
-_ASKS_MODEL = re.compile(r"型号|\b(?:what|which) (?:[\w-]+ )?models?\b", re.I)
-_LIFE_SPAN = r"\d{3,4}年?[^，。]{0,14}[－—–~-]\s*\d{1,4}年?"
-_BIRTH_SAID = re.compile(r"生|诞|" + _LIFE_SPAN)
-_AGE_SAID = re.compile(r"岁|年龄|年纪|旬|生|诞|" + _LIFE_SPAN)
-_MODEL_SAID = re.compile(r"[A-Za-z0-9]|型")
-
-
-_ASKS_PARTY = re.compile(r"(?:哪|什么)[个一]?(?:政党|党派|党)|\b(?:which|what) (?:political )?party\b", re.I)
-# a party named before the member's post ("统一俄罗斯议员尼科诺夫"), unlike a country ("另一位俄罗斯议员")
-_BEFORE_MEMBER = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:议员|党员)")
-_NOT_PARTY_LEAD = re.compile(r"^.*?(?:一位|一名|位|名|的|之)")
-
-
-def _names_party(sentence: str) -> bool:
-    if "党" in sentence:
-        return True
-    for m in _BEFORE_MEMBER.finditer(sentence):
-        lead = _NOT_PARTY_LEAD.sub("", m.group(1))
-        if len(lead) >= 2 and lead not in countries():
-            return True
-    return False
-
-
-def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None:
-    """Whether a sentence says what a question about someone's birth or age (a count of years), the model of
-    something, or a party asks for; None for other questions. "What year was Tokayev born?" is not answered by
-    "纳扎尔巴耶夫于 2019 年下台", nor "土耳其无人机是什么型号？" by "就在哈萨克斯坦生产土耳其无人机达成了共识", nor
-    "扎图林是哪个政党的议员？" by "康斯坦丁·扎图林告诉莫斯科电台说…" ("统一俄罗斯议员尼科诺夫" names one)."""
-    q = question if is_english(question) else normalize(question)
-    pat = None
-    if _ASKS_BIRTH.search(q):
-        pat = _BIRTH_SAID
-    elif atype == "number" and _ASKS_AGE.search(q):
-        pat = _AGE_SAID
-    elif _ASKS_MODEL.search(q):
-        pat = _MODEL_SAID
-    elif _ASKS_PARTY.search(q):
-        return lambda sentence: _names_party(normalize(sentence))
-    if pat is None:
-        return None
-    return lambda sentence: bool(pat.search(normalize(sentence)))
-
-
-# of someone a human noun describes: "…的那个以色列人叫什么名字", "那位检察官叫啥"; "主题曲叫什么名字" names a thing
-_ASKS_NAME = re.compile(r"(?:人|者|男子|女子|男性|女性|儿子|女儿|弟弟|哥哥|姐姐|妹妹|妻子|丈夫|父亲|母亲|官|员|长|师|家|手|兵)"
-                        r"(?:的)?(?:叫什么名字|叫啥|名字是什么|名字叫什么|叫什么|姓名|全名|叫做什么)|"
-                        r"\bname of (?:the |that |this )?(?:[\w'-]+ ){0,3}(?:man|woman|person|official|prosecutor|"
-                        r"victim|soldier|commander|general|minister|analyst|lawmaker|spokes(?:man|woman|person))\b",
-                        re.I)
-_LATIN_NAME = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+(?![A-Za-z])")  # "Fay Fuller"
-
-
-def asks_name(question: str, atype: str) -> bool:
-    """A person question that asks for the name of someone a human noun describes ("在哈萨克斯坦被打死的那个以色列人叫
-    什么名字？")."""
-    return atype == "person" and bool(_ASKS_NAME.search(question if is_english(question) else normalize(question)))
-
-
-def names_person(sentence: str, question: str) -> bool:
-    """The sentence names a person the question does not (a name jieba tags, one with "·", or a Latin one)."""
-    return sentence_types(sentence, set(), "person", question) or bool(_LATIN_NAME.search(sentence))
-
-
 def asks_why_hard(question: str) -> bool:
     """A why-question about a difficulty ("为什么很难打听到招兵的消息？"): what makes it hard answers it, and news
     says so in those words ("要获得这方面的信息是很复杂的，安全部门享有缄默特权") rather than with 因为."""
@@ -389,41 +317,6 @@ def asks_why_hard(question: str) -> bool:
 def says_hard(sentence: str) -> bool:
     """The sentence says something is hard or complicated."""
     return bool(_HARD_SAID.search(normalize(sentence)))
-
-
-# "普京当场是怎么回应的？": a question about someone's response. An answer reports that one's words or deeds, naming
-# them or, as news goes on, by a pronoun ("她只回答了一句"). Few CMRC and DRCD questions ask one and name the
-# responder: the 2 there do (benchmarks/question_rules.py); the seeds' own questions keep theirs (issue 10's
-# "俄罗斯在哈萨克斯坦招募士兵，哈萨克斯坦怎么回应？")
-_ASKS_RESPONSE = re.compile(r"(?:怎么|如何|怎样|作何|有何|什么)(?:回应|反应|回答|回复|答复|回击|表态)")
-_LEADS_WITH_PRONOUN = re.compile(r"^[“”\"「」\s]*(?:他|她|它|其|对此|该)")
-
-
-def responder(question: str) -> str | None:
-    """Whose response a Chinese question asks about: the first name (named_entities) in the clause that asks it, or
-    in the clause before when that one names nobody ("普京当时在台上听完托卡耶夫这番话，是怎么回应的？" -> 普京)."""
-    if is_english(question):
-        return None
-    q = normalize(question)
-    m = _ASKS_RESPONSE.search(q)
-    if m is None:
-        return None
-    clauses = re.split(r"[，,；;。]", q[:m.start()])
-    names = named_entities(q)
-    for clause in reversed(clauses[-2:]):
-        found = sorted((clause.find(n), n) for n in names if n in clause)
-        if found:
-            return found[0][1]
-    return None
-
-
-def tells_response(sentence: str, who: str, before: str | None = None) -> bool:
-    """The sentence may report `who`'s response: it names them, or opens with a pronoun and the sentence `before`
-    it (when known) names them ("托卡耶夫淡淡一笑说…" then "他表示…" is Tokayev, not 普京)."""
-    s = normalize(sentence)
-    if who in s:
-        return True
-    return bool(_LEADS_WITH_PRONOUN.match(s)) and (before is None or who in normalize(before))
 
 
 def sentence_types(sentence: str, question_words: set[str], wanted: str, question: str = "") -> bool:

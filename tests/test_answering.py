@@ -852,7 +852,8 @@ def test_which_with_a_role_asks_for_a_person_and_plurals_keep_their_kind(questio
 
 
 def test_a_birth_or_an_age_is_answered_only_by_a_sentence_that_says_it() -> None:
-    from rag.questions import answer_type, required_evidence
+    from rag.evidence import required_evidence
+    from rag.questions import answer_type
 
     for q in ("What year was Tokayev born?", "托卡耶夫是哪一年出生的？", "托卡耶夫今年多大岁数？", "How old is Tokayev?"):
         says = required_evidence(q, answer_type(q))
@@ -921,8 +922,8 @@ def test_a_people_or_a_building_is_no_person_s_name(sentence: str, names_someone
 def test_a_name_question_needs_a_name_in_the_best_sentence_or_the_one_after_it(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
     """"那位检察官叫什么名字？" over an article that speaks of the prosecutor only by his post: the gate's rule
     refuses it whatever the question model says. When the sentence after names him, as news does, it passes."""
+    from rag.evidence import asks_name
     from rag.features import missing_figure
-    from rag.questions import asks_name
 
     assert asks_name("科斯塔奈那位检察官叫什么名字？", "person") and asks_name("那个分析家叫啥？", "person")
     assert asks_name("What was the name of the Israeli man who was killed?", "person")
@@ -1060,13 +1061,13 @@ def test_what_exact_date_asks_for_a_day() -> None:
     ("托卡耶夫说了什么？", None),
 ])
 def test_whose_response_a_question_asks_about(question: str, who: str | None) -> None:
-    from rag.questions import responder
+    from rag.evidence import responder
 
     assert responder(question) == who
 
 
 def test_a_response_is_told_by_a_sentence_that_names_the_responder_or_follows_one() -> None:
-    from rag.questions import tells_response
+    from rag.evidence import tells_response
 
     assert tells_response("哈萨克斯坦首次承认俄罗斯试图招募哈萨克斯坦公民。", "哈萨克斯坦")
     assert not tells_response("托卡耶夫淡淡一笑说，“这就是为什么我们不承认台湾。”", "普京")
