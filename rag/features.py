@@ -333,11 +333,13 @@ def quoted(sents: Sequence[Sentence], extra_share: float) -> list[Sentence]:
 def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0) -> bool:
     """The best sentence cannot be the answer, however close its topic: it lacks the asked figure (`lacks_figure`),
     or the question counts the things of a people it names ("多少名以色列人") and the sentence never names them,
-    or the question asks in which town and the sentence names none; or it asks a birth, an age, a count in a
-    classifier or a person's name that the sentence does not give (the sentence after it may name the person); or
-    it asks how many and none of the sentences an answer may quote (`quoted`, `extra_share`) writes a figure the
-    question does not give itself. The question gate refuses it before its model is asked; the fit measures what
-    that costs (docs/scorer.md). `sents` carry their sentence-model logits."""
+    or the question asks in which town and the sentence names none; or it asks a count in a classifier, a birth,
+    an age, a model, a party (rag.evidence.required_evidence), someone's response or a person's name that the
+    sentence does not give (the sentence after it may name the person; the one before tells whom a pronoun means);
+    or it asks on which day and every day the sentence gives dates a statement; or it asks how many and none of
+    the sentences an answer may quote (`quoted`, `extra_share`) writes a figure the question does not give
+    itself. The question gate refuses it before its model is asked; each rule's cost where the answer is known:
+    benchmarks/question_rules.py. `sents` carry their sentence-model logits."""
     if q.multipart or not sents:
         return False
     best = max(sents, key=lambda s: s.logit)
