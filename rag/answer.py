@@ -11,7 +11,7 @@ the question, each cited to its passage.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -24,12 +24,11 @@ from rag.features import (
     Query,
     Sentence,
     candidate_sentences,
-    lacks_figure,
-    missing_figure,
     question_features,
     sentence_features,
 )
 from rag.figures import names_a_date
+from rag.gate import lacks_figure, missing_figure
 from rag.keywords import to_simplified
 from rag.neighbours import key as _key
 from rag.neighbours import with_names, with_reasons, with_statement_ends
@@ -172,14 +171,13 @@ class ExtractiveAnswerer:
         stands in the fourth). Likewise, for a question why something is hard, the sentences that say it is
         ("要获得这方面的信息是很复杂的，安全部门享有缄默特权"), when any does. The gate has judged the question on all
         of them before: cut to one or two, its features would read as a question with a single candidate."""
-        if q is None:
+        why_hard = q is not None and q.atype == "reason" and asks_why_hard(q.text)
+        if q is None or not why_hard and q.atype != "definition":
             return sents
-        if q.atype == "reason" and asks_why_hard(q.text):
-            fits: Callable[[Sentence], bool] = lambda s: says_hard(s.text)  # noqa: E731
-        elif q.atype == "definition":
-            fits = lambda s: s.type_match  # noqa: E731
-        else:
-            return sents
+
+        def fits(s: Sentence) -> bool:
+            return says_hard(s.text) if why_hard else s.type_match
+
         if not any(fits(s) for s in sents) and only is None:
             sents = self._scored(snap, q, cands, len(cands.hits))
         return _first(sents, [s for s in sents if fits(s)])
@@ -231,7 +229,7 @@ class ExtractiveAnswerer:
               only: Sequence[int] | None = None) -> tuple[float, bool]:
         """The question model's probability that `sents` (scored for `q`) answer it, and whether the gate passes
         them: the probability reaches the model's threshold and the best sentence holds the kind of figure the
-        question asks for (rag.features.missing_figure). `only`: the passages (indices into cands.hits) the
+        question asks for (rag.gate.missing_figure). `only`: the passages (indices into cands.hits) the
         sentences came from, when not all of them."""
         assert self.model is not None and self.model.question is not None
         rows = cands.passage_rows if cands.passage_rows is not None else np.zeros((0, 1))

@@ -1,7 +1,7 @@
 """What a question says its answer must hold, whatever the topic's words, and whether a sentence holds it.
 
 A question may name what its answer must say: a birth ("生于", a life's span), an age, a model's designation, a
-party, a person's name, or the response of someone it names. rag.features.missing_figure refuses a best sentence
+party, a person's name, or the response of someone it names. rag.gate.missing_figure refuses a best sentence
 that does not say it, however close its wording (a birth year from "纳扎尔巴耶夫于 2019 年下台"). Each rule is
 measured where the answer is known by benchmarks/question_rules.py.
 """
@@ -15,7 +15,7 @@ from rag.countries import countries
 from rag.keywords import normalize
 from rag.questions import is_english, named_entities, sentence_types
 
-# Some questions name what their answer must say, whatever the topic's words (rag.features.missing_figure
+# Some questions name what their answer must say, whatever the topic's words (rag.gate.missing_figure
 # refuses a best sentence that does not say it). A birth or an age is given in its own words: "生于", "出生",
 # "诞辰", "43岁", "年近七旬", or a life's span ("（1892年5月7日－1980年5月4日）"); over the 7,745 answered CMRC
 # (dev, trial) and DRCD dev questions, the sentence holding the answer says it for all 47 questions that ask a

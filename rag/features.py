@@ -18,8 +18,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from rag.evidence import asks_name, names_person, required_evidence, responder, tells_response
-from rag.figures import asks_for_day, counted_unit, dates_only_statements, expected_unit, figure_check
+from rag.evidence import asks_name, required_evidence, responder
+from rag.figures import counted_unit, expected_unit, figure_check
 from rag.glossary import question_tokens
 from rag.keywords import CJK, content_terms, normalize, tokenize
 from rag.questions import (
@@ -50,7 +50,7 @@ QUESTION_FEATURES = ("best_logit", "second_gap", "top_p_logit", "p_gap", "top_co
                      "type_known", "type_found", "q_en", "q_hant", "q_en_x_max_cos", "q_en_x_best_logit",
                      "n_focus_oov", "best_type_match", "best_cov", "best_cos", "missing_idf", "unit_known",
                      "unit_best", "unit_any", "best_share", "entity_absent")
-_ADJACENT = 4  # at most this many characters (white space, a paragraph break) between neighbouring sentence units
+ADJACENT = 4  # at most this many characters (white space, a paragraph break) between neighbouring sentence units
 _SUBHEAD_END = "。！？；…”」）)"
 
 _QWORDS = re.compile(r"什么|哪[个里儿些位一年天]?|多少|几[个年月日]?|谁|怎么|怎样|如何|为什么|为何|是否|吗|呢")
@@ -237,7 +237,7 @@ def sentence_features(snap: IndexView, q: Query, sents: list[Sentence], atype: s
     prev, nxt = np.full(n, -1), np.full(n, -1)
     by_place = sorted(range(n), key=lambda i: (sents[i].hit.chunk.doc_id, sents[i].start))
     for a, b in zip(by_place, by_place[1:]):
-        if sents[a].hit.chunk.doc_id == sents[b].hit.chunk.doc_id and sents[b].start - sents[a].end <= _ADJACENT:
+        if sents[a].hit.chunk.doc_id == sents[b].hit.chunk.doc_id and sents[b].start - sents[a].end <= ADJACENT:
             nxt[a], prev[b] = b, a
     # Each candidate's article title, read once per article:
     # - the article's topic: a question that names the title (a Wikipedia entry, "黄鳍紫鱼") asks about it, and
@@ -311,58 +311,3 @@ def question_features(q: Query, sents: list[Sentence], p_logits: Sequence[float]
                      # a name the question gives that the best sentence's article never mentions ("蒙古国的首都
                      # 是哪里？" over an article on Kazakhstan)
                      float(bool(ranked) and any(e not in ranked[0].article for e in q.entities))])
-
-
-def lacks_figure(q: Query, sents: Sequence[Sentence]) -> bool:
-    """The question asks for one figure of a kind it names (a year, a day, a duration, a sum of money, a count of
-    people, a share …: rag.figures.expected_unit) and the best sentence, the one an answer quotes first, holds
-    none ("马西莫夫是哪一年出任国家安全委员会主席的？" -> a sentence on his career without a year). A multi-part
-    question is left out: its figure may belong to another part. `sents` carry their sentence-model logits."""
-    return (q.unit is not None and not q.multipart and bool(sents)
-            and not max(sents, key=lambda s: s.logit).unit_match)
-
-
-def quoted(sents: Sequence[Sentence], extra_share: float) -> list[Sentence]:
-    """The sentences an answer may quote: the best (by sentence-model logit) and those whose share among the
-    candidates reaches `extra_share` (the sentence model's threshold for an extra sentence)."""
-    shared = shares([s.logit for s in sents])
-    best = max(range(len(sents)), key=lambda i: sents[i].logit)
-    return [s for i, (s, sh) in enumerate(zip(sents, shared)) if i == best or sh >= extra_share]
-
-
-def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0) -> bool:
-    """The best sentence cannot be the answer, however close its topic: it lacks the asked figure (`lacks_figure`),
-    or the question counts the things of a people it names ("多少名以色列人") and the sentence never names them,
-    or the question asks in which town and the sentence names none; or it asks a count in a classifier, a birth,
-    an age, a model, a party (rag.evidence.required_evidence), someone's response or a person's name that the
-    sentence does not give (the sentence after it may name the person; the one before tells whom a pronoun means);
-    or it asks on which day and every day the sentence gives dates a statement; or it asks how many and none of
-    the sentences an answer may quote (`quoted`, `extra_share`) writes a figure the question does not give
-    itself. The question gate refuses it before its model is asked; each rule's cost where the answer is known:
-    benchmarks/question_rules.py. `sents` carry their sentence-model logits."""
-    if q.multipart or not sents:
-        return False
-    best = max(sents, key=lambda s: s.logit)
-    # a count of the things a name qualifies ("多少名以色列人受伤？") from a sentence that never names them counts
-    # someone else's ("数百人受伤")
-    if q.counted and not any(n in normalize(best.text) for n in q.counted):
-        return True
-    if q.city and not best.type_match:  # "在哪个城市？" from a sentence that names no town
-        return True
-    if q.count_in and not q.count_in.search(normalize(best.text)):  # "多少份文件" from "首次访问"
-        return True
-    if q.name and not names_person(best.text, q.text) and not any(  # nor does the sentence after it, as news
-            names_person(c.text, q.text) for c in sents  # names people
-            if c.hit.chunk.doc_id == best.hit.chunk.doc_id and 0 <= c.start - best.end <= _ADJACENT):
-        return True
-    if q.new_figure and not any(q.new_figure(s.text) for s in quoted(sents, extra_share)):
-        return True  # no figure, or only the question's own: "那两千三百人里俄罗斯兵占多少" from "现有二千三百人"
-    if asks_for_day(q.unit) and dates_only_statements(q.text, best.text):  # the day a statement was made
-        return True
-    before = next((c.text for c in sents if c.hit.chunk.doc_id == best.hit.chunk.doc_id
-                   and 0 <= best.start - c.end <= _ADJACENT), None)
-    if q.responder and not tells_response(best.text, q.responder, before):  # "普京是怎么回应的" from Tokayev's
-        return True
-    if q.evidence and not q.evidence(best.text):  # a birth year from "2019 年下台"
-        return True
-    return lacks_figure(q, sents)

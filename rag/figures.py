@@ -1,7 +1,7 @@
 """What kind of figure a question asks for, and what that figure looks like in a sentence.
 
 A question that names the kind ("哪一年", "多少人", "多长时间", "how much money") asks for a year, a count of people, a
-duration, a sum …; the answer's sentence must hold a figure of that form (rag.features.missing_figure refuses a best
+duration, a sum …; the answer's sentence must hold a figure of that form (rag.gate.missing_figure refuses a best
 sentence without one), and outlets disagree when they give different figures of it (rag.disagreements).
 """
 

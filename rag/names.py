@@ -31,13 +31,18 @@ def readings() -> dict[str, tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
-def _syllables() -> frozenset[str]:
-    return frozenset(r for rs in readings().values() for r in rs)
+def _by_reading() -> dict[str, str]:
+    """Toneless pinyin syllable -> every character with that reading, as a regex character class's body."""
+    out: dict[str, list[str]] = {}
+    for ch, rs in readings().items():
+        for r in rs:
+            out.setdefault(r, []).append(ch)
+    return {r: "".join(chs) for r, chs in out.items()}
 
 
 def _split(word: str) -> tuple[str, ...] | None:
     """A lower-case word as pinyin syllables ("jinping" -> jin, ping), longest first; None if it is not pinyin."""
-    syl = _syllables()
+    syl = _by_reading()
 
     @cache
     def go(i: int) -> tuple[str, ...] | None:
@@ -65,24 +70,17 @@ def pinyin_names(question: str) -> list[tuple[str, ...]]:
     return out
 
 
-@lru_cache(maxsize=4096)
-def _chars_reading(syllable: str) -> str:
-    """Every character one of whose readings is `syllable`, as a regex character class's body."""
-    return "".join(sorted(ch for ch, rs in readings().items() if syllable in rs))
-
-
 @lru_cache(maxsize=1024)
 def _pattern(syl: tuple[str, ...]) -> re.Pattern[str]:
     """The Chinese words that read as these syllables, one character each (王毅 for wang yi)."""
-    return re.compile("".join(f"[{_chars_reading(s)}]" for s in syl))
+    chars = _by_reading()
+    return re.compile("".join(f"[{chars[s]}]" for s in syl))
 
 
-def names_in(texts: list[str], question: str) -> list[str]:
-    """The Chinese words of `texts` that read as a pinyin name of the English question, each once."""
+def names_in(texts: list[str], names: list[tuple[str, ...]]) -> list[str]:
+    """The Chinese words of `texts` that read as one of the pinyin `names` (pinyin_names), each once."""
     found: dict[str, None] = {}
-    for syl in pinyin_names(question):
-        if not all(_chars_reading(s) for s in syl):
-            continue
+    for syl in names:  # every syllable is a reading (_split): each has its characters
         pat = _pattern(syl)
         for text in texts:
             for m in pat.finditer(text):

@@ -23,10 +23,11 @@ ANSWER_TYPES = ("definition", "person", "place", "org", "time", "number", "reaso
 _ROLES = (r"(?:总统|总理|首相|主席|部长|外长|局长|议员|分析师|分析家|发言人|学者|记者|大使|将军|领导人|首脑|秘书长|"
           r"书记|主任|官员|商人|专家|史学家|历史学者|作者|负责人|国务委员|委员|州长|市长|检察官|司令|总裁|董事长|"
           r"教授|研究员|主编|外交官|祖父|侄子|前任|继任者)")
+# "定性为什么" and "称为什么" ask what, not why
+_WHY = re.compile(r"(?<![作成称性视改名译认])为什么|为何|原因|何故|为啥|理由|怎么会")
 # Checked in order; the first match wins. Patterns run on the script-normalised (simplified) question.
 _ZH: tuple[tuple[str, re.Pattern[str]], ...] = (
-    # "定性为什么" and "称为什么" ask what, not why
-    ("reason", re.compile(r"(?<![作成称性视改名译认])为什么|为何|原因|何故|为啥|理由|怎么会")),
+    ("reason", _WHY),
     ("time", re.compile(r"何时|哪一?年|什么时候|什么时间|几月|几号|哪一?天|哪个月|年份|何年|日期|哪个朝代|"
                         r"哪[一个]?时期|哪个年代|哪[一个]?王朝|多久以前|几点|哪一?日|星期几|周几|礼拜几")),
     ("number", re.compile(r"多少|几[个次名位种部条家场届项层座本件张只所支人岁天年月周倍万千百亿波轮批架辆艘枚]|第几|"
@@ -311,7 +312,7 @@ def asks_why_hard(question: str) -> bool:
     """A why-question about a difficulty ("为什么很难打听到招兵的消息？"): what makes it hard answers it, and news
     says so in those words ("要获得这方面的信息是很复杂的，安全部门享有缄默特权") rather than with 因为."""
     q = normalize(question)
-    return bool(_HARD.search(q)) and answer_type(q) == "reason"
+    return bool(_HARD.search(q) and _WHY.search(q))
 
 
 def says_hard(sentence: str) -> bool:

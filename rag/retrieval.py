@@ -16,7 +16,7 @@ from rag.errors import InputError
 from rag.features import Query, passage_features
 from rag.glossary import question_tokens
 from rag.keywords import normalize, to_simplified, tokenize
-from rag.names import names_in
+from rag.names import names_in, pinyin_names
 from rag.questions import is_english
 from rag.scorer import ScorerModel, load_model
 from rag.settings import Settings
@@ -142,9 +142,9 @@ class Retriever:
         qv = self.embedder.encode_queries([to_simplified(query)])[0]
         dense_rank, dense_score = self._dense(qv, depth, allowed)
         tokens = question_tokens(query, self.snap.vocabulary)
-        if is_english(query):  # "Wang Yi" -> 王毅, read back from the passages dense search found
-            texts = [self.snap.chunk_at(r).text for r in dense_rank]
-            tokens += [t for name in names_in(texts, query) for t in tokenize(name)
+        if is_english(query) and (names := pinyin_names(query)):  # "Wang Yi" -> 王毅, read back from the
+            texts = [self.snap.chunk_at(r).text for r in dense_rank]  # passages dense search found
+            tokens += [t for name in names_in(texts, names) for t in tokenize(name)
                        if t not in tokens and t in self.snap.vocabulary]
         kw = self.snap.keyword_search(tokens, depth, allowed)
         kw_rank = [r for r, _ in kw]

@@ -315,6 +315,21 @@ def _hand_model() -> ScorerModel:
     return hand_model()  # type: ignore[no-any-return]
 
 
+def _vetoed(settings: Settings, fake_embedder, articles: list[Article], question: str, tag: str) -> bool:  # type: ignore[no-untyped-def]
+    """Does the gate's rule (rag.gate.missing_figure) refuse `question` over an index of `articles`, whatever the
+    question model says? The index is built in its own folder, `tag`."""
+    from rag.gate import missing_figure
+
+    sub = settings.replace(index_dir=settings.index_dir / tag)
+    snap, _ = build_snapshot(articles, fake_embedder, sub)
+    model = _hand_model()
+    c = Retriever(snap, fake_embedder, sub, model=model).candidates(question, 5)
+    assert c.query is not None
+    sents = ExtractiveAnswerer(sub, fake_embedder, model).judge(snap, question, c).sentences
+    assert sents, question
+    return missing_figure(c.query, sents)
+
+
 def _answer(settings: Settings, emb, question: str):  # type: ignore[no-untyped-def]
     snap, _ = build_snapshot(ARTS, emb, settings)
     model = _hand_model()
@@ -648,25 +663,17 @@ def test_a_count_of_a_named_people_s_things_is_refused_from_a_sentence_that_neve
     """"多少名以色列人…丧生" over articles whose death tolls are everyone's: the best sentence gives a count of people
     but names no Israelis, so the gate's rule refuses it, whatever the question model says; a sentence that names
     them passes the rule, and so does the plain count."""
-    from rag.features import missing_figure
-
     israel = Article(id="isr", title="以色列公民", text="以色列外交部表示，骚乱中有三名以色列人丧生。")
-    snap, _ = build_snapshot([*ARTS], fake_embedder, settings)
-    snap2, _ = build_snapshot([israel, *ARTS], fake_embedder, settings.replace(index_dir=settings.index_dir / "2"))
-    model = _hand_model()
-    for s, question, refused in ((snap, "骚乱中有多少名以色列人丧生？", True), (snap, "骚乱中有多少人丧生？", False),
-                                 (snap2, "骚乱中有多少名以色列人丧生？", False)):
-        c = Retriever(s, fake_embedder, settings, model=model).candidates(question, 5)
-        assert c.query is not None
-        sents = ExtractiveAnswerer(settings, fake_embedder, model).judge(s, question, c).sentences
-        assert sents and missing_figure(c.query, sents) is refused, question
+    for n, (arts, question, refused) in enumerate((([*ARTS], "骚乱中有多少名以色列人丧生？", True),
+                                                   ([*ARTS], "骚乱中有多少人丧生？", False),
+                                                   ([israel, *ARTS], "骚乱中有多少名以色列人丧生？", False))):
+        assert _vetoed(settings, fake_embedder, arts, question, str(n)) is refused, question
 
 
 def test_a_which_city_question_is_refused_from_a_sentence_that_names_no_town(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
     """"王毅通电话时在哪个城市？": the call's sentence names a country and people, but no town, so the gate's rule
     refuses it whatever the question model says; a sentence that names the town (a place word, or a word that
     ends like one: 平户市, 康士坦丁堡) passes."""
-    from rag.features import missing_figure
     from rag.questions import asks_city, sentence_types
 
     assert asks_city("王毅和拉夫罗夫通电话时人在哪个城市？") and asks_city("In which city did they meet?")
@@ -677,13 +684,7 @@ def test_a_which_city_question_is_refused_from_a_sentence_that_names_no_town(set
     for text, refused in (("王毅10日同拉夫罗夫通电话，就哈萨克局势交换意见。", True),
                           ("王毅10日在北京同拉夫罗夫通电话，就哈萨克局势交换意见。", False)):
         art = Article(id="call", title="通电话", text=text)
-        sub = settings.replace(index_dir=settings.index_dir / str(refused))
-        snap, _ = build_snapshot([art, *ARTS], fake_embedder, sub)
-        model = _hand_model()
-        c = Retriever(snap, fake_embedder, sub, model=model).candidates(q, 5)
-        assert c.query is not None
-        sents = ExtractiveAnswerer(sub, fake_embedder, model).judge(snap, q, c).sentences
-        assert sents and missing_figure(c.query, sents) is refused, text
+        assert _vetoed(settings, fake_embedder, [art, *ARTS], q, str(refused)) is refused, text
 
 
 @pytest.mark.parametrize(("sentence", "unnamed"), [
@@ -891,19 +892,12 @@ def test_a_count_in_a_classifier_needs_a_number_in_that_classifier() -> None:
 def test_a_birth_question_is_refused_from_a_sentence_that_gives_another_year(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
     """"托卡耶夫是哪一年出生的？" over an article that dates his presidency but not his birth: the gate's rule
     refuses it, whatever the question model says; once an article gives his birth, it passes."""
-    from rag.features import missing_figure
 
     q = "托卡耶夫是哪一年出生的？"
     for text, refused in (("托卡耶夫于2019年就任哈萨克斯坦总统。", True),
                           ("托卡耶夫1953年出生于阿拉木图，2019年就任哈萨克斯坦总统。", False)):
         art = Article(id="tok", title="托卡耶夫", text=text)
-        sub = settings.replace(index_dir=settings.index_dir / str(refused))
-        snap, _ = build_snapshot([art, *ARTS], fake_embedder, sub)
-        model = _hand_model()
-        c = Retriever(snap, fake_embedder, sub, model=model).candidates(q, 5)
-        assert c.query is not None
-        sents = ExtractiveAnswerer(sub, fake_embedder, model).judge(snap, q, c).sentences
-        assert sents and missing_figure(c.query, sents) is refused, text
+        assert _vetoed(settings, fake_embedder, [art, *ARTS], q, str(refused)) is refused, text
 
 
 @pytest.mark.parametrize(("sentence", "names_someone"), [
@@ -923,7 +917,6 @@ def test_a_name_question_needs_a_name_in_the_best_sentence_or_the_one_after_it(s
     """"那位检察官叫什么名字？" over an article that speaks of the prosecutor only by his post: the gate's rule
     refuses it whatever the question model says. When the sentence after names him, as news does, it passes."""
     from rag.evidence import asks_name
-    from rag.features import missing_figure
 
     assert asks_name("科斯塔奈那位检察官叫什么名字？", "person") and asks_name("那个分析家叫啥？", "person")
     assert asks_name("What was the name of the Israeli man who was killed?", "person")
@@ -935,13 +928,7 @@ def test_a_name_question_needs_a_name_in_the_best_sentence_or_the_one_after_it(s
                           ("科斯塔奈地区的检察官在周四的一份声明中说，有人试图招募当地居民。"
                            "检察官阿斯哈特·叶尔梅科夫还呼吁民众警惕。", False)):
         art = Article(id="kos", title="科斯塔奈", text=text)
-        sub = settings.replace(index_dir=settings.index_dir / str(refused))
-        snap, _ = build_snapshot([art], fake_embedder, sub)
-        model = _hand_model()
-        c = Retriever(snap, fake_embedder, sub, model=model).candidates(q, 5)
-        assert c.query is not None
-        sents = ExtractiveAnswerer(sub, fake_embedder, model).judge(snap, q, c).sentences
-        assert sents and missing_figure(c.query, sents) is refused, text
+        assert _vetoed(settings, fake_embedder, [art], q, str(refused)) is refused, text
 
 
 def test_why_something_is_hard_is_answered_by_what_makes_it_so() -> None:
@@ -1017,8 +1004,8 @@ def test_the_figure_rule_reads_every_sentence_an_answer_may_quote() -> None:
     falls below that share, it is."""
     from types import SimpleNamespace
 
-    from rag.features import missing_figure, quoted
     from rag.figures import figure_check
+    from rag.gate import missing_figure, quotable
     question = "How many UN member states did Tokayev cite?"
     q = SimpleNamespace(text=question, multipart=False, counted=(), city=False, count_in=None, name=False,
                         evidence=None, unit=None, responder=None, new_figure=figure_check(question, "number"))
@@ -1027,10 +1014,10 @@ def test_the_figure_rule_reads_every_sentence_an_answer_may_quote() -> None:
                            type_match=True, unit_match=False)
     runner = SimpleNamespace(text="托卡耶夫说，而不是目前联合国成员国的193 个国家。", logit=23.27, hit=hit, start=40, end=60,
                              type_match=True, unit_match=False)
-    assert len(quoted([best, runner], 0.14)) == 2
+    assert len(quotable([best, runner], 0.14)) == 2
     assert not missing_figure(q, [best, runner], 0.14)  # type: ignore[arg-type]
     runner.logit = 19.0
-    assert quoted([best, runner], 0.14) == [best]
+    assert quotable([best, runner], 0.14) == [best]
     assert missing_figure(q, [best, runner], 0.14)  # type: ignore[arg-type]
 
 

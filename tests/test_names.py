@@ -18,7 +18,7 @@ def test_capitalised_pinyin_names_are_read_as_syllables() -> None:
 
 
 def test_names_are_found_in_a_run_of_characters_whatever_its_length() -> None:
-    assert names_in([RFA], "Who did Wang Yi call?") == ["王毅"]
-    assert names_in([RFA], "When did Xi Jinping propose the Belt and Road?") == ["习近平"]  # inside a long run
-    assert names_in([RFA], "When did Li Peng visit?") == []
-    assert names_in([], "Who did Wang Yi call?") == []
+    assert names_in([RFA], pinyin_names("Who did Wang Yi call?")) == ["王毅"]
+    assert names_in([RFA], pinyin_names("When did Xi Jinping propose the Belt and Road?")) == ["习近平"]  # inside a long run
+    assert names_in([RFA], pinyin_names("When did Li Peng visit?")) == []
+    assert names_in([], pinyin_names("Who did Wang Yi call?")) == []

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from rag.evaluation import fitexamples as fx
-from rag.features import PASSAGE_FEATURES, QUESTION_FEATURES, SENTENCE_FEATURES, missing_figure, question_features
+from rag.features import PASSAGE_FEATURES, QUESTION_FEATURES, SENTENCE_FEATURES, question_features
+from rag.gate import missing_figure
 from rag.scorer import Linear, ScorerModel, shares
 from rag.settings import Settings
 

@@ -1,0 +1,82 @@
+"""What the question gate refuses before its model is asked: a best sentence that cannot be the answer.
+
+However close its wording, a sentence does not answer a question that names what its answer must hold when it
+does not hold it: the figure of the kind asked (a year, a day, a count of people …: rag.figures), a count in the
+question's classifier or one the question does not give itself, the town, the people whose things are counted, a
+birth, a model, a party, a person's name or someone's response (rag.evidence). rag.answer asks `missing_figure`
+beside the question model; the fit (rag.evaluation.fit) reports what it refuses. Each rule's cost where the answer
+is known: benchmarks/question_rules.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rag.evidence import names_person, tells_response
+from rag.features import ADJACENT, Query, Sentence
+from rag.figures import asks_for_day, dates_only_statements
+from rag.keywords import normalize
+from rag.scorer import shares
+
+
+def beside(sents: Sequence[Sentence], s: Sentence, after: bool) -> Sentence | None:
+    """The candidate sentence right after (or before) `s` in its article, if it is among `sents`."""
+    for c in sents:
+        gap = c.start - s.end if after else s.start - c.end
+        if c.hit.chunk.doc_id == s.hit.chunk.doc_id and 0 <= gap <= ADJACENT:
+            return c
+    return None
+
+
+def lacks_figure(q: Query, sents: Sequence[Sentence]) -> bool:
+    """The question asks for one figure of a kind it names (a year, a day, a duration, a sum of money, a count of
+    people, a share …: rag.figures.expected_unit) and the best sentence, the one an answer quotes first, holds
+    none ("马西莫夫是哪一年出任国家安全委员会主席的？" -> a sentence on his career without a year). A multi-part
+    question is left out: its figure may belong to another part. `sents` carry their sentence-model logits."""
+    return (q.unit is not None and not q.multipart and bool(sents)
+            and not max(sents, key=lambda s: s.logit).unit_match)
+
+
+def quotable(sents: Sequence[Sentence], extra_share: float) -> list[Sentence]:
+    """The sentences an answer may quote: the best (by sentence-model logit) and those whose share among the
+    candidates reaches `extra_share` (the sentence model's threshold for an extra sentence)."""
+    shared = shares([s.logit for s in sents])
+    best = max(range(len(sents)), key=lambda i: sents[i].logit)
+    return [s for i, (s, sh) in enumerate(zip(sents, shared)) if i == best or sh >= extra_share]
+
+
+def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0) -> bool:
+    """The best sentence cannot be the answer, however close its topic: it lacks the asked figure (`lacks_figure`),
+    or the question counts the things of a people it names ("多少名以色列人") and the sentence never names them,
+    or the question asks in which town and the sentence names none; or it asks a count in a classifier, a birth,
+    an age, a model, a party (rag.evidence.required_evidence), someone's response or a person's name that the
+    sentence does not give (the sentence after it may name the person; the one before tells whom a pronoun means);
+    or it asks on which day and every day the sentence gives dates a statement; or it asks how many and none of
+    the sentences an answer may quote (`quotable`, `extra_share`) writes a figure the question does not give
+    itself. The question gate refuses it before its model is asked; each rule's cost where the answer is known:
+    benchmarks/question_rules.py. `sents` carry their sentence-model logits."""
+    if q.multipart or not sents:
+        return False
+    best = max(sents, key=lambda s: s.logit)
+    # a count of the things a name qualifies ("多少名以色列人受伤？") from a sentence that never names them counts
+    # someone else's ("数百人受伤")
+    if q.counted and not any(n in normalize(best.text) for n in q.counted):
+        return True
+    if q.city and not best.type_match:  # "在哪个城市？" from a sentence that names no town
+        return True
+    if q.count_in and not q.count_in.search(normalize(best.text)):  # "多少份文件" from "首次访问"
+        return True
+    after = beside(sents, best, after=True)  # news names a person in the sentence after "一位分析家声称…"
+    if q.name and not names_person(best.text, q.text) and not (after and names_person(after.text, q.text)):
+        return True
+    if q.new_figure and not any(q.new_figure(s.text) for s in quotable(sents, extra_share)):
+        return True  # no figure, or only the question's own: "那两千三百人里俄罗斯兵占多少" from "现有二千三百人"
+    if asks_for_day(q.unit) and dates_only_statements(q.text, best.text):  # the day a statement was made
+        return True
+    if q.responder:  # "普京是怎么回应的" from Tokayev's words, or from "他表示…" after them
+        before = beside(sents, best, after=False)
+        if not tells_response(best.text, q.responder, before.text if before else None):
+            return True
+    if q.evidence and not q.evidence(best.text):  # a birth year from "2019 年下台"
+        return True
+    return lacks_figure(q, sents)
