@@ -1,7 +1,7 @@
 """How often a question rule holds where the answer is known: a quality probe, not a speed one.
 
 Some questions say what their answer must look like: a birth is given as "生于" or a life's span, a model by a
-designation, a count "多少份" as "15份". rag.evidence.required_evidence, rag.figures.counted_unit and
+designation, a newspaper by its name, a month by one, a count "多少份" as "15份". rag.evidence.required_evidence, rag.figures.counted_unit and
 rag.figures.figure_check turn that into a veto (the best sentence lacks it: refuse). A veto is only as good as the share of answerable questions it leaves alone, so this script
 measures it over every CMRC 2018 (dev and trial) and DRCD dev (simplified) question with a gold answer: the
 sentence of the gold passage holding the answer must satisfy the rule. It prints, per rule, the questions the
@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rag.evidence import asks_name, names_person, required_evidence, responder, tells_response
-from rag.figures import counted_unit, figure_check
+from rag.figures import counted_unit, expected_unit, figure_check
 from rag.keywords import normalize
 from rag.questions import answer_type
 
@@ -65,6 +65,13 @@ def _response(question: str) -> Check | None:
     return None if who is None else lambda s: tells_response(s, who)
 
 
+def _month(question: str) -> Check | None:
+    unit = expected_unit(question)
+    if unit is None or unit is not expected_unit("哪个月"):
+        return None
+    return lambda s: bool(unit.search(normalize(s)))
+
+
 def _name(question: str) -> Check | None:
     if not asks_name(question, answer_type(question)):
         return None
@@ -72,7 +79,8 @@ def _name(question: str) -> Check | None:
 
 
 RULES: dict[str, Callable[[str], Check | None]] = {
-    "birth, age, model or party (rag.evidence.required_evidence)": _evidence,
+    "birth, age, model, newspaper or party (rag.evidence.required_evidence)": _evidence,
+    "which month: the sentence names a month (rag.figures.expected_unit)": _month,
     "count in the question's classifier (rag.figures.counted_unit)": _classifier,
     "a count question's sentence writes a figure it does not give (rag.figures.figure_check)": _new_figure,
     "someone's response: the sentence names them or opens with a pronoun (rag.evidence.responder)": _response,

@@ -203,7 +203,25 @@ class ExtractiveAnswerer:
             gated = self._gated_parts(snap, question, cands)
             if gated:
                 return Judgement(True, max(g for g, _ in gated), sents, [s for _, s in gated])
+        if passes and q.multipart and self._parts_missing(snap, question, cands):
+            return Judgement(False, p, sents)
         return Judgement(bool(sents) and passes, p, sents)
+
+    def _parts_missing(self, snap: IndexView, question: str, cands: Candidates) -> bool:
+        """Every part of a multi-part question names what its answer must hold, and the best sentence for that
+        part alone lacks it (rag.gate.missing_figure): "那个以色列人叫什么名字？在哪个城市出的事？" from a sentence
+        on "该国一座城市" names no one and no town. The gate reads a question as a whole, where one part's figure may
+        stand for another's; each part is read here on its own. A part that asks nothing checkable lets the
+        question through."""
+        assert self.model is not None
+        extra = self.model.sentence.threshold if self.model.sentence is not None else 1.0
+        parts = split_parts(question)
+        for part, v in zip(parts, self.embedder.encode_queries([to_simplified(p) for p in parts])):
+            pq = Query.make(snap, part, v)
+            sents = self._scored(snap, pq, cands)
+            if not sents or not missing_figure(pq, sents, extra):
+                return False
+        return len(parts) > 1
 
     def _gated_parts(self, snap: IndexView, question: str, cands: Candidates) -> list[tuple[float, Sentence]]:
         """For a multi-part question, the parts that pass the gate on their own: (probability, best sentence)

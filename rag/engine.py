@@ -12,6 +12,7 @@ from rag.answer import Answerer, ExtractiveAnswerer
 from rag.conversation import standalone_question
 from rag.embedding import Embedder, load_embedder
 from rag.errors import InputError
+from rag.keywords import written
 from rag.retrieval import Filters, Retrieval, Retriever
 from rag.settings import Settings
 from rag.sources import SourceProblem, load_paths
@@ -82,6 +83,7 @@ class Engine:
         `query` overrides the condensed search query (an LLM may have rewritten the follow-up)."""
         self.check_question(question)
         self.check_history(history)
+        question = written(question)  # "幾多名" is "多少名", "爷爷" is "祖父" to the question readers
         snap = self.snapshot  # one snapshot for the whole request, even if a write lands meanwhile
         query = query.strip() if query and query.strip() else standalone_question(
             question, history, self.settings.max_question_chars)

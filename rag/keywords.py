@@ -53,6 +53,26 @@ def to_simplified(text: str) -> str:
     return _converter().convert(text) if CJK.search(text) else text  # type: ignore[attr-defined]
 
 
+# Readers ask in their own words: Cantonese question words ("撤走了幾多名員工？", "邊個話嘅？"), the spoken "啥" and
+# "咋", and the family words of speech ("他爷爷是谁？"); news writes Mandarin question words and "祖父". The
+# question readers, the figure rules and the encoder read the written word. Each entry is a word no written
+# Mandarin question needs as it is (嘅, 咗, 佢, 喺, 冇 are Cantonese only), so such a question is never changed.
+_SPOKEN = (("幾多", "多少"), ("几多", "多少"), ("邊個", "谁"), ("边个", "谁"), ("點解", "为什么"),
+           ("点解", "为什么"), ("邊度", "哪里"), ("边度", "哪里"), ("乜嘢", "什么"), ("咩嘢", "什么"),
+           ("係唔係", "是不是"), ("系唔系", "是不是"), ("有冇", "有没有"), ("嘅", "的"), ("咗", "了"),
+           ("佢", "他"), ("喺", "在"), ("冇", "没有"), ("啥", "什么"), ("咋", "怎么"),
+           ("爷爷", "祖父"), ("爺爺", "祖父"), ("奶奶", "祖母"), ("外公", "外祖父"), ("外婆", "外祖母"),
+           ("爸爸", "父亲"), ("妈妈", "母亲"), ("媽媽", "母親"), ("老婆", "妻子"), ("老公", "丈夫"))
+
+
+def written(question: str) -> str:
+    """A question in written Mandarin words ("幾多名" -> "多少名", "他爷爷" -> "他祖父"); any other text as it is."""
+    if CJK.search(question):
+        for word, standard in _SPOKEN:
+            question = question.replace(word, standard)
+    return question
+
+
 _CJK_ONLY = re.compile(r"^[\u3400-\u9fff]+$")
 
 

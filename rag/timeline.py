@@ -27,7 +27,7 @@ from rag.retrieval import Candidates, near_duplicate
 from rag.store import IndexView
 from rag.types import Answer, Citation, Hit
 
-CUES = re.compile(r"的经过|经过(?=[是如怎？?。，,]|$)|时间线|时间轴|时间顺序|先后|始末|来龙去脉|大事记|"
+CUES = re.compile(r"的经过|经过(?=[是如怎？?。，,]|$)|时间线|时间轴|时间顺序|先后(?![^？?]*(?:哪|谁|多少|几|什么))|始末|来龙去脉|大事记|"
                   r"(?:怎么|怎样|如何)(?:一步步)?(?:发展|演变|演进|展开)|发展过程|演变过程|发生了(?:什么|哪些)|"
                   # "what happened to Nazarbayev's nephew?" asks one fact, not for the story
                   r"\btimeline\b|\bchronolog\w*|\bwhat (?:has )?happened\b(?!\s+(?:to|at|with)\b)|"

@@ -1061,3 +1061,65 @@ def test_a_response_is_told_by_a_sentence_that_names_the_responder_or_follows_on
     assert tells_response("他表示，同样的原则将适用于卢甘斯克。", "普京")  # a pronoun: who, we cannot tell
     assert not tells_response("他表示，同样的原则将适用于卢甘斯克。", "普京", before="托卡耶夫淡淡一笑说。")
     assert tells_response("她只回答了一句。", "黄衫女子", before="张无忌问黄衫女子的姓名。")
+
+
+def test_which_month_needs_a_month_and_some_months_is_none() -> None:
+    from rag.figures import expected_unit, names_a_date
+
+    for q in ("托卡耶夫是幾月份訪問土耳其的？", "托卡耶夫哪个月去的土耳其？", "In which month did Tokayev visit Turkey?"):
+        unit = expected_unit(q)
+        assert unit is not None and names_a_date(unit), q
+        assert unit.search("托卡耶夫 2 月初访问莫斯科") and unit.search("2022 年 1 月 9 日") and unit.search("去年十月")
+        assert not unit.search("在乌克兰战争爆发的数月之后，托卡耶夫首次访问了土耳其。")
+    day = expected_unit("他是几月几日到的？")
+    assert day is not None and not day.search("托卡耶夫 2 月初访问莫斯科")  # a day, not a month
+
+
+def test_recent_months_are_no_duration_and_a_sentence_asks_one() -> None:
+    from rag.figures import expected_unit
+
+    for q in ("那几个因为搞分裂被判刑的哈萨克人，判了几年？", "他们的刑期是多长？",
+              "How long were the prison sentences given to the separatists?"):
+        unit = expected_unit(q)
+        assert unit is not None, q
+        assert not unit.search("最近几个月，几名哈萨克公民因分裂主义被判刑。")  # when, not how long
+        assert unit.search("他被判处三年有期徒刑。") and unit.search("抗议持续了几个月。")
+
+
+def test_spoken_question_words_read_as_written_ones() -> None:
+    from rag.figures import expected_unit
+    from rag.keywords import written
+
+    q = written("美國駐阿拉木圖領事館撤走了幾多名員工？")
+    assert q == "美國駐阿拉木圖領事館撤走了多少名員工？" and expected_unit(q) is not None
+    assert written("邊個話佢係總統？") == "谁話他係總統？"
+    assert written("几时出发？几个人？") == "几时出发？几个人？"  # Mandarin words stay
+    assert written("那个议员他爷爷是哪位名人？因为啥？") == "那个议员他祖父是哪位名人？因为什么？"
+    assert written("Who is his grandfather?") == "Who is his grandfather?"
+
+
+def test_which_newspaper_needs_a_paper_s_name() -> None:
+    from rag.evidence import required_evidence
+
+    for q in ("托卡耶夫那篇专栏登在哪份报纸上？", "What was the name of the Kazakh newspaper that ran the column?",
+              "乌姆洛夫的文章发表在什么杂志上？"):
+        says = required_evidence(q, "other")
+        assert says is not None, q
+        assert not says("2021 年 1 月，托卡耶夫在哈萨克报纸上发表的一篇专栏文章中反驳说。")
+        assert says("美国杂志《外交政策》发表了一篇文章。") and says("人民日报报道说") and says("据Kazinform报道")
+    assert required_evidence("报纸报道了什么？", "other") is None
+
+
+def test_a_multipart_question_is_refused_when_each_part_lacks_what_it_asks(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"土耳其无人机是什么型号，要生产多少架？" over an article that gives neither: each part, read alone, misses what
+    it names (a model, a count in 架), so the whole is refused; once the article gives both, it is answered."""
+    q = "哈萨克斯坦要生产的土耳其无人机是什么型号，一共生产多少架？"
+    for text, refused in (("双方就在哈萨克斯坦生产土耳其无人机的问题达成了共识。", True),
+                          ("双方就在哈萨克斯坦生产土耳其无人机的问题达成了共识，将生产30架安卡-S型无人机。", False)):
+        art = Article(id="drone", title="无人机", text=text)
+        sub = settings.replace(index_dir=settings.index_dir / str(refused))
+        snap, _ = build_snapshot([art, *ARTS], fake_embedder, sub)
+        model = _hand_model()
+        c = Retriever(snap, fake_embedder, sub, model=model).candidates(q, 5)
+        ans = ExtractiveAnswerer(sub, fake_embedder, model)
+        assert ans._parts_missing(snap, q, c) is refused, text

@@ -176,7 +176,8 @@ def test_timeline_questions(q: str) -> None:
 
 
 @pytest.mark.parametrize("q", ["经过谈判，双方达成了什么协议？", "纳扎尔巴耶夫哪一年下台？", "Who is the president?",
-                               "What happened to Nazarbayev's nephew?", "What happened at Almaty airport?"])
+                               "What happened to Nazarbayev's nephew?", "What happened at Almaty airport?",
+                               "王毅10号那天先后跟哪两位外长通了电话？"])
 def test_not_timeline_questions(q: str) -> None:
     assert not is_timeline(q)
 
