@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from rag.countries import countries
 from rag.keywords import normalize
-from rag.questions import is_english, named_entities, sentence_types
+from rag.questions import is_english, named_entities, person_words, sentence_types
 
 # Some questions name what their answer must say, whatever the topic's words (rag.gate.missing_figure
 # refuses a best sentence that does not say it). A birth or an age is given in its own words: "生于", "出生",
@@ -96,11 +96,13 @@ def names_person(sentence: str, question: str) -> bool:
     return sentence_types(sentence, set(), "person", question) or bool(_LATIN_NAME.search(sentence))
 
 
-# "普京当场是怎么回应的？": a question about someone's response. An answer reports that one's words or deeds, naming
-# them or, as news goes on, by a pronoun ("她只回答了一句"). Few CMRC and DRCD questions ask one and name the
-# responder: the 2 there do (benchmarks/question_rules.py); the seeds' own questions keep theirs (issue 10's
-# "俄罗斯在哈萨克斯坦招募士兵，哈萨克斯坦怎么回应？")
-_ASKS_RESPONSE = re.compile(r"(?:怎么|如何|怎样|作何|有何|什么)(?:回应|反应|回答|回复|答复|回击|表态)")
+# "普京当场是怎么回应的？", "王毅是怎么批评…的？": a question about someone's response or judgement. An answer
+# reports that one's words or deeds, naming them or, as news goes on, by a pronoun ("她只回答了一句"). Few CMRC and
+# DRCD questions ask one and name the responder: the 5 there do (benchmarks/question_rules.py); the seeds' own
+# questions keep theirs (issue 10's "俄罗斯在哈萨克斯坦招募士兵，哈萨克斯坦怎么回应？"). "北京怎么看待…" is not read
+# as one: a capital stands for its country there, and the answer names China.
+_ASKS_RESPONSE = re.compile(r"(?:怎么|如何|怎样|作何|有何|什么)(?:回应|反应|回答|回复|答复|回击|表态|批评|评价|评论|形容|"
+                            r"描述|指责|谴责)|表了?什么态")
 _LEADS_WITH_PRONOUN = re.compile(r"^[“”\"「」\s]*(?:他|她|它|其|对此|该)")
 
 
@@ -114,7 +116,8 @@ def responder(question: str) -> str | None:
     if m is None:
         return None
     clauses = re.split(r"[，,；;。]", q[:m.start()])
-    names = named_entities(q)
+    # and the people jieba tags whose names its dictionary lacks ("王毅是怎么批评…")
+    names = (*named_entities(q), *person_words(q))
     for clause in reversed(clauses[-2:]):
         found = sorted((clause.find(n), n) for n in names if n in clause)
         if found:

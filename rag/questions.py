@@ -30,7 +30,7 @@ _ZH: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("reason", _WHY),
     ("time", re.compile(r"何时|哪一?年|什么时候|什么时间|几月|几号|哪一?天|哪个月|年份|何年|日期|哪个朝代|"
                         r"哪[一个]?时期|哪个年代|哪[一个]?王朝|多久以前|几点|哪一?日|星期几|周几|礼拜几")),
-    ("number", re.compile(r"多少|几[个次名位种部条家场届项层座本件张只所支人岁天年月周倍万千百亿波轮批架辆艘枚]|第几|"
+    ("number", re.compile(r"多少|(?<![十\d])几[个次名位种部条家场届项层座本件张只所支人岁天年月周倍万千百亿波轮批架辆艘枚]|第几|"
                           r"多[长久高重远大宽深广]|几何|百分之几|比例")),
     ("person", re.compile(r"谁|哪位|哪一位|哪些人|什么人|何人|哪个人|哪名|(?<![党会司社团局部网报台])叫什么名字|"
                           r"(?:人|者|家|师|员|官|长|手)(?:叫啥|叫什么)|"
@@ -294,6 +294,11 @@ def named_entities(question: str) -> tuple[str, ...]:
 
     return tuple(dict.fromkeys(w for w, f in _posseg(normalize(question))
                                if f in ("nr", "nrt", "ns", "nt", "nz") and len(w) >= 2 and jieba.dt.FREQ.get(w)))
+
+
+def person_words(text: str) -> list[str]:
+    """The words of two characters or more of `text` (normalized) that jieba tags as a person's name (nr, nrt)."""
+    return [w for w, f in _posseg(normalize(text)) if f in ("nr", "nrt") and len(w) >= 2]
 
 
 _ASKS_CITY = re.compile(r"哪[个座一]?(?:城市|城|市|镇)|什么城市|\b(?:which|what) (?:city|town)\b", re.I)

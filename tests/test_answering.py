@@ -887,6 +887,18 @@ def test_a_count_in_a_classifier_needs_a_number_in_that_classifier() -> None:
     assert counted_unit("骚乱中有多少名以色列人受伤？") is None  # a count of people: expected_unit's
     assert counted_unit("2008年有多少个球队参加？") is None  # 个: too often answered in another word
     assert counted_unit("How many agreements did they sign?") is None
+    teeth = counted_unit("前肛鳗上颌最前端的那块骨头上长了几颗牙？")  # a reworded question counts in its own word
+    assert teeth is not None and teeth.search("前上颌骨齿2枚。") and not teeth.search("只有一枚")
+
+
+def test_an_approximate_figure_is_no_count_question() -> None:
+    from rag.figures import figure_check
+    from rag.questions import answer_type
+
+    q = "匹候跋被杀死后，他的启拔、吴颉等十几个儿子最后投奔了谁？"
+    assert answer_type(q) == "person" and figure_check(q, answer_type(q)) is None
+    assert answer_type("北京20几所高等院校的学生在哪里集会？") == "place"
+    assert answer_type("他有几个儿子？") == "number"
 
 
 def test_a_birth_question_is_refused_from_a_sentence_that_gives_another_year(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
@@ -1045,6 +1057,8 @@ def test_what_exact_date_asks_for_a_day() -> None:
     ("托卡耶夫在圣彼得堡说不承认卢甘斯克和顿涅茨克之后，普京当场是怎么回应的？", "普京"),
     ("普京当时在台上听完托卡耶夫这番话，是怎么回应的？", "普京"),  # the clause before names the responder
     ("俄罗斯在哈萨克斯坦招募士兵，哈萨克斯坦怎么回应？", "哈萨克斯坦"),
+    ("王毅是怎么批评哈中边境海关工作不力的？", "王毅"),  # a criticism, like a response, is someone's
+    ("拉夫罗夫在电话里对哈萨克局势表了什么态？", "拉夫罗夫"),
     ("托卡耶夫说了什么？", None),
 ])
 def test_whose_response_a_question_asks_about(question: str, who: str | None) -> None:
@@ -1123,3 +1137,16 @@ def test_a_multipart_question_is_refused_when_each_part_lacks_what_it_asks(setti
         c = Retriever(snap, fake_embedder, sub, model=model).candidates(q, 5)
         ans = ExtractiveAnswerer(sub, fake_embedder, model)
         assert ans._parts_missing(snap, q, c) is refused, text
+
+
+def test_a_population_answers_how_many_live_there_not_how_many_did_something() -> None:
+    from rag.figures import expected_unit
+
+    kostanay = "哈萨克斯坦科斯塔奈地区与俄罗斯接壤，当地88万居民中超过40%是俄罗斯裔。"
+    recruited = expected_unit("科斯塔奈当地到底有多少人被招募去俄罗斯参战了？")
+    assert recruited is not None and not recruited.search(kostanay)
+    assert recruited.search("已有十余人被招募。") and recruited.search("派遣了150名士兵")
+    for q in ("科斯塔奈地区住着多少人？", "加拿大的最大城市有多少人？", "What is the population of Kostanay?"):
+        unit = expected_unit(q)
+        assert unit is not None and unit.search(kostanay), q
+    assert expected_unit("加拿大的最大城市有多少人？").search("多伦多市人口达2,790,060")  # type: ignore[union-attr]
