@@ -65,9 +65,9 @@ def _response(question: str) -> Check | None:
     return None if who is None else lambda s: tells_response(s, who)
 
 
-def _month(question: str) -> Check | None:
+def _unit(question: str) -> Check | None:
     unit = expected_unit(question)
-    if unit is None or unit is not expected_unit("哪个月"):
+    if unit is None:
         return None
     return lambda s: bool(unit.search(normalize(s)))
 
@@ -80,7 +80,7 @@ def _name(question: str) -> Check | None:
 
 RULES: dict[str, Callable[[str], Check | None]] = {
     "birth, age, model, newspaper or party (rag.evidence.required_evidence)": _evidence,
-    "which month: the sentence names a month (rag.figures.expected_unit)": _month,
+    "the kind of figure asked: a day, month, year, duration, sum, share, headcount … (rag.figures.expected_unit)": _unit,
     "count in the question's classifier (rag.figures.counted_unit)": _classifier,
     "a count question's sentence writes a figure it does not give (rag.figures.figure_check)": _new_figure,
     "someone's response: the sentence names them or opens with a pronoun (rag.evidence.responder)": _response,

@@ -19,19 +19,23 @@ _KEYWORD_PEOPLE = re.compile(r"人[数口][？?]?$")  # "…死亡人数", typed
 # unit; days, years, durations and shares are recognised by their own form.
 _NUM = r"(?:\d[\d,.]*|[一二三四五六七八九十两百千万亿几数]+)\s*(?:多|余|万|千|百|亿)*\s*"
 _ANSWER_UNITS: dict[str, re.Pattern[str]] = {
-    "day": re.compile(r"\d{1,2}\s*[日号]|[一二三四五六七八九十]+[日号]|周[一二三四五六日]|星期[一二三四五六日天]|[昨今前]天"),
+    # or a lunar date ("七月初十", "十月廿一")
+    "day": re.compile(r"\d{1,2}\s*[日号]|[一二三四五六七八九十]+[日号]|周[一二三四五六日]|星期[一二三四五六日天]|[昨今前]天|"
+                     r"月(?:初[一二三四五六七八九十]|[廿卅][一二三四五六七八九]?)"),
     # a month ("3月", "十月", "月底"), a season, or a day that names one ("1月9日"); "数月之后" is none
     "month": re.compile(r"(?:\d{1,2}|[一二三四五六七八九十正腊冬]{1,2})\s*月(?!份?[以之]?[前后内间])|月[初中底末]|"
                         r"[春夏秋冬](?:天|季|初|末|间)"),
-    # or an era's year ("崇宁五年", "康熙二十年")
-    "year": re.compile(r"(?:\d{2,4}|[一二〇零三四五六七八九]{2,4})\s*年|年代|世纪|[\u4e00-\u9fff]{2}(?:元|[一二三四五六七八九十]{1,3})年"),
+    # or an era's year ("崇宁五年", "民国5年"), a cyclical one ("庚申年"), or before the era ("公元前5千年")
+    "year": re.compile(r"(?:\d{2,4}|[一二〇零三四五六七八九]{2,4})\s*年|年代|世纪|"
+                       r"[\u4e00-\u9fff]{2}\s*(?:元|[一二三四五六七八九十]{1,3}|\d{1,2})\s*年|"
+                       r"[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]年|公元前?\s*\d+\s*[千百万]?\s*年"),
     # a count of years has at most three digits ("2019年" dates; "5千年", "三十年" last); "1月" is a month
     "duration": re.compile(r"(?<!\d)\d{1,3}\s*[十百千万亿]?\s*(?:多|余)?\s*年|距今\D{0,3}\d+(?:\s*[～~至－-]\s*\d+)?\s*(?:多|余)?\s*年|\d+\s*(?:多|余)?\s*(?:个)?"
-                           r"(?:小时|分钟|秒|天|周|星期|个月)|(?<!最近)(?<!近)(?<!过去)(?<!这)[一二三四五六七八九十两几百千万]+(?:个)?"
+                           r"(?:小时|分钟|秒|天|周|星期|个月)|(?<!最近)(?<!近)(?<!过去)(?<!这)[一二三四五六七八九十两几百千万]+(?:多|余)?(?:个)?"
                            # "最近几个月" is when, not how long ("那几个人判了几年？")
                            r"(?:小时|分钟|天|周|星期|个月|年)|"
                            # or how long without a figure: "只会待上一段“有限的”时间", "短期", "暂时"
-                           r"一段\S{0,6}?时间|短期|长期|暂时|短暂"),
+                           r"一段\S{0,6}?时间|短期|长期|暂时|短暂|半(?:年|个月|个?世纪|个?小时|天)|每(?:年|月|周|天)"),
     "money": re.compile(_NUM + r"(?:的)?(?:[元镑]|美元|卢布|坚戈|欧元|美金|人民币|日元|港元|港币|台币|澳元|加元|韩元|卢比|法郎|马克|税)"),  # "数百亿的税"
     "share": re.compile(r"%|％|百分之|[\d一二三四五六七八九十]成(?![为员立功果就绩])|[一二三四五六七八九十]分之|"
                         r"\d+\s*[：:比]\s*\d+"),  # a ratio too ("约为1：7")
@@ -42,19 +46,20 @@ _ANSWER_UNITS: dict[str, re.Pattern[str]] = {
     "headcount": re.compile(r"(?!(?<![\d一二三四五六七八九十两百千万亿几数])一\s*[位名])" + _NUM +
                             r"(?:人|名|位|万|千|百)(?!\s*(?:居民|人口))"),
     "barrels": re.compile(_NUM + r"桶"),
-    "distance": re.compile(_NUM + r"(?:公里|千米|米|英里|海里|km|m\b|mi\b)", re.I),
+    "distance": re.compile(_NUM + r"(?:公里|千米|米|英里|海里|光年|公分|厘米|毫米|英尺|英寸|km|m\b|mi\b|cm\b)", re.I),
 }
 _ASKS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"哪一?天|几号|哪一?日|什么日子|几月几[日号]|星期几|礼拜几|周几(?!乎)"), "day"),
     # which month: over the 7,745 answered CMRC and DRCD questions, the answer sentence names one for all 7 that
     # ask it (benchmarks/question_rules.py)
     (re.compile(r"(?:几|哪个|哪一个|哪)月(?!几[日号])|(?:什么|哪个|哪一个)月份"), "month"),
-    (re.compile(r"哪一?年|何年|年份|(?:西元|公元前?|民国)(?:几|多少)年"), "year"),
+    (re.compile(r"哪一?年|何年|年份|几几年|(?:西元|公元前?|民国)(?:几|多少)年"), "year"),
     # "多少年轻人" asks for people, "哪几个月" for months
-    (re.compile(r"多长时间|多久|持续|刑期|判[了处]?(?:多少|几)年|(?:多少|几)年(?![前轻代纪级龄度货])|(?<!哪)(?:多少|几)个月"), "duration"),
+    # "持续" alone is a topic ("一种持续不停的过程"), "花费多少时间" no sum
+    (re.compile(r"多长时间|多少时间|多久|持续(?:了|的时间)?(?:多久|多长|多少|几)|(?:任期|刑期|期限|时长)[^，,；;？?]{0,4}多长|刑期|判[了处]?(?:多少|几)年|(?<![那这来十几\d])(?:多少|几)年(?![前轻代纪级龄度货])|(?<!哪)(?:多少|几)个月"), "duration"),
     # a topic word ("粮食价格危机产生了怎样的影响", "百分之四十的居民属于哪个民族") does not ask for the figure: a
     # count word does
-    (re.compile(r"多少钱|多少资金|多少(?:人民币|美元|欧元|日元|英镑|卢布|坚戈|元)|多少税|(?:多少|几)[^，,；;？?]{0,2}(?:工资|薪[水资酬金]|报酬|奖金|补贴|费用)|"
+    (re.compile(r"多少钱|多少资金|多少[万千百亿]*(?:人民币|美元|欧元|日元|英镑|卢布|坚戈|元)|多少税|(?:多少|几)[^，,；;？?]{0,2}(?:工资|薪[水资酬金]|报酬|奖金|补贴|费用)|"
                 r"(?:金额|贸易额|薪[水资酬]?|报酬|价格|花费|费用)[^，,；;？?]{0,6}(?:多少|几)"), "money"),
     (re.compile(r"百分之(?:几|多少)|比例|得票率|占比|百分比|多少成"), "share"),
     # 人口 only with a count word: "人口均属于哪一个民族" asks for a people, not a number
@@ -126,6 +131,15 @@ _POPULATION = re.compile(r"人口|居民|住着|住了|居住|有多少(?:人|�
                          re.I)
 
 
+# a question for the exact figure ("具体是多少亿美元？") is not answered by a round one ("高达数十亿美元", "几百人");
+# the same figures, written as a number that starts where no other numeral or 数/几/多 stands
+_EXACT = re.compile(r"具体|确切|精确|准确|\b(?:exact|exactly|precise|precisely|specific|specifically)\b", re.I)
+_DEFINITE_NUM = (r"(?<![数几多余\d一二三四五六七八九十两百千万亿])(?:\d[\d,.]*|[一二三四五六七八九十两百千万亿]+)(?![多余])"
+                 r"\s*(?:万|千|百|亿)*\s*")
+_EXACT_UNITS = {k: re.compile(p.pattern.replace(_NUM, _DEFINITE_NUM), p.flags) for k, p in _ANSWER_UNITS.items()
+                if _NUM in p.pattern}
+
+
 def expected_unit(question: str) -> re.Pattern[str] | None:
     """What the answer's figure must look like, when the question says (a day, a year, people, money ...)."""
     english = is_english(question)
@@ -134,6 +148,8 @@ def expected_unit(question: str) -> re.Pattern[str] | None:
         if pat.search(q):
             if unit == "people" and not _POPULATION.search(q):
                 unit = "headcount"  # "多少人被招募" is not answered by "当地88万居民"
+            if unit in _EXACT_UNITS and _EXACT.search(q):
+                return _EXACT_UNITS[unit]
             return _ANSWER_UNITS[unit]
     if not english and keywords_only(q) and _KEYWORD_PEOPLE.search(q):
         return _ANSWER_UNITS["people"]

@@ -87,10 +87,11 @@ _ORG_SUFFIX = re.compile(r"(?:组织|机构|公司|委员会|[部局署院厅]|�
                          r"议会|法院|军|社|网|报|论坛|基金会|联合国|北约)")
 _POS = {"person": ("nr",), "place": ("ns",), "org": ("nt",), "time": ("t",), "number": ("m",)}
 _SPLIT_ZH = re.compile(r"(?:[？?]|[，,；;、])\s*(?:又|还有|还|以及|并且|另外|同时|那么|而且)?(?=[^，,；;？?、]*?"
-                       r"(?:谁|什么|哪|多少|多[长久高重远大宽深广]|几|何|吗|为什么|怎么|怎样|如何))")
+                       r"(?:谁|什么|哪|多少|多[长久高重远大宽深广]|(?<![那这十\d])几(?!乎)|何|吗|为什么|怎么|怎样|如何))")
 _SPLIT_EN = re.compile(r"(?:,\s*and|;|\?\s*and|\?|,|\band\b)\s+(?=(?:who|what|when|where|why|how|which|did|does|is|"
                        r"was|were)\b)", re.I)
-_QWORD_ZH = re.compile(r"谁|什么|哪|多少|多[长久高重远大宽深广]|几|何|吗|为什么|怎么|怎样|如何|是否")
+# "那几个人", "十几个" name a few, they do not ask
+_QWORD_ZH = re.compile(r"谁|什么|哪|多少|多[长久高重远大宽深广]|(?<![那这十\d])几(?!乎)|何|吗|为什么|怎么|怎样|如何|是否")
 # an English part of a question asks something: a question word, or an auxiliary first
 _QWORD_EN = re.compile(r"\b(?:what|who|whom|whose|when|where|why|how|which)\b|^(?:and\s+|but\s+)?(?:is|are|was|were|do|"
                        r"does|did|can|could|will|would|has|have|had|should)\b", re.I)

@@ -78,6 +78,8 @@ def test_answer_types(q: str, t: str) -> None:
     ("Who is the president, and when was he elected?", ["Who is the president", "when was he elected"]),
     ("哈萨克斯坦与俄罗斯的边界有多长？", ["哈萨克斯坦与俄罗斯的边界有多长？"]),
     ("俄罗斯在哈萨克斯坦招募士兵，哈萨克斯坦怎么回应？", ["俄罗斯在哈萨克斯坦招募士兵，哈萨克斯坦怎么回应？"]),
+    # "那几个" names a few, it does not ask
+    ("那几个因为搞分裂被判刑的哈萨克人，最重判了几年？", ["那几个因为搞分裂被判刑的哈萨克人，最重判了几年？"]),
     # an English part asks something; a leading phrase does not ("According to Putin, …")
     ("According to Putin, how long will the CSTO troops stay?", ["According to Putin, how long will the CSTO troops stay?"]),
     ("In January 2022, how many people were arrested?", ["In January 2022, how many people were arrested?"]),
@@ -1150,3 +1152,41 @@ def test_a_population_answers_how_many_live_there_not_how_many_did_something() -
         unit = expected_unit(q)
         assert unit is not None and unit.search(kostanay), q
     assert expected_unit("加拿大的最大城市有多少人？").search("多伦多市人口达2,790,060")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("question", "sentence", "says_it"), [
+    ("平安在哪一天趁虚攻入北平？", "七月初十，平安自真定趁虚攻北平。", True),  # a lunar date
+    ("浙江省在民国几年时宣布独立？", "民国5年4月12日浙江省宣布独立。", True),  # an era's year
+    ("《皇帝登宝位诏》在哪一年颁布？", "庚申年四月四日，忽必烈发布称帝的即位诏书。", True),  # a cyclical year
+    ("沃夫424距离太阳多远？", "距离太阳大约14.2光年。", True),
+    ("陈诚仅花费多少时间即毕业？", "仅一个月就毕业。", True),  # a duration, not a sum
+    ("郑军围攻漳州城至少持续多久？", "使得围城的势态持续超过半年。", True),
+    ("刘燕卿的任期是多长？", "政府委任她出任申诉专员，任期五年。", True),  # a term, not a length
+    ("重庆这名称出现到现在大约已经多少年？", "至此，重庆得名迄今已八百余年。", True),
+    ("那几个人最重判了几年？", "最近几个月，几名哈萨克公民因分裂主义被判刑。", False),  # when, not how long
+])
+def test_the_asked_figure_in_the_forms_sentences_write_it(question: str, sentence: str, says_it: bool) -> None:
+    from rag.figures import expected_unit
+    from rag.keywords import normalize
+
+    unit = expected_unit(question)
+    assert unit is not None, question
+    assert bool(unit.search(normalize(sentence))) is says_it
+
+
+def test_a_topic_word_asks_no_figure() -> None:
+    from rag.figures import expected_unit
+
+    assert expected_unit("科学方法是一种持续不停的过程，通常最初的步骤都是什么？") is None
+    assert expected_unit("中和帮成立之初的那几年什么帮派势力最大？") is None
+
+
+def test_an_exact_figure_is_not_answered_by_a_round_one() -> None:
+    from rag.figures import expected_unit
+
+    unit = expected_unit("托卡耶夫说哈中口岸的统计差额具体是多少亿美元？")
+    assert unit is not None
+    assert not unit.search("与中国海关机构方面统计的差额高达数十亿美元")
+    assert unit.search("差额为15亿美元") and unit.search("差额为十五亿美元")
+    loose = expected_unit("托卡耶夫说哈中口岸的统计差额是多少亿美元？")
+    assert loose is not None and loose.search("差额高达数十亿美元")  # not asked exactly: a round figure answers
