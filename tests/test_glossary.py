@@ -59,3 +59,17 @@ def test_request_phrases_are_not_search_terms() -> None:
     assert {"城市", "论坛"} <= set(greeted) and not {"你好", "谢谢"} & set(greeted)
     assert question_tokens("Can you tell me about Tokayev?") == ["tokayev"]
     assert "介绍" not in question_tokens("請問一下，介紹一下托卡耶夫")  # either script
+
+
+def test_an_acronym_brings_the_chinese_names_news_writes_for_it(tmp_path: Path) -> None:
+    from rag.glossary import acronyms
+
+    table = acronyms()
+    assert table["csto"] == ("集体安全条约组织", "集安组织") and "北约" in table["nato"]
+    assert not [a for a in table if len(a) < 3]  # "un", "us": lower-cased, English words
+    terms = chinese_terms(["how", "many", "csto", "peacekeepers"])
+    assert {"集安", "条约", "组织"} <= set(terms)
+    f = tmp_path / "a.tsv"
+    f.write_text("# header\nabc\t甲乙丙 甲乙\n", encoding="utf-8")
+    assert acronyms(str(f)) == {"abc": ("甲乙丙", "甲乙")}
+    assert acronyms(str(tmp_path / "missing.tsv")) == {}
