@@ -24,7 +24,7 @@ from rag.dates import publication_day
 from rag.embedding import Embedder
 from rag.keywords import to_simplified
 from rag.periods import Period
-from rag.questions import is_english
+from rag.questions import is_english, split_parts
 from rag.retrieval import Candidates, Filters, Retrieval, Retriever
 from rag.settings import Settings
 from rag.store import IndexView
@@ -76,11 +76,25 @@ def _outlet_names(snap: IndexView) -> dict[str, re.Pattern[str]]:
     names: dict[str, re.Pattern[str]] = {}
     for source in sorted({o.source for o in snap.outlets_and_dates() if o.source}):
         words = [w for w in source.split() if len(w) >= 2 and _names_outlet(w)]
-        alts = [rf"\b{re.escape(w)}\b" if w.isascii() else re.escape(to_simplified(w)) for w in words]
+        alts = [rf"\b{re.escape(w)}\b" if w.isascii() else _medium_alias(to_simplified(w)) for w in words]
         if alts:
             names[source] = re.compile("|".join(alts))  # as the outlet writes it: "Post", not "post"
     _OUTLETS[snap] = names
     return names
+
+
+# how a Chinese outlet's name ends in the medium it is ("半岛网", "自由亚洲电台"); readers swap one for another
+# ("半岛台早期报道…", "半岛电视台")
+_MEDIUM = re.compile(r"(?:电视台|电视网|电台|网|台)$")
+
+
+def _medium_alias(word: str) -> str:
+    """A pattern for a Chinese outlet's name as readers write it: with any medium after its stem ("半岛网" ->
+    半岛网, 半岛台, 半岛电视台), when the stem keeps two characters or more."""
+    stem = _MEDIUM.sub("", word)
+    if stem == word or len(stem) < 2:
+        return re.escape(word)
+    return re.escape(stem) + "(?:电视台|电视网|电台|网|台)"
 
 
 def _names_outlet(word: str) -> bool:
@@ -94,10 +108,17 @@ def _names_outlet(word: str) -> bool:
 
 
 def named_outlet(snap: IndexView, question: str) -> tuple[str, str] | None:
-    """The one outlet the question names, and the words that name it; None for none or several."""
+    """The one outlet the question names, and the words that name it; None for none or several, and for a
+    multi-part question that names it in only some of its parts ("扎图林暗示俄罗斯可能打哈萨克哪一块？法广报道说那边
+    科斯塔奈俄裔占比多少？": the first part is asked of every outlet)."""
     q = to_simplified(question)
     found = [(source, m.group(0)) for source, pat in _outlet_names(snap).items() if (m := pat.search(q))]
-    return found[0] if len(found) == 1 else None
+    if len(found) != 1:
+        return None
+    parts = split_parts(question)
+    if len(parts) > 1 and not all(_outlet_names(snap)[found[0][0]].search(to_simplified(p)) for p in parts):
+        return None
+    return found[0]
 
 
 def prefer_recent(snap: IndexView, cands: Candidates, k: int) -> Candidates:

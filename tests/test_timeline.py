@@ -331,3 +331,23 @@ def test_a_period_keeps_only_the_events_inside_it() -> None:
     assert in_period("2022-01-07", *jan) and in_period("2022-01", *jan) and in_period("2022", *jan)
     assert not in_period("2002", *jan) and not in_period("2021-08", *jan) and not in_period("2022-02-01", *jan)
     assert in_period("2021-12", date(2021, 12, 31), date(2022, 1, 2))
+
+
+def test_an_outlet_is_named_in_any_medium_and_a_part_names_it_for_itself() -> None:
+    """"半岛台" names 半岛网 (a reader swaps the medium); a multi-part question that names an outlet in one part only
+    is asked of every outlet; two outlets named filter to neither."""
+    from types import SimpleNamespace
+
+    from rag.newsdesk import named_outlet
+
+    class Archive:
+        def outlets_and_dates(self) -> list[SimpleNamespace]:
+            return [SimpleNamespace(source=s, published=None)
+                    for s in ("Aljazeera 半岛网", "RFA 自由亚洲电台", "RFI 法广")]
+
+    snap = Archive()
+    assert named_outlet(snap, "半岛台报道的死亡人数是多少？") == ("Aljazeera 半岛网", "半岛台")  # type: ignore[arg-type]
+    assert named_outlet(snap, "自由亚洲电台说有多少人被捕？") == ("RFA 自由亚洲电台", "自由亚洲电台")  # type: ignore[arg-type]
+    assert named_outlet(snap, "半岛台和自由亚洲电台的报道分别是多少？") is None  # type: ignore[arg-type]
+    assert named_outlet(snap, "扎图林暗示俄罗斯可能打哈萨克哪一块？法广报道说科斯塔奈俄裔占比多少？") is None  # type: ignore[arg-type]
+    assert named_outlet(snap, "克里米亚半岛在哪里？") is None  # type: ignore[arg-type]
