@@ -54,7 +54,8 @@ def to_simplified(text: str) -> str:
 
 
 # Readers ask in their own words: Cantonese question words ("撤走了幾多名員工？", "邊個話嘅？"), the spoken "啥" and
-# "咋", and the family words of speech ("他爷爷是谁？"); news writes Mandarin question words and "祖父". The
+# "咋", the family words of speech ("他爷爷是谁？") and "怼" for a retort; news writes Mandarin question words,
+# "祖父" and "回应". The
 # question readers, the figure rules and the encoder read the written word. Each entry is a word no written
 # Mandarin question needs as it is (嘅, 咗, 佢, 喺, 冇 are Cantonese only), so such a question is never changed.
 _SPOKEN = (("幾多", "多少"), ("几多", "多少"), ("邊個", "谁"), ("边个", "谁"), ("點解", "为什么"),
@@ -62,7 +63,9 @@ _SPOKEN = (("幾多", "多少"), ("几多", "多少"), ("邊個", "谁"), ("边�
            ("係唔係", "是不是"), ("系唔系", "是不是"), ("有冇", "有没有"), ("嘅", "的"), ("咗", "了"),
            ("佢", "他"), ("喺", "在"), ("冇", "没有"), ("啥", "什么"), ("咋", "怎么"),
            ("爷爷", "祖父"), ("爺爺", "祖父"), ("奶奶", "祖母"), ("外公", "外祖父"), ("外婆", "外祖母"),
-           ("爸爸", "父亲"), ("妈妈", "母亲"), ("媽媽", "母親"), ("老婆", "妻子"), ("老公", "丈夫"))
+           ("爸爸", "父亲"), ("妈妈", "母亲"), ("媽媽", "母親"), ("老婆", "妻子"), ("老公", "丈夫"),
+           # a retort in speech ("怎么怼回布林肯的？"); news writes 回应
+           ("怼回", "回应"), ("回怼", "回应"), ("怼", "回应"), ("回呛", "回应"), ("回嗆", "回应"))
 
 
 def written(question: str) -> str:

@@ -1112,6 +1112,7 @@ def test_spoken_question_words_read_as_written_ones() -> None:
     assert written("几时出发？几个人？") == "几时出发？几个人？"  # Mandarin words stay
     assert written("那个议员他爷爷是哪位名人？因为啥？") == "那个议员他祖父是哪位名人？因为什么？"
     assert written("Who is his grandfather?") == "Who is his grandfather?"
+    assert written("扎哈罗娃是怎么怼回布林肯的？") == "扎哈罗娃是怎么回应布林肯的？"
 
 
 def test_which_newspaper_needs_a_paper_s_name() -> None:
