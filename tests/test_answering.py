@@ -1191,3 +1191,12 @@ def test_an_exact_figure_is_not_answered_by_a_round_one() -> None:
     assert unit.search("差额为15亿美元") and unit.search("差额为十五亿美元")
     loose = expected_unit("托卡耶夫说哈中口岸的统计差额是多少亿美元？")
     assert loose is not None and loose.search("差额高达数十亿美元")  # not asked exactly: a round figure answers
+
+
+def test_one_in_a_word_and_the_two_sides_count_nothing() -> None:
+    from rag.figures import figures_in
+
+    assert figures_in("另一方面，俄罗斯和美国外交部就哈萨克斯坦危机爆发了一场辩论。") == frozenset()
+    assert figures_in("双方将两国关系加强至战略合作伙伴的地位。") == frozenset()
+    assert figures_in("只有一人受伤，两名警察被捕。") == {"一", "二"}  # a count of people
+    assert figures_in("统一俄罗斯议员尼科诺夫表示") == frozenset()
