@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
+from rag.answerer import AnswerContext, Event, Judgement, answer_pieces
 from rag.disagreements import DIFFER_EN, DIFFER_ZH, other_outlets, outlet_label
 from rag.embedding import Embedder
 from rag.errors import ModelError
@@ -39,72 +39,10 @@ from rag.settings import Settings
 from rag.store import IndexView
 from rag.types import Answer, Citation, page_of
 
-__all__ = ["NOT_FOUND_EN", "NOT_FOUND_ZH", "Answerer", "Event", "ExtractiveAnswerer", "Judgement", "answer_pieces",
-           "is_english", "quoted"]
-
-Event = tuple[str, dict[str, Any]]
-_MARKER = re.compile(r"(\[\d+\])")
-
-
-class AnswerContext(Protocol):
-    """What an answerer needs from the engine it answers for (rag.engine.Engine)."""
-
-    embedder: Embedder
-    extractive: ExtractiveAnswerer
-
-    def compose(self, r: Retrieval) -> Answer: ...
-
-    def passages(self, r: Retrieval) -> list[dict[str, object]]: ...
-
-
-class Answerer(Protocol):
-    """What the engine answers with: the extractive answerer, or an LLM answerer in front of it.
-
-    `stream` yields answer events (`delta`, `citation`, `done`, and for an LLM `reset`); `condense`
-    rewrites a follow-up as a standalone question, or returns None to use the non-LLM rule."""
-
-    name: str
-
-    def stream(self, engine: AnswerContext, r: Retrieval) -> AsyncIterator[Event]: ...
-
-    async def condense(self, question: str, history: Sequence[str]) -> str | None: ...
-
-    async def aclose(self) -> None: ...
-
-
-def answer_pieces(answer: Answer, piece_chars: int = 12) -> list[Event]:
-    """The answer as delta events, each citation event right after its first marker."""
-    by_n = {c.n: c for c in answer.citations}
-    sent: set[int] = set()
-    events: list[Event] = []
-    for part in _MARKER.split(answer.answer):
-        if not part:
-            continue
-        m = _MARKER.fullmatch(part)
-        if m:
-            events.append(("delta", {"text": part}))
-            n = int(part[1:-1])
-            if n in by_n and n not in sent:
-                sent.add(n)
-                events.append(("citation", by_n[n].to_dict()))
-            continue
-        for i in range(0, len(part), piece_chars):
-            events.append(("delta", {"text": part[i:i + piece_chars]}))
-    return events
+__all__ = ["NOT_FOUND_EN", "NOT_FOUND_ZH", "ExtractiveAnswerer", "is_english", "quoted"]
 
 NOT_FOUND_ZH = "抱歉，已索引的文章中没有找到能回答这个问题的内容。"
 NOT_FOUND_EN = "Sorry, the indexed articles do not contain an answer to this question."
-
-
-@dataclass
-class Judgement:
-    """Whether the corpus answers the question, and the scored sentences behind that verdict."""
-
-    answerable: bool
-    confidence: float  # the question model's probability that the corpus answers
-    sentences: list[Sentence]
-    # a multi-part question the gate refused as a whole but answers part by part: each such part's best sentence
-    parts: list[Sentence] = field(default_factory=list)
 
 
 def _first(sents: list[Sentence], keep: list[Sentence]) -> list[Sentence]:
@@ -199,42 +137,47 @@ class ExtractiveAnswerer:
             pw, passes_w = self._gate(q, wider, cands)
             if passes_w:
                 return Judgement(True, pw, wider)
+        pqs: list[Query] = []
         if sents and not passes:
-            gated = self._gated_parts(snap, question, cands)
+            pqs = self._part_queries(snap, question)
+            gated = self._gated_parts(snap, pqs, cands)
             if gated:
-                return Judgement(True, max(g for g, _ in gated), sents, [s for _, s in gated])
-        if passes and q.multipart and self._parts_missing(snap, question, cands):
-            return Judgement(False, p, sents)
-        return Judgement(bool(sents) and passes, p, sents)
+                return Judgement(True, max(g for g, _ in gated), sents, [s for _, s in gated], pqs)
+        if passes and q.multipart:
+            pqs = self._part_queries(snap, question)
+            if self._parts_missing(snap, pqs, cands):
+                return Judgement(False, p, sents, part_queries=pqs)
+        return Judgement(bool(sents) and passes, p, sents, part_queries=pqs)
 
-    def _parts_missing(self, snap: IndexView, question: str, cands: Candidates) -> bool:
-        """Every part of a multi-part question names what its answer must hold, and the best sentence for that
-        part alone lacks it (rag.gate.missing_figure): "那个以色列人叫什么名字？在哪个城市出的事？" from a sentence
-        on "该国一座城市" names no one and no town. The gate reads a question as a whole, where one part's figure may
-        stand for another's; each part is read here on its own. A part that asks nothing checkable lets the
-        question through."""
-        assert self.model is not None
-        extra = self.model.sentence.threshold if self.model.sentence is not None else 1.0
-        parts = split_parts(question)
-        for part, v in zip(parts, self.embedder.encode_queries([to_simplified(p) for p in parts])):
-            pq = Query.make(snap, part, v)
-            sents = self._scored(snap, pq, cands)
-            if not sents or not missing_figure(pq, sents, extra):
-                return False
-        return len(parts) > 1
-
-    def _gated_parts(self, snap: IndexView, question: str, cands: Candidates) -> list[tuple[float, Sentence]]:
-        """For a multi-part question, the parts that pass the gate on their own: (probability, best sentence)
-        each. Asked as a whole, the parts dilute each other ("烏姆洛夫在哪個機構任職？他的文章登在哪本美國雜誌上？"
-        matches no one sentence well); a part that leans on an earlier one for its subject is not asked alone."""
+    def _part_queries(self, snap: IndexView, question: str) -> list[Query]:
+        """A multi-part question's parts as queries, encoded together; [] for a question that asks one thing."""
         parts = split_parts(question)
         if len(parts) < 2:
             return []
+        return [Query.make(snap, p, v)
+                for p, v in zip(parts, self.embedder.encode_queries([to_simplified(p) for p in parts]))]
+
+    def _parts_missing(self, snap: IndexView, pqs: Sequence[Query], cands: Candidates) -> bool:
+        """Every part of a multi-part question (`pqs`) names what its answer must hold, and the best sentence for
+        that part alone lacks it (rag.gate.missing_figure): "那个以色列人叫什么名字？在哪个城市出的事？" from a
+        sentence on "该国一座城市" names no one and no town. The gate reads a question as a whole, where one part's
+        figure may stand for another's; each part is read here on its own. A part that asks nothing checkable lets
+        the question through."""
+        for pq in pqs:
+            sents = self._scored(snap, pq, cands)
+            if not sents or not missing_figure(pq, sents, self._extra_share):
+                return False
+        return bool(pqs)
+
+    def _gated_parts(self, snap: IndexView, pqs: Sequence[Query], cands: Candidates) -> list[tuple[float, Sentence]]:
+        """For a multi-part question (`pqs`), the parts that pass the gate on their own: (probability, best
+        sentence) each. Asked as a whole, the parts dilute each other ("烏姆洛夫在哪個機構任職？他的文章登在哪本美國
+        雜誌上？" matches no one sentence well); a part that leans on an earlier one for its subject is not asked
+        alone."""
         out: list[tuple[float, Sentence]] = []
-        for k, (part, v) in enumerate(zip(parts, self.embedder.encode_queries([to_simplified(p) for p in parts]))):
-            if k and leans_on_earlier(part):
+        for k, pq in enumerate(pqs):
+            if k and leans_on_earlier(pq.text):
                 continue
-            pq = Query.make(snap, part, v)
             sents = self._scored(snap, pq, cands, len(cands.hits))
             if not sents:
                 continue
@@ -256,26 +199,28 @@ class ExtractiveAnswerer:
             rows, logits = rows[list(only)], [logits[i] for i in only]
         x = question_features(q, sents, logits, rows)
         p = float(self.model.question.prob(self.model.question.logit(x[None])[0]))
-        extra = self.model.sentence.threshold if self.model.sentence is not None else 1.0
-        return p, p >= self.model.question.threshold and not missing_figure(q, sents, extra)
+        return p, p >= self.model.question.threshold and not missing_figure(q, sents, self._extra_share)
+
+    @property
+    def _extra_share(self) -> float:
+        """The share an extra sentence needs (the sentence model's threshold): the sentences an answer may quote."""
+        assert self.model is not None and self.model.sentence is not None
+        return self.model.sentence.threshold
 
     # -- selection ----------------------------------------------------------------------------
 
-    def _parts(self, snap: IndexView, question: str, cands: Candidates, chosen: Sequence[Sentence]) -> list[Sentence]:
+    def _parts(self, snap: IndexView, pqs: Sequence[Query], cands: Candidates,
+               chosen: Sequence[Sentence]) -> list[Sentence]:
         """For a multi-part question (which the gate passed as a whole), the best sentence of each part
-        (the parts are encoded as queries) whose share passes the extra-sentence threshold. A later part
+        (`pqs`, the parts as queries) whose share passes the extra-sentence threshold. A later part
         ("他是在什么场合说的？") leans on the first for its subject, so it is not gated on its own; when it names
         that subject only by a pronoun, it is answered from the article of the first part's best sentence, with
         a sentence not yet quoted."""
         assert self.model is not None and self.model.sentence is not None
-        parts = split_parts(question)
-        if len(parts) < 2:
-            return []
         out: list[Sentence] = []
         story: str | None = None  # the article of the first part's best sentence
-        for k, (p, v) in enumerate(zip(parts, self.embedder.encode_queries([to_simplified(p) for p in parts]))):
-            pq = Query.make(snap, p, v)
-            leans = bool(k) and story is not None and leans_on_earlier(p)
+        for k, pq in enumerate(pqs):
+            leans = bool(k) and story is not None and leans_on_earlier(pq.text)
             # "她是怎么反唇相讥的": something new about the same story, so from its article, and not a sentence
             # already quoted
             only = [i for i, h in enumerate(cands.hits) if h.chunk.doc_id == story] if leans else []
@@ -295,14 +240,15 @@ class ExtractiveAnswerer:
         s = self.settings
         t = self.model.sentence.threshold
         ranked = self._called(snap, cands.query, cands, verdict.sentences)
+        pqs = verdict.part_queries or self._part_queries(snap, question)  # encoded once, when the verdict did
         if verdict.parts:  # answered part by part: the parts' best sentences, nothing the whole question picked
             chosen = [verdict.parts[0]]
-            for best in [*verdict.parts[1:], *self._parts(snap, question, cands, chosen)]:
+            for best in [*verdict.parts[1:], *self._parts(snap, pqs, cands, chosen)]:
                 if all(_key(best) != _key(c) for c in chosen):
                     chosen.append(best)
             return chosen
         chosen = [ranked[0]]
-        for best in self._parts(snap, question, cands, chosen):  # the best sentence of each answered part
+        for best in self._parts(snap, pqs, cands, chosen):  # the best sentence of each answered part
             if all(_key(best) != _key(c) for c in chosen):
                 chosen.append(best)
         used = sum(len(c.text) for c in chosen)

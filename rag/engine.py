@@ -8,7 +8,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from rag import newsdesk, store
-from rag.answer import Answerer, ExtractiveAnswerer
+from rag.answer import ExtractiveAnswerer
+from rag.answerer import Answerer
 from rag.conversation import standalone_question
 from rag.embedding import Embedder, load_embedder
 from rag.errors import InputError

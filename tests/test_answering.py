@@ -1139,7 +1139,7 @@ def test_a_multipart_question_is_refused_when_each_part_lacks_what_it_asks(setti
         model = _hand_model()
         c = Retriever(snap, fake_embedder, sub, model=model).candidates(q, 5)
         ans = ExtractiveAnswerer(sub, fake_embedder, model)
-        assert ans._parts_missing(snap, q, c) is refused, text
+        assert ans._parts_missing(snap, ans._part_queries(snap, q), c) is refused, text
 
 
 def test_a_population_answers_how_many_live_there_not_how_many_did_something() -> None:

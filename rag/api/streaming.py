@@ -16,7 +16,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
-from rag.answer import Event, answer_pieces
+from rag.answerer import Event, answer_pieces
 from rag.api.errors import status_for
 from rag.api.metrics import observe_answer
 from rag.api.middleware import request_id

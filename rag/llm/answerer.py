@@ -19,7 +19,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from rag.answer import AnswerContext, Event, answer_pieces
+from rag.answerer import AnswerContext, Event, answer_pieces
 from rag.errors import LLMError
 from rag.llm.client import LLMClient
 from rag.llm.markers import MarkerRewriter, Piece
