@@ -1,9 +1,10 @@
 """How often a question rule holds where the answer is known: a quality probe, not a speed one.
 
 Some questions say what their answer must look like: a birth is given as "生于" or a life's span, a model by a
-designation, a newspaper by its name, a month by one, a count "多少份" as "15份". rag.evidence.required_evidence, rag.figures.counted_unit and
-rag.figures.figure_check turn that into a veto (the best sentence lacks it: refuse). A veto is only as good as the share of answerable questions it leaves alone, so this script
-measures it over every CMRC 2018 (dev and trial) and DRCD dev (simplified) question with a gold answer: the
+designation, a newspaper by its name, a month by one, a count "多少份" as "15份". rag.evidence.required_evidence,
+rag.figures.expected_unit, rag.figures.counted_unit and rag.figures.figure_check turn that into a veto (the best
+sentence lacks it: refuse). A veto is only as good as the share of answerable questions it leaves alone, so this
+script measures it over every CMRC 2018 (dev and trial) and DRCD dev (simplified) question with a gold answer: the
 sentence of the gold passage holding the answer must satisfy the rule. It prints, per rule, the questions the
 rule applies to, those whose answer sentence breaks it, and a few of them.
 

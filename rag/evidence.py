@@ -1,9 +1,9 @@
 """What a question says its answer must hold, whatever the topic's words, and whether a sentence holds it.
 
 A question may name what its answer must say: a birth ("生于", a life's span), an age, a model's designation, a
-newspaper's or a magazine's name, a party, a person's name, or the response of someone it names. rag.gate.missing_figure refuses a best sentence
-that does not say it, however close its wording (a birth year from "纳扎尔巴耶夫于 2019 年下台"). Each rule is
-measured where the answer is known by benchmarks/question_rules.py.
+newspaper's or a magazine's name, a party, a person's name, or the response of someone it names.
+rag.gate.missing_figure refuses a best sentence that does not say it, however close its wording (a birth year from
+"纳扎尔巴耶夫于 2019 年下台"). Each rule is measured where the answer is known by benchmarks/question_rules.py.
 """
 
 from __future__ import annotations
@@ -56,9 +56,10 @@ def _names_party(sentence: str) -> bool:
 
 def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None:
     """Whether a sentence says what a question about someone's birth or age (a count of years), the model of
-    something, the newspaper that ran something, or a party asks for; None for other questions. "What year was Tokayev born?" is not answered by
-    "纳扎尔巴耶夫于 2019 年下台", nor "土耳其无人机是什么型号？" by "就在哈萨克斯坦生产土耳其无人机达成了共识", nor
-    "扎图林是哪个政党的议员？" by "康斯坦丁·扎图林告诉莫斯科电台说…" ("统一俄罗斯议员尼科诺夫" names one)."""
+    something, the newspaper that ran something, or a party asks for; None for other questions. "What year was
+    Tokayev born?" is not answered by "纳扎尔巴耶夫于 2019 年下台", nor "土耳其无人机是什么型号？" by "就在哈萨克斯坦
+    生产土耳其无人机达成了共识", nor "扎图林是哪个政党的议员？" by "康斯坦丁·扎图林告诉莫斯科电台说…" ("统一俄罗斯议员
+    尼科诺夫" names one), nor "那篇专栏登在哪份报纸上？" by "在哈萨克报纸上发表"."""
     q = question if is_english(question) else normalize(question)
     pat = None
     if _ASKS_BIRTH.search(q):

@@ -18,6 +18,7 @@ _KEYWORD_PEOPLE = re.compile(r"人[数口][？?]?$")  # "…死亡人数", typed
 # What a figure in the answer must look like, by what the question asks for. Counts need a number before the
 # unit; days, years, durations and shares are recognised by their own form.
 _NUM = r"(?:\d[\d,.]*|[一二三四五六七八九十两百千万亿几数]+)\s*(?:多|余|万|千|百|亿)*\s*"
+_PEOPLE = r"(?!(?<![\d一二三四五六七八九十两百千万亿几数])一\s*[位名])" + _NUM + r"(?:人|名|位|万|千|百)"
 _ANSWER_UNITS: dict[str, re.Pattern[str]] = {
     # or a lunar date ("七月初十", "十月廿一")
     "day": re.compile(r"\d{1,2}\s*[日号]|[一二三四五六七八九十]+[日号]|周[一二三四五六日]|星期[一二三四五六日天]|[昨今前]天|"
@@ -40,11 +41,9 @@ _ANSWER_UNITS: dict[str, re.Pattern[str]] = {
     "share": re.compile(r"%|％|百分之|[\d一二三四五六七八九十]成(?![为员立功果就绩])|[一二三四五六七八九十]分之|"
                         r"\d+\s*[：:比]\s*\d+"),  # a ratio too ("约为1：7")
     # a count of people, or a population figure ("人口达2,790,060"); "一位分析家" is a person, not a count
-    "people": re.compile(r"(?!(?<![\d一二三四五六七八九十两百千万亿几数])一\s*[位名])" + _NUM + r"(?:人|名|位|万|千|百)|"
-                         r"人口[^，,。；;！？]{0,8}?\d"),
+    "people": re.compile(_PEOPLE + r"|人口[^，,。；;！？]{0,8}?\d"),
     # a count of people who did or suffered something ("多少人被招募"): a population ("88万居民", "人口达…") is not one
-    "headcount": re.compile(r"(?!(?<![\d一二三四五六七八九十两百千万亿几数])一\s*[位名])" + _NUM +
-                            r"(?:人|名|位|万|千|百)(?!\s*(?:居民|人口))"),
+    "headcount": re.compile(_PEOPLE + r"(?!\s*(?:居民|人口))"),
     "barrels": re.compile(_NUM + r"桶"),
     "distance": re.compile(_NUM + r"(?:公里|千米|米|英里|海里|光年|公分|厘米|毫米|英尺|英寸|km|m\b|mi\b|cm\b)", re.I),
 }
@@ -189,11 +188,13 @@ _COUNT_ASKED = re.compile(r"多少|(?<![哪第十\d])几(?!何|乎)|\bhow (?:man
 
 # a weekday, a date ("8日", "1月", "2022年"), and 一 before a classifier ("一份声明", "一位分析家", "一些"): a, not a
 # count ("一半" is one)
+_NUMERAL = r"[一二三四五六七八九十两百千万亿\d]"
+_ALONE = rf"(?<!{_NUMERAL})"  # no numeral before: the character starts a figure, or stands in a word
 _WEEKDAY_OR_ARTICLE = (r"(?:周|星期|礼拜)[一二三四五六日天]|"
-                       r"(?<![一二三四五六七八九十两百千万亿\d])一(?=[份位名个项次件种场家条篇则段批座所些把张只])|"
+                       rf"{_ALONE}一(?=[份位名个项次件种场家条篇则段批座所些把张只])|"
                        # 一 in a word ("另一方面", "统一", "之一", "一起") and "两国" (the two sides) count nothing
-                       r"(?<![一二三四五六七八九十两百千万亿\d])一(?![一二三四五六七八九十两百千万亿\d]|\s*[人名个位次年月日天岁倍成半万千百亿])|"
-                       r"(?<![一二三四五六七八九十两百千万亿\d])两(?=国|岸|党|院|军|方)")
+                       rf"{_ALONE}一(?!{_NUMERAL}|\s*[人名个位次年月日天岁倍成半万千百亿])|"
+                       rf"{_ALONE}两(?=国|岸|党|院|军|方)")
 _DATE = r"\d{1,2}\s*[日号月]|[一二三四五六七八九十]{1,3}[日号月](?!内|间|多)|(?:1[0-9]|20)\d\d\s*年(?!代|间|内|多|来)"
 _NO_COUNT = re.compile(_WEEKDAY_OR_ARTICLE + "|" + _DATE)
 _NO_COUNT_DATES_KEPT = re.compile(_WEEKDAY_OR_ARTICLE)
