@@ -18,10 +18,11 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from rag.countries import countries_asked, countries_in
 from rag.evidence import asks_name, names_person, required_evidence, responder, tells_response
-from rag.figures import counted_unit, expected_unit, figure_check
+from rag.figures import asks_count, counted_unit, expected_unit, figure_check
 from rag.keywords import normalize
-from rag.questions import answer_type
+from rag.questions import answer_type, is_english
 
 _ENDS = "。！？；\n"
 SETS = (("cmrc2018/questions.jsonl", "cmrc2018/corpus.jsonl"),
@@ -73,6 +74,15 @@ def _unit(question: str) -> Check | None:
     return lambda s: bool(unit.search(normalize(s)))
 
 
+def _country(question: str) -> Check | None:
+    english = is_english(question)
+    asked = countries_asked(question if english else normalize(question), english)
+    figure = expected_unit(question) or counted_unit(question) or asks_count(question)
+    if not asked or not figure:
+        return None
+    return lambda s: not ((named := countries_in(normalize(s))) - asked and not asked <= named)
+
+
 def _name(question: str) -> Check | None:
     if not asks_name(question, answer_type(question)):
         return None
@@ -85,6 +95,8 @@ RULES: dict[str, Callable[[str], Check | None]] = {
     "count in the question's classifier (rag.figures.counted_unit)": _classifier,
     "a count question's sentence writes a figure it does not give (rag.figures.figure_check)": _new_figure,
     "someone's response: the sentence names them or opens with a pronoun (rag.evidence.responder)": _response,
+    "a figure of a country the question names: the sentence names no other one while leaving it out "
+    "(rag.gate.other_country)": _country,
     "a person's name: the sentence names a person (rag.evidence.asks_name; the gate also reads the next one)": _name,
 }
 

@@ -76,3 +76,30 @@ def country_of_demonym(word: str) -> tuple[str, ...]:
 def country_names(name: str) -> tuple[str, ...]:
     """All the Chinese names of the country one of whose Chinese names is `name` (哈萨克斯坦 -> 哈萨克斯坦, 哈萨克 …)."""
     return next((zh for _, zh in _country_table() if name in zh), (name,))
+
+
+@lru_cache(maxsize=1)
+def _any_country() -> tuple[re.Pattern[str], dict[str, str]]:
+    """A pattern for every Chinese country name of two characters or more (the longest first: 哈萨克斯坦 before
+    哈萨克), and each name's country (its first name)."""
+    canon = {n: zh[0] for _, zh in _country_table() for n in zh if len(n) >= 2}
+    names = sorted(canon, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, names)) if names else r"(?!)"), canon
+
+
+def countries_in(text: str) -> frozenset[str]:
+    """The countries a simplified Chinese text names, each by its first name ("哈萨克与俄罗斯" -> 哈萨克斯坦, 俄罗斯)."""
+    pat, canon = _any_country()
+    return frozenset(canon[m.group(0)] for m in pat.finditer(text))
+
+
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]{3,}\b")
+
+
+def countries_asked(question: str, english: bool) -> frozenset[str]:
+    """The countries a question names: by their Chinese names (`question` normalized), or in English by a
+    country's or its people's word ("Kazakhstan's border with China" -> 哈萨克斯坦, 中国)."""
+    if not english:
+        return countries_in(question)
+    _, canon = _any_country()
+    return frozenset(canon.get(zh[0], zh[0]) for w in _CAPITALISED.findall(question) if (zh := country_of_demonym(w)))

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from rag.countries import countries_asked
 from rag.evidence import asks_name, required_evidence, responder
 from rag.figures import counted_unit, expected_unit, figure_check
 from rag.glossary import question_tokens
@@ -93,6 +94,7 @@ class Query:
     unit: re.Pattern[str] | None = None  # what the answer's figure must count, when the question says
     bigrams: frozenset[str] = frozenset()  # its character bigrams, question words aside
     entities: tuple[str, ...] = ()  # the proper names it names (rag.questions.named_entities)
+    countries: frozenset[str] = frozenset()  # the countries it names (rag.countries.countries_asked)
     multipart: bool = False  # it asks several things (rag.questions.split_parts)
     about_credits: bool = False  # it asks who reported or edited (then a credits line may answer)
     city: bool = False  # it asks in which town (rag.questions.asks_city)
@@ -113,7 +115,8 @@ class Query:
         return cls(text=text, vector=vector, tokens=toks, english=is_english(text),
                    hant=bool(cjk) and normalize(cjk) != cjk, atype=atype, focus=focus,
                    known=frozenset(t for t in focus if snap.knows(t)), words=set(toks), unit=expected_unit(text), bigrams=question_bigrams(text),
-                   entities=named_entities(text), multipart=len(split_parts(text)) > 1,
+                   entities=named_entities(text), countries=countries_asked(text if is_english(text) else normalize(text), is_english(text)),
+                   multipart=len(split_parts(text)) > 1,
                    about_credits=asks_about_credits(text), counted=counted_names(text),
                    city=atype == "place" and asks_city(text), evidence=required_evidence(text, atype),
                    count_in=counted_unit(text), name=asks_name(text, atype),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rag.countries import countries_in
 from rag.evidence import names_person, tells_response
 from rag.features import ADJACENT, Query, Sentence
 from rag.figures import asks_for_day, dates_only_statements
@@ -35,6 +36,16 @@ def lacks_figure(q: Query, sents: Sequence[Sentence]) -> bool:
     question is left out: its figure may belong to another part. `sents` carry their sentence-model logits."""
     return (q.unit is not None and not q.multipart and bool(sents)
             and not max(sents, key=lambda s: s.logit).unit_match)
+
+
+def other_country(q: Query, sentence: str) -> bool:
+    """The sentence names a country the question does not and leaves out one it does: a figure there is another
+    country's ("哈萨克斯坦和中国的边境线有多长？" -> "哈萨克斯坦与俄罗斯有着…陆地边界（超过7500公里）"). A
+    sentence that names no country is not read: its subject may stand in the sentence before."""
+    if not q.countries:
+        return False
+    named = countries_in(normalize(sentence))
+    return bool(named - q.countries) and not q.countries <= named
 
 
 def quotable(sents: Sequence[Sentence], extra_share: float) -> list[Sentence]:
@@ -66,6 +77,8 @@ def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0
     if q.city and not best.type_match:  # "在哪个城市？" from a sentence that names no town
         return True
     if q.count_in and not q.count_in.search(normalize(best.text)):  # "多少份文件" from "首次访问"
+        return True
+    if (q.unit or q.count_in or q.new_figure) and other_country(q, best.text):
         return True
     after = beside(sents, best, after=True)  # news names a person in the sentence after "一位分析家声称…"
     if q.name and not names_person(best.text, q.text) and not (after and names_person(after.text, q.text)):

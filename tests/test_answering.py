@@ -115,6 +115,28 @@ def test_country_names_are_places_not_people() -> None:
     assert sentence_types("检察官阿斯卡尔·别克说，有人试图招募当地居民。", set(), "person", "检察官叫什么名字？")
 
 
+def test_the_countries_a_question_and_a_sentence_name() -> None:
+    from rag.countries import countries_asked, countries_in
+
+    assert countries_in("哈萨克与俄罗斯有着最长的边界") == {"哈萨克斯坦", "俄罗斯"}  # one country by either name
+    assert len(countries_in("吉尔吉斯斯坦国防部说")) == 1  # one country, not 吉尔吉斯 and 斯坦 besides
+    assert countries_asked("How long is Kazakhstan's land border with China?", True) == {"哈萨克斯坦", "中国"}
+    assert countries_asked("How many Russian troops stayed?", True) == {"俄罗斯"}
+    assert not countries_asked("Who is the Kostanay prosecutor?", True)
+
+
+def test_a_figure_is_refused_from_a_sentence_on_another_country(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """A figure question naming a country is not answered by a sentence that names another one and leaves it out;
+    a sentence naming no country may take its subject from the one before, so it stands."""
+    border = [Article(id="b", title="边境", text="哈萨克斯坦与俄罗斯有着世界上最长的陆地边界，超过7500公里。")]
+    assert _vetoed(settings, fake_embedder, border, "哈萨克斯坦和中国的边境线有多长？", "c1")
+    assert not _vetoed(settings, fake_embedder, border, "哈萨克斯坦和俄罗斯的边境线有多长？", "c2")
+    troops = [Article(id="k", title="维和", text="吉尔吉斯斯坦国防部表示，它向邻国派遣了150名士兵。")]
+    assert _vetoed(settings, fake_embedder, troops, "俄罗斯向哈萨克斯坦派了多少名士兵？", "c3")
+    unnamed = [Article(id="n", title="维和", text="国防部表示，它向邻国派遣了150名士兵。")]
+    assert not _vetoed(settings, fake_embedder, unnamed, "吉尔吉斯斯坦派了多少名士兵？", "c4")
+
+
 def test_occasions_and_prepositional_reasons_are_answer_evidence() -> None:
     from rag.questions import answer_type, sentence_types, split_parts
 
@@ -1022,7 +1044,8 @@ def test_the_figure_rule_reads_every_sentence_an_answer_may_quote() -> None:
     from rag.gate import missing_figure, quotable
     question = "How many UN member states did Tokayev cite?"
     q = SimpleNamespace(text=question, multipart=False, counted=(), city=False, count_in=None, name=False,
-                        evidence=None, unit=None, responder=None, new_figure=figure_check(question, "number"))
+                        evidence=None, unit=None, responder=None, countries=frozenset(),
+                        new_figure=figure_check(question, "number"))
     hit = SimpleNamespace(chunk=SimpleNamespace(doc_id="a"))
     best = SimpleNamespace(text="许多乌克兰人将托卡耶夫的言论视为一项大胆的声明。", logit=23.43, hit=hit, start=0, end=10,
                            type_match=True, unit_match=False)

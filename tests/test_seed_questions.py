@@ -83,6 +83,10 @@ UNANSWERABLE = [
     "哈萨克斯坦准备生产的土耳其无人机是哪个型号？",
     # the arrests are counted (4266), their foreigners are not: "8日" dates the statement, counts nothing
     "被捕的4266人当中有多少是外国人？",
+    # the figures given are another country's: the Russian border's length, Kyrgyzstan's troops
+    "哈萨克斯坦和中国的边境线有多长？",
+    "How long is Kazakhstan's land border with China?",
+    "集安组织派到哈萨克的部队里，俄罗斯自己出了多少名军人？",
     # the articles report others' reactions to Tokayev's words, not Putin's
     "托卡耶夫说不承认卢甘斯克和顿涅茨克以后，普京在台上是怎么回应的？",
     # Zatulin is "一位俄罗斯议员"; only Nikonov's party is named
