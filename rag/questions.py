@@ -30,7 +30,7 @@ _ZH: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("reason", _WHY),
     ("time", re.compile(r"何时|哪一?年|什么时候|什么时间|几月|几号|哪一?天|哪个月|年份|何年|日期|哪个朝代|"
                         r"哪[一个]?时期|哪个年代|哪[一个]?王朝|多久以前|几点|哪一?日|星期几|周几|礼拜几")),
-    ("number", re.compile(r"多少|(?<![十\d])几[个次名位种部条家场届项层座本件张只所支人岁天年月周倍万千百亿波轮批架辆艘枚]|第几|"
+    ("number", re.compile(r"多少|(?<![十\d那这])几[个次名位种部条家场届项层座本件张只所支人岁天年月周倍万千百亿波轮批架辆艘枚]|第几|"
                           r"多[长久高重远大宽深广]|几何|百分之几|比例")),
     ("person", re.compile(r"谁|哪位|哪一位|哪些人|什么人|何人|哪个人|哪名|(?<![党会司社团局部网报台])叫什么名字|"
                           r"(?:人|者|家|师|员|官|长|手)(?:叫啥|叫什么)|"
@@ -95,6 +95,7 @@ _QWORD_ZH = re.compile(r"谁|什么|哪|多少|多[长久高重远大宽深广]|
 # an English part of a question asks something: a question word, or an auxiliary first
 _QWORD_EN = re.compile(r"\b(?:what|who|whom|whose|when|where|why|how|which)\b|^(?:and\s+|but\s+)?(?:is|are|was|were|do|"
                        r"does|did|can|could|will|would|has|have|had|should)\b", re.I)
+_ASKS_END = re.compile(r"[？?！!。.\s]|名字|呢|啊|吗|的")  # what may follow the words that ask
 _lock = threading.Lock()
 
 
@@ -149,14 +150,18 @@ def answer_type(question: str) -> str:
     q = question.strip() if english else normalize(question)
     if not english and asked_person(q):
         return "definition"
-    found = [(name, m.start()) for name, pat in (_EN if english else _ZH) if (m := pat.search(q))]
+    found = [(name, m.start(), m.end()) for name, pat in (_EN if english else _ZH) if (m := pat.search(q))]
     if not found:
         return "number" if not english and keywords_only(q) and _KEYWORD_COUNT.search(q) else "other"
-    name, at = found[0]
+    name, at, _ = found[0]
     if name == "reason":
-        earlier = [(start, other) for other, start in found[1:] if start < at and other != "number"]
+        earlier = [(start, other) for other, start, _ in found[1:] if start < at and other != "number"]
         if earlier:
             return min(earlier)[1]
+        # the question ends asking for someone ("分析北京为什么在乎哈国稳定的那位学者叫什么？"): the reason is a clause
+        last = [other for other, start, end in found[1:] if other == "person" and not _ASKS_END.sub("", q[end:])]
+        if last:
+            return last[0]
     return name
 
 
