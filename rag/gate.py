@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from rag.countries import countries_in
 from rag.evidence import names_person, tells_response
 from rag.features import ADJACENT, Query, Sentence
-from rag.figures import asks_for_day, dates_only_statements
+from rag.figures import asks_for_day, dates_only_statements, local_population
 from rag.keywords import normalize
 from rag.scorer import shares
 
@@ -86,6 +86,8 @@ def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0
     if q.new_figure and not any(q.new_figure(s.text) for s in quotable(sents, extra_share)):
         return True  # no figure, or only the question's own: "那两千三百人里俄罗斯兵占多少" from "现有二千三百人"
     if asks_for_day(q.unit) and dates_only_statements(q.text, best.text):  # the day a statement was made
+        return True
+    if local_population(q.text, q.unit, best.text):  # a country's population from a region's
         return True
     if q.responder:  # "普京是怎么回应的" from Tokayev's words, or from "他表示…" after them
         before = beside(sents, best, after=False)

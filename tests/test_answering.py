@@ -1180,6 +1180,22 @@ def test_a_population_answers_how_many_live_there_not_how_many_did_something() -
     assert expected_unit("加拿大的最大城市有多少人？").search("多伦多市人口达2,790,060")  # type: ignore[union-attr]
 
 
+def test_a_population_is_a_count_of_those_who_live_there_and_a_region_s_is_not_its_country_s() -> None:
+    from rag.figures import expected_unit, local_population
+
+    unit = expected_unit("哈萨克斯坦全国人口现在有多少？")
+    assert unit is not None and not unit.search("造成了至少164人丧生，近10000人被捕。")  # a toll, no population
+    kostanay = "哈萨克斯坦科斯塔奈地区与俄罗斯接壤，当地88万居民中超过40%是俄罗斯裔。"
+    assert unit.search(kostanay)
+    assert unit.search("根据美国2010年人口普查，共有24,672人。")  # the word that says population may lead the sentence
+    assert local_population("哈萨克斯坦全国人口现在有多少？", unit, kostanay)  # the region's, not the country's
+    local = expected_unit("科斯塔奈地区有多少居民？")
+    assert not local_population("科斯塔奈地区有多少居民？", local, kostanay)  # a region asked: its figure answers
+    assert local_population("What is the total population of Kazakhstan?",
+                            expected_unit("What is the total population of Kazakhstan?"), kostanay)
+    assert expected_unit("Which ethnic group makes up a big part of the population in the north?") is None
+
+
 @pytest.mark.parametrize(("question", "sentence", "says_it"), [
     ("平安在哪一天趁虚攻入北平？", "七月初十，平安自真定趁虚攻北平。", True),  # a lunar date
     ("浙江省在民国几年时宣布独立？", "民国5年4月12日浙江省宣布独立。", True),  # an era's year

@@ -87,6 +87,9 @@ UNANSWERABLE = [
     "哈萨克斯坦和中国的边境线有多长？",
     "How long is Kazakhstan's land border with China?",
     "集安组织派到哈萨克的部队里，俄罗斯自己出了多少名军人？",
+    # a region's population (Kostanay's 880,000), not the country's; a death toll is none
+    "哈萨克斯坦全国人口现在有多少？",
+    "What is the total population of Kazakhstan?",
     # the articles report others' reactions to Tokayev's words, not Putin's
     "托卡耶夫说不承认卢甘斯克和顿涅茨克以后，普京在台上是怎么回应的？",
     # Zatulin is "一位俄罗斯议员"; only Nikonov's party is named
