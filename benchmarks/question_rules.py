@@ -80,7 +80,7 @@ def _country(question: str) -> Check | None:
     figure = expected_unit(question) or counted_unit(question) or asks_count(question)
     if not asked or not figure:
         return None
-    return lambda s: not ((named := countries_in(normalize(s))) - asked and not asked <= named)
+    return lambda s: not ((named := countries_in(normalize(s), visits=True)) - asked and not asked <= named)
 
 
 def _name(question: str) -> Check | None:

@@ -40,11 +40,12 @@ def lacks_figure(q: Query, sents: Sequence[Sentence]) -> bool:
 
 def other_country(q: Query, sentence: str) -> bool:
     """The sentence names a country the question does not and leaves out one it does: a figure there is another
-    country's ("哈萨克斯坦和中国的边境线有多长？" -> "哈萨克斯坦与俄罗斯有着…陆地边界（超过7500公里）"). A
-    sentence that names no country is not read: its subject may stand in the sentence before."""
+    country's ("哈萨克斯坦和中国的边境线有多长？" -> "哈萨克斯坦与俄罗斯有着…陆地边界（超过7500公里）"). A visit
+    to a town names its country ("托卡耶夫是几月份访问土耳其的？" -> "托卡耶夫 2 月初访问莫斯科期间"). A sentence that names
+    no country is not read: its subject may stand in the sentence before."""
     if not q.countries:
         return False
-    named = countries_in(normalize(sentence))
+    named = countries_in(normalize(sentence), visits=True)
     return bool(named - q.countries) and not q.countries <= named
 
 

@@ -125,6 +125,11 @@ def test_the_countries_a_question_and_a_sentence_name() -> None:
     assert countries_asked("How long is Kazakhstan's land border with China?", True) == {"哈萨克斯坦", "中国"}
     assert countries_asked("How many Russian troops stayed?", True) == {"俄罗斯"}
     assert not countries_asked("Who is the Kostanay prosecutor?", True)
+    assert countries_asked("When did Tokayev visit Turkey?", True) == {"土耳其"}  # ISO calls it Türkiye
+    # a visit to a town names its country; a town named otherwise does not, and "莫斯" (Moss, Norway) is not 莫斯科
+    assert countries_in("托卡耶夫2月初访问莫斯科期间", visits=True) == {"俄罗斯"}
+    assert not countries_in("在莫斯科的军事和财政支持下", visits=True)
+    assert not countries_in("托卡耶夫2月初访问莫斯科期间")
 
 
 def test_a_figure_is_refused_from_a_sentence_on_another_country(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]

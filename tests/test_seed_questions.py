@@ -90,6 +90,8 @@ UNANSWERABLE = [
     # a region's population (Kostanay's 880,000), not the country's; a death toll is none
     "哈萨克斯坦全国人口现在有多少？",
     "What is the total population of Kazakhstan?",
+    # the month given is that of his visit to Moscow
+    "In which month did Tokayev make his first visit to Turkey as president?",
     # the articles report others' reactions to Tokayev's words, not Putin's
     "托卡耶夫说不承认卢甘斯克和顿涅茨克以后，普京在台上是怎么回应的？",
     # Zatulin is "一位俄罗斯议员"; only Nikonov's party is named

@@ -24,6 +24,16 @@ _ATTRS = ("name", "common_name", "official_name")
 
 def rows() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     """(English names, Chinese names) of each ISO 3166-1 country that has a Chinese translation."""
+    return [(en, zh) for _, en, zh in coded_rows()]
+
+
+def by_code() -> dict[str, str]:
+    """Each country's first Chinese name (its name in rag/models/countries.tsv) by its ISO 3166-1 alpha-2 code."""
+    return {code: zh[0] for code, _, zh in coded_rows()}
+
+
+def coded_rows() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """(alpha-2 code, English names, Chinese names) of each ISO 3166-1 country that has a Chinese translation."""
     try:
         import pycountry
     except ImportError as e:
@@ -34,7 +44,7 @@ def rows() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         en = tuple(dict.fromkeys(v for v in (getattr(c, a, None) for a in _ATTRS) if v))
         zh = tuple(dict.fromkeys(normalize(t.gettext(v)) for v in en for t in tr if t.gettext(v) != v))
         if zh:
-            out.append((en, zh))
+            out.append((c.alpha_2, en, zh))
     return out
 
 
