@@ -1,7 +1,8 @@
 """What a question says its answer must hold, whatever the topic's words, and whether a sentence holds it.
 
 A question may name what its answer must say: a birth ("生于", a life's span), an age, a model's designation, a
-newspaper's or a magazine's name, a party, a person's name, or the response of someone it names.
+newspaper's or a magazine's name, a party, someone's employer, a person's name, or the response of someone it
+names.
 rag.gate.missing_figure refuses a best sentence that does not say it, however close its wording (a birth year from
 "纳扎尔巴耶夫于 2019 年下台"). Each rule is measured where the answer is known by benchmarks/question_rules.py.
 """
@@ -54,12 +55,30 @@ def _names_party(sentence: str) -> bool:
     return False
 
 
+# where someone works: the answer names the employer beside the post ("詹姆斯敦基金会的分析师帕维尔·卢津",
+# "卡内基国际和平基金会学者蒂穆尔·乌姆洛夫") or says it ("任教于…", "在…工作"); "基辅分析师阿列克谢·库什" and
+# "法国历史学者贝多林诺" name none (benchmarks/question_rules.py)
+_EMPLOYERS = r"(?:机构|大学|学校|学院|智库|公司|单位|媒体|研究所|研究院|研究机构|基金会|报社|电视台|组织)"
+_ASKS_EMPLOYER = re.compile(r"(?:任职|任教|供职|就职|工作)于哪|"
+                            r"(?:为|替)哪[家个所一间]*[^，,；;？?]{0,6}(?:工作|效力)|"
+                            r"哪[家个所一间]*" + _EMPLOYERS + r"[^，,；;？?]{0,4}(?:任职|任教|供职|就职|工作|的(?:学者|分析师|研究员|教授))|"
+                            r"\b(?:which|what) (?:[\w-]+ ){0,2}(?:think tank|university|institution|institute|"
+                            r"organi[sz]ation|company|college|employer)\b[^?]*\b(?:work|works|worked|affiliated|"
+                            r"teach|teaches|taught|based)\b|\bwhere does [^?]+ work\b|\baffiliated with\b", re.I)
+_EMPLOYER_SAID = re.compile(r"(?:组织|机构|公司|委员会|基金会|研究所|研究院|中心|智库|大学|学院|学校|协会|学会|银行|集团|"
+                            r"报|电视台|通讯社|[部局院所])的?\s*[\u4e00-\u9fff]{0,6}?(?:分析师|分析家|学者|研究员|教授|"
+                            r"专家|记者|主任|负责人|讲师|经济学家|顾问)|(?:任职|任教|供职|就职|工作)于|"
+                            r"在[^，。；]{2,20}?(?:任职|任教|供职|就职|工作)|[A-Z][a-z]+ (?:Foundation|Institute|University|"
+                            r"Center|Centre|College)")
+
+
 def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None:
     """Whether a sentence says what a question about someone's birth or age (a count of years), the model of
     something, the newspaper that ran something, or a party asks for; None for other questions. "What year was
     Tokayev born?" is not answered by "纳扎尔巴耶夫于 2019 年下台", nor "土耳其无人机是什么型号？" by "就在哈萨克斯坦
     生产土耳其无人机达成了共识", nor "扎图林是哪个政党的议员？" by "康斯坦丁·扎图林告诉莫斯科电台说…" ("统一俄罗斯议员
-    尼科诺夫" names one), nor "那篇专栏登在哪份报纸上？" by "在哈萨克报纸上发表"."""
+    尼科诺夫" names one), nor "那篇专栏登在哪份报纸上？" by "在哈萨克报纸上发表", nor "库什在哪家机构任职？" by
+    "基辅分析师阿列克谢·库什告诉半岛电视台说"."""
     q = question if is_english(question) else normalize(question)
     pat = None
     if _ASKS_BIRTH.search(q):
@@ -72,6 +91,8 @@ def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None
         pat = _TITLE_SAID
     elif _ASKS_PARTY.search(q):
         return lambda sentence: _names_party(normalize(sentence))
+    elif _ASKS_EMPLOYER.search(q):
+        pat = _EMPLOYER_SAID
     if pat is None:
         return None
     return lambda sentence: bool(pat.search(normalize(sentence)))

@@ -1157,6 +1157,20 @@ def test_which_newspaper_needs_a_paper_s_name() -> None:
     assert required_evidence("报纸报道了什么？", "other") is None
 
 
+def test_where_someone_works_needs_an_employer_beside_the_post() -> None:
+    from rag.evidence import required_evidence
+
+    for q in ("基辅分析师阿列克谢·库什在哪家机构任职？", "法国历史学者贝多林诺在哪所大学任教？",
+              "Which think tank does Pavel Luzin work for?", "帕维尔·卢津是哪个机构的分析师？"):
+        says = required_evidence(q, "org")
+        assert says is not None, q
+        assert not says("基辅分析师阿列克谢·库什告诉半岛电视台说，基辅注意到托卡耶夫的勇气。")  # a town, not an employer
+        assert not says("法囯历史学者贝多林诺指出原因。")
+        assert says("詹姆斯敦基金会的分析师帕维尔·卢津说。") and says("卡内基国际和平基金会学者蒂穆尔·乌姆洛夫撰文。")
+        assert says("他任教于巴黎政治学院。")
+    assert required_evidence("卢卡斯在哪个大学就读？", "org") is None  # where one studied is no employer
+
+
 def test_a_multipart_question_is_refused_when_each_part_lacks_what_it_asks(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
     """"土耳其无人机是什么型号，要生产多少架？" over an article that gives neither: each part, read alone, misses what
     it names (a model, a count in 架), so the whole is refused; once the article gives both, it is answered."""

@@ -90,6 +90,8 @@ UNANSWERABLE = [
     # a region's population (Kostanay's 880,000), not the country's; a death toll is none
     "哈萨克斯坦全国人口现在有多少？",
     "What is the total population of Kazakhstan?",
+    # Kush and Bedolino are given no employer: "基辅分析师", "法国历史学者"
+    "基辅分析师阿列克谢·库什在哪家机构任职？",
     # the month given is that of his visit to Moscow
     "In which month did Tokayev make his first visit to Turkey as president?",
     # the articles report others' reactions to Tokayev's words, not Putin's
