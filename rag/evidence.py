@@ -102,8 +102,10 @@ def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None
 _ASKS_NAME = re.compile(r"(?:人|者|男子|女子|男性|女性|儿子|女儿|弟弟|哥哥|姐姐|妹妹|妻子|丈夫|父亲|母亲|官|员|长|师|家|手|兵)"
                         r"(?:的)?(?:叫什么名字|叫啥|名字是什么|名字叫什么|叫什么|姓名|全名|叫做什么)|"
                         r"\bname of (?:the |that |this )?(?:[\w'-]+ ){0,3}(?:man|woman|person|official|prosecutor|"
-                        r"victim|soldier|commander|general|minister|analyst|lawmaker|spokes(?:man|woman|person))\b",
-                        re.I)
+                        r"victim|soldier|commander|general|minister|analyst|lawmaker|spokes(?:man|woman|person))\b|"
+                        # "Who is the Kostanay prosecutor …?": who holds a post, asked by the post
+                        r"\bwho (?:is|was|were|are) the (?:[\w'-]+ ){0,3}(?:prosecutor|commander|governor|mayor|"
+                        r"minister|chief|head|spokes(?:man|woman|person)|ambassador|general)\b", re.I)
 _LATIN_NAME = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+(?![A-Za-z])")  # "Fay Fuller"
 
 

@@ -69,7 +69,7 @@ _ASKS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
     # "那几个人", "这几名" name a few, they do not ask
     (re.compile(r"(?:多少|(?<![那这十\d])几)[^，,；;？?]{0,4}人口|人[口数][^，,；;？?]{0,6}(?:多少|几)|多少人|"
                 r"(?<![那这十\d])几(?:个人|名)|多少名|多少位|"
-                r"多少个人|多少居民|多少士兵|多少军人|多少警察"), "people"),
+                r"多少个人|多少居民|多少士兵|多少军人|多少警察|(?:多少|几个)兵(?!器)"), "people"),
     (re.compile(r"多少桶"), "barrels"),
     (re.compile(r"多少公里|多长|多远"), "distance"),
 )
@@ -89,7 +89,8 @@ _ASKS_EN: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"\bwhat (?:is|was|were) (?:the |its |their )?(?:[\w'-]+ )?(?:salary|price|cost|trade volume|"
                 r"tax revenue)\b", re.I), "money"),
     (re.compile(r"\bpercentage\b|\bwhat share\b|\bwhat proportion\b|\bper ?cent\b", re.I), "share"),
-    (re.compile(r"\bhow many (?:[\w-]+ )?(?:people|residents|inhabitants|soldiers|troops|peacekeepers|police|officers|"
+    # "how many of the CSTO peacekeepers …"
+    (re.compile(r"\bhow many (?:of (?:the |its |their |those )?)?(?:[\w-]+ )?(?:people|residents|inhabitants|soldiers|troops|peacekeepers|police|officers|"
                 r"citizens|persons|protesters|victims|workers|students|migrants|refugees)\b|"
                 # a population asked for, not one a group makes part of ("Which ethnic group makes up a big part
                 # of the population …?")
@@ -199,12 +200,22 @@ _ANY_COUNT = (r"(?:\d[\d,.]*|[二三四五六七八九十两百千万亿几数][
               r"(?:" + _CLASSIFIERS.replace("|位", "") + r"|个|队)(?!士兵|人|员|名)")  # things, not people
 
 
+# a count of countries ("多少个国家", "How many countries …"): "五国", "5个国家", not "20架军用货机"; 7 CMRC and
+# DRCD questions ask one, and each answer sentence gives it (benchmarks/question_rules.py)
+_ASKS_COUNTRIES = re.compile(r"(?<![哪那这十\d])(?:多少|几)个?国家?(?![内外际])|\bhow many (?:[\w-]+ )?(?:countries|nations|"
+                             r"states)\b", re.I)
+_COUNTRIES_COUNT = re.compile(_NUM + r"个?[\u4e00-\u9fff]{0,4}?(?:国家|国(?![内外际]))")  # "五个前苏联国家"
+
+
 def counted_unit(question: str) -> re.Pattern[str] | None:
-    """The figure a Chinese count question asks for in its classifier ("多少份" -> "15份"), when it names no unit
-    that expected_unit knows; None otherwise. "哪几种" lists, it does not count."""
-    if is_english(question):
+    """The figure a count question asks for in its classifier ("多少份" -> "15份"; "How many countries" -> "五国"),
+    when it names no unit that expected_unit knows; None otherwise. "哪几种" lists, it does not count."""
+    english = is_english(question)
+    q = question if english else normalize(question)
+    if _ASKS_COUNTRIES.search(q) and expected_unit(question) is None:
+        return _COUNTRIES_COUNT
+    if english:
         return None
-    q = normalize(question)
     m = _COUNTED_IN.search(q)
     if m is None or expected_unit(question) is not None:
         return None

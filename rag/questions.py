@@ -310,6 +310,8 @@ def person_words(text: str) -> list[str]:
 _ASKS_CITY = re.compile(r"哪[个座一]?(?:城市|城|市|镇)|什么城市|\b(?:which|what) (?:city|town)\b", re.I)
 # how a transliterated place's or building's name ends; jieba tags some as a person's (nrt)
 _PLACE_END = re.compile(r"..[宫馆院厅堡城市州省港岛湾区县镇村站街路]$")
+# what follows a place's name: a region's kind, not a post ("科斯塔奈地区", not "王市长")
+_REGION_AFTER = re.compile(r"[\u4e00-\u9fff]{0,2}?(?:地区|边疆区|共和国|[州省县镇](?!长)|市(?![长民])|村(?![长民]))")
 _TOWN = re.compile(r"..*[市城堡镇港]$")  # "平户市", "康士坦丁堡": jieba tags many towns as common nouns
 
 
@@ -352,7 +354,9 @@ def sentence_types(sentence: str, question_words: set[str], wanted: str, questio
     flags = _POS.get(wanted, ())
     places, towns = countries(), cities()
     city = wanted == "place" and asks_city(asked)
+    at = 0
     for word, flag in _posseg(s):
+        at += len(word)
         if word in places:  # jieba tags many as people's names (哈萨克斯坦 nrt, 乌克兰 nr)
             if city:  # "在哪个城市？" is not answered by a country
                 continue
@@ -361,6 +365,8 @@ def sentence_types(sentence: str, question_words: set[str], wanted: str, questio
             continue
         elif flag.startswith("nr") and (word in towns or flag == "nrt" and _PLACE_END.search(word)):
             flag = "ns"  # a town or a building jieba tags as a name ("莫斯科" nr, "克里姆林宫" nrt), no person
+        elif flag.startswith("nr") and _REGION_AFTER.match(s, at):
+            flag = "ns"  # a region's name jieba cuts short ("科斯塔|奈|地区": 科斯塔 nrt), no person
         if word in question_words or (asked and word in asked) or len(word) < 2 and wanted != "number":
             continue
         if any(flag.startswith(f) for f in flags) or city and _TOWN.match(word):

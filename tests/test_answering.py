@@ -1157,6 +1157,26 @@ def test_which_newspaper_needs_a_paper_s_name() -> None:
     assert required_evidence("报纸报道了什么？", "other") is None
 
 
+def test_counts_of_troops_and_countries_and_who_holds_a_post() -> None:
+    from rag.evidence import asks_name, names_person
+    from rag.figures import counted_unit, expected_unit
+    from rag.questions import answer_type
+
+    for q in ("集安组织派往哈萨克斯坦的部队里，俄罗斯自己出了多少兵？",
+              "How many of the CSTO peacekeepers sent to Kazakhstan were Russian troops?"):
+        unit = expected_unit(q)
+        assert unit is not None and not unit.search("8日有20架军用货机继续将俄罗斯部队运送至哈萨克斯坦"), q
+    assert expected_unit("他们有多少兵器？") is None
+    for q in ("How many countries sent troops to Kazakhstan?", "有多少个国家派兵？"):
+        count = counted_unit(q)
+        assert count is not None and count.search("包括俄罗斯和五个前苏联国家") and not count.search("20架军用货机")
+    q = "Who is the Kostanay prosecutor who issued the statement?"
+    assert asks_name(q, answer_type(q)) and not asks_name("Who is the president of Kazakhstan?", "person")
+    # a region's name jieba cuts short is no person ("科斯塔|奈|地区"); a post after a name is no region
+    assert not names_person("哈萨克斯坦北部科斯塔奈地区的检察官在周四晚间的一份声明中说", q)
+    assert names_person("检察官阿斯卡尔·别克说", q)
+
+
 def test_where_someone_works_needs_an_employer_beside_the_post() -> None:
     from rag.evidence import required_evidence
 

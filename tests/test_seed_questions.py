@@ -90,6 +90,9 @@ UNANSWERABLE = [
     # a region's population (Kostanay's 880,000), not the country's; a death toll is none
     "哈萨克斯坦全国人口现在有多少？",
     "What is the total population of Kazakhstan?",
+    # the prosecutor is not named; Russia's share of the troops and the count of countries sending them are not given
+    "Who is the Kostanay prosecutor who issued the statement about Russian recruitment?",
+    "How many of the CSTO peacekeepers sent to Kazakhstan were Russian troops?",
     # Kush and Bedolino are given no employer: "基辅分析师", "法国历史学者"
     "基辅分析师阿列克谢·库什在哪家机构任职？",
     # the month given is that of his visit to Moscow
