@@ -60,12 +60,13 @@ def quotable(sents: Sequence[Sentence], extra_share: float) -> list[Sentence]:
 def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0) -> bool:
     """The best sentence cannot be the answer, however close its topic: it lacks the asked figure (`lacks_figure`),
     or the question counts the things of a people it names ("多少名以色列人") and the sentence never names them,
-    or the question asks in which town and the sentence names none; or it asks a count in a classifier, a birth,
-    an age, a model, a party (rag.evidence.required_evidence), someone's response or a person's name that the
-    sentence does not give (the sentence after it may name the person; the one before tells whom a pronoun means);
-    or it asks on which day and every day the sentence gives dates a statement; or it asks how many and none of
-    the sentences an answer may quote (`quotable`, `extra_share`) writes a figure the question does not give
-    itself. The question gate refuses it before its model is asked; each rule's cost where the answer is known:
+    or the question asks in which town and the sentence names none; or it asks a birth, an age, a model, a party,
+    an employer (rag.evidence.required_evidence), someone's response or a person's name that the sentence does not
+    give (the sentence after it may name the person; the one before tells whom a pronoun means); or it asks on
+    which day and every day the sentence gives dates a statement; or it asks a country's figure and the sentence
+    is on another country (`other_country`), or a country's population and gives a region's; or it asks how many,
+    or a count in a classifier, and none of the sentences an answer may quote (`quotable`, `extra_share`) writes
+    a figure the question does not give itself, or one in that classifier. The question gate refuses it before its model is asked; each rule's cost where the answer is known:
     benchmarks/question_rules.py. `sents` carry their sentence-model logits. A multi-part question is read part
     by part instead (rag.answer.ExtractiveAnswerer._parts_missing)."""
     if q.multipart or not sents:
@@ -77,7 +78,9 @@ def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0
         return True
     if q.city and not best.type_match:  # "在哪个城市？" from a sentence that names no town
         return True
-    if q.count_in and not q.count_in.search(normalize(best.text)):  # "多少份文件" from "首次访问"
+    # "多少份文件" from "首次访问"; the count may stand in a sentence an answer quotes beside the best ("民主德国
+    # 成立的时候几个国家控制著西柏林？": "1949年，德意志民主共和国成立…", then "…依然为美英法三国共同控制")
+    if q.count_in and not any(q.count_in.search(normalize(s.text)) for s in quotable(sents, extra_share)):
         return True
     if (q.unit or q.count_in or q.new_figure) and other_country(q, best.text):
         return True

@@ -4,6 +4,8 @@
   reason is the sentence right before it.
 - A who-answer's sentence that leaves the person unnamed ("一位俄罗斯议员表示…") is, in news, followed by the one
   that names them ("康斯坦丁·扎图林告诉莫斯科电台说…").
+- A question about someone's relative ("那个议员的爷爷是谁？") matches best the sentence that restates who that
+  someone is; the relative is named in a later sentence of the article ("他的祖父维亚切斯拉夫·莫洛托夫…").
 - A sentence that opens a quotation and does not close it ("托卡耶夫说：“整顿海关将……特别是哈中边境口岸。") is half a
   statement: the quotation goes on in the sentences after it, up to the one that closes it ("那里不检查车辆……
   高达数十亿美元。”"). So does a clause that ends at a semicolon ("拆分成两家公司：一家名为希尔夏品牌…；"), up to
@@ -139,6 +141,26 @@ def with_names(snap: IndexView, ranked: Sequence[Sentence], chosen: list[Sentenc
     out, used = [best, after], len(best.text) + len(after.text)
     if used > most_chars:
         return chosen
+    for c in chosen[1:]:
+        if len(out) < most and used + len(c.text) <= most_chars:
+            out.append(c)
+            used += len(c.text)
+    return out
+
+
+def with_relative(ranked: Sequence[Sentence], chosen: list[Sentence], relative: Sequence[str], most: int,
+                  most_chars: int) -> list[Sentence]:
+    """The best sentence, when it names no relative of the kind asked (`relative`: rag.questions.asked_relative),
+    followed by the best-ranked candidate of its article that does; then the other chosen sentences as room
+    allows."""
+    best = chosen[0]
+    if not relative or any(w in best.text for w in relative):
+        return chosen
+    doc = best.hit.chunk.doc_id
+    kin = next((c for c in ranked if c.hit.chunk.doc_id == doc and any(w in c.text for w in relative)), None)
+    if kin is None or any(key(kin) == key(c) for c in chosen) or len(best.text) + len(kin.text) > most_chars:
+        return chosen
+    out, used = [best, kin], len(best.text) + len(kin.text)
     for c in chosen[1:]:
         if len(out) < most and used + len(c.text) <= most_chars:
             out.append(c)

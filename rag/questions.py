@@ -302,6 +302,25 @@ def named_entities(question: str) -> tuple[str, ...]:
                                if f in ("nr", "nrt", "ns", "nt", "nz") and len(w) >= 2 and jieba.dt.FREQ.get(w)))
 
 
+# a relative asked for ("他爷爷是哪位苏联名人？", "Who was Nikonov's grandfather?"), by the words a sentence may
+# name them with
+_KIN = (("祖父", "爷爷", "外公", "外祖父", "grandfather", "grandpa"), ("祖母", "奶奶", "外婆", "外祖母", "grandmother"),
+        ("父亲", "爸爸", "生父", "father", "dad"), ("母亲", "妈妈", "生母", "mother", "mom"),
+        ("妻子", "老婆", "太太", "夫人", "wife"), ("丈夫", "老公", "husband"), ("儿子", "son"), ("女儿", "daughter"),
+        ("侄子", "外甥", "nephew"), ("孙子", "外孙", "grandson"), ("兄弟", "哥哥", "弟弟", "brother"),
+        ("姐妹", "姐姐", "妹妹", "sister"))
+
+
+def asked_relative(question: str) -> tuple[str, ...]:
+    """The words for the relative a question asks for (爷爷 -> 祖父, 爷爷, 外公 …), () when it asks none."""
+    english = is_english(question)
+    q = question.lower() if english else normalize(question)
+    for words in _KIN:
+        if any((re.search(rf"\b{w}s?\b", q) if english else w in q) for w in words if w.isascii() == english):
+            return tuple(w for w in words if not w.isascii())
+    return ()
+
+
 def person_words(text: str) -> list[str]:
     """The words of two characters or more of `text` (normalized) that jieba tags as a person's name (nr, nrt)."""
     return [w for w, f in _posseg(normalize(text)) if f in ("nr", "nrt") and len(w) >= 2]

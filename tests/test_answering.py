@@ -1177,6 +1177,16 @@ def test_counts_of_troops_and_countries_and_who_holds_a_post() -> None:
     assert names_person("检察官阿斯卡尔·别克说", q)
 
 
+def test_a_relative_asked_is_named_in_the_words_a_sentence_may_use() -> None:
+    from rag.questions import asked_relative
+
+    assert "祖父" in asked_relative("那个议员，他爷爷是哪位苏联名人？")
+    assert "祖父" in asked_relative("Who was Nikonov's grandfather?")
+    assert "母亲" in asked_relative("他的妈妈是谁？")
+    assert asked_relative("Who is Tokayev's predecessor?") == () and asked_relative("谁是总统？") == ()
+    assert asked_relative("Who is the son's teacher?") and not asked_relative("Who sent the soldiers?")  # a word
+
+
 def test_where_someone_works_needs_an_employer_beside_the_post() -> None:
     from rag.evidence import required_evidence
 

@@ -28,6 +28,8 @@ ANSWERABLE = [
     ("哈萨克斯坦取消了哪一天的胜利日阅兵？", "5月9日", ALJ3),
     ("骚乱中被捕的人数上升至多少？", "4266", ALJ4),
     ("被革职的国家安全局局长是谁？", "马西莫夫", ALJ4),
+    # the lawmaker's words match best; his grandfather is named three sentences later
+    ("那个说哈萨克根本不存在、北边没人住的统一俄罗斯党议员，他爷爷是哪位苏联名人？", "莫洛托夫", ALJ1),
     # traditional script
     ("哈薩克斯坦與俄羅斯的邊界有多長？", "7500", RFI),
     ("吉爾吉斯斯坦向哈薩克斯坦派遣了多少名士兵？", "150名士兵", ALJ4),
