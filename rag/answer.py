@@ -31,8 +31,16 @@ from rag.figures import names_a_date
 from rag.gate import lacks_figure, missing_figure
 from rag.keywords import to_simplified
 from rag.neighbours import key as _key
-from rag.neighbours import with_names, with_reasons, with_relative, with_statement_ends
-from rag.questions import asked_relative, asks_why_hard, is_english, leans_on_earlier, says_hard, split_parts
+from rag.neighbours import with_asked, with_names, with_reasons, with_relative, with_statement_ends
+from rag.questions import (
+    asked_chars,
+    asked_relative,
+    asks_why_hard,
+    is_english,
+    leans_on_earlier,
+    says_hard,
+    split_parts,
+)
 from rag.retrieval import Candidates, Retrieval
 from rag.scorer import ScorerModel, load_model, shares
 from rag.settings import Settings
@@ -265,6 +273,8 @@ class ExtractiveAnswerer:
             chosen = with_reasons(snap, ranked, chosen, s.max_answer_sentences, s.max_answer_chars)
         if q is not None and q.atype == "person":
             chosen = with_names(snap, ranked, chosen, s.max_answer_sentences, s.max_answer_chars)
+        if q is not None and not q.multipart:
+            chosen = with_asked(ranked, chosen, asked_chars(q.text), s.max_answer_sentences, s.max_answer_chars)
         if q is not None and (relative := asked_relative(q.text)):
             chosen = with_relative(ranked, chosen, relative, s.max_answer_sentences, s.max_answer_chars)
         return chosen

@@ -16,6 +16,7 @@ from rag.countries import cities, countries, country_names, country_of_demonym
 from rag.keywords import CJK, normalize
 
 _LATIN = re.compile(r"[A-Za-z]")
+CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 
 ANSWER_TYPES = ("definition", "person", "place", "org", "time", "number", "reason", "occasion", "yesno", "other")
 
@@ -319,6 +320,26 @@ def asked_relative(question: str) -> tuple[str, ...]:
         if any((re.search(rf"\b{w}s?\b", q) if english else w in q) for w in words if w.isascii() == english):
             return tuple(w for w in words if not w.isascii())
     return ()
+
+
+# characters that carry no content of their own in a question's clause
+_FUNCTION_CHARS = set("的了是在会来这那个些么什谁哪吗呢啊吧多少几怎如何样为要将就都也还又和与及对把被由从到给让说认觉得")
+_CLAUSES = re.compile(r"[，,；;：:？?！!。]")
+
+
+def asked_chars(question: str) -> frozenset[str]:
+    """For a Chinese question of several clauses that describes before it asks ("基辅的分析师库什认为俄罗斯在中亚
+    失势以后，谁会来填这个空？"), the content characters of the clause that asks (its question word's) that no other
+    clause has: {填, 空}. Empty for a question of one clause, or in English."""
+    if is_english(question):
+        return frozenset()
+    clauses = [c for c in _CLAUSES.split(normalize(question)) if c.strip()]
+    asking = [i for i, c in enumerate(clauses) if _QWORD_ZH.search(c)]
+    if len(clauses) < 2 or not asking:
+        return frozenset()
+    ask = clauses[asking[-1]]
+    rest = set("".join(c for i, c in enumerate(clauses) if i != asking[-1]))
+    return frozenset(ch for ch in CJK_CHAR.findall(ask) if ch not in rest and ch not in _FUNCTION_CHARS)
 
 
 def person_words(text: str) -> list[str]:

@@ -1187,6 +1187,14 @@ def test_a_relative_asked_is_named_in_the_words_a_sentence_may_use() -> None:
     assert asked_relative("Who is the son's teacher?") and not asked_relative("Who sent the soldiers?")  # a word
 
 
+def test_the_characters_of_the_clause_that_asks() -> None:
+    from rag.questions import asked_chars
+
+    assert asked_chars("基辅的分析师库什认为俄罗斯在中亚失势以后，谁会来填这个空？") == {"填", "空"}
+    assert asked_chars("托卡耶夫是哪年上任的？") == frozenset()  # one clause: nothing to tell apart
+    assert asked_chars("Who fills the vacuum, according to Kush?") == frozenset()
+
+
 def test_where_someone_works_needs_an_employer_beside_the_post() -> None:
     from rag.evidence import required_evidence
 
