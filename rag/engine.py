@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from rag import newsdesk, store
+from rag import glossary, newsdesk, store
 from rag.answer import ExtractiveAnswerer
 from rag.answerer import Answerer
 from rag.conversation import standalone_question
@@ -84,7 +84,8 @@ class Engine:
         `query` overrides the condensed search query (an LLM may have rewritten the follow-up)."""
         self.check_question(question)
         self.check_history(history)
-        question = written(question)  # "幾多名" is "多少名", "爷爷" is "祖父" to the question readers
+        # "幾多名" is "多少名", "爷爷" is "祖父" to the question readers; an organisation's full name gains its short one
+        question = glossary.with_short_names(written(question))
         snap = self.snapshot  # one snapshot for the whole request, even if a write lands meanwhile
         query = query.strip() if query and query.strip() else standalone_question(
             question, history, self.settings.max_question_chars)

@@ -64,6 +64,17 @@ def acronyms(path: str = str(ACRONYMS_PATH)) -> dict[str, tuple[str, ...]]:
     return {word: tuple(names.split()) for word, names in rows}
 
 
+def with_short_names(question: str) -> str:
+    """A Chinese question that spells out an organisation's full name also gives its short one, the one news
+    writes after the first mention ("集体安全条约组织哪年成立的？" -> "集体安全条约组织（集安组织）哪年成立的？"):
+    the sentence that answers may name it either way (rag/models/acronyms.tsv)."""
+    for names in acronyms().values():
+        full, short = names[0], names[-1]
+        if full != short and full in question and short not in question:
+            question = question.replace(full, f"{full}（{short}）", 1)
+    return question
+
+
 def chinese_terms(tokens: list[str]) -> list[str]:
     """The glossary's Chinese words for the English words among `tokens` (search tokens, lower case), and the
     words of the short Chinese name of the acronyms among them ("csto" -> 集安, 组织), each once. The encoder knows

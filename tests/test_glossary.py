@@ -73,3 +73,11 @@ def test_an_acronym_brings_the_chinese_names_news_writes_for_it(tmp_path: Path) 
     f.write_text("# header\nabc\t甲乙丙 甲乙\n", encoding="utf-8")
     assert acronyms(str(f)) == {"abc": ("甲乙丙", "甲乙")}
     assert acronyms(str(tmp_path / "missing.tsv")) == {}
+
+
+def test_a_full_organisation_name_gains_its_short_one() -> None:
+    from rag.glossary import with_short_names
+
+    assert with_short_names("集体安全条约组织哪年成立的？") == "集体安全条约组织（集安组织）哪年成立的？"
+    assert with_short_names("集安组织哪年成立的？") == "集安组织哪年成立的？"  # the short name alone stays
+    assert with_short_names("北大西洋公约组织（北约）东扩了吗？") == "北大西洋公约组织（北约）东扩了吗？"

@@ -28,6 +28,8 @@ ANSWERABLE = [
     ("哈萨克斯坦取消了哪一天的胜利日阅兵？", "5月9日", ALJ3),
     ("骚乱中被捕的人数上升至多少？", "4266", ALJ4),
     ("被革职的国家安全局局长是谁？", "马西莫夫", ALJ4),
+    # the question spells the alliance out, the answer names it short (集安组织)
+    ("集体安全条约组织是哪一年成立的？", "2002", ALJ4),
     # the visit matches best; what was agreed is said in a later sentence, with the words of the asking clause
     ("托卡耶夫去了土耳其以后，哈萨克答应和土耳其共享什么？", "军事情报", ALJ3),
     # the lawmaker's words match best; his grandfather is named three sentences later
