@@ -130,6 +130,9 @@ _ASKS_RESPONSE = re.compile(r"(?:怎么|如何|怎样|作何|有何|什么)(?:�
 _LEADS_WITH_PRONOUN = re.compile(r"^[“”\"「」\s]*(?:他|她|它|其|对此|该)")
 
 
+_ABOUT = re.compile(r"(?:对|就|关于|对于)$")
+
+
 def responder(question: str) -> str | None:
     """Whose response a Chinese question asks about: the first name (named_entities) in the clause that asks it, or
     in the clause before when that one names nobody ("普京当时在台上听完托卡耶夫这番话，是怎么回应的？" -> 普京)."""
@@ -143,16 +146,23 @@ def responder(question: str) -> str | None:
     # and the people jieba tags whose names its dictionary lacks ("王毅是怎么批评…")
     names = (*named_entities(q), *person_words(q))
     for clause in reversed(clauses[-2:]):
-        found = sorted((clause.find(n), n) for n in names if n in clause)
+        # not what the response is about ("对哈萨克局势是怎么表态的")
+        found = sorted((i, n) for n in names if (i := clause.find(n)) >= 0 and not _ABOUT.search(clause[:i]))
         if found:
             return found[0][1]
     return None
 
 
+# someone named as the other side of a call or a meeting ("王毅10日同俄罗斯外长拉夫罗夫通电话"): the sentence
+# reports the call, not that one's words
+_PARTNER = re.compile(r"(?:同|与|跟|和)[^，,。；;：:“”]{0,10}$")
+
+
 def tells_response(sentence: str, who: str, before: str | None = None) -> bool:
-    """The sentence may report `who`'s response: it names them, or opens with a pronoun and the sentence `before`
-    it (when known) names them ("托卡耶夫淡淡一笑说…" then "他表示…" is Tokayev, not 普京)."""
+    """The sentence may report `who`'s response: it names them, other than as the other side of a call or a
+    meeting ("王毅同拉夫罗夫通电话" reports none of Lavrov's words), or opens with a pronoun and the sentence
+    `before` it (when known) names them ("托卡耶夫淡淡一笑说…" then "他表示…" is Tokayev, not 普京)."""
     s = normalize(sentence)
-    if who in s:
+    if any(not _PARTNER.search(s[:m.start()]) for m in re.finditer(re.escape(who), s)):
         return True
     return bool(_LEADS_WITH_PRONOUN.match(s)) and (before is None or who in normalize(before))

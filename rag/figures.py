@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from rag.countries import countries_asked
 from rag.keywords import normalize
 from rag.questions import DEATH_TOLL_EN, is_english, keywords_only
 
@@ -90,7 +91,7 @@ _ASKS_EN: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"tax revenue)\b", re.I), "money"),
     (re.compile(r"\bpercentage\b|\bwhat share\b|\bwhat proportion\b|\bper ?cent\b", re.I), "share"),
     # "how many of the CSTO peacekeepers …"
-    (re.compile(r"\bhow many (?:of (?:the |its |their |those )?)?(?:[\w-]+ )?(?:people|residents|inhabitants|soldiers|troops|peacekeepers|police|officers|"
+    (re.compile(r"\bhow many (?:of (?:the |its |their |those )?|(?:were|are|was) )?(?:[\w-]+ )?(?:people|residents|inhabitants|soldiers|troops|peacekeepers|police|officers|"
                 r"citizens|persons|protesters|victims|workers|students|migrants|refugees)\b|"
                 # a population asked for, not one a group makes part of ("Which ethnic group makes up a big part
                 # of the population …?")
@@ -139,17 +140,21 @@ def names_a_date(unit: re.Pattern[str] | None) -> bool:
 # a question that says population ("全国人口有多少"): the figure is given beside such a word. Over the 21
 # population questions of the 7,745 answered CMRC and DRCD questions, the 19 that say so have one
 # (benchmarks/question_rules.py); the two that do not ask "说勉语的人有多少人"
-_POPULATION_WORD = re.compile(r"人口|居民|\b(?:population|inhabitants|residents)\b", re.I)
+_POPULATION_WORD = re.compile(r"人口|居民|\b(?:population|inhabitants|residents|live|living)\b", re.I)
 # the population of a part of a country: a region, a province, a town, or "当地" after one
 _LOCAL = re.compile(r"当地|地区|[州省市县镇村]|\b(?:region|province|city|town|state|district)\b", re.I)
 _CLAUSE = re.compile(r"[^，,。；;！？]+")
 
 
 def local_population(question: str, unit: re.Pattern[str] | None, sentence: str) -> bool:
-    """The question asks a population without naming a part of a country ("哈萨克斯坦全国人口有多少？"), and every
+    """The question asks a country's population without naming a part of it ("哈萨克斯坦全国人口有多少？"), and every
     clause of the sentence that gives one gives a part's ("哈萨克斯坦科斯塔奈地区…，当地88万居民中…"): a region's
     figure does not answer for its country."""
-    if unit not in (_ANSWER_UNITS["population"], _EXACT_UNITS["population"]) or _LOCAL.search(question if is_english(question) else normalize(question)):
+    english = is_english(question)
+    q = question if english else normalize(question)
+    if unit not in (_ANSWER_UNITS["population"], _EXACT_UNITS["population"]) or _LOCAL.search(q):
+        return False
+    if not countries_asked(q, english):  # "科斯塔奈那边住了多少人？" asks for a region's
         return False
     given = [c for c in _CLAUSE.findall(normalize(sentence)) if unit.search(c)]
     return bool(given) and all(_LOCAL.search(c) for c in given)

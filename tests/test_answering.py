@@ -1195,6 +1195,28 @@ def test_the_characters_of_the_clause_that_asks() -> None:
     assert asked_chars("Who fills the vacuum, according to Kush?") == frozenset()
 
 
+def test_a_response_is_its_speaker_s_not_the_other_side_of_a_call() -> None:
+    from rag.evidence import responder, tells_response
+
+    q = "拉夫羅夫在跟王毅通電話時，對哈薩克局勢是怎麼表態的？"
+    assert responder(q) == "拉夫罗夫"  # not 哈萨克, what the stance is about
+    assert not tells_response("中国国务委员兼外长王毅10日同俄罗斯外长拉夫罗夫通电话，就哈萨克局势交换意见。", "拉夫罗夫")
+    assert tells_response("拉夫罗夫表示，俄方支持哈萨克斯坦当局。", "拉夫罗夫")
+    assert tells_response("王毅同拉夫罗夫通电话，拉夫罗夫表示支持。", "拉夫罗夫")  # named again as the speaker
+
+
+def test_a_country_s_population_asked_in_english_by_who_live_there() -> None:
+    from rag.figures import expected_unit, local_population
+
+    kostanay = "哈萨克斯坦科斯塔奈地区与俄罗斯接壤，当地88万居民中超过40%是俄罗斯裔。"
+    q = "How many people live in Kazakhstan in total?"
+    assert local_population(q, expected_unit(q), kostanay)
+    q = "科斯塔奈那边住了多少人啊"  # a region's asked, not a country's: its figure answers
+    assert not local_population(q, expected_unit(q), kostanay)
+    unit = expected_unit("Out of the CSTO peacekeepers sent into Kazakhstan, how many were Russian soldiers?")
+    assert unit is not None and not unit.search("8日有20架军用货机继续将俄罗斯部队运送至哈萨克斯坦")
+
+
 def test_where_someone_works_needs_an_employer_beside_the_post() -> None:
     from rag.evidence import required_evidence
 

@@ -99,6 +99,9 @@ UNANSWERABLE = [
     # the prosecutor is not named; Russia's share of the troops and the count of countries sending them are not given
     "Who is the Kostanay prosecutor who issued the statement about Russian recruitment?",
     "How many of the CSTO peacekeepers sent to Kazakhstan were Russian troops?",
+    # Wang Yi's words are reported, not Lavrov's; Kazakhstan's population is not given
+    "拉夫羅夫在跟王毅通電話時，對哈薩克局勢是怎麼表態的？",
+    "How many people live in Kazakhstan in total?",
     # Kush and Bedolino are given no employer: "基辅分析师", "法国历史学者"
     "基辅分析师阿列克谢·库什在哪家机构任职？",
     # the month given is that of his visit to Moscow
