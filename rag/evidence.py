@@ -126,11 +126,13 @@ def names_person(sentence: str, question: str) -> bool:
 # questions keep theirs (issue 10's "俄罗斯在哈萨克斯坦招募士兵，哈萨克斯坦怎么回应？"). "北京怎么看待…" is not read
 # as one: a capital stands for its country there, and the answer names China.
 _ASKS_RESPONSE = re.compile(r"(?:怎么|如何|怎样|作何|有何|什么)(?:回应|反应|回答|回复|答复|回击|表态|批评|评价|评论|形容|"
-                            r"描述|指责|谴责)|表了?什么态")
+                            r"描述|指责|谴责)|表了?什么态|提出了?(?:什么|哪些)(?:请求|要求|建议|条件)")
 _LEADS_WITH_PRONOUN = re.compile(r"^[“”\"「」\s]*(?:他|她|它|其|对此|该)")
 
 
-_ABOUT = re.compile(r"(?:对|就|关于|对于)$")
+_ABOUT = re.compile(r"(?:对|就|关于|对于)[^，,；;]{0,4}$")  # "对哈萨克局势", "关于名将岳飞"
+_CAPITALS = ("莫斯科", "北京", "华盛顿", "基辅", "阿斯塔纳", "努尔苏丹", "克里姆林宫", "白宫")  # stand for their state
+_ROLE_AFTER = re.compile(r"(?:副?总统|副?总理|外长|外交部长|部长|议员|官员|大使|发言人|领导人)")
 
 
 def responder(question: str) -> str | None:
@@ -148,6 +150,8 @@ def responder(question: str) -> str | None:
     for clause in reversed(clauses[-2:]):
         # not what the response is about ("对哈萨克局势是怎么表态的")
         found = sorted((i, n) for n in names if (i := clause.find(n)) >= 0 and not _ABOUT.search(clause[:i]))
+        # not the country a post belongs to ("哈萨克外长特列乌别尔季" -> 特列乌别尔季)
+        found = [(i, n) for i, n in found if not (n in countries() and _ROLE_AFTER.match(clause, i + len(n)))]
         if found:
             return found[0][1]
     return None
@@ -156,13 +160,25 @@ def responder(question: str) -> str | None:
 # someone named as the other side of a call or a meeting ("王毅10日同俄罗斯外长拉夫罗夫通电话"): the sentence
 # reports the call, not that one's words
 _PARTNER = re.compile(r"(?:同|与|跟|和)[^，,。；;：:“”]{0,10}$")
+_CALL = re.compile(r"[^，,。；;]{0,12}?(?:通电话|通话|会谈|会晤|会面|见面|交换意见)")
+
+
+# what a person named does after their name when a sentence reports their response: says, rejects, urges …
+# ("普京故乡圣彼得堡" names Putin and reports nothing he did)
+_ACTS = re.compile(r"[^。；;！？]{0,20}?(?:说|表示|称|回应|回答|答复|认为|指出|强调|批评|谴责|指责|反驳|否认|宣布|敦促|呼吁|"
+                   r"警告|拒绝|要求|评论|形容|描述|评价|声明|透露|坦言|笑|驳斥|回击|表态|承诺|反对|支持|希望|提出|请求|"
+                   r"感谢|欢迎|告诉|写道|问|答|建议|劝|主张)")
 
 
 def tells_response(sentence: str, who: str, before: str | None = None) -> bool:
-    """The sentence may report `who`'s response: it names them, other than as the other side of a call or a
+    """The sentence may report `who`'s response: it names them doing something in their clause (saying, urging,
+    rejecting …: "普京故乡圣彼得堡" is no response of Putin's), other than as the other side of a call or a
     meeting ("王毅同拉夫罗夫通电话" reports none of Lavrov's words), or opens with a pronoun and the sentence
     `before` it (when known) names them ("托卡耶夫淡淡一笑说…" then "他表示…" is Tokayev, not 普京)."""
     s = normalize(sentence)
-    if any(not _PARTNER.search(s[:m.start()]) for m in re.finditer(re.escape(who), s)):
+    # a country responds through its officials, who need not be its clause's subject ("莫斯科方面称…")
+    acts = who in countries() or who in _CAPITALS
+    if any(not (_PARTNER.search(s[:m.start()]) and _CALL.match(s, m.end())) and (acts or _ACTS.match(s, m.end()))
+           for m in re.finditer(re.escape(who), s)):
         return True
     return bool(_LEADS_WITH_PRONOUN.match(s)) and (before is None or who in normalize(before))

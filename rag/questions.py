@@ -228,6 +228,10 @@ def is_own_question(sentence: str) -> bool:
     return t.endswith(("？", "?")) and t.count("“") <= t.count("”") and t.count("「") <= t.count("」")
 
 
+# a clause that ends in a noun its question word describes: "…为何力挺哈萨克的法国历史学者贝多林诺"
+_DESCRIBES = re.compile(r"(?:为何|为什么|怎么|如何)[^，,；;？?]*的[^，,；;？?的吗呢]{2,}$")
+
+
 def split_parts(question: str) -> list[str]:
     """The sub-questions of a multi-part question (one element, the question itself, when it asks one thing). A
     Chinese question is split on its question words in either script, and its parts come in simplified script."""
@@ -238,7 +242,9 @@ def split_parts(question: str) -> list[str]:
         parts = [p for p in parts if len(p.split()) >= 2 and _QWORD_EN.search(p)]
     else:
         parts = [p.strip(" ，,；;？?") for p in _SPLIT_ZH.split(normalize(q))]  # its question words in either script
-        parts = [p for p in parts if len(p) >= 3 and _QWORD_ZH.search(p)]
+        # a part asks something; a clause whose question word stands in what describes a noun asks nothing
+        # ("分析中国为何力挺哈萨克的法国历史学者贝多林诺，是在哪所大学任教？")
+        parts = [p for p in parts if len(p) >= 3 and _QWORD_ZH.search(p) and not _DESCRIBES.search(p)]
     return parts if len(parts) >= 2 else [q]
 
 

@@ -1205,6 +1205,20 @@ def test_a_response_is_its_speaker_s_not_the_other_side_of_a_call() -> None:
     assert tells_response("王毅同拉夫罗夫通电话，拉夫罗夫表示支持。", "拉夫罗夫")  # named again as the speaker
 
 
+def test_a_person_s_response_is_something_they_do_after_their_name() -> None:
+    from rag.evidence import responder, tells_response
+    from rag.questions import split_parts
+
+    assert not tells_response("三人出现在俄罗斯前帝都、普京故乡圣彼得堡举行的国际经济论坛主台上。", "普京")
+    assert tells_response("普京当天在论坛上笑着回应说，这是哈方的权利。", "普京")
+    assert tells_response("李胜和邓飏为了令曹爽立威信，建议曹爽征伐蜀汉。", "邓飏")  # "和" here is no call
+    assert tells_response("莫斯科方面对此不予置评。", "莫斯科")  # a state responds through its officials
+    assert responder("哈萨克外长特列乌别尔季在和王毅通话时，向中方提出了什么请求？") == "特列乌别尔季"
+    # a clause whose question word describes a noun asks nothing of its own
+    assert len(split_parts("分析中国为何力挺哈萨克维稳的法国历史学者贝多林诺，是在哪所大学任教？")) == 1
+    assert len(split_parts("托卡耶夫为什么拒绝承认，他是怎么说的？")) == 2
+
+
 def test_a_country_s_population_asked_in_english_by_who_live_there() -> None:
     from rag.figures import expected_unit, local_population
 
