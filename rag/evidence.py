@@ -131,6 +131,7 @@ _LEADS_WITH_PRONOUN = re.compile(r"^[“”\"「」\s]*(?:他|她|它|其|对此
 
 
 _ABOUT = re.compile(r"(?:对|就|关于|对于)[^，,；;]{0,4}$")  # "对哈萨克局势", "关于名将岳飞"
+_PLACE_BEFORE = re.compile(r"(?:到|在|向|往|赴|从|对|于|与|同|和|跟)$")  # "招募当地居民到俄罗斯联邦参加…": a place
 _CAPITALS = ("莫斯科", "北京", "华盛顿", "基辅", "阿斯塔纳", "努尔苏丹", "克里姆林宫", "白宫")  # stand for their state
 _ROLE_AFTER = re.compile(r"(?:副?总统|副?总理|外长|外交部长|部长|议员|官员|大使|发言人|领导人)")
 
@@ -176,9 +177,11 @@ def tells_response(sentence: str, who: str, before: str | None = None) -> bool:
     meeting ("王毅同拉夫罗夫通电话" reports none of Lavrov's words), or opens with a pronoun and the sentence
     `before` it (when known) names them ("托卡耶夫淡淡一笑说…" then "他表示…" is Tokayev, not 普京)."""
     s = normalize(sentence)
-    # a country responds through its officials, who need not be its clause's subject ("莫斯科方面称…")
-    acts = who in countries() or who in _CAPITALS
-    if any(not (_PARTNER.search(s[:m.start()]) and _CALL.match(s, m.end())) and (acts or _ACTS.match(s, m.end()))
+    # a country responds through its officials, who need not be its clause's subject ("莫斯科方面称…"), but not
+    # as a place something goes to
+    state = who in countries() or who in _CAPITALS
+    if any(not (_PARTNER.search(s[:m.start()]) and _CALL.match(s, m.end()))
+           and (_ACTS.match(s, m.end()) or state and not _PLACE_BEFORE.search(s[:m.start()]))
            for m in re.finditer(re.escape(who), s)):
         return True
     return bool(_LEADS_WITH_PRONOUN.match(s)) and (before is None or who in normalize(before))

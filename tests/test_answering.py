@@ -48,6 +48,7 @@ from rag.types import Article
     ("最近几个月，有些哈萨克人因为什么罪名被判了刑？", "reason"),
     ("那位分析北京为什么这么在乎哈国稳定的法国历史学者叫什么？", "person"),  # the question ends asking for someone
     ("这几个月因为闹分裂被判刑的那几个哈萨克人，一般是什么政治立场？", "other"),  # 这几个, 那几个 count nothing
+    ("集安组织里那五个前苏联成员国分别是哪几个？", "other"),  # which ones, not how many
     # "定性为什么" and "称为什么" ask what, not why
     ("托卡耶夫把一月的骚乱定性为什么？", "other"),
     ("赞尼特期又被称为什么时期？", "other"),
@@ -1213,6 +1214,7 @@ def test_a_person_s_response_is_something_they_do_after_their_name() -> None:
     assert tells_response("普京当天在论坛上笑着回应说，这是哈方的权利。", "普京")
     assert tells_response("李胜和邓飏为了令曹爽立威信，建议曹爽征伐蜀汉。", "邓飏")  # "和" here is no call
     assert tells_response("莫斯科方面对此不予置评。", "莫斯科")  # a state responds through its officials
+    assert not tells_response("有人试图招募当地居民到俄罗斯联邦参加乌克兰的战争。", "俄罗斯")  # a place they go to
     assert responder("哈萨克外长特列乌别尔季在和王毅通话时，向中方提出了什么请求？") == "特列乌别尔季"
     # a clause whose question word describes a noun asks nothing of its own
     assert len(split_parts("分析中国为何力挺哈萨克维稳的法国历史学者贝多林诺，是在哪所大学任教？")) == 1

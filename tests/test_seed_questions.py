@@ -102,6 +102,8 @@ UNANSWERABLE = [
     # Wang Yi's words are reported, not Lavrov's; Kazakhstan's population is not given
     "拉夫羅夫在跟王毅通電話時，對哈薩克局勢是怎麼表態的？",
     "How many people live in Kazakhstan in total?",
+    # no Russian reply to the prosecutor is reported: the statement names Russia as where recruits go
+    "俄罗斯政府对科斯塔奈检察官说的招兵指控作何回应？",
     # only Wang Yi's side of the calls is reported
     "哈萨克外长特列乌别尔季跟王毅通话时向中国提出了什么请求？",
     # Kush and Bedolino are given no employer: "基辅分析师", "法国历史学者"
