@@ -67,9 +67,9 @@ _ASKS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"(?:金额|贸易额|薪[水资酬]?|报酬|价格|花费|费用)[^，,；;？?]{0,6}(?:多少|几)"), "money"),
     (re.compile(r"百分之(?:几|多少)|比例|得票率|占比|百分比|多少成"), "share"),
     # 人口 only with a count word: "人口均属于哪一个民族" asks for a people, not a number
-    # "那几个人", "这几名" name a few, they do not ask
+    # "那几个人", "这几名" name a few, they do not ask; "第几名" asks a place in a ranking
     (re.compile(r"(?:多少|(?<![那这十\d])几)[^，,；;？?]{0,4}人口|人[口数][^，,；;？?]{0,6}(?:多少|几)|多少人|"
-                r"(?<![那这十\d])几(?:个人|名)|多少名|多少位|"
+                r"(?<![那这十\d第])几(?:个人|名)|多少名|多少位|"
                 r"多少个人|多少居民|多少士兵|多少军人|多少警察|(?:多少|几个)兵(?!器)"), "people"),
     (re.compile(r"多少桶"), "barrels"),
     (re.compile(r"多少公里|多长|多远"), "distance"),

@@ -1306,6 +1306,7 @@ def test_the_asked_figure_in_the_forms_sentences_write_it(question: str, sentenc
     from rag.figures import expected_unit
 
     assert expected_unit("这几个月被判刑的那几个人，一般是什么立场？") is None  # "这几个月" is when, no question
+    assert expected_unit("蒙泰罗在2005年美国大奖赛上获得第几名？") is None  # a place in a ranking, no headcount
     from rag.keywords import normalize
 
     unit = expected_unit(question)
