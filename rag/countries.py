@@ -121,13 +121,10 @@ _CAPITALISED = re.compile(r"\b[A-Z][a-z]{3,}\b")
 
 def countries_asked(question: str, english: bool) -> frozenset[str]:
     """The countries a question names: by their Chinese names (`question` normalized), or in English by a
-    country's or its people's word ("Kazakhstan's border with China" -> 哈萨克斯坦, 中国)."""
+    country's or its people's word ("Kazakhstan's border with China" -> 哈萨克斯坦, 中国); an English name the ISO
+    table lacks comes with the glossary's Chinese words of the question (rag.features.Query: "Turkey" -> 土耳其, ISO
+    now says Türkiye)."""
     if not english:
         return countries_in(question)
-    from rag.glossary import chinese_terms
-
     _, canon = _any_country()
-    words = _CAPITALISED.findall(question)
-    # a country's English name as the glossary gives it ("Turkey" -> 土耳其: ISO now calls it Türkiye)
-    named = countries_in(" ".join(chinese_terms([w.lower() for w in words])))
-    return named | {canon.get(zh[0], zh[0]) for w in words if (zh := country_of_demonym(w))}
+    return frozenset(canon.get(zh[0], zh[0]) for w in _CAPITALISED.findall(question) if (zh := country_of_demonym(w)))

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from rag.countries import countries_asked
+from rag.countries import countries_asked, countries_in
 from rag.evidence import asks_name, required_evidence, responder
 from rag.figures import counted_unit, expected_unit, figure_check
 from rag.glossary import question_tokens
@@ -115,12 +115,20 @@ class Query:
         return cls(text=text, vector=vector, tokens=toks, english=is_english(text),
                    hant=bool(cjk) and normalize(cjk) != cjk, atype=atype, focus=focus,
                    known=frozenset(t for t in focus if snap.knows(t)), words=set(toks), unit=expected_unit(text), bigrams=question_bigrams(text),
-                   entities=named_entities(text), countries=countries_asked(text if is_english(text) else normalize(text), is_english(text)),
+                   entities=named_entities(text), countries=_countries(text, toks),
                    multipart=len(split_parts(text)) > 1,
                    about_credits=asks_about_credits(text), counted=counted_names(text),
                    city=atype == "place" and asks_city(text), evidence=required_evidence(text, atype),
                    count_in=counted_unit(text), name=asks_name(text, atype),
                    new_figure=figure_check(text, atype), responder=responder(text))
+
+
+def _countries(text: str, tokens: Sequence[str]) -> frozenset[str]:
+    """The countries a question names (rag.countries.countries_asked); in English also those its search tokens'
+    Chinese words name (the glossary's "turkey" -> 土耳其)."""
+    if not is_english(text):
+        return countries_asked(normalize(text), False)
+    return countries_asked(text, True) | countries_in(" ".join(tokens))
 
 
 # --------------------------------------------------------------------------- passages
