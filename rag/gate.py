@@ -66,9 +66,10 @@ def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0
     which day and every day the sentence gives dates a statement; or it asks a country's figure and the sentence
     is on another country (`other_country`), or a country's population and gives a region's; or it asks how many,
     or a count in a classifier, and none of the sentences an answer may quote (`quotable`, `extra_share`) writes
-    a figure the question does not give itself, or one in that classifier. The question gate refuses it before its model is asked; each rule's cost where the answer is known:
-    benchmarks/question_rules.py. `sents` carry their sentence-model logits. A multi-part question is read part
-    by part instead (rag.answer.ExtractiveAnswerer._parts_missing)."""
+    a figure the question does not give itself, or one in that classifier. The question gate refuses it before
+    its model is asked; each rule's cost where the answer is known: benchmarks/question_rules.py. `sents` carry
+    their sentence-model logits. A multi-part question is read part by part instead
+    (rag.answer.ExtractiveAnswerer._parts_missing)."""
     if q.multipart or not sents:
         return False
     best = max(sents, key=lambda s: s.logit)
