@@ -264,6 +264,9 @@ _COUNT_OF_EN = re.compile(r"\b(?i:how many) ([A-Z][a-z]{3,})\b")
 _CLASSIFIER = re.compile(r"^(?:名|个|位|家|座|所|艘|架|辆|户|间|批)$")
 
 
+_OWN = re.compile(r"([\u4e00-\u9fff]{2,8})(?:自己|自身|本身)[^，,；;？?]{0,8}(?:多少|几)")
+
+
 def counted_names(question: str) -> tuple[str, ...]:
     """The place or people whose things a count question asks for, as the Chinese names a sentence may give
     them by: "一月骚乱中有多少名以色列人受伤？" -> (以色列,). The name comes right after the count word and before
@@ -273,7 +276,11 @@ def counted_names(question: str) -> tuple[str, ...]:
     if is_english(question):
         m = _COUNT_OF_EN.search(question)
         return country_of_demonym(m.group(1)) if m else ()
-    words = _posseg(normalize(question))
+    q = normalize(question)
+    own = _OWN.search(q)  # "俄罗斯自己出了多少名军人？": Russia's own, not the force's total nor another's share
+    if own and (name := next((n for n in sorted(countries(), key=len, reverse=True) if n in own.group(1)), None)):
+        return country_names(name)
+    words = _posseg(q)
     for i, (w, _) in enumerate(words):
         if not _COUNT_WORD.match(w):
             continue

@@ -678,6 +678,7 @@ def test_a_best_sentence_without_the_asked_kind_of_figure_is_refused(settings: S
     ("骚乱中有几名中国公民受伤？", {"中国"}),
     ("有多少名哈薩克斯坦公民在烏克蘭陣亡？", {"哈萨克斯坦", "哈萨克"}),  # a country by any of its names
     ("吉尔吉斯斯坦派遣了多少名士兵？", set()),  # the name is the subject: the article may leave it implicit
+    ("集安组织派到哈萨克的部队里，俄罗斯自己出了多少名军人？", {"俄罗斯"}),  # Russia's own share, not the total
     ("集安组织在哈萨克有多少维和人员？", set()),
     ("几内亚法郎的辅币单位是什么？", set()),  # 几 inside a name is no count word
     ("How many Chinese shops were looted in Almaty?", {"中国"}),

@@ -92,7 +92,7 @@ UNANSWERABLE = [
     # the figures given are another country's: the Russian border's length, Kyrgyzstan's troops
     "哈萨克斯坦和中国的边境线有多长？",
     "How long is Kazakhstan's land border with China?",
-    "集安组织派到哈萨克的部队里，俄罗斯自己出了多少名军人？",
+    "俄罗斯自己向哈萨克斯坦派了多少名士兵？",
     # a region's population (Kostanay's 880,000), not the country's; a death toll is none
     "哈萨克斯坦全国人口现在有多少？",
     "What is the total population of Kazakhstan?",
