@@ -1,8 +1,8 @@
 """What a question says its answer must hold, whatever the topic's words, and whether a sentence holds it.
 
 A question may name what its answer must say: a birth ("生于", a life's span), an age, a model's designation, a
-newspaper's or a magazine's name, a party, someone's employer, a person's name, or the response of someone it
-names.
+newspaper's or a magazine's name, a party, someone's employer, who took a post, a person's name, or the response
+of someone it names.
 rag.gate.missing_figure refuses a best sentence that does not say it, however close its wording (a birth year from
 "纳扎尔巴耶夫于 2019 年下台"). Each rule is measured where the answer is known by benchmarks/question_rules.py.
 """
@@ -72,13 +72,26 @@ _EMPLOYER_SAID = re.compile(r"(?:组织|机构|公司|委员会|基金会|研究
                             r"Center|Centre|College)")
 
 
+# who took a post ("政府集体辞职之后，是谁接任哈萨克斯坦总理？", "谁接掌了国家安全委员会？"): the answer appoints
+# someone to that post ("…被任命为总理"), not to another ("马西莫夫被任命为国家安全局局长"), nor names a post kept
+_TOOK = r"(?:新任|新一任|接任|继任|接掌|接替|出任|就任|升任|被任命为|任命为|当选为?|上任)"
+# (not who appointed someone, "被谁任命为…", nor a rival "出任总统前的对手是谁")
+_ASKS_TOOK = re.compile(r"(?<!被)(?:谁|哪位|何人)[^，,；;？?]{0,6}" + _TOOK + r"(?:新)?(?:的)?([^\s前后的，,；;？?]{2,12}?)(?:的)?"
+                        r"(?:职务|一职|职位)?[？?]?$|" + _TOOK + r"(?:的)?([^\s前后的，,；;？?]{2,12}?)(?:的人)?(?:是谁|是哪位|叫什么)")
+
+
+def _took(post: str) -> Callable[[str], bool]:
+    said = re.compile(_TOOK + r"[^，,。；;]{0,12}?" + re.escape(post))
+    return lambda sentence: bool(said.search(normalize(sentence)))
+
+
 def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None:
     """Whether a sentence says what a question about someone's birth or age (a count of years), the model of
     something, the newspaper that ran something, or a party asks for; None for other questions. "What year was
     Tokayev born?" is not answered by "纳扎尔巴耶夫于 2019 年下台", nor "土耳其无人机是什么型号？" by "就在哈萨克斯坦
     生产土耳其无人机达成了共识", nor "扎图林是哪个政党的议员？" by "康斯坦丁·扎图林告诉莫斯科电台说…" ("统一俄罗斯议员
     尼科诺夫" names one), nor "那篇专栏登在哪份报纸上？" by "在哈萨克报纸上发表", nor "库什在哪家机构任职？" by
-    "基辅分析师阿列克谢·库什告诉半岛电视台说"."""
+    "基辅分析师阿列克谢·库什告诉半岛电视台说", nor "是谁接任哈萨克斯坦总理？" by "马西莫夫被任命为国家安全局局长"."""
     q = question if is_english(question) else normalize(question)
     pat = None
     if _ASKS_BIRTH.search(q):
@@ -93,6 +106,9 @@ def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None
         return lambda sentence: _names_party(normalize(sentence))
     elif _ASKS_EMPLOYER.search(q):
         pat = _EMPLOYER_SAID
+    elif not is_english(question) and (m := _ASKS_TOOK.search(q)):
+        post = _POST_WORD.sub("", m.group(1) or m.group(2) or "")
+        return _took(post) if len(post) >= 2 else None
     if pat is None:
         return None
     return lambda sentence: bool(pat.search(normalize(sentence)))
@@ -132,6 +148,7 @@ _LEADS_WITH_PRONOUN = re.compile(r"^[“”\"「」\s]*(?:他|她|它|其|对此
 
 _ABOUT = re.compile(r"(?:对|就|关于|对于)[^，,；;]{0,4}$")  # "对哈萨克局势", "关于名将岳飞"
 _PLACE_BEFORE = re.compile(r"(?:到|在|向|往|赴|从|对|于|与|同|和|跟)$")  # "招募当地居民到俄罗斯联邦参加…": a place
+_POST_WORD = re.compile(r"^(?:了|过)|^(?:哈萨克斯坦|哈萨克|俄罗斯|中国|美国)(?=..)")  # the post, not whose
 _CAPITALS = ("莫斯科", "北京", "华盛顿", "基辅", "阿斯塔纳", "努尔苏丹", "克里姆林宫", "白宫")  # stand for their state
 _ROLE_AFTER = re.compile(r"(?:副?总统|副?总理|外长|外交部长|部长|议员|官员|大使|发言人|领导人)")
 

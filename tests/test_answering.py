@@ -1236,6 +1236,20 @@ def test_a_country_s_population_asked_in_english_by_who_live_there() -> None:
     assert unit is not None and not unit.search("8日有20架军用货机继续将俄罗斯部队运送至哈萨克斯坦")
 
 
+def test_who_took_a_post_needs_an_appointment_to_that_post() -> None:
+    from rag.evidence import required_evidence
+
+    massimov = "马西莫夫在此前曾担任过许多政府要职，其中最重要的职位是政府首脑，纳扎尔巴耶夫辞职后（他为自己保留了国家安全委员会主席" \
+               "的头衔），马西莫夫被任命为国家安全局局长。"
+    for q in ("政府集体辞职之后，是谁接任哈萨克斯坦总理？", "哈萨克政府周三集体请辞后，新任总理是谁？"):
+        says = required_evidence(q, "person")
+        assert says is not None and not says(massimov) and says("斯迈洛夫被任命为新总理。"), q
+    kept = required_evidence("马西莫夫被抓以后，是谁接掌了国家安全委员会？", "person")
+    assert kept is not None and not kept(massimov)  # a post kept is none taken
+    assert required_evidence("谷正伦被谁任命为川黔援滇军总司令？", "person") is None  # who appointed him
+    assert required_evidence("亚达夫出任总统前的主要竞争对手是谁？", "person") is None  # a rival, not a post
+
+
 def test_where_someone_works_needs_an_employer_beside_the_post() -> None:
     from rag.evidence import required_evidence
 

@@ -104,6 +104,8 @@ UNANSWERABLE = [
     "How many people live in Kazakhstan in total?",
     # no Russian reply to the prosecutor is reported: the statement names Russia as where recruits go
     "俄罗斯政府对科斯塔奈检察官说的招兵指控作何回应？",
+    # the government's resignation is reported, not who took over; Massimov was appointed to another post
+    "政府集体辞职之后，是谁接任哈萨克斯坦总理？",
     # only Wang Yi's side of the calls is reported
     "哈萨克外长特列乌别尔季跟王毅通话时向中国提出了什么请求？",
     # Kush and Bedolino are given no employer: "基辅分析师", "法国历史学者"
