@@ -32,19 +32,12 @@ from rag.gate import lacks_figure, missing_figure
 from rag.keywords import to_simplified
 from rag.neighbours import key as _key
 from rag.neighbours import with_asked, with_names, with_reasons, with_relative, with_statement_ends
-from rag.questions import (
-    asked_chars,
-    asked_relative,
-    asks_why_hard,
-    is_english,
-    leans_on_earlier,
-    says_hard,
-    split_parts,
-)
+from rag.questions import asks_why_hard, is_english, leans_on_earlier, split_parts
 from rag.retrieval import Candidates, Retrieval
 from rag.scorer import ScorerModel, load_model, shares
 from rag.settings import Settings
 from rag.store import IndexView
+from rag.typematch import says_hard
 from rag.types import Answer, Citation, page_of
 
 __all__ = ["NOT_FOUND_EN", "NOT_FOUND_ZH", "ExtractiveAnswerer", "is_english", "quoted"]
@@ -274,9 +267,9 @@ class ExtractiveAnswerer:
         if q is not None and q.atype == "person":
             chosen = with_names(snap, ranked, chosen, s.max_answer_sentences, s.max_answer_chars)
         if q is not None and not q.multipart:
-            chosen = with_asked(ranked, chosen, asked_chars(q.text), s.max_answer_sentences, s.max_answer_chars)
-        if q is not None and (relative := asked_relative(q.text)):
-            chosen = with_relative(ranked, chosen, relative, s.max_answer_sentences, s.max_answer_chars)
+            chosen = with_asked(ranked, chosen, q.asked, s.max_answer_sentences, s.max_answer_chars)
+        if q is not None and q.relative:
+            chosen = with_relative(ranked, chosen, q.relative, s.max_answer_sentences, s.max_answer_chars)
         return chosen
 
     def _disagreements(self, snap: IndexView, cands: Candidates, chosen: list[Sentence]) -> list[Sentence]:

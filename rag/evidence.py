@@ -14,7 +14,8 @@ from collections.abc import Callable
 
 from rag.countries import countries
 from rag.keywords import normalize
-from rag.questions import is_english, named_entities, person_words, sentence_types
+from rag.questions import is_english, named_entities, person_words
+from rag.typematch import sentence_types
 
 # Some questions name what their answer must say, whatever the topic's words (rag.gate.missing_figure
 # refuses a best sentence that does not say it). A birth or an age is given in its own words: "生于", "出生",

@@ -25,6 +25,8 @@ from rag.glossary import question_tokens
 from rag.keywords import CJK, content_terms, normalize, tokenize
 from rag.questions import (
     answer_type,
+    asked_chars,
+    asked_relative,
     asks_about_credits,
     asks_city,
     counted_names,
@@ -32,11 +34,11 @@ from rag.questions import (
     is_english,
     is_own_question,
     named_entities,
-    sentence_types,
     split_parts,
 )
 from rag.scorer import shares
 from rag.store import IndexView
+from rag.typematch import sentence_types
 from rag.types import Hit
 
 PASSAGE_FEATURES = ("p_dense", "p_dense_gap", "p_dense_rr", "p_kw_rr", "p_rrf_rr", "p_cov", "p_sent_max",
@@ -105,6 +107,8 @@ class Query:
     # for a count question, does a sentence write a figure it does not give itself (rag.figures.figure_check)
     new_figure: Callable[[str], bool] | None = None
     evidence: Callable[[str], bool] | None = None  # says a sentence what it asks: a birth, a model (required_evidence)
+    asked: frozenset[str] = frozenset()  # the asking clause's own characters (rag.questions.asked_chars)
+    relative: tuple[str, ...] = ()  # the words for a relative it asks for (rag.questions.asked_relative)
 
     @classmethod
     def make(cls, snap: IndexView, text: str, vector: np.ndarray, tokens: Sequence[str] | None = None) -> Query:
@@ -120,7 +124,8 @@ class Query:
                    about_credits=asks_about_credits(text), counted=counted_names(text),
                    city=atype == "place" and asks_city(text), evidence=required_evidence(text, atype),
                    count_in=counted_unit(text), name=asks_name(text, atype),
-                   new_figure=figure_check(text, atype), responder=responder(text))
+                   new_figure=figure_check(text, atype), responder=responder(text), asked=asked_chars(text),
+                   relative=asked_relative(text))
 
 
 def _countries(text: str, tokens: Sequence[str]) -> frozenset[str]:

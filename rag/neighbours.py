@@ -141,14 +141,7 @@ def with_names(snap: IndexView, ranked: Sequence[Sentence], chosen: list[Sentenc
     after = None if best.type_match and not unnamed_person(best.text) else following(snap, ranked, best)
     if after is None or not after.type_match or any(key(after) == key(c) for c in chosen):
         return chosen
-    out, used = [best, after], len(best.text) + len(after.text)
-    if used > most_chars:
-        return chosen
-    for c in chosen[1:]:
-        if len(out) < most and used + len(c.text) <= most_chars:
-            out.append(c)
-            used += len(c.text)
-    return out
+    return _best_then(chosen, after, most, most_chars)
 
 
 def with_relative(ranked: Sequence[Sentence], chosen: list[Sentence], relative: Sequence[str], most: int,
@@ -161,14 +154,9 @@ def with_relative(ranked: Sequence[Sentence], chosen: list[Sentence], relative: 
         return chosen
     doc = best.hit.chunk.doc_id
     kin = next((c for c in ranked if c.hit.chunk.doc_id == doc and any(w in c.text for w in relative)), None)
-    if kin is None or any(key(kin) == key(c) for c in chosen) or len(best.text) + len(kin.text) > most_chars:
+    if kin is None or any(key(kin) == key(c) for c in chosen):
         return chosen
-    out, used = [best, kin], len(best.text) + len(kin.text)
-    for c in chosen[1:]:
-        if len(out) < most and used + len(c.text) <= most_chars:
-            out.append(c)
-            used += len(c.text)
-    return out
+    return _best_then(chosen, kin, most, most_chars)
 
 
 # the shares of the asking clause's own characters (rag.questions.asked_chars) below which the best sentence lacks
@@ -190,11 +178,18 @@ def with_asked(ranked: Sequence[Sentence], chosen: list[Sentence], asked: frozen
     doc = best.hit.chunk.doc_id
     said = next((c for c in ranked[:ASKED_WITHIN] if c.hit.chunk.doc_id == doc and key(c) != key(best)
                  and _share(c.text, asked) >= HAS_ASKED), None)
-    if said is None or len(best.text) + len(said.text) > most_chars:
+    return chosen if said is None else _best_then(chosen, said, most, most_chars)
+
+
+def _best_then(chosen: list[Sentence], extra: Sentence, most: int, most_chars: int) -> list[Sentence]:
+    """The best chosen sentence, then `extra`, then the other chosen sentences as room allows; `chosen` as it is
+    when the best and `extra` alone exceed `most_chars`."""
+    best = chosen[0]
+    out, used = [best, extra], len(best.text) + len(extra.text)
+    if used > most_chars:
         return chosen
-    out, used = [best, said], len(best.text) + len(said.text)
     for c in chosen[1:]:
-        if len(out) < most and key(c) != key(said) and used + len(c.text) <= most_chars:
+        if len(out) < most and key(c) != key(extra) and used + len(c.text) <= most_chars:
             out.append(c)
             used += len(c.text)
     return out

@@ -1,9 +1,8 @@
 """What a question asks for: its language and script, its answer type, and its parts.
 
 Answer types: definition, person, place, org, time, number, reason, occasion, yesno, other. Chinese questions are typed by
-their question words; a sentence is checked for an answer of that type with jieba's part-of-speech tags
-(nr, ns, nt, t, m) and rules; the world's country names count as places whatever jieba tags them
-(rag/models/countries.tsv). English questions are typed by their question word.
+their question words, English ones by their question word; whether a sentence holds an answer of the type is
+rag.typematch.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ import re
 import threading
 from functools import lru_cache
 
-from rag.countries import cities, countries, country_names, country_of_demonym
+from rag.countries import countries, countries_in, country_names, country_of_demonym
 from rag.keywords import CJK, normalize
 
 _LATIN = re.compile(r"[A-Za-z]")
@@ -21,7 +20,7 @@ CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 ANSWER_TYPES = ("definition", "person", "place", "org", "time", "number", "reason", "occasion", "yesno", "other")
 
 # what the articles call a person: a post, a trade, a kinship ("哪个俄罗斯议员", "分析师帕维尔·卢津")
-_ROLES = (r"(?:总统|总理|首相|主席|部长|外长|局长|议员|分析师|分析家|发言人|学者|记者|大使|将军|领导人|首脑|秘书长|"
+ROLES = (r"(?:总统|总理|首相|主席|部长|外长|局长|议员|分析师|分析家|发言人|学者|记者|大使|将军|领导人|首脑|秘书长|"
           r"书记|主任|官员|商人|专家|史学家|历史学者|作者|负责人|国务委员|委员|州长|市长|检察官|司令|总裁|董事长|"
           r"教授|研究员|主编|外交官|祖父|侄子|前任|继任者)")
 # "定性为什么" and "称为什么" ask what, not why
@@ -37,7 +36,7 @@ _ZH: tuple[tuple[str, re.Pattern[str]], ...] = (
                           r"(?:人|者|家|师|员|官|长|手)(?:叫啥|叫什么)|"
                           r"哪[个一]?(?:队员|学者|作家|诗人|画家|演员|歌手|导演|球员|教练|科学家|皇帝|国王|君主|将军)|"
                           # up to four words between: "哪个俄罗斯议员", "哪些历史人物" (not "哪个国家的总统": a place)
-                          r"哪[个位名一些][^的，,。？?\s]{0,4}?(?:" + _ROLES + r"|人物)")),
+                          r"哪[个位名一些][^的，,。？?\s]{0,4}?(?:" + ROLES + r"|人物)")),
     ("org", re.compile(r"哪[个家一些所支]?(?:组织|机构|公司|政党|部门|媒体|报纸|电视台|通讯社|集团|银行|大学|企业|联盟|"
                        r"国际组织|团体|军队|部队|球队|队(?![员长])|学校|学院|杂志|频道|出版社|唱片公司|教会)|"
                        r"什么(?:组织|机构|公司|媒体|政党)")),
@@ -70,23 +69,7 @@ _EN: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("yesno", re.compile(r"^(?:is|are|was|were|do|does|did|can|could|will|would|has|have|had|should)\b", re.I)),
 )
 
-# Answer evidence in a sentence, by type (on top of jieba's POS tags).
-_TIME = re.compile(r"\d{1,4}\s*年|\d{1,2}\s*月|\d{1,2}\s*日|[一二三四五六七八九十〇零]+[年月日]|世纪|年代|"
-                   r"星期[一二三四五六日天]|周[一二三四五六日]|[上下本]周|[昨今明前]天|[去今明前]年|早些时候|"
-                   r"(?:19|20)\d\d|\d{1,2}/\d{1,2}/\d{2,4}")
-_NUMBER = re.compile(r"\d|[一二三四五六七八九十两百千万亿]+[多余]?[个名人次位岁天年万千百亿倍%％]|百分之|数[十百千万]|"
-                     r"几[十百千万]")
-_REASON = re.compile(r"因为|由于|原因|因此|所以|为了|以便|导致|鉴于|理由|因而|出于|以免|是因|缘于|"
-                     r"担心|担忧|害怕|旨在|目的|"
-                     # 因 as a preposition: "因分裂主义被判刑", "因瓶装炸弹“鸡尾酒”而闻名", "因燃油价格上涨引发"
-                     r"因(?![此而素果为])[^，。；！？]{1,25}?(?:而|被|遭|引发|导致)")
 _HARD = re.compile(r"难|不易|不容易")  # a question why something is hard
-_HARD_SAID = re.compile(r"复杂|困难|难以|不易|不容易|很难|艰难|棘手")
-_OCCASION = re.compile(r"会议|峰会|论坛|发布会|记者会|讲话|演讲|致辞|仪式|典礼|大会|会谈|会晤|通话|通电话|集会|访问期间|"
-                       r"出席|采访|声明|专栏")
-_ORG_SUFFIX = re.compile(r"(?:组织|机构|公司|委员会|[部局署院厅]|银行|大学|电视台|通讯社|党|联盟|集团|政府|"
-                         r"议会|法院|军|社|网|报|论坛|基金会|联合国|北约)")
-_POS = {"person": ("nr",), "place": ("ns",), "org": ("nt",), "time": ("t",), "number": ("m",)}
 _SPLIT_ZH = re.compile(r"(?:[？?]|[，,；;、])\s*(?:又|还有|还|以及|并且|另外|同时|那么|而且)?(?=[^，,；;？?、]*?"
                        r"(?:谁|什么|哪|多少|多[长久高重远大宽深广]|(?<![那这十\d])几(?!乎)|何|吗|为什么|怎么|怎样|如何))")
 _SPLIT_EN = re.compile(r"(?:,\s*and|;|\?\s*and|\?|,|\band\b)\s+(?=(?:who|what|when|where|why|how|which|did|does|is|"
@@ -124,10 +107,7 @@ _WHO_IS = re.compile(r"^(?P<x>[\u4e00-\u9fff·]{2,12}?)(?:到底|究竟)?(?:是�
                      r"^(?P<w>[\u4e00-\u9fff·]{2,12}?)(?:之前|以前|曾经)?的(?:职务|职位|官职|头衔|身份)是什么[？?]?$")
 # "托卡耶夫当总统前干过哪些要职？": when, before the posts asked for, is no part of the name
 _BEFORE_OFFICE = re.compile(r"(?:在|于)?(?:当|成为|出任|就任|当选)[\u4e00-\u9fff]{1,5}?(?:之|以)?前(?=[\u4e00-\u9fff])")
-_ROLE = re.compile(_ROLES + r"[^，,。；;：:“”]{0,10}$")  # the role before the name: "…分析师帕维尔·卢津"
-# or after it, as a post taken: "马西莫夫在此前曾担任过许多政府要职，其中最重要的职位是政府首脑"
-_POST_TAKEN = re.compile(r"^[^。；;！？]{0,30}?(?:担任|出任|曾任|任命为|当选|就任|升任|改任|任职|职位是)[^。；;！？]{0,40}?"
-                         + _ROLES)
+
 
 
 def asked_person(question: str) -> str | None:
@@ -138,7 +118,7 @@ def asked_person(question: str) -> str | None:
         return None
     # a name as jieba reads one: a name's pieces and single characters ("托" "卡耶夫"), no other word
     # ("被革职的国家安全局局长是谁？" asks for the name)
-    words = [(w, f) for w, f in _posseg(who) if w != "·"]
+    words = [(w, f) for w, f in pos_tags(who) if w != "·"]
     named = any(f.startswith("nr") for _, f in words) and all(f.startswith("nr") or len(w) == 1 for w, f in words)
     return who if named else None
 
@@ -249,7 +229,7 @@ def split_parts(question: str) -> list[str]:
 
 
 @lru_cache(maxsize=65536)
-def _posseg(text: str) -> tuple[tuple[str, str], ...]:
+def pos_tags(text: str) -> tuple[tuple[str, str], ...]:
     """jieba's words and part-of-speech tags of a (normalised) sentence. Cached: candidate sentences recur
     across questions, and tagging is most of the answer step's cost (docs/benchmarks.md)."""
     import jieba.posseg as pseg
@@ -278,9 +258,9 @@ def counted_names(question: str) -> tuple[str, ...]:
         return country_of_demonym(m.group(1)) if m else ()
     q = normalize(question)
     own = _OWN.search(q)  # "俄罗斯自己出了多少名军人？": Russia's own, not the force's total nor another's share
-    if own and (name := next((n for n in sorted(countries(), key=len, reverse=True) if n in own.group(1)), None)):
-        return country_names(name)
-    words = _posseg(q)
+    if own and (named := countries_in(own.group(1))):
+        return country_names(min(named))
+    words = pos_tags(q)
     for i, (w, _) in enumerate(words):
         if not _COUNT_WORD.match(w):
             continue
@@ -299,7 +279,7 @@ def counted_names(question: str) -> tuple[str, ...]:
 @lru_cache(maxsize=8192)
 def is_verb(word: str) -> bool:
     """jieba reads the word, on its own, as a verb (辞职, 被捕, 丧生), not a noun (人数, 政府)."""
-    tags = _posseg(word)
+    tags = pos_tags(word)
     return len(tags) == 1 and tags[0][1].startswith("v")
 
 
@@ -312,7 +292,7 @@ def named_entities(question: str) -> tuple[str, ...]:
         return ()
     import jieba
 
-    return tuple(dict.fromkeys(w for w, f in _posseg(normalize(question))
+    return tuple(dict.fromkeys(w for w, f in pos_tags(normalize(question))
                                if f in ("nr", "nrt", "ns", "nt", "nz") and len(w) >= 2 and jieba.dt.FREQ.get(w)))
 
 
@@ -357,15 +337,10 @@ def asked_chars(question: str) -> frozenset[str]:
 
 def person_words(text: str) -> list[str]:
     """The words of two characters or more of `text` (normalized) that jieba tags as a person's name (nr, nrt)."""
-    return [w for w, f in _posseg(normalize(text)) if f in ("nr", "nrt") and len(w) >= 2]
+    return [w for w, f in pos_tags(normalize(text)) if f in ("nr", "nrt") and len(w) >= 2]
 
 
 _ASKS_CITY = re.compile(r"哪[个座一]?(?:城市|城|市|镇)|什么城市|\b(?:which|what) (?:city|town)\b", re.I)
-# how a transliterated place's or building's name ends; jieba tags some as a person's (nrt)
-_PLACE_END = re.compile(r"..[宫馆院厅堡城市州省港岛湾区县镇村站街路]$")
-# what follows a place's name: a region's kind, not a post ("科斯塔奈地区", not "王市长")
-_REGION_AFTER = re.compile(r"[\u4e00-\u9fff]{0,2}?(?:地区|边疆区|共和国|[州省县镇](?!长)|市(?![长民])|村(?![长民]))")
-_TOWN = re.compile(r"..*[市城堡镇港]$")  # "平户市", "康士坦丁堡": jieba tags many towns as common nouns
 
 
 def asks_city(question: str) -> bool:
@@ -379,53 +354,3 @@ def asks_why_hard(question: str) -> bool:
     says so in those words ("要获得这方面的信息是很复杂的，安全部门享有缄默特权") rather than with 因为."""
     q = normalize(question)
     return bool(_HARD.search(q) and _WHY.search(q))
-
-
-def says_hard(sentence: str) -> bool:
-    """The sentence says something is hard or complicated."""
-    return bool(_HARD_SAID.search(normalize(sentence)))
-
-
-def sentence_types(sentence: str, question_words: set[str], wanted: str, question: str = "") -> bool:
-    """Does the sentence hold a candidate answer of type `wanted` that the question does not already name?"""
-    s = normalize(sentence)
-    asked = normalize(question)
-    if wanted in ("yesno", "other"):
-        return True
-    if wanted == "reason":  # "为什么很难打听到？" is answered by why it is hard: "要获得这方面的信息是很复杂的，…"
-        return bool(_REASON.search(s) or asks_why_hard(asked) and says_hard(s))
-    if wanted == "time" and _TIME.search(s):
-        return True
-    if wanted == "number" and _NUMBER.search(s):
-        return True
-    if wanted == "occasion":
-        return bool(_OCCASION.search(s))
-    if wanted == "definition":  # the name comes after its role: "…分析师帕维尔·卢津", "国务委员兼外长王毅"
-        who = asked_person(asked)
-        return who is not None and any(_ROLE.search(s[:m.start()]) or _POST_TAKEN.search(s[m.end():])
-                                       for m in re.finditer(re.escape(who), s))
-    flags = _POS.get(wanted, ())
-    places, towns = countries(), cities()
-    city = wanted == "place" and asks_city(asked)
-    at = 0
-    for word, flag in _posseg(s):
-        at += len(word)
-        if word in places:  # jieba tags many as people's names (哈萨克斯坦 nrt, 乌克兰 nr)
-            if city:  # "在哪个城市？" is not answered by a country
-                continue
-            flag = "ns"
-        elif word.endswith("人") and word[:-1] in places:  # a people ("哈萨克人" nrt), no person's name
-            continue
-        elif flag.startswith("nr") and (word in towns or flag == "nrt" and _PLACE_END.search(word)):
-            flag = "ns"  # a town or a building jieba tags as a name ("莫斯科" nr, "克里姆林宫" nrt), no person
-        elif flag.startswith("nr") and _REGION_AFTER.match(s, at):
-            flag = "ns"  # a region's name jieba cuts short ("科斯塔|奈|地区": 科斯塔 nrt), no person
-        if word in question_words or (asked and word in asked) or len(word) < 2 and wanted != "number":
-            continue
-        if any(flag.startswith(f) for f in flags) or city and _TOWN.match(word):
-            return True
-        if wanted == "org" and _ORG_SUFFIX.search(word) and flag.startswith("n") and len(word) >= 3:
-            return True
-        if wanted == "person" and "·" in word:
-            return True
-    return False

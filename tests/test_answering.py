@@ -95,7 +95,7 @@ def test_multi_part_questions_split_into_their_parts(q: str, parts: list[str]) -
 
 
 def test_sentence_answer_evidence_excludes_what_the_question_names() -> None:
-    from rag.questions import sentence_types
+    from rag.typematch import sentence_types
 
     assert sentence_types("被革职的国家安全局局长卡里姆·马西莫夫被捕。", {"局长", "是", "谁"}, "person")
     assert not sentence_types("马西莫夫被捕。", set(), "person", "马西莫夫被捕了吗？")
@@ -109,7 +109,7 @@ def test_sentence_answer_evidence_excludes_what_the_question_names() -> None:
 def test_country_names_are_places_not_people() -> None:
     """jieba tags 哈萨克斯坦 and 乌克兰 as people's names; the country table makes them places."""
     from rag.countries import countries
-    from rag.questions import sentence_types
+    from rag.typematch import sentence_types
 
     assert {"哈萨克斯坦", "乌克兰", "俄罗斯", "中国", "土耳其"} <= countries()
     prosecutor = "哈萨克斯坦北部的检察官在声明中说，有人试图招募当地居民到乌克兰参战。"
@@ -148,7 +148,8 @@ def test_a_figure_is_refused_from_a_sentence_on_another_country(settings: Settin
 
 
 def test_occasions_and_prepositional_reasons_are_answer_evidence() -> None:
-    from rag.questions import answer_type, sentence_types, split_parts
+    from rag.questions import answer_type, split_parts
+    from rag.typematch import sentence_types
 
     parts = split_parts("据托卡耶夫介绍，集安组织在哈萨克有多少维和人员？他是在什么场合说的？")
     assert [answer_type(p) for p in parts] == ["number", "occasion"]
@@ -163,7 +164,7 @@ def test_occasions_and_prepositional_reasons_are_answer_evidence() -> None:
 
 def test_a_city_question_is_not_answered_by_a_country_and_wages_are_money() -> None:
     from rag.figures import expected_unit
-    from rag.questions import sentence_types
+    from rag.typematch import sentence_types
 
     call = "王毅10日同俄罗斯外长拉夫罗夫通电话。"
     assert not sentence_types(call, set(), "place", "王毅和拉夫罗夫通电话时人在哪个城市？")
@@ -196,7 +197,8 @@ def test_a_search_typed_as_keywords_asks_for_the_count_it_ends_with() -> None:
 
 
 def test_who_is_a_named_person_asks_for_their_role() -> None:
-    from rag.questions import answer_type, sentence_types
+    from rag.questions import answer_type
+    from rag.typematch import sentence_types
 
     assert answer_type("王毅是谁？") == "definition" and answer_type("谁是乌姆洛夫？") == "definition"
     # a description or a relation asks for a person's name
@@ -212,7 +214,8 @@ def test_who_is_a_named_person_asks_for_their_role() -> None:
 def test_the_posts_a_named_person_held_are_asked_like_who_they_are(question: str) -> None:
     """The posts someone held are what the articles call them: before the name ("前外交部长、联合国前副秘书长
     托卡耶夫") or as a post taken after it ("马西莫夫…曾担任过许多政府要职…政府首脑"); another man's posts are not."""
-    from rag.questions import answer_type, sentence_types
+    from rag.questions import answer_type
+    from rag.typematch import sentence_types
 
     assert answer_type(question) == "definition"
     assert sentence_types("哈萨克斯坦前外交部长、联合国前副秘书长托卡耶夫以外交方式开场。", set(), "definition",
@@ -709,7 +712,8 @@ def test_a_which_city_question_is_refused_from_a_sentence_that_names_no_town(set
     """"王毅通电话时在哪个城市？": the call's sentence names a country and people, but no town, so the gate's rule
     refuses it whatever the question model says; a sentence that names the town (a place word, or a word that
     ends like one: 平户市, 康士坦丁堡) passes."""
-    from rag.questions import asks_city, sentence_types
+    from rag.questions import asks_city
+    from rag.typematch import sentence_types
 
     assert asks_city("王毅和拉夫罗夫通电话时人在哪个城市？") and asks_city("In which city did they meet?")
     assert not asks_city("王毅和拉夫罗夫在哪里通电话？") and not asks_city("哈萨克斯坦在哪个国家的南面？")
@@ -955,7 +959,7 @@ def test_a_birth_question_is_refused_from_a_sentence_that_gives_another_year(set
     ("统一俄罗斯议员尼科诺夫表示。", True),
 ])
 def test_a_people_or_a_building_is_no_person_s_name(sentence: str, names_someone: bool) -> None:
-    from rag.questions import sentence_types
+    from rag.typematch import sentence_types
 
     assert sentence_types(sentence, set(), "person", "是谁说的？") is names_someone
 
@@ -979,7 +983,7 @@ def test_a_name_question_needs_a_name_in_the_best_sentence_or_the_one_after_it(s
 
 
 def test_why_something_is_hard_is_answered_by_what_makes_it_so() -> None:
-    from rag.questions import sentence_types
+    from rag.typematch import sentence_types
 
     hard = "据法新社报道，要获得这方面的信息是很复杂的，安全部门享有缄默特权。"
     assert sentence_types(hard, set(), "reason", "为什么很难打听到招兵的消息？")
