@@ -137,6 +137,8 @@ def names_a_date(unit: re.Pattern[str] | None) -> bool:
 # a question on how many live somewhere: a population answers it ("加拿大的最大城市有多少人？" -> "人口达2,790,060");
 # any other count of people is a headcount. Over the 34 other people-count questions of the 7,745 answered CMRC and
 # DRCD questions, one answer sentence gives no headcount, as before (benchmarks/question_rules.py)
+_POPULATION = re.compile(r"人口|居民|住着|住了|居住|有多少(?:人|居民)[？?]?$|\b(?:population|inhabitants|residents|live[sd]?|living)\b",
+                         re.I)
 # a question that says population ("全国人口有多少"): the figure is given beside such a word. Over the 21
 # population questions of the 7,745 answered CMRC and DRCD questions, the 19 that say so have one
 # (benchmarks/question_rules.py); the two that do not ask "说勉语的人有多少人"
@@ -158,10 +160,6 @@ def local_population(question: str, unit: re.Pattern[str] | None, sentence: str)
         return False
     given = [c for c in _CLAUSE.findall(normalize(sentence)) if unit.search(c)]
     return bool(given) and all(_LOCAL.search(c) for c in given)
-
-
-_POPULATION = re.compile(r"人口|居民|住着|住了|居住|有多少(?:人|居民)[？?]?$|\b(?:population|inhabitants|residents|live[sd]?|living)\b",
-                         re.I)
 
 
 # a question for the exact figure ("具体是多少亿美元？") is not answered by a round one ("高达数十亿美元", "几百人");
