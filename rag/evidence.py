@@ -81,6 +81,13 @@ _ASKS_TOOK = re.compile(r"(?<!被)(?:谁|哪位|何人)[^，,；;？?]{0,6}" + _
                         r"(?:职务|一职|职位)?[？?]?$|" + _TOOK + r"(?:的)?([^\s前后的，,；;？?]{2,12}?)(?:的人)?(?:是谁|是哪位|叫什么)")
 
 
+def _post(words: str) -> str:
+    """The post itself, without a particle before it or the country it belongs to ("了哈萨克斯坦总理" -> 总理)."""
+    words = re.sub(r"^(?:了|过)", "", words)
+    country = max((n for n in countries() if words.startswith(n) and len(words) >= len(n) + 2), key=len, default="")
+    return words[len(country):]
+
+
 def _took(post: str) -> Callable[[str], bool]:
     said = re.compile(_TOOK + r"[^，,。；;]{0,12}?" + re.escape(post))
     return lambda sentence: bool(said.search(normalize(sentence)))
@@ -108,7 +115,7 @@ def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None
     elif _ASKS_EMPLOYER.search(q):
         pat = _EMPLOYER_SAID
     elif not is_english(question) and (m := _ASKS_TOOK.search(q)):
-        post = _POST_WORD.sub("", m.group(1) or m.group(2) or "")
+        post = _post(m.group(1) or m.group(2) or "")
         return _took(post) if len(post) >= 2 else None
     if pat is None:
         return None
@@ -149,7 +156,6 @@ _LEADS_WITH_PRONOUN = re.compile(r"^[“”\"「」\s]*(?:他|她|它|其|对此
 
 _ABOUT = re.compile(r"(?:对|就|关于|对于)[^，,；;]{0,4}$")  # "对哈萨克局势", "关于名将岳飞"
 _PLACE_BEFORE = re.compile(r"(?:到|在|向|往|赴|从|对|于|与|同|和|跟)$")  # "招募当地居民到俄罗斯联邦参加…": a place
-_POST_WORD = re.compile(r"^(?:了|过)|^(?:哈萨克斯坦|哈萨克|俄罗斯|中国|美国)(?=..)")  # the post, not whose
 _CAPITALS = ("莫斯科", "北京", "华盛顿", "基辅", "阿斯塔纳", "努尔苏丹", "克里姆林宫", "白宫")  # stand for their state
 _ROLE_AFTER = re.compile(r"(?:副?总统|副?总理|外长|外交部长|部长|议员|官员|大使|发言人|领导人)")
 
@@ -190,8 +196,8 @@ _ACTS = re.compile(r"[^。；;！？]{0,20}?(?:说|表示|称|回应|回答|答�
 
 
 def tells_response(sentence: str, who: str, before: str | None = None) -> bool:
-    """The sentence may report `who`'s response: it names them doing something in their clause (saying, urging,
-    rejecting …: "普京故乡圣彼得堡" is no response of Putin's), other than as the other side of a call or a
+    """The sentence may report `who`'s response: it names them doing something right after their name (saying,
+    urging, rejecting …, within 20 characters: "普京故乡圣彼得堡" is no response of Putin's), other than as the other side of a call or a
     meeting ("王毅同拉夫罗夫通电话" reports none of Lavrov's words), or opens with a pronoun and the sentence
     `before` it (when known) names them ("托卡耶夫淡淡一笑说…" then "他表示…" is Tokayev, not 普京)."""
     s = normalize(sentence)
