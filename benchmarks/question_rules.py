@@ -22,7 +22,8 @@ from rag.countries import countries_asked, countries_in
 from rag.evidence import asks_name, names_person, required_evidence, responder, tells_response
 from rag.figures import asks_count, counted_unit, expected_unit, figure_check
 from rag.keywords import normalize
-from rag.questions import answer_type, is_english
+from rag.questions import answer_type, asks_city, is_english, pos_tags
+from rag.typematch import sentence_types
 
 _ENDS = "。！？；\n"
 SETS = (("cmrc2018/questions.jsonl", "cmrc2018/corpus.jsonl"),
@@ -83,6 +84,13 @@ def _country(question: str) -> Check | None:
     return lambda s: not ((named := countries_in(normalize(s), visits=True)) - asked and not asked <= named)
 
 
+def _town(question: str) -> Check | None:
+    if answer_type(question) != "place" or not asks_city(question):
+        return None
+    words = {w for w, _ in pos_tags(normalize(question))}
+    return lambda s: sentence_types(s, words, "place", question)
+
+
 def _name(question: str) -> Check | None:
     if not asks_name(question, answer_type(question)):
         return None
@@ -97,6 +105,8 @@ RULES: dict[str, Callable[[str], Check | None]] = {
     "someone's response: the sentence names them or opens with a pronoun (rag.evidence.responder)": _response,
     "a figure of a country the question names: the sentence names no other one while leaving it out "
     "(rag.gate.other_country)": _country,
+    "a town, a village or a port: the sentence names one, not a country nor a kind of place "
+    "(rag.questions.asks_city, rag.typematch.sentence_types)": _town,
     "a person's name: the sentence names a person (rag.evidence.asks_name; the gate also reads the next one)": _name,
 }
 

@@ -25,6 +25,10 @@ ROLES = (r"(?:总统|总理|首相|主席|部长|外长|局长|议员|分析师|
           r"教授|研究员|主编|外交官|祖父|侄子|前任|继任者)")
 # "定性为什么" and "称为什么" ask what, not why
 _WHY = re.compile(r"(?<![作成称性视改名译认])为什么|为何|原因|何故|为啥|理由|怎么会")
+# a town, a village or a port, which no country answers: "哪座城市", "哪两个村子", "那个口岸叫什么名字"
+_TOWN_NOUN = r"(?:城市|城|市|镇|小镇|村子|村庄|村|口岸|港口|港|机场)(?![场长民委政值面])"
+_TOWN_Q = (r"哪[一两二三四五六七八九十几]?[个座一处家]?" + _TOWN_NOUN + r"|什么城市|"
+           + _TOWN_NOUN + r"(?:叫|是)什么(?:名字)?")
 # Checked in order; the first match wins. Patterns run on the script-normalised (simplified) question.
 _ZH: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("reason", _WHY),
@@ -32,7 +36,7 @@ _ZH: tuple[tuple[str, re.Pattern[str]], ...] = (
                         r"哪[一个]?时期|哪个年代|哪[一个]?王朝|多久以前|几点|哪一?日|星期几|周几|礼拜几")),
     ("number", re.compile(r"多少|(?<![十\d那这哪])几[个次名位种部条家场届项层座本件张只所支人岁天年月周倍万千百亿波轮批架辆艘枚]|第几|"
                           r"多[长久高重远大宽深广]|几何|百分之几|比例")),
-    ("person", re.compile(r"谁|哪位|哪一位|哪些人|什么人|何人|哪个人|哪名|(?<![党会司社团局部网报台])叫什么名字|"
+    ("person", re.compile(r"谁|哪位|哪一位|哪些人|什么人|何人|哪个人|哪名|(?<![党会司社团局部网报台岸庄港镇市城村])(?<!村子)叫什么名字|"
                           r"(?:人|者|家|师|员|官|长|手)(?:叫啥|叫什么)|"
                           r"哪[个一]?(?:队员|学者|作家|诗人|画家|演员|歌手|导演|球员|教练|科学家|皇帝|国王|君主|将军)|"
                           # up to four words between: "哪个俄罗斯议员", "哪些历史人物" (not "哪个国家的总统": a place)
@@ -41,7 +45,7 @@ _ZH: tuple[tuple[str, re.Pattern[str]], ...] = (
                        r"国际组织|团体|军队|部队|球队|队(?![员长])|学校|学院|杂志|频道|出版社|唱片公司|教会)|"
                        r"什么(?:组织|机构|公司|媒体|政党)")),
     ("place", re.compile(r"哪里|哪儿|什么地方|何处|何地|在哪(?!种|方面)|哪[个座一些]?(?:国家|城市|省|州|地区|国|市|县|岛|"
-                         r"地方|边境|首都|河|山)|哪国")),
+                         r"地方|边境|首都|河|山)|哪国|" + _TOWN_Q)),
     # the event at which something was said or done ("他是在什么场合说的？")
     ("occasion", re.compile(r"什么场合|哪个场合|何种场合|哪一?次(?:会议|会谈|讲话|活动|峰会)|什么(?:会议|活动|仪式)上")),
     ("yesno", re.compile(r"是否|吗[？?]?$|有没有|是不是|能否|会不会|可否|能不能")),
@@ -64,7 +68,7 @@ _EN: tuple[tuple[str, re.Pattern[str]], ...] = (
                        r"outlet|newspaper|magazine|think tank|group|institution|ministry|bank|university|"
                        r"radio station|broadcaster)\b", re.I)),
     ("place", re.compile(r"\bwhere\b|\bwhich (?:[\w'-]+ ){0,2}(?:countr(?:y|ies)|cit(?:y|ies)|regions?|provinces?|places?|states?|"
-                         r"capitals?|borders?|airports?|towns?|districts?)\b|\bin what (?:country|city|region)\b", re.I)),
+                         r"capitals?|borders?|airports?|towns?|districts?|villages?|ports?|crossings?)\b|\bin what (?:country|city|region)\b", re.I)),
     ("occasion", re.compile(r"\b(?:on|at) (?:what|which) (?:occasion|event|meeting|summit|conference)\b", re.I)),
     ("yesno", re.compile(r"^(?:is|are|was|were|do|does|did|can|could|will|would|has|have|had|should)\b", re.I)),
 )
@@ -340,7 +344,8 @@ def person_words(text: str) -> list[str]:
     return [w for w, f in pos_tags(normalize(text)) if f in ("nr", "nrt") and len(w) >= 2]
 
 
-_ASKS_CITY = re.compile(r"哪[个座一]?(?:城市|城|市|镇)|什么城市|\b(?:which|what) (?:city|town)\b", re.I)
+_ASKS_CITY = re.compile(_TOWN_Q + r"|\b(?:which|what)(?: \w+)? (?:city|cities|town|towns|villages?|ports?|"
+                        r"border crossings?|crossings?|airports?)\b", re.I)
 
 
 def asks_city(question: str) -> bool:

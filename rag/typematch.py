@@ -39,6 +39,9 @@ _PLACE_END = re.compile(r"..[宫馆院厅堡城市州省港岛湾区县镇村站
 # what follows a place's name: a region's kind, not a post ("科斯塔奈地区", not "王市长")
 _REGION_AFTER = re.compile(r"[\u4e00-\u9fff]{0,2}?(?:地区|边疆区|共和国|[州省县镇](?!长)|市(?![长民])|村(?![长民]))")
 _TOWN = re.compile(r"..*[市城堡镇港]$")  # "平户市", "康士坦丁堡": jieba tags many towns as common nouns
+# words for a kind of place, which name none (jieba tags "城市" ns): "在该国一座城市内", "在国外受训"
+_GENERIC_PLACE = frozenset(("城市", "都市", "城镇", "城乡", "村庄", "村子", "乡村", "口岸", "港口", "国外", "境外", "海外",
+                            "国内", "境内", "当地", "本地", "外地", "各地", "异地", "边境", "地区", "首都", "首府"))
 
 
 def says_hard(sentence: str) -> bool:
@@ -81,6 +84,8 @@ def sentence_types(sentence: str, question_words: set[str], wanted: str, questio
         elif flag.startswith("nr") and _REGION_AFTER.match(s, at):
             flag = "ns"  # a region's name jieba cuts short ("科斯塔|奈|地区": 科斯塔 nrt), no person
         if word in question_words or (asked and word in asked) or len(word) < 2 and wanted != "number":
+            continue
+        if wanted == "place" and word in _GENERIC_PLACE:
             continue
         if any(flag.startswith(f) for f in flags) or city and _TOWN.match(word):
             return True

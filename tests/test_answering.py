@@ -726,6 +726,24 @@ def test_a_which_city_question_is_refused_from_a_sentence_that_names_no_town(set
         assert _vetoed(settings, fake_embedder, [art, *ARTS], q, str(refused)) is refused, text
 
 
+def test_a_village_or_port_question_needs_its_name_and_a_kind_of_place_names_none() -> None:
+    """"哪两个村子", "那个口岸叫什么名字", "which two villages" ask for a town's name like "哪个城市": a sentence that
+    only says "两个村庄", "边境口岸" or "一座城市" (jieba tags 城市 as a place) does not give it."""
+    from rag.questions import answer_type, asks_city
+    from rag.typematch import sentence_types
+
+    for q in ("俄军占了利西昌斯克附近的哪两个村子？", "那个哈中边境口岸叫什么名字？", "那两个村子叫什么名字？",
+              "Which two villages did Russian forces take?", "Which border crossing did he criticise?"):
+        assert answer_type(q) == "place" and asks_city(q), q
+    assert not asks_city("这是什么市场？") and not asks_city("以这种方式形成的村落称为什么村？")
+    assert answer_type("哪个城市的市长是谁？") == "person"
+    q = "俄军占了利西昌斯克附近的哪两个村子？"
+    assert not sentence_types("州长表示，俄罗斯军队已经占领了利西昌斯克附近的两个村庄。", set(), "place", q)
+    assert sentence_types("州长表示，俄罗斯军队已经占领了利西昌斯克附近的托什基夫卡镇。", set(), "place", q)
+    assert not sentence_types("一名以色列人在该国一座城市内被枪手杀害。", set(), "place", "他在哪个城市遇害？")
+    assert not sentence_types("恐怖分子在国外受训。", set(), "place", "恐怖分子在哪里受训？")
+
+
 @pytest.mark.parametrize(("sentence", "unnamed"), [
     ("一位俄罗斯议员表示，托卡耶夫“挑战”了普京。", True),
     ("六年后，另一位俄罗斯议员提高了赌注。", True),
