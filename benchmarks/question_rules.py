@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rag.countries import countries_asked, countries_in
-from rag.evidence import asks_name, names_person, required_evidence, responder, tells_response
+from rag.evidence import asked_post, asks_name, names_person, required_evidence, responder, tells_response
 from rag.figures import asks_count, counted_unit, expected_unit, figure_check
 from rag.keywords import normalize
 from rag.questions import answer_type, asks_city, is_english, pos_tags
@@ -91,6 +91,10 @@ def _town(question: str) -> Check | None:
     return lambda s: sentence_types(s, words, "place", question)
 
 
+def _post(question: str) -> Check | None:
+    return asked_post(question, answer_type(question))
+
+
 def _name(question: str) -> Check | None:
     if not asks_name(question, answer_type(question)):
         return None
@@ -107,6 +111,8 @@ RULES: dict[str, Callable[[str], Check | None]] = {
     "(rag.gate.other_country)": _country,
     "a town, a village or a port: the sentence names one, not a country nor a kind of place "
     "(rag.questions.asks_city, rag.typematch.sentence_types)": _town,
+    "who holds a post: the sentence says the post (rag.evidence.asked_post; the gate also reads the ones beside)":
+        _post,
     "a person's name: the sentence names a person (rag.evidence.asks_name; the gate also reads the next one)": _name,
 }
 

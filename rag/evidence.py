@@ -93,6 +93,39 @@ def _took(post: str) -> Callable[[str], bool]:
     return lambda sentence: bool(said.search(normalize(sentence)))
 
 
+# who holds a post ("骚乱中辞职的那届政府，总理是谁？", "Who was the commander of the CSTO force?"): the answer says
+# that post ("总理阿斯卡尔·马明", "政府首脑"), or the sentence beside it does ("美国务院发言人普莱斯11日表示" before
+# "普莱斯说…"); "该国政府在本周三宣布辞职" does not (benchmarks/question_rules.py). The post's name is all that is
+# read: jieba does not tag every transliterated name ("国防部长绍伊古").
+_OFFICES = (r"(?:总统|总理|首相|主席|外交部长|国防部长|部长|外长|局长|大使|秘书长|书记|州长|市长|省长|检察官|检察长|司令|"
+            r"发言人|国务委员|总裁|董事长)")
+_ASKS_HOLDER = re.compile(r"(" + _OFFICES + r")(?:是谁|叫什么|是哪位|是何人|由谁担任)|"
+                          r"谁(?:是|担任|当)[^，,；;？?]{0,8}?(" + _OFFICES + r")[？?]?$")
+_ASKS_HOLDER_EN = re.compile(r"\bwho (?:is|was|were|are) (?:the |its |their )?(?:[\w'-]+ ){0,3}?(prime minister|premier|"
+                             r"president|foreign minister|defen[cs]e minister|minister|governor|mayor|prosecutor|"
+                             r"commander|spokes(?:man|woman|person)|ambassador|chairman)\b", re.I)
+# the same post in other words (总理: 首相, 政府首脑); an English post in the articles' words
+_POST_WORDS = {"总理": "总理|首相|政府首脑", "首相": "总理|首相|政府首脑", "外长": "外长|外交部长", "外交部长": "外长|外交部长",
+               "司令": "司令|指挥官"}
+_POST_EN = {"prime minister": "总理", "premier": "总理", "president": "总统|主席", "foreign minister": "外长",
+            "minister": "部长|外长|大臣", "governor": "州长|省长|总督", "mayor": "市长", "prosecutor": "检察官|检察长",
+            "commander": "司令", "spokesman": "发言人", "spokeswoman": "发言人", "spokesperson": "发言人",
+            "ambassador": "大使", "chairman": "主席", "defence minister": "国防部长", "defense minister": "国防部长"}
+
+
+def asked_post(question: str, atype: str) -> Callable[[str], bool] | None:
+    """For a question who holds a post ("总理是谁？", "Who was the commander of …?"), whether a sentence says that
+    post (in the articles' words: 总理, 首相 or 政府首脑); None for other questions."""
+    english = is_english(question)
+    m = (_ASKS_HOLDER_EN if english else _ASKS_HOLDER).search(question if english else normalize(question))
+    if atype != "person" or m is None:
+        return None
+    post = next(g for g in m.groups() if g)
+    posts = _POST_EN[post.lower()] if english else post
+    said = re.compile("|".join(_POST_WORDS.get(p, p) for p in posts.split("|")))
+    return lambda sentence: bool(said.search(normalize(sentence)))
+
+
 def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None:
     """Whether a sentence says what a question about someone's birth or age (a count of years), the model of
     something, the newspaper that ran something, or a party asks for; None for other questions. "What year was

@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from rag.countries import countries_asked, countries_in
-from rag.evidence import asks_name, required_evidence, responder
+from rag.evidence import asked_post, asks_name, required_evidence, responder
 from rag.figures import counted_unit, expected_unit, figure_check
 from rag.glossary import question_tokens
 from rag.keywords import CJK, content_terms, normalize, tokenize
@@ -109,6 +109,7 @@ class Query:
     evidence: Callable[[str], bool] | None = None  # says a sentence what it asks: a birth, a model (required_evidence)
     asked: frozenset[str] = frozenset()  # the asking clause's own characters (rag.questions.asked_chars)
     relative: tuple[str, ...] = ()  # the words for a relative it asks for (rag.questions.asked_relative)
+    post: Callable[[str], bool] | None = None  # says a sentence the post whose holder it asks (asked_post)
 
     @classmethod
     def make(cls, snap: IndexView, text: str, vector: np.ndarray, tokens: Sequence[str] | None = None) -> Query:
@@ -125,7 +126,7 @@ class Query:
                    city=atype == "place" and asks_city(text), evidence=required_evidence(text, atype),
                    count_in=counted_unit(text), name=asks_name(text, atype),
                    new_figure=figure_check(text, atype), responder=responder(text), asked=asked_chars(text),
-                   relative=asked_relative(text))
+                   relative=asked_relative(text), post=asked_post(text, atype))
 
 
 def _countries(text: str, tokens: Sequence[str]) -> frozenset[str]:

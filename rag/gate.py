@@ -62,7 +62,8 @@ def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0
     or the question counts the things of a people it names ("多少名以色列人") and the sentence never names them,
     or the question asks in which town and the sentence names none; or it asks a birth, an age, a model, a party,
     an employer (rag.evidence.required_evidence), someone's response or a person's name that the sentence does not
-    give (the sentence after it may name the person; the one before tells whom a pronoun means); or it asks on
+    give (the sentence after it may name the person; the one before tells whom a pronoun means), or the post whose
+    holder it asks that neither it nor a sentence beside it says; or it asks on
     which day and every day the sentence gives dates a statement; or it asks a country's figure and the sentence
     is on another country (`other_country`), or a country's population and gives a region's; or it asks how many,
     or a count in a classifier, and none of the sentences an answer may quote (`quotable`, `extra_share`) writes
@@ -88,6 +89,10 @@ def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0
     after = beside(sents, best, after=True)  # news names a person in the sentence after "一位分析家声称…"
     if q.name and not names_person(best.text, q.text) and not (after and names_person(after.text, q.text)):
         return True
+    before = beside(sents, best, after=False)
+    # who holds a post: the best sentence or one beside it says the post ("总理是谁？" not from "政府宣布辞职")
+    if q.post and not any(q.post(s.text) for s in (best, before, after) if s is not None):
+        return True
     if q.new_figure and not any(q.new_figure(s.text) for s in quotable(sents, extra_share)):
         return True  # no figure, or only the question's own: "那两千三百人里俄罗斯兵占多少" from "现有二千三百人"
     if asks_for_day(q.unit) and dates_only_statements(q.text, best.text):  # the day a statement was made
@@ -95,7 +100,6 @@ def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0
     if local_population(q.text, q.unit, best.text):  # a country's population from a region's
         return True
     if q.responder:  # "普京是怎么回应的" from Tokayev's words, or from "他表示…" after them
-        before = beside(sents, best, after=False)
         if not tells_response(best.text, q.responder, before.text if before else None):
             return True
     if q.evidence and not q.evidence(best.text):  # a birth year from "2019 年下台"

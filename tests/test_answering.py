@@ -744,6 +744,21 @@ def test_a_village_or_port_question_needs_its_name_and_a_kind_of_place_names_non
     assert not sentence_types("恐怖分子在国外受训。", set(), "place", "恐怖分子在哪里受训？")
 
 
+def test_who_holds_a_post_is_answered_where_the_post_is_said() -> None:
+    """"总理是谁？" is not answered by "该国政府在本周三宣布辞职", but by a sentence that says the post, in the articles'
+    words (总理, 首相, 政府首脑); an English post reads as its Chinese words."""
+    from rag.evidence import asked_post
+
+    pm = asked_post("骚乱中宣布辞职的那届哈萨克政府，总理是谁？", "person")
+    assert pm is not None and not pm("该国政府在本周三宣布辞职，随后全国进入紧急状态。")
+    assert pm("马西莫夫曾任政府首脑。") and pm("总理马明宣布政府辞职。")
+    en = asked_post("Who was the commander of the CSTO peacekeeping force?", "person")
+    assert en is not None and en("集安组织维和部队司令谢尔久科夫表示…") and not en("俄罗斯国防部长绍伊古向普京通报。")
+    assert asked_post("谁是俄罗斯国防部长？", "person") is not None
+    assert asked_post("《论自由》的作者是谁？", "person") is None  # a work's author is no post
+    assert asked_post("总理是谁？", "place") is None
+
+
 @pytest.mark.parametrize(("sentence", "unnamed"), [
     ("一位俄罗斯议员表示，托卡耶夫“挑战”了普京。", True),
     ("六年后，另一位俄罗斯议员提高了赌注。", True),
@@ -1077,7 +1092,7 @@ def test_the_figure_rule_reads_every_sentence_an_answer_may_quote() -> None:
     from rag.gate import missing_figure, quotable
     question = "How many UN member states did Tokayev cite?"
     q = SimpleNamespace(text=question, multipart=False, counted=(), city=False, count_in=None, name=False,
-                        evidence=None, unit=None, responder=None, countries=frozenset(),
+                        evidence=None, unit=None, responder=None, post=None, countries=frozenset(),
                         new_figure=figure_check(question, "number"))
     hit = SimpleNamespace(chunk=SimpleNamespace(doc_id="a"))
     best = SimpleNamespace(text="许多乌克兰人将托卡耶夫的言论视为一项大胆的声明。", logit=23.43, hit=hit, start=0, end=10,
