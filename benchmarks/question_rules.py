@@ -20,6 +20,7 @@ from pathlib import Path
 
 from rag.countries import countries_asked, countries_in
 from rag.evidence import asked_post, asks_name, names_person, required_evidence, responder, tells_response
+from rag.gate import among_others
 from rag.figures import asks_count, counted_unit, expected_unit, figure_check
 from rag.keywords import normalize
 from rag.questions import answer_type, asks_city, is_english, pos_tags
@@ -95,6 +96,15 @@ def _post(question: str) -> Check | None:
     return asked_post(question, answer_type(question))
 
 
+def _among_others(question: str) -> Check | None:
+    english = is_english(question)
+    asked = countries_asked(question if english else normalize(question), english)
+    figure = expected_unit(question) or counted_unit(question) or asks_count(question)
+    if not asked or not figure:
+        return None
+    return lambda s: not among_others(asked, s)
+
+
 def _name(question: str) -> Check | None:
     if not asks_name(question, answer_type(question)):
         return None
@@ -109,6 +119,8 @@ RULES: dict[str, Callable[[str], Check | None]] = {
     "someone's response: the sentence names them or opens with a pronoun (rag.evidence.responder)": _response,
     "a figure of a country the question names: the sentence names no other one while leaving it out "
     "(rag.gate.other_country)": _country,
+    "a country's count: the sentence does not count only a list it stands in with two others or more "
+    "(rag.gate.among_others)": _among_others,
     "a town, a village or a port: the sentence names one, not a country nor a kind of place "
     "(rag.questions.asks_city, rag.typematch.sentence_types)": _town,
     "who holds a post: the sentence says the post (rag.evidence.asked_post; the gate also reads the ones beside)":

@@ -10,9 +10,10 @@ is known: benchmarks/question_rules.py.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from rag.countries import countries_in
+from rag.countries import countries_in, country_names
 from rag.evidence import names_person, tells_response
 from rag.features import ADJACENT, Query, Sentence
 from rag.figures import asks_for_day, dates_only_statements, local_population
@@ -49,6 +50,30 @@ def other_country(q: Query, sentence: str) -> bool:
     return bool(named - q.countries) and not q.countries <= named
 
 
+_CLAUSE = re.compile(r"[，,。；;！？!?]")
+_HEADCOUNT = re.compile(r"(?:\d+|[数几][十百千万]|[一二三四五六七八九十两百千万]+)\s*[多余]?\s*[名位人个]")
+
+
+def among_others(asked_countries: frozenset[str], sentence: str) -> bool:
+    """The question asks a country's count and the sentence counts that country only in a list with two others or
+    more ("多少哈萨克斯坦公民在乌克兰阵亡？" -> "来自前中亚共和国（哈萨克斯坦、吉尔吉斯斯坦、乌兹别克斯坦…）的数十名
+    公民已经丧生"): that count is the group's, not the country's."""
+    clauses = [(c, countries_in(c)) for c in _CLAUSE.split(normalize(sentence)) if _HEADCOUNT.search(c)]
+    for asked in asked_countries:
+        names = "|".join(map(re.escape, sorted(country_names(asked), key=len, reverse=True)))
+        counted = [(c, named) for c, named in clauses if asked in named]
+        if counted and all(_listed(c, names) and len(named - asked_countries) >= 2 for c, named in counted):
+            return True
+    return False
+
+
+def _listed(clause: str, names: str) -> bool:
+    """Every mention of the country (`names`, the longest first: 哈萨克斯坦, not 哈萨克) stands in a list of three or
+    more, beside a "、"."""
+    spots = list(re.finditer(names, clause))
+    return clause.count("、") >= 2 and all("、" in clause[max(m.start() - 1, 0):m.end() + 1] for m in spots)
+
+
 def quotable(sents: Sequence[Sentence], extra_share: float) -> list[Sentence]:
     """The sentences an answer may quote: the best (by sentence-model logit) and those whose share among the
     candidates reaches `extra_share` (the sentence model's threshold for an extra sentence)."""
@@ -65,7 +90,7 @@ def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0
     give (the sentence after it may name the person; the one before tells whom a pronoun means), or the post whose
     holder it asks that neither it nor a sentence beside it says; or it asks on
     which day and every day the sentence gives dates a statement; or it asks a country's figure and the sentence
-    is on another country (`other_country`), or a country's population and gives a region's; or it asks how many,
+    is on another country (`other_country`) or on a group of them (`among_others`), or a country's population and gives a region's; or it asks how many,
     or a count in a classifier, and none of the sentences an answer may quote (`quotable`, `extra_share`) writes
     a figure the question does not give itself, or one in that classifier. The question gate refuses it before
     its model is asked; each rule's cost where the answer is known: benchmarks/question_rules.py. `sents` carry
@@ -84,7 +109,7 @@ def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0
     # 成立的时候几个国家控制著西柏林？": "1949年，德意志民主共和国成立…", then "…依然为美英法三国共同控制")
     if q.count_in and not any(q.count_in.search(normalize(s.text)) for s in quotable(sents, extra_share)):
         return True
-    if (q.unit or q.count_in or q.new_figure) and other_country(q, best.text):
+    if (q.unit or q.count_in or q.new_figure) and (other_country(q, best.text) or among_others(q.countries, best.text)):
         return True
     after = beside(sents, best, after=True)  # news names a person in the sentence after "一位分析家声称…"
     if q.name and not names_person(best.text, q.text) and not (after and names_person(after.text, q.text)):

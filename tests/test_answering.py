@@ -744,6 +744,19 @@ def test_a_village_or_port_question_needs_its_name_and_a_kind_of_place_names_non
     assert not sentence_types("恐怖分子在国外受训。", set(), "place", "恐怖分子在哪里受训？")
 
 
+def test_a_countrys_count_is_not_a_groups_it_stands_in() -> None:
+    """"多少哈萨克斯坦公民阵亡？" is not answered by the dead of five republics listed together, but is by a count of the
+    country's own, and a list does not hide a count beside a country named on its own ("德国…被苏联、美国…分成四个")."""
+    from rag.gate import among_others
+
+    kz = frozenset({"哈萨克斯坦", "乌克兰"})
+    group = "而来自前中亚共和国（哈萨克斯坦、吉尔吉斯斯坦、乌兹别克斯坦、塔吉克斯坦和土库曼斯坦）的数十名公民已经在乌克兰战争中丧生。"
+    assert among_others(kz, group)
+    assert not among_others(kz, "据报道，已有12名哈萨克斯坦公民在乌克兰战争中丧生。")
+    assert not among_others(frozenset({"德国"}), "德国和柏林被苏联、美国、英国和法国分成四个占领区。")
+    assert not among_others(frozenset(), group)
+
+
 def test_who_holds_a_post_is_answered_where_the_post_is_said() -> None:
     """"总理是谁？" is not answered by "该国政府在本周三宣布辞职", but by a sentence that says the post, in the articles'
     words (总理, 首相, 政府首脑); an English post reads as its Chinese words."""
