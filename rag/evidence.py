@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rag.countries import countries
+from rag.countries import countries, country_names
 from rag.keywords import normalize
 from rag.questions import is_english, named_entities, person_words
 from rag.typematch import sentence_types
@@ -190,6 +190,11 @@ _LEADS_WITH_PRONOUN = re.compile(r"^[“”\"「」\s]*(?:他|她|它|其|对此
 _ABOUT = re.compile(r"(?:对|就|关于|对于)[^，,；;]{0,4}$")  # "对哈萨克局势", "关于名将岳飞"
 _PLACE_BEFORE = re.compile(r"(?:到|在|向|往|赴|从|对|于|与|同|和|跟)$")  # "招募当地居民到俄罗斯联邦参加…": a place
 _CAPITALS = ("莫斯科", "北京", "华盛顿", "基辅", "阿斯塔纳", "努尔苏丹", "克里姆林宫", "白宫")  # stand for their state
+# a state's ministry that responds for it ("哈萨克斯坦外交部是怎么回应的？"), and the words the articles say it by;
+# "官方", "政府" and "当局" stand for the state, which answers through any official ("俄罗斯继续在官方层面上重复…")
+_ORGANS = {"外交部": "外交部|外长|外交部长", "国防部": "国防部|国防部长|军方", "内政部": "内政部", "议会": "议会|国会",
+           "国会": "议会|国会"}
+_ORGAN = re.compile("|".join(_ORGANS))
 _ROLE_AFTER = re.compile(r"(?:副?总统|副?总理|外长|外交部长|部长|议员|官员|大使|发言人|领导人)")
 
 
@@ -211,7 +216,9 @@ def responder(question: str) -> str | None:
         # not the country a post belongs to ("哈萨克外长特列乌别尔季" -> 特列乌别尔季)
         found = [(i, n) for i, n in found if not (n in countries() and _ROLE_AFTER.match(clause, i + len(n)))]
         if found:
-            return found[0][1]
+            i, n = found[0]
+            organ = _ORGAN.match(clause, i + len(n)) if n in countries() else None
+            return n + organ.group(0) if organ else n  # "哈萨克斯坦外交部": that organ's response, not any official's
     return None
 
 
@@ -234,6 +241,12 @@ def tells_response(sentence: str, who: str, before: str | None = None) -> bool:
     meeting ("王毅同拉夫罗夫通电话" reports none of Lavrov's words), or opens with a pronoun and the sentence
     `before` it (when known) names them ("托卡耶夫淡淡一笑说…" then "他表示…" is Tokayev, not 普京)."""
     s = normalize(sentence)
+    organ = _ORGAN.search(who)
+    if organ and who[:organ.start()] in countries():  # that organ, named after its country, then acting
+        state = "|".join(map(re.escape, sorted(country_names(who[:organ.start()]), key=len, reverse=True)))
+        said = re.compile(r"(?:" + state + r"|该国)[^，,。；;]{0,4}?(?:" + _ORGANS[organ.group(0)] + r")")
+        return any(_ACTS.match(s, m.end()) for m in said.finditer(s)) or (
+            bool(_LEADS_WITH_PRONOUN.match(s)) and before is not None and bool(said.search(normalize(before))))
     # a country responds through its officials, who need not be its clause's subject ("莫斯科方面称…"), but not
     # as a place something goes to
     state = who in countries() or who in _CAPITALS

@@ -744,6 +744,19 @@ def test_a_village_or_port_question_needs_its_name_and_a_kind_of_place_names_non
     assert not sentence_types("恐怖分子在国外受训。", set(), "place", "恐怖分子在哪里受训？")
 
 
+def test_a_ministrys_response_is_that_ministrys_not_any_officials() -> None:
+    """"哈萨克斯坦外交部是怎么回应的？" asks that ministry's response: "没有任何哈萨克斯坦官员对此表示支持" is none, while a
+    state's response ("俄罗斯官方怎么描述…") may come from any of its officials."""
+    from rag.evidence import responder, tells_response
+
+    who = responder("那篇文章登出后，哈萨克斯坦外交部是怎么回应的？")
+    assert who == "哈萨克斯坦外交部"
+    assert not tells_response("文章解释称，没有任何哈萨克斯坦官员对此表示支持。", who)
+    assert tells_response("哈萨克外交部发言人表示，哈方不会承认这两个地区。", who)
+    assert tells_response("她说，哈方不会承认。", who, before="哈萨克斯坦外交部10日举行记者会。")
+    assert responder("俄罗斯官方口头上怎么描述它和哈萨克的关系？") == "俄罗斯"
+
+
 def test_a_countrys_count_is_not_a_groups_it_stands_in() -> None:
     """"多少哈萨克斯坦公民阵亡？" is not answered by the dead of five republics listed together, but is by a count of the
     country's own, and a list does not hide a count beside a country named on its own ("德国…被苏联、美国…分成四个")."""
