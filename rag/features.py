@@ -53,6 +53,7 @@ QUESTION_FEATURES = ("best_logit", "second_gap", "top_p_logit", "p_gap", "top_co
                      "type_known", "type_found", "q_en", "q_hant", "q_en_x_max_cos", "q_en_x_best_logit",
                      "n_focus_oov", "best_type_match", "best_cov", "best_cos", "missing_idf", "unit_known",
                      "unit_best", "unit_any", "best_share", "entity_absent")
+AFTER_PASSAGE = 400  # characters past a passage's end searched for the one sentence after it
 ADJACENT = 4  # at most this many characters (white space, a paragraph break) between neighbouring sentence units
 _SUBHEAD_END = "。！？；…”」）)"
 
@@ -206,7 +207,13 @@ def candidate_sentences(snap: IndexView, q: Query, hits: Sequence[Hit], p_logits
     for rank, (h, pl, pc) in enumerate(zip(hits[:n_passages], p_logits, covs), 1):
         art = snap.articles[h.chunk.doc_id]
         text, whole = art.text, _normalized(f"{art.title}\n{art.text}")
-        starts, ends, vecs = snap.sentences.within(h.chunk.doc_id, h.chunk.start, h.chunk.end)
+        # and the sentence right after the passage: a passage may end on the sentence that introduces a speaker,
+        # whose words follow ("基辅分析师阿列克谢·库什告诉半岛电视台说…" ends it; "库什表示，中国和土耳其将填补这一空白"
+        # opens the next)
+        starts, ends, vecs = snap.sentences.within(h.chunk.doc_id, h.chunk.start,
+                                                   h.chunk.end + (AFTER_PASSAGE if rank == 1 else 0))
+        keep = (ends <= h.chunk.end) | (np.arange(len(ends)) == int((ends <= h.chunk.end).sum()))
+        starts, ends, vecs = starts[keep], ends[keep], vecs[keep]
         cos = vecs @ q.vector if len(vecs) else np.zeros(0)
         for s, e, c in zip(starts.tolist(), ends.tolist(), cos.tolist()):
             key = (h.chunk.doc_id, s, e)

@@ -552,6 +552,29 @@ def test_a_sentence_that_leaves_out_the_entry_the_question_names_is_marked(setti
         assert got == expected
 
 
+def test_the_sentence_right_after_the_top_passage_is_a_candidate(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """A passage may end on the sentence that introduces a speaker, whose words open the next one ("基辅分析师库什告诉
+    半岛电视台说…" then "库什表示，中国和土耳其将填补这一空白"): the sentence right after the top passage is a candidate,
+    and only that one; after a lower passage, none."""
+    from dataclasses import replace
+
+    from rag.features import candidate_sentences
+    from rag.types import Hit
+
+    text = "基辅分析师库什告诉半岛电视台说，基辅注意到托卡耶夫的勇气。库什表示，中国和土耳其将填补这一空白。这个地区位于俄罗斯和中国之间。"
+    kush = Article(id="kush", title="库什", text=text)
+    snap, _ = build_snapshot([kush, *ARTS], fake_embedder, settings)
+    c = Retriever(snap, fake_embedder, settings, model=_hand_model()).candidates("谁会来填补这个空白？", 5)
+    assert c.query is not None
+    whole = next(h.chunk for h in c.hits if h.chunk.doc_id == "kush")
+    first = replace(whole, start=0, end=text.index("。") + 1, text=text[:text.index("。") + 1])
+    for rank, expected in ((0, ["基辅分析师库什告诉半岛电视台说，基辅注意到托卡耶夫的勇气。", "库什表示，中国和土耳其将填补这一空白。"]),
+                           (1, ["基辅分析师库什告诉半岛电视台说，基辅注意到托卡耶夫的勇气。"])):
+        hits = [h for h in c.hits if h.chunk.doc_id != "kush"][:rank] + [Hit(chunk=first, score=1.0)]
+        sents = candidate_sentences(snap, c.query, hits, [0.0] * len(hits), len(hits))
+        assert [s.text for s in sents if s.hit.chunk.doc_id == "kush"] == expected
+
+
 def test_a_question_about_an_entry_matches_the_sentence_that_covers_the_rest_of_it(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
     """The entry's lead sentence shares the title's words with the question; the sentence that answers shares
     the rest ("预备兵力约2300名。" for "纽西兰国防军的预备兵力约是多少？"): s_lex_rest and s_bigram_rest count the
