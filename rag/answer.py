@@ -28,7 +28,7 @@ from rag.features import (
     sentence_features,
 )
 from rag.figures import names_a_date
-from rag.gate import lacks_figure, missing_figure
+from rag.gate import evidenced, lacks_figure, missing_figure
 from rag.keywords import to_simplified
 from rag.neighbours import key as _key
 from rag.neighbours import with_asked, with_names, with_reasons, with_relative, with_statement_ends
@@ -110,6 +110,9 @@ class ExtractiveAnswerer:
         stands in the fourth). Likewise, for a question why something is hard, the sentences that say it is
         ("要获得这方面的信息是很复杂的，安全部门享有缄默特权"), when any does. The gate has judged the question on all
         of them before: cut to one or two, its features would read as a question with a single candidate."""
+        if q is not None and q.evidence is not None and sents and not q.evidence(sents[0].text):
+            # what the question requires (an employer, a birth …) stands in a sentence just below the best
+            return _first(sents, evidenced(q, sents))
         why_hard = q is not None and q.atype == "reason" and asks_why_hard(q.text)
         if q is None or not why_hard and q.atype != "definition":
             return sents

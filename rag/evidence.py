@@ -63,6 +63,8 @@ _EMPLOYERS = r"(?:机构|大学|学校|学院|智库|公司|单位|媒体|研究
 _ASKS_EMPLOYER = re.compile(r"(?:任职|任教|供职|就职|工作)于哪|"
                             r"(?:为|替)哪[家个所一间]*[^，,；;？?]{0,6}(?:工作|效力)|"
                             r"哪[家个所一间]*" + _EMPLOYERS + r"[^，,；;？?]{0,4}(?:任职|任教|供职|就职|工作|的(?:学者|分析师|研究员|教授))|"
+                            # "那篇文章的作者是哪个智库的？", "是哪家智库的人"
+                            r"(?:是|来自|属于)哪[家个所一间]*" + _EMPLOYERS + r"的(?:人|学者|专家)?[？?]?$|"
                             r"\b(?:which|what) (?:[\w-]+ ){0,2}(?:think tank|university|institution|institute|"
                             r"organi[sz]ation|company|college|employer)\b[^?]*\b(?:work|works|worked|affiliated|"
                             r"teach|teaches|taught|based)\b|\bwhere does [^?]+ work\b|\baffiliated with\b", re.I)

@@ -767,6 +767,32 @@ def test_a_village_or_port_question_needs_its_name_and_a_kind_of_place_names_non
     assert not sentence_types("恐怖分子在国外受训。", set(), "place", "恐怖分子在哪里受训？")
 
 
+def test_what_a_question_requires_may_stand_in_a_sentence_just_below_the_best() -> None:
+    """"那篇文章的作者是哪个智库的？": the best sentence restates the question ("《外交政策》…一篇文章中指出"); the one
+    that names the employer ranks just below, in the same article, and is read (rag.gate.evidenced). One far below,
+    or in another article, is not."""
+    from types import SimpleNamespace
+
+    from rag.evidence import required_evidence
+    from rag.gate import EVIDENCE_GAP, evidenced
+
+    question = "在《外交政策》上写那篇文章的作者是哪个智库的？"
+    q = SimpleNamespace(evidence=required_evidence(question, "other"))
+    assert q.evidence is not None
+
+    def sent(text: str, logit: float, doc: str = "fp") -> SimpleNamespace:
+        return SimpleNamespace(text=text, logit=logit, hit=SimpleNamespace(chunk=SimpleNamespace(doc_id=doc)))
+
+    restated = sent("美国杂志《外交政策》在其发表的一篇文章中指出，哈萨克斯坦正试图打破联盟。", 28.5)
+    carnegie = sent("这篇由卡内基国际和平基金会学者蒂穆尔·乌姆洛夫撰写的文章解释称…", 25.6)
+    other = sent("这位作者补充称，哈萨克斯坦目前没有帮助俄罗斯规避经济制裁。", 26.0)
+    assert evidenced(q, [restated, other, carnegie]) == [carnegie]  # type: ignore[arg-type]
+    far = sent(carnegie.text, restated.logit - EVIDENCE_GAP - 1)
+    assert evidenced(q, [restated, other, far]) == []  # type: ignore[arg-type]
+    elsewhere = sent(carnegie.text, 25.6, doc="other")
+    assert evidenced(q, [restated, other, elsewhere]) == []  # type: ignore[arg-type]
+
+
 def test_a_ministrys_response_is_that_ministrys_not_any_officials() -> None:
     """"哈萨克斯坦外交部是怎么回应的？" asks that ministry's response: "没有任何哈萨克斯坦官员对此表示支持" is none, while a
     state's response ("俄罗斯官方怎么描述…") may come from any of its officials."""
