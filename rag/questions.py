@@ -40,11 +40,11 @@ _ZH: tuple[tuple[str, re.Pattern[str]], ...] = (
                           r"(?:人|者|家|师|员|官|长|手)(?:叫啥|叫什么)|"
                           r"哪[个一]?(?:队员|学者|作家|诗人|画家|演员|歌手|导演|球员|教练|科学家|皇帝|国王|君主|将军)|"
                           # up to four words between: "哪个俄罗斯议员", "哪些历史人物" (not "哪个国家的总统": a place)
-                          r"哪[个位名一些][^的，,。？?\s]{0,4}?(?:" + ROLES + r"|人物)")),
+                          r"哪[一两二三四五六七八九十几]?[个位名一些][^的，,。？?\s]{0,4}?(?:" + ROLES + r"|人物)")),
     ("org", re.compile(r"哪[个家一些所支]?(?:组织|机构|公司|政党|部门|媒体|报纸|电视台|通讯社|集团|银行|大学|企业|联盟|"
                        r"国际组织|团体|军队|部队|球队|队(?![员长])|学校|学院|杂志|频道|出版社|唱片公司|教会)|"
                        r"什么(?:组织|机构|公司|媒体|政党)")),
-    ("place", re.compile(r"哪里|哪儿|什么地方|何处|何地|在哪(?!种|方面)|哪[个座一些]?(?:国家|城市|省|州|地区|国|市|县|岛|"
+    ("place", re.compile(r"哪里|哪儿|什么地方|何处|何地|在哪(?!种|方面)|哪[一两二三四五六七八九十几]?[个座一些]?(?:国家|城市|省|州|地区|国|市|县|岛|"
                          r"地方|边境|首都|河|山)|哪国|" + _TOWN_Q)),
     # the event at which something was said or done ("他是在什么场合说的？")
     ("occasion", re.compile(r"什么场合|哪个场合|何种场合|哪一?次(?:会议|会谈|讲话|活动|峰会)|什么(?:会议|活动|仪式)上")),
@@ -61,7 +61,7 @@ _EN: tuple[tuple[str, re.Pattern[str]], ...] = (
                           r"share|proportion)\b|\bnumber of\b|" + DEATH_TOLL_EN, re.I)),
     # "which" with up to two words before its noun: "which Russian lawmaker", "which think tank"
     ("person", re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (?:[\w'-]+ ){0,3}(?:person|people|man|men|woman|"
-                          r"women|figures?|officials?|leaders?|presidents?|ministers?|lawmakers?|legislators?|mps?|"
+                          r"women|figures?|founders?|officials?|leaders?|presidents?|ministers?|lawmakers?|legislators?|mps?|"
                           r"politicians?|analysts?|historians?|journalists?|reporters?|spokes(?:man|woman|person)|"
                           r"diplomats?|generals?|ambassadors?)\b", re.I)),
     ("org", re.compile(r"\bwhich (?:[\w'-]+ ){0,2}(?:organi[sz]ation|company|agency|party|bloc|alliance|media|"

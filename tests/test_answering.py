@@ -65,6 +65,11 @@ from rag.types import Article
     ("她毕业于哪所大学？", "org"),
     ("哪个队员进了第一球？", "person"),
     ("这尊佛像是哪个时期的作品？", "time"),
+    # "which two" of people, places, villages
+    ("托卡耶夫在专栏里搬出了哪两位历史人物？", "person"),
+    ("Which historical founders did Tokayev cite?", "person"),
+    ("哪两个国家会补上这个空缺？", "place"),
+    ("俄军占了利西昌斯克附近的哪两个村子？", "place"),
 ])
 def test_answer_types(q: str, t: str) -> None:
     from rag.questions import answer_type
