@@ -165,6 +165,9 @@ def test_occasions_and_prepositional_reasons_are_answer_evidence() -> None:
     assert sentence_types("几名哈萨克公民因分裂主义被判刑。", set(), "reason")
     assert sentence_types("他因瓶装炸弹“鸡尾酒”而闻名。", set(), "reason")
     assert not sentence_types("科学家称基因被编辑。", set(), "reason")
+    # what a protest is against is why it broke out
+    assert sentence_types("哈萨克斯坦爆发了反对燃料价格上涨的抗议活动。", set(), "reason")
+    assert not sentence_types("反对派领导人参加了会议。", set(), "reason")
 
 
 def test_a_city_question_is_not_answered_by_a_country_and_wages_are_money() -> None:
