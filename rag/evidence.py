@@ -77,7 +77,7 @@ _EMPLOYER_SAID = re.compile(r"(?:组织|机构|公司|委员会|基金会|研究
 
 # who took a post ("政府集体辞职之后，是谁接任哈萨克斯坦总理？", "谁接掌了国家安全委员会？"): the answer appoints
 # someone to that post ("…被任命为总理"), not to another ("马西莫夫被任命为国家安全局局长"), nor names a post kept
-_TOOK = r"(?:新任|新一任|接任|继任|接掌|接替|出任|就任|升任|被任命为|任命为|当选为?|上任)"
+_TOOK = r"(?:新任|新一任|新(?=总理|总统|主席|首相|局长|部长|外长)|接任|继任|接掌|接替|出任|就任|升任|被任命为|任命为|当选为?|上任)"
 # (not who appointed someone, "被谁任命为…", nor a rival "出任总统前的对手是谁")
 _ASKS_TOOK = re.compile(r"(?<!被)(?:谁|哪位|何人)[^，,；;？?]{0,6}" + _TOOK + r"(?:新)?(?:的)?([^\s前后的，,；;？?]{2,12}?)(?:的)?"
                         r"(?:职务|一职|职位)?[？?]?$|" + _TOOK + r"(?:的)?([^\s前后的，,；;？?]{2,12}?)(?:的人)?(?:是谁|是哪位|叫什么)")
@@ -234,7 +234,12 @@ _CALL = re.compile(r"[^，,。；;]{0,12}?(?:通电话|通话|会谈|会晤|会�
 # ("普京故乡圣彼得堡" names Putin and reports nothing he did)
 _ACTS = re.compile(r"[^。；;！？]{0,20}?(?:说|表示|称|回应|回答|答复|认为|指出|强调|批评|谴责|指责|反驳|否认|宣布|敦促|呼吁|"
                    r"警告|拒绝|要求|评论|形容|描述|评价|声明|透露|坦言|笑|驳斥|回击|表态|承诺|反对|支持|希望|提出|请求|"
-                   r"感谢|欢迎|告诉|写道|问|答|建议|劝|主张)")
+                   r"感谢|欢迎|告诉|写道|问|答|建议|劝|主张|承认|重申)")
+
+
+# who speaks for a state after its name ("哈萨克斯坦官员", "俄罗斯继续在官方层面上", "莫斯科方面"): a response; the
+# state as a mere topic ("与所谓的哈萨克斯坦几乎没有关系") is none
+_STATE_SPEAKS = re.compile(r"[^，,。；;！？]{0,6}?(?:官员|官方|方面|政府|当局|外交部|总统|领导人|议会|人士)")
 
 
 def tells_response(sentence: str, who: str, before: str | None = None) -> bool:
@@ -253,7 +258,8 @@ def tells_response(sentence: str, who: str, before: str | None = None) -> bool:
     # as a place something goes to
     state = who in countries() or who in _CAPITALS
     if any(not (_PARTNER.search(s[:m.start()]) and _CALL.match(s, m.end()))
-           and (_ACTS.match(s, m.end()) or state and not _PLACE_BEFORE.search(s[:m.start()]))
+           and (_ACTS.match(s, m.end()) or state and _STATE_SPEAKS.match(s, m.end())
+                and not _PLACE_BEFORE.search(s[:m.start()]))
            for m in re.finditer(re.escape(who), s)):
         return True
     return bool(_LEADS_WITH_PRONOUN.match(s)) and (before is None or who in normalize(before))

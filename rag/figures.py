@@ -70,7 +70,9 @@ _ASKS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
     # "那几个人", "这几名" name a few, they do not ask; "第几名" asks a place in a ranking
     (re.compile(r"(?:多少|(?<![那这十\d])几)[^，,；;？?]{0,4}人口|人[口数][^，,；;？?]{0,6}(?:多少|几)|多少人|"
                 r"(?<![那这十\d第])几(?:个人|名)|多少名|多少位|"
-                r"多少个人|多少居民|多少士兵|多少军人|多少警察|(?:多少|几个)兵(?!器)"), "people"),
+                r"多少个人|多少居民|多少士兵|多少军人|多少警察|(?:多少|几个)兵(?!器)|"
+                # lives lost: "夺走了多少条人命" is answered by "164人丧生"
+                r"(?:多少|几)条(?:人命|生命|性命)"), "people"),
     (re.compile(r"多少桶"), "barrels"),
     (re.compile(r"多少公里|多长|多远"), "distance"),
 )

@@ -801,6 +801,29 @@ def test_what_a_question_requires_may_stand_in_a_sentence_just_below_the_best() 
     assert evidenced(q, [restated, other, elsewhere]) == []  # type: ignore[arg-type]
 
 
+def test_a_states_response_is_spoken_by_someone_for_it() -> None:
+    """"哈萨克政府怎样回应扎图林的言论？": a sentence where Kazakhstan is only the topic of Zatulin's words is no
+    response; one where its officials, its side or its government speak is."""
+    from rag.evidence import tells_response
+
+    assert not tells_response("扎图林说，“有许多俄罗斯人城镇与所谓的哈萨克斯坦几乎没有关系。”", "哈萨克斯坦")
+    assert tells_response("哈萨克斯坦官方否认了这些指控。", "哈萨克斯坦")
+    assert tells_response("俄罗斯继续在官方层面上重复其与哈萨克斯坦的同盟关系的口号。", "俄罗斯")
+    assert tells_response("莫斯科方面称，部队将很快撤离。", "莫斯科")
+
+
+def test_lives_and_a_new_post_are_asked_in_their_own_words() -> None:
+    """"夺走了多少条人命" counts people ("164人丧生"), not things in 条; "新总理是谁" asks who took the post, which
+    "马西莫夫被任命为国家安全局局长" does not say."""
+    from rag.evidence import required_evidence
+    from rag.figures import counted_unit, expected_unit
+
+    lives = expected_unit("这场动乱至少夺走了多少条人命？")
+    assert lives is not None and lives.search("造成了至少164人丧生") and counted_unit("夺走了多少条人命？") is None
+    took = required_evidence("政府集体辞职以后，哈萨克新总理是谁来当的？", "person")
+    assert took is not None and not took("马西莫夫被任命为国家安全局局长。") and took("斯迈洛夫被任命为新总理。")
+
+
 def test_a_ministrys_response_is_that_ministrys_not_any_officials() -> None:
     """"哈萨克斯坦外交部是怎么回应的？" asks that ministry's response: "没有任何哈萨克斯坦官员对此表示支持" is none, while a
     state's response ("俄罗斯官方怎么描述…") may come from any of its officials."""
