@@ -148,15 +148,19 @@ _POPULATION_WORD = re.compile(r"人口|居民|\b(?:population|inhabitants|reside
 # the population of a part of a country: a region, a province, a town, or "当地" after one
 _LOCAL = re.compile(r"当地|地区|[州省市县镇村]|\b(?:region|province|city|town|state|district)\b", re.I)
 _CLAUSE = re.compile(r"[^，,。；;！？]+")
+_WHOLE = re.compile(r"全国|全体|整个|总人口|全部人口|\b(?:entire|whole|total|nationwide|national)\b", re.I)
 
 
 def local_population(question: str, unit: re.Pattern[str] | None, sentence: str) -> bool:
-    """The question asks a country's population without naming a part of it ("哈萨克斯坦全国人口有多少？"), and every
-    clause of the sentence that gives one gives a part's ("哈萨克斯坦科斯塔奈地区…，当地88万居民中…"): a region's
-    figure does not answer for its country."""
+    """The question asks a country's population, or a share of it, without naming a part of it ("哈萨克斯坦全国人口有
+    多少？"), and every clause of the sentence that gives one gives a part's ("哈萨克斯坦科斯塔奈地区…，当地88万居民
+    中…"): a region's figure does not answer for its country."""
     english = is_english(question)
     q = question if english else normalize(question)
-    if unit not in (_ANSWER_UNITS["population"], _EXACT_UNITS["population"]) or _LOCAL.search(q):
+    # or the share of its whole population that a people makes up ("What share of Kazakhstan's entire population is
+    # ethnic Russian?" from "当地88万居民中超过40%是俄罗斯裔")
+    share = unit is _ANSWER_UNITS["share"] and bool(_POPULATION_WORD.search(q) and _WHOLE.search(q))
+    if unit not in (_ANSWER_UNITS["population"], _EXACT_UNITS["population"]) and not share or _LOCAL.search(q):
         return False
     if not countries_asked(q, english):  # "科斯塔奈那边住了多少人？" asks for a region's
         return False

@@ -812,6 +812,19 @@ def test_a_states_response_is_spoken_by_someone_for_it() -> None:
     assert tells_response("莫斯科方面称，部队将很快撤离。", "莫斯科")
 
 
+def test_a_share_of_a_whole_countrys_population_is_not_a_regions() -> None:
+    """"What share of Kazakhstan's entire population is ethnic Russian?" is not answered by Kostanay's 40%; a
+    question about the region's share is."""
+    from rag.figures import expected_unit, local_population
+
+    kostanay = "哈萨克斯坦科斯塔奈地区与俄罗斯接壤，当地88万居民中超过40%是俄罗斯裔。"
+    for q, local in (("What share of Kazakhstan's entire population is ethnic Russian?", True),
+                     ("哈萨克斯坦全国人口中俄罗斯裔占多大比例？", True),
+                     ("What share of Kostanay's population is ethnically Russian?", False),
+                     ("科斯塔奈地区居民中俄罗斯裔占多大比例？", False)):
+        assert local_population(q, expected_unit(q), kostanay) is local, q
+
+
 def test_lives_and_a_new_post_are_asked_in_their_own_words() -> None:
     """"夺走了多少条人命" counts people ("164人丧生"), not things in 条; "新总理是谁" asks who took the post, which
     "马西莫夫被任命为国家安全局局长" does not say."""
