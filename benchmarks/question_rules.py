@@ -20,8 +20,8 @@ from pathlib import Path
 
 from rag.countries import countries_asked, countries_in
 from rag.evidence import asked_post, asks_name, names_person, required_evidence, responder, tells_response
-from rag.gate import among_others
 from rag.figures import asks_count, counted_unit, expected_unit, figure_check
+from rag.gate import among_others
 from rag.keywords import normalize
 from rag.questions import answer_type, asks_city, is_english, pos_tags
 from rag.typematch import sentence_types

@@ -19,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from rag.countries import countries_asked, countries_in
+from rag.errors import NotFound
 from rag.evidence import asked_post, asks_name, required_evidence, responder
 from rag.figures import counted_unit, expected_unit, figure_check
 from rag.glossary import question_tokens
@@ -217,15 +218,32 @@ def candidate_sentences(snap: IndexView, q: Query, hits: Sequence[Hit], p_logits
         cos = vecs @ q.vector if len(vecs) else np.zeros(0)
         for s, e, c in zip(starts.tolist(), ends.tolist(), cos.tolist()):
             key = (h.chunk.doc_id, s, e)
+            # a sentence past the passage is cited from the passage that holds it: its quote must contain it
+            at = h if e <= h.chunk.end else _next_passage(snap, h, s, e)
+            if at is None:
+                continue
             # sub-headings ("国际呼吁") are context, not answers: skip short unpunctuated lines; so are the
             # article's own questions (a link to another story: "顿巴斯不同地区处于哪方势力控制之下？") and its credits
             if (key in seen or e - s < 4 or (e - s < 16 and text[e - 1] not in _SUBHEAD_END)
                     or is_own_question(text[s:e]) or (not q.about_credits and is_credit_line(text[s:e]))):
                 continue
             seen.add(key)
-            out.append(Sentence(hit=h, passage_rank=rank, start=s, end=e, text=text[s:e], cos=float(c),
+            out.append(Sentence(hit=at, passage_rank=rank, start=s, end=e, text=text[s:e], cos=float(c),
                                 p_logit=float(pl), p_cov=float(pc), article=whole))
     return out
+
+
+def _next_passage(snap: IndexView, h: Hit, start: int, end: int) -> Hit | None:
+    """The hit of the article's next passage when it holds text[start:end] (passages overlap), with `h`'s scores
+    and ranks; None when there is none or it does not."""
+    try:
+        nxt = snap.chunk(f"{h.chunk.doc_id}#{h.chunk.ordinal + 1}")
+    except NotFound:
+        return None
+    if not (nxt.doc_id == h.chunk.doc_id and nxt.start <= start and end <= nxt.end):
+        return None
+    return Hit(chunk=nxt, score=h.score, dense_rank=h.dense_rank, keyword_rank=h.keyword_rank,
+               dense_score=h.dense_score, also_reported_by=h.also_reported_by)
 
 
 @lru_cache(maxsize=1024)

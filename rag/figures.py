@@ -160,7 +160,8 @@ def local_population(question: str, unit: re.Pattern[str] | None, sentence: str)
     # or the share of its whole population that a people makes up ("What share of Kazakhstan's entire population is
     # ethnic Russian?" from "当地88万居民中超过40%是俄罗斯裔")
     share = unit is _ANSWER_UNITS["share"] and bool(_POPULATION_WORD.search(q) and _WHOLE.search(q))
-    if unit not in (_ANSWER_UNITS["population"], _EXACT_UNITS["population"]) and not share or _LOCAL.search(q):
+    if unit is None or unit not in (_ANSWER_UNITS["population"], _EXACT_UNITS["population"]) and not share \
+            or _LOCAL.search(q):
         return False
     if not countries_asked(q, english):  # "科斯塔奈那边住了多少人？" asks for a region's
         return False

@@ -563,7 +563,7 @@ def test_a_sentence_that_leaves_out_the_entry_the_question_names_is_marked(setti
 def test_the_sentence_right_after_the_top_passage_is_a_candidate(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
     """A passage may end on the sentence that introduces a speaker, whose words open the next one ("基辅分析师库什告诉
     半岛电视台说…" then "库什表示，中国和土耳其将填补这一空白"): the sentence right after the top passage is a candidate,
-    and only that one; after a lower passage, none."""
+    and only that one, cited from the next passage, which holds it; after a lower passage, none."""
     from dataclasses import replace
 
     from rag.features import candidate_sentences
@@ -575,12 +575,16 @@ def test_the_sentence_right_after_the_top_passage_is_a_candidate(settings: Setti
     c = Retriever(snap, fake_embedder, settings, model=_hand_model()).candidates("谁会来填补这个空白？", 5)
     assert c.query is not None
     whole = next(h.chunk for h in c.hits if h.chunk.doc_id == "kush")
-    first = replace(whole, start=0, end=text.index("。") + 1, text=text[:text.index("。") + 1])
+    # a passage before the article's only one ("kush#0", the whole text), which is the passage after it
+    first = replace(whole, id="kush#-1", ordinal=-1, start=0, end=text.index("。") + 1, text=text[:text.index("。") + 1])
     for rank, expected in ((0, ["基辅分析师库什告诉半岛电视台说，基辅注意到托卡耶夫的勇气。", "库什表示，中国和土耳其将填补这一空白。"]),
                            (1, ["基辅分析师库什告诉半岛电视台说，基辅注意到托卡耶夫的勇气。"])):
         hits = [h for h in c.hits if h.chunk.doc_id != "kush"][:rank] + [Hit(chunk=first, score=1.0)]
         sents = candidate_sentences(snap, c.query, hits, [0.0] * len(hits), len(hits))
-        assert [s.text for s in sents if s.hit.chunk.doc_id == "kush"] == expected
+        got = [s for s in sents if s.hit.chunk.doc_id == "kush"]
+        assert [s.text for s in got] == expected
+        assert all(s.hit.chunk.start <= s.start and s.end <= s.hit.chunk.end for s in got)  # its quote holds it
+        assert [s.hit.chunk.id for s in got] == ["kush#-1", "kush#0"][:len(expected)]
 
 
 def test_a_question_about_an_entry_matches_the_sentence_that_covers_the_rest_of_it(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
