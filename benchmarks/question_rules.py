@@ -76,11 +76,15 @@ def _unit(question: str) -> Check | None:
     return lambda s: bool(unit.search(normalize(s)))
 
 
-def _country(question: str) -> Check | None:
+def _figure_countries(question: str) -> frozenset[str]:
+    """The countries a figure question names (none for any other question)."""
     english = is_english(question)
-    asked = countries_asked(question if english else normalize(question), english)
     figure = expected_unit(question) or counted_unit(question) or asks_count(question)
-    if not asked or not figure:
+    return countries_asked(question if english else normalize(question), english) if figure else frozenset()
+
+
+def _country(question: str) -> Check | None:
+    if not (asked := _figure_countries(question)):
         return None
     return lambda s: not ((named := countries_in(normalize(s), visits=True)) - asked and not asked <= named)
 
@@ -97,10 +101,7 @@ def _post(question: str) -> Check | None:
 
 
 def _among_others(question: str) -> Check | None:
-    english = is_english(question)
-    asked = countries_asked(question if english else normalize(question), english)
-    figure = expected_unit(question) or counted_unit(question) or asks_count(question)
-    if not asked or not figure:
+    if not (asked := _figure_countries(question)):
         return None
     return lambda s: not among_others(asked, s)
 

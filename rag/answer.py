@@ -108,8 +108,10 @@ class ExtractiveAnswerer:
         nothing (another man's posts, "托卡耶夫之前担任过哪些职务？") cannot answer, however close its wording. When
         none of `sents` does, every passage is searched ("谁是乌姆洛夫？": "卡内基国际和平基金会学者蒂穆尔·乌姆洛夫"
         stands in the fourth). Likewise, for a question why something is hard, the sentences that say it is
-        ("要获得这方面的信息是很复杂的，安全部门享有缄默特权"), when any does. The gate has judged the question on all
-        of them before: cut to one or two, its features would read as a question with a single candidate."""
+        ("要获得这方面的信息是很复杂的，安全部门享有缄默特权"), when any does; and for a question whose answer must say
+        something (an employer, a birth: rag.evidence.required_evidence) that the best sentence does not, the few
+        just below it that do (rag.gate.evidenced). The gate has judged the question on all of them before: cut
+        to one or two, its features would read as a question with a single candidate."""
         if q is not None and q.evidence is not None and sents and not q.evidence(sents[0].text):
             # what the question requires (an employer, a birth …) stands in a sentence just below the best
             return _first(sents, evidenced(q, sents))

@@ -87,6 +87,13 @@ def country_names(name: str) -> tuple[str, ...]:
     return next((zh for _, zh in _country_table() if name in zh), (name,))
 
 
+@lru_cache(maxsize=256)
+def name_pattern(country: str) -> str:
+    """A regex alternation of all the Chinese names of a country, the longest first (哈萨克斯坦 before 哈萨克), so that
+    a match is the whole name as written."""
+    return "|".join(map(re.escape, sorted(country_names(country), key=len, reverse=True)))
+
+
 @lru_cache(maxsize=1)
 def _any_country() -> tuple[re.Pattern[str], dict[str, str]]:
     """A pattern for every Chinese country name of two characters or more (the longest first: 哈萨克斯坦 before

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rag.countries import countries, country_names
+from rag.countries import countries, name_pattern
 from rag.keywords import normalize
 from rag.questions import is_english, named_entities, person_words
 from rag.typematch import sentence_types
@@ -250,8 +250,7 @@ def tells_response(sentence: str, who: str, before: str | None = None) -> bool:
     s = normalize(sentence)
     organ = _ORGAN.search(who)
     if organ and who[:organ.start()] in countries():  # that organ, named after its country, then acting
-        names = "|".join(map(re.escape, sorted(country_names(who[:organ.start()]), key=len, reverse=True)))
-        said = re.compile(r"(?:" + names + r"|该国)[^，,。；;]{0,4}?(?:" + _ORGANS[organ.group(0)] + r")")
+        said = re.compile(r"(?:" + name_pattern(who[:organ.start()]) + r"|该国)[^，,。；;]{0,4}?(?:" + _ORGANS[organ.group(0)] + r")")
         return any(_ACTS.match(s, m.end()) for m in said.finditer(s)) or (
             bool(_LEADS_WITH_PRONOUN.match(s)) and before is not None and bool(said.search(normalize(before))))
     # a country responds through its officials, who need not be its clause's subject ("莫斯科方面称…"), but not

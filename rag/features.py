@@ -213,8 +213,8 @@ def candidate_sentences(snap: IndexView, q: Query, hits: Sequence[Hit], p_logits
         # opens the next)
         starts, ends, vecs = snap.sentences.within(h.chunk.doc_id, h.chunk.start,
                                                    h.chunk.end + (AFTER_PASSAGE if rank == 1 else 0))
-        keep = (ends <= h.chunk.end) | (np.arange(len(ends)) == int((ends <= h.chunk.end).sum()))
-        starts, ends, vecs = starts[keep], ends[keep], vecs[keep]
+        take = int((ends <= h.chunk.end).sum()) + 1  # the sentences sort by place: those inside, and one more
+        starts, ends, vecs = starts[:take], ends[:take], vecs[:take]
         cos = vecs @ q.vector if len(vecs) else np.zeros(0)
         for s, e, c in zip(starts.tolist(), ends.tolist(), cos.tolist()):
             key = (h.chunk.doc_id, s, e)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 
 from rag.countries import countries_asked
-from rag.keywords import normalize
+from rag.keywords import clauses, normalize
 from rag.questions import DEATH_TOLL_EN, is_english, keywords_only
 
 _KEYWORD_PEOPLE = re.compile(r"人[数口][？?]?$")  # "…死亡人数", typed as keywords: a count of people
@@ -147,7 +147,6 @@ _POPULATION = re.compile(r"人口|居民|住着|住了|居住|有多少(?:人|�
 _POPULATION_WORD = re.compile(r"人口|居民|\b(?:population|inhabitants|residents|live|living)\b", re.I)
 # the population of a part of a country: a region, a province, a town, or "当地" after one
 _LOCAL = re.compile(r"当地|地区|[州省市县镇村]|\b(?:region|province|city|town|state|district)\b", re.I)
-_CLAUSE = re.compile(r"[^，,。；;！？]+")
 _WHOLE = re.compile(r"全国|全体|整个|总人口|全部人口|\b(?:entire|whole|total|nationwide|national)\b", re.I)
 
 
@@ -165,7 +164,7 @@ def local_population(question: str, unit: re.Pattern[str] | None, sentence: str)
         return False
     if not countries_asked(q, english):  # "科斯塔奈那边住了多少人？" asks for a region's
         return False
-    given = [c for c in _CLAUSE.findall(normalize(sentence)) if unit.search(c)]
+    given = [c for c in clauses(normalize(sentence)) if unit.search(c)]
     return bool(given) and all(_LOCAL.search(c) for c in given)
 
 

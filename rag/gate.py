@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.countries import countries_in, country_names
+from rag.countries import countries_in, name_pattern
 from rag.evidence import names_person, tells_response
 from rag.features import ADJACENT, Query, Sentence
 from rag.figures import asks_for_day, dates_only_statements, local_population
-from rag.keywords import normalize
+from rag.keywords import clauses, normalize
 from rag.scorer import shares
 
 
@@ -50,7 +50,6 @@ def other_country(q: Query, sentence: str) -> bool:
     return bool(named - q.countries) and not q.countries <= named
 
 
-_CLAUSE = re.compile(r"[，,。；;！？!?]")
 _HEADCOUNT = re.compile(r"(?:\d+|[数几][十百千万]|[一二三四五六七八九十两百千万]+)\s*[多余]?\s*[名位人个]")
 
 
@@ -58,10 +57,10 @@ def among_others(asked_countries: frozenset[str], sentence: str) -> bool:
     """The question asks a country's count and the sentence counts that country only in a list with two others or
     more ("多少哈萨克斯坦公民在乌克兰阵亡？" -> "来自前中亚共和国（哈萨克斯坦、吉尔吉斯斯坦、乌兹别克斯坦…）的数十名
     公民已经丧生"): that count is the group's, not the country's."""
-    clauses = [(c, countries_in(c)) for c in _CLAUSE.split(normalize(sentence)) if _HEADCOUNT.search(c)]
+    counts = [(c, countries_in(c)) for c in clauses(normalize(sentence)) if _HEADCOUNT.search(c)]
     for asked in asked_countries:
-        names = "|".join(map(re.escape, sorted(country_names(asked), key=len, reverse=True)))
-        counted = [(c, named) for c, named in clauses if asked in named]
+        names = name_pattern(asked)
+        counted = [(c, named) for c, named in counts if asked in named]
         if counted and all(_listed(c, names) and len(named - asked_countries) >= 2 for c, named in counted):
             return True
     return False
@@ -107,13 +106,14 @@ def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0
     """The best sentence cannot be the answer, however close its topic: it lacks the asked figure (`lacks_figure`),
     or the question counts the things of a people it names ("多少名以色列人") and the sentence never names them,
     or the question asks in which town and the sentence names none; or it asks a birth, an age, a model, a party,
-    an employer (rag.evidence.required_evidence), someone's response or a person's name that the sentence does not
-    give (the sentence after it may name the person; the one before tells whom a pronoun means), or the post whose
-    holder it asks that neither it nor a sentence beside it says; or it asks on
-    which day and every day the sentence gives dates a statement; or it asks a country's figure and the sentence
-    is on another country (`other_country`) or on a group of them (`among_others`), or a country's population and gives a region's; or it asks how many,
-    or a count in a classifier, and none of the sentences an answer may quote (`quotable`, `extra_share`) writes
-    a figure the question does not give itself, or one in that classifier. The question gate refuses it before
+    an employer (rag.evidence.required_evidence: read in the best few sentences, `evidenced`), someone's response
+    or a person's name that the sentence does not give (the sentence after it may name the person; the one before
+    tells whom a pronoun means), or the post whose holder it asks that neither it nor a sentence beside it says; or
+    it asks on which day and every day the sentence gives dates a statement; or it asks a country's figure and the
+    sentence is on another country (`other_country`) or on a group of them (`among_others`), or a country's
+    population and gives a region's; or it asks how many, or a count in a classifier, and none of the sentences an
+    answer may quote (`quotable`, `extra_share`) writes a figure the question does not give itself, or one in that
+    classifier. The question gate refuses it before
     its model is asked; each rule's cost where the answer is known: benchmarks/question_rules.py. `sents` carry
     their sentence-model logits. A multi-part question is read part by part instead
     (rag.answer.ExtractiveAnswerer._parts_missing)."""

@@ -47,6 +47,14 @@ def normalize(text: str) -> str:
     return text
 
 
+_CLAUSE = re.compile(r"[^，,。；;！？!?]+")
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of a (normalised) text: its runs between commas, semicolons and sentence ends."""
+    return _CLAUSE.findall(text)
+
+
 def to_simplified(text: str) -> str:
     """Traditional to simplified script, case kept: what the dense encoder sees of a question, so that
     both scripts of one question retrieve the same passages."""

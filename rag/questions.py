@@ -113,7 +113,6 @@ _WHO_IS = re.compile(r"^(?P<x>[\u4e00-\u9fff·]{2,12}?)(?:到底|究竟)?(?:是�
 _BEFORE_OFFICE = re.compile(r"(?:在|于)?(?:当|成为|出任|就任|当选)[\u4e00-\u9fff]{1,5}?(?:之|以)?前(?=[\u4e00-\u9fff])")
 
 
-
 def asked_person(question: str) -> str | None:
     """The person a "who is X?" question names, or None."""
     m = _WHO_IS.match(_BEFORE_OFFICE.sub("", normalize(question.strip())))
