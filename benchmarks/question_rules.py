@@ -21,7 +21,7 @@ from pathlib import Path
 from rag.countries import countries_asked, countries_in
 from rag.evidence import asked_post, asks_name, names_person, required_evidence, responder, tells_response
 from rag.figures import asks_count, counted_unit, expected_unit, figure_check
-from rag.gate import among_others
+from rag.gate import among_others, speakers
 from rag.keywords import normalize
 from rag.questions import answer_type, asks_city, is_english, pos_tags
 from rag.typematch import sentence_types
@@ -84,7 +84,7 @@ def _figure_countries(question: str) -> frozenset[str]:
 
 
 def _country(question: str) -> Check | None:
-    if not (asked := _figure_countries(question)):
+    if not (asked := _figure_countries(question) - speakers(question, _figure_countries(question))):
         return None
     return lambda s: not ((named := countries_in(normalize(s), visits=True)) - asked and not asked <= named)
 

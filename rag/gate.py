@@ -18,6 +18,7 @@ from rag.evidence import names_person, tells_response
 from rag.features import ADJACENT, Query, Sentence
 from rag.figures import asks_for_day, dates_only_statements, local_population
 from rag.keywords import clauses, normalize
+from rag.questions import ROLES
 from rag.scorer import shares
 
 
@@ -44,10 +45,25 @@ def other_country(q: Query, sentence: str) -> bool:
     country's ("哈萨克斯坦和中国的边境线有多长？" -> "哈萨克斯坦与俄罗斯有着…陆地边界（超过7500公里）"). A visit
     to a town names its country ("托卡耶夫是几月份访问土耳其的？" -> "托卡耶夫 2 月初访问莫斯科期间"). A sentence that names
     no country is not read: its subject may stand in the sentence before."""
-    if not q.countries:
+    asked = q.countries - speakers(q.text, q.countries)
+    if not asked:
         return False
     named = countries_in(normalize(sentence), visits=True)
-    return bool(named - q.countries) and not q.countries <= named
+    return bool(named - asked) and not asked <= named
+
+
+# a country before the role of a person the question cites ("法国历史学者提到，…") names who speaks, not whose
+# figure it asks
+_SPEAKER = re.compile(r"[\u4e00-\u9fff]{0,2}?" + ROLES + r"[\u4e00-\u9fff·]{0,8}?(?:提到|指出|说|表示|称|认为|写道|透露)")
+
+
+def speakers(question: str, asked: frozenset[str]) -> frozenset[str]:
+    """The countries among `asked` that a Chinese question names only before the role of a person it cites: the
+    speaker's, not the figure's ("法国历史学者提到，习近平在哈萨克斯坦首次提出…是哪一年？" asks Kazakhstan's year,
+    from a sentence that names China and Afghanistan too)."""
+    text = normalize(question)
+    return frozenset(c for c in asked if (spots := list(re.finditer(name_pattern(c), text)))
+                     and all(_SPEAKER.match(text, m.end()) for m in spots))
 
 
 _HEADCOUNT = re.compile(r"(?:\d+|[数几][十百千万]|[一二三四五六七八九十两百千万]+)\s*[多余]?\s*[名位人个]")

@@ -67,11 +67,17 @@ def acronyms(path: str = str(ACRONYMS_PATH)) -> dict[str, tuple[str, ...]]:
 def with_short_names(question: str) -> str:
     """A Chinese question that spells out an organisation's full name also gives its short one, the one news
     writes after the first mention ("集体安全条约组织哪年成立的？" -> "集体安全条约组织（集安组织）哪年成立的？"):
-    the sentence that answers may name it either way (rag/models/acronyms.tsv)."""
+    the sentence that answers may name it either way (rag/models/acronyms.tsv). A question in traditional script
+    is read in simplified ("集體安全條約組織是哪一年成立的？" gains "（集安组织）" too) when the two spell it with as
+    many characters, as they nearly always do."""
+    plain = to_simplified(question)
     for names in acronyms().values():
         full, short = names[0], names[-1]
-        if full != short and full in question and short not in question:
-            question = question.replace(full, f"{full}（{short}）", 1)
+        at = plain.find(full)
+        if full == short or at < 0 or short in plain or len(plain) != len(question):
+            continue
+        end = at + len(full)
+        question, plain = (f"{t[:end]}（{short}）{t[end:]}" for t in (question, plain))
     return question
 
 

@@ -150,6 +150,10 @@ def test_a_figure_is_refused_from_a_sentence_on_another_country(settings: Settin
     assert _vetoed(settings, fake_embedder, troops, "俄罗斯向哈萨克斯坦派了多少名士兵？", "c3")
     unnamed = [Article(id="n", title="维和", text="国防部表示，它向邻国派遣了150名士兵。")]
     assert not _vetoed(settings, fake_embedder, unnamed, "吉尔吉斯斯坦派了多少名士兵？", "c4")
+    # the country of a person the question cites is not the figure's
+    belt = [Article(id="y", title="一带一路", text="中国面临动荡，毕竟2013年，中国国家主席习近平是在哈萨克斯坦首次提出倡议。")]
+    assert not _vetoed(settings, fake_embedder, belt, "法国历史学者提到，习近平在哈萨克斯坦首次提出倡议是哪一年？", "c5")
+    assert _vetoed(settings, fake_embedder, belt, "习近平在法国首次提出倡议是哪一年？", "c6")
 
 
 def test_occasions_and_prepositional_reasons_are_answer_evidence() -> None:

@@ -81,3 +81,5 @@ def test_a_full_organisation_name_gains_its_short_one() -> None:
     assert with_short_names("集体安全条约组织哪年成立的？") == "集体安全条约组织（集安组织）哪年成立的？"
     assert with_short_names("集安组织哪年成立的？") == "集安组织哪年成立的？"  # the short name alone stays
     assert with_short_names("北大西洋公约组织（北约）东扩了吗？") == "北大西洋公约组织（北约）东扩了吗？"
+    # a question in traditional script gains it too
+    assert with_short_names("集體安全條約組織是哪一年成立的？") == "集體安全條約組織（集安组织）是哪一年成立的？"
