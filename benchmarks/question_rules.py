@@ -23,7 +23,7 @@ from rag.evidence import asked_post, asks_name, names_person, required_evidence,
 from rag.figures import asks_count, counted_unit, expected_unit, figure_check
 from rag.gate import among_others, speakers
 from rag.keywords import normalize
-from rag.questions import answer_type, asks_city, is_english, pos_tags
+from rag.questions import answer_type, asks_city, asks_region, is_english, pos_tags
 from rag.typematch import sentence_types
 
 _ENDS = "。！？；\n"
@@ -96,6 +96,13 @@ def _town(question: str) -> Check | None:
     return lambda s: sentence_types(s, words, "place", question)
 
 
+def _region(question: str) -> Check | None:
+    if answer_type(question) != "place" or not asks_region(question):
+        return None
+    words = {w for w, _ in pos_tags(normalize(question))}
+    return lambda s: sentence_types(s, words, "place", question)
+
+
 def _post(question: str) -> Check | None:
     return asked_post(question, answer_type(question))
 
@@ -124,6 +131,8 @@ RULES: dict[str, Callable[[str], Check | None]] = {
     "(rag.gate.among_others)": _among_others,
     "a town, a village or a port: the sentence names one, not a country nor a kind of place "
     "(rag.questions.asks_city, rag.typematch.sentence_types)": _town,
+    "a province or a state: the sentence names a place, not a country (rag.questions.asks_region, "
+    "rag.typematch.sentence_types)": _region,
     "who holds a post: the sentence says the post (rag.evidence.asked_post; the gate also reads the ones beside)":
         _post,
     "a person's name: the sentence names a person (rag.evidence.asks_name; the gate also reads the next one)": _name,

@@ -39,6 +39,8 @@ _ASKS_TITLE = re.compile(r"(?:哪|什么)一?(?:份|家|个|种|本)?(?:报纸|�
                          r"\bname of the (?:[\w-]+ )?(?:newspaper|magazine|journal)\b", re.I)
 _TITLE_SAID = re.compile(r"《[^》]+》|[A-Za-z]{3,}|日报|时报|晚报|早报|邮报|周报|周刊|月刊|画报|快报|导报|商报|"
                          r"[\u4e00-\u9fff]报(?![纸道告刊名导])")
+# a Latin gloss of the Chinese name before it ("维亚切斯拉夫·莫洛托夫 (Vyacheslav Molotov)") spells a person, not a title
+_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\s*[（(][A-Za-z][A-Za-z .'-]*[)）]")
 
 _ASKS_PARTY = re.compile(r"(?:哪|什么)[个一]?(?:政党|党派|党)|\b(?:which|what) (?:political )?party\b", re.I)
 # a party named before the member's post ("统一俄罗斯议员尼科诺夫"), unlike a country ("另一位俄罗斯议员")
@@ -144,7 +146,7 @@ def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None
     elif _ASKS_MODEL.search(q):
         pat = _MODEL_SAID
     elif _ASKS_TITLE.search(q):
-        pat = _TITLE_SAID
+        return lambda sentence: bool(_TITLE_SAID.search(_GLOSS.sub("", normalize(sentence))))
     elif _ASKS_PARTY.search(q):
         return lambda sentence: _names_party(normalize(sentence))
     elif _ASKS_EMPLOYER.search(q):

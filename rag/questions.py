@@ -353,6 +353,19 @@ def asks_city(question: str) -> bool:
     return bool(_ASKS_CITY.search(normalize(question)))
 
 
+# a part of a country: a province or a state ("在哈萨克哪个州招人？"), which no country answers; not "哪个地区",
+# which CMRC and DRCD answer by Taiwan, Hong Kong or Macao (5 of 45 answered; benchmarks/question_rules.py)
+_ASKS_REGION = re.compile(r"哪[一个]?(?:个)?(?:州|省|县|边疆区|自治区)(?![长委])|"
+                          r"\b(?:which|what)(?: \w+)? (?:provinces?|districts?)\b",
+                          re.I)
+
+
+def asks_region(question: str) -> bool:
+    """A place question that asks for a part of a country (a province, a state, a region), which no country
+    answers; ask it of a question whose answer type is "place"."""
+    return bool(_ASKS_REGION.search(normalize(question)))
+
+
 def asks_why_hard(question: str) -> bool:
     """A why-question about a difficulty ("为什么很难打听到招兵的消息？"): what makes it hard answers it, and news
     says so in those words ("要获得这方面的信息是很复杂的，安全部门享有缄默特权") rather than with 因为."""

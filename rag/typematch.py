@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from rag.countries import cities, countries
+from rag.countries import cities, countries, country_names
 from rag.keywords import normalize
-from rag.questions import ROLES, asked_person, asks_city, asks_why_hard, pos_tags
+from rag.questions import ROLES, asked_person, asks_city, asks_region, asks_why_hard, pos_tags
 
 # Answer evidence in a sentence, by type (on top of jieba's POS tags).
 _TIME = re.compile(r"\d{1,4}\s*年|\d{1,2}\s*月|\d{1,2}\s*日|[一二三四五六七八九十〇零]+[年月日]|世纪|年代|"
@@ -72,11 +72,12 @@ def sentence_types(sentence: str, question_words: set[str], wanted: str, questio
     flags = _POS.get(wanted, ())
     places, towns = countries(), cities()
     city = wanted == "place" and asks_city(asked)
+    region = wanted == "place" and asks_region(asked)  # "在哪个州？": no country answers either
     at = 0
     for word, flag in pos_tags(s):
         at += len(word)
         if word in places:  # jieba tags many as people's names (哈萨克斯坦 nrt, 乌克兰 nr)
-            if city:  # "在哪个城市？" is not answered by a country
+            if city or region:  # "在哪个城市？" is not answered by a country
                 continue
             flag = "ns"
         elif word.endswith("人") and word[:-1] in places:  # a people ("哈萨克人" nrt), no person's name
@@ -87,6 +88,8 @@ def sentence_types(sentence: str, question_words: set[str], wanted: str, questio
             flag = "ns"  # a region's name jieba cuts short ("科斯塔|奈|地区": 科斯塔 nrt), no person
         if word in question_words or (asked and word in asked) or len(word) < 2 and wanted != "number":
             continue
+        if word in places and asked and any(n in asked for n in country_names(word)):
+            continue  # the question names that country otherwise ("哈萨克" for 哈萨克斯坦, "俄国" for 俄罗斯)
         if wanted == "place" and word in _GENERIC_PLACE:
             continue
         if any(flag.startswith(f) for f in flags) or city and _TOWN.match(word):

@@ -182,6 +182,13 @@ def test_a_city_question_is_not_answered_by_a_country_and_wages_are_money() -> N
     assert not sentence_types(call, set(), "place", "王毅和拉夫罗夫通电话时人在哪个城市？")
     assert sentence_types(call, set(), "place", "王毅和拉夫罗夫通电话时人在哪个国家？")
     assert sentence_types("托卡耶夫在阿拉木图讲话。", set(), "place", "他在哪个城市讲话？")
+    # a province: no country answers, nor a country the question names by another name (哈萨克, 俄国)
+    recruit = "哈萨克斯坦首次承认俄罗斯试图招募哈萨克斯坦公民。"
+    assert not sentence_types(recruit, set(), "place", "俄国在哈萨克哪个州招人？")
+    assert not sentence_types("吉尔吉斯斯坦也在招人。", set(), "place", "俄国在哈萨克哪个州招人？")
+    assert sentence_types("吉尔吉斯斯坦也在招人。", set(), "place", "俄国还在哪个国家招人？")
+    assert sentence_types("科斯塔奈地区的检察官说，有人试图招募当地居民。", set(), "place", "俄国在哈萨克哪个州招人？")
+    assert not sentence_types(recruit, set(), "place", "俄国在哈萨克哪里招人？")  # both countries are asked
     assert expected_unit("花了多少人民币？") is expected_unit("花了多少美元？")  # money, not a count of people
     wage = expected_unit("俄罗斯给参战的哈萨克公民每月发多少工资？")
     assert wage is not None and wage.search("每月20万卢布") and not wage.search("20万人")
@@ -1322,6 +1329,8 @@ def test_which_newspaper_needs_a_paper_s_name() -> None:
         assert says is not None, q
         assert not says("2021 年 1 月，托卡耶夫在哈萨克报纸上发表的一篇专栏文章中反驳说。")
         assert says("美国杂志《外交政策》发表了一篇文章。") and says("人民日报报道说") and says("据Kazinform报道")
+        # a Latin gloss of a person's Chinese name is no paper's name
+        assert not says("他的祖父维亚切斯拉夫·莫洛托夫 (Vyacheslav Molotov) 是苏联外交部长。")
     assert required_evidence("报纸报道了什么？", "other") is None
 
 

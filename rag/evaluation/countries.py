@@ -6,7 +6,7 @@
 jieba tags many country names as people's names (哈萨克斯坦 nrt, 乌克兰 nr, 阿富汗 nr: 84 of the 300-odd
 one-word names), so a sentence naming Kazakhstan looked like it held the answer to "who …?". The table gives
 each country's English names and its Chinese names (the zh_CN, zh_TW and zh_HK translations, in simplified
-script) so that rag.questions can read them as places.
+script, and the short names news writes: NEWS_NAMES) so that rag.questions can read them as places.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from rag.countries import COUNTRIES_PATH
 from rag.keywords import normalize
 
 _LOCALES = ("zh_CN", "zh_TW", "zh_HK")
+# the short names news writes that no ISO translation gives ("俄国在哈萨克哪个州招人？" names Russia)
+NEWS_NAMES = {"RU": ("俄国",), "KZ": ("哈国",), "SA": ("沙特",), "KG": ("吉尔吉斯斯坦",)}
 _ATTRS = ("name", "common_name", "official_name")
 
 
@@ -44,7 +46,7 @@ def coded_rows() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
         en = tuple(dict.fromkeys(v for v in (getattr(c, a, None) for a in _ATTRS) if v))
         zh = tuple(dict.fromkeys(normalize(t.gettext(v)) for v in en for t in tr if t.gettext(v) != v))
         if zh:
-            out.append((c.alpha_2, en, zh))
+            out.append((c.alpha_2, en, zh + NEWS_NAMES.get(c.alpha_2, ())))
     return out
 
 
