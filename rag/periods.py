@@ -65,8 +65,14 @@ class Period:
 
     def note(self, english: bool, used: bool = True) -> str:
         """What the answer says about the period: that it narrowed the search (and how it was worked out), or
-        that nothing in it answered, so the whole archive was searched."""
+        that nothing in it answered (or, for a period counted from the newest article, nothing as well as the
+        whole archive), so the whole archive was searched."""
         what = self.describe(english)
+        if not used and self.relative_to:  # a guessed "now" (rag.newsdesk searches the whole archive as well)
+            day = self.relative_to.isoformat()
+            return (f"(“{self.label}” counted from the newest article, {day}, is {what}; the whole archive answered "
+                    "with more confidence, so all articles were searched.)" if english
+                    else f"（“{self.label}”按最新报道的日期 {day} 推算为{what}；全部报道的答案更可信，已改为检索全部报道）")
         if not used:
             return (f"(No answer in the articles from {what}; searched all articles instead.)" if english
                     else f"（{what}的报道中没有找到答案，已改为检索全部报道）")
