@@ -2,8 +2,9 @@
 
 - A period the question names ("2022年1月", "last June"; rag.periods) narrows the publication dates searched,
   and an outlet it names ("半岛网报道的…", "According to RFA") the outlets, when the request set no date or outlet
-  filter. If nothing from them answers, the whole archive is searched instead. Either way the answer says so, and
-  what was applied is echoed as `filters`.
+  filter. If nothing from them answers, the whole archive is searched instead; a period often dates the event
+  rather than the reports, so the whole archive also answers when the question model trusts its answer more.
+  Either way the answer says so, and what was applied is echoed as `filters`.
 - A timeline question (rag.timeline) searches its topic over more passages and is answered by a dated list.
 - A question about the latest news ("最新", "latest") ranks, among the passages that answer, the newest
   articles first, and the answer says how recent its newest source is ("最新报道：2023-06-30").
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 
 from rag import glossary, periods, timeline
 from rag.answer import ExtractiveAnswerer
+from rag.answerer import Judgement
 from rag.dates import publication_day
 from rag.embedding import Embedder
 from rag.keywords import to_simplified
@@ -48,6 +50,7 @@ class NewsRetrieval(Retrieval):
 
     period: Period | None = None  # the period the question named
     period_used: bool = False  # False: nothing in the period answered; the whole archive was searched
+    period_weaker: bool = False  # the period's articles answered, with less confidence than the whole archive
     outlet: str | None = None  # the outlet the question named ("半岛网报道的死亡人数是多少？")
     outlet_used: bool = False  # False: nothing of that outlet answered; every outlet was searched
     timeline: bool = False
@@ -159,21 +162,33 @@ def retrieve(engine: EngineLike, snap: IndexView, question: str, query: str, k: 
     narrowed = Filters(source=outlet[0] if outlet else None, date_from=by_period.date_from, date_to=by_period.date_to)
     cands = retriever.candidates(search, depth, narrowed if narrowed.active() else filters)
     period_used, outlet_used = period is not None, outlet is not None
+    weaker = False  # the period's articles answered, with less confidence than the whole archive
     if narrowed.active():
         verdict = engine.extractive.judge(snap, question, cands)
-        # a period counted from the newest article ("今年") is a guess at the asker's "now": the whole archive is
-        # searched too, and answers when the question model trusts it more ("哈萨克今年5月9号还搞阅兵吗" was asked
-        # of 2022's parade from 2023's articles)
-        guessed = period is not None and period.relative_to is not None and outlet is None
-        wide = retriever.candidates(search, depth, filters) if not verdict.answerable or guessed else None
-        if wide is not None and (not verdict.answerable or engine.extractive.judge(
-                snap, question, wide).confidence > verdict.confidence):
+        # a period often dates the event, not the reports ("2022年1月哈萨克动乱时，托卡耶夫请求哪个军事联盟派部队？"
+        # is answered by a June analysis), and "今年" counted from the newest article is a guess at the asker's now:
+        # the whole archive is searched too, and answers when the question model trusts it more
+        dated = period is not None and outlet is None and not is_tl  # a timeline keeps to its period
+        wide = retriever.candidates(search, depth, filters) if not verdict.answerable or dated else None
+        if wide is not None and not verdict.answerable:
             # nothing from what the question named answers: every article is searched, and the answer says so
             cands, period_used, outlet_used = wide, False, False
+        elif wide is not None and _answers_outside(snap, period, verdict, engine.extractive.judge(snap, question, wide)):
+            cands, period_used, weaker = wide, False, True
     if latest:
         cands = prefer_recent(snap, cands, k)
-    return NewsRetrieval(snap, question, search, cands, period=period, period_used=period_used, timeline=is_tl,
-                         latest=latest, outlet=outlet[0] if outlet else None, outlet_used=outlet_used)
+    return NewsRetrieval(snap, question, search, cands, period=period, period_used=period_used, period_weaker=weaker,
+                         timeline=is_tl, latest=latest, outlet=outlet[0] if outlet else None, outlet_used=outlet_used)
+
+
+def _answers_outside(snap: IndexView, period: Period | None, narrow: Judgement, wide: Judgement) -> bool:
+    """The whole archive answers with more confidence than the period's articles, from an article outside the
+    period: its best sentence is new, not the period's own found again among more passages."""
+    if period is None or not wide.answerable or wide.confidence <= narrow.confidence or not wide.sentences:
+        return False
+    best = max(wide.sentences, key=lambda s: s.logit)
+    day = publication_day(snap.article(best.hit.chunk.doc_id).published)
+    return day is None or not period.start <= day <= period.end
 
 
 def compose(engine: EngineLike, r: Retrieval) -> Answer | None:
@@ -200,7 +215,7 @@ def annotate(ans: Answer, r: Retrieval) -> Answer:
         if newest:
             notes.append(f"(Most recent report: {newest}.)" if english else f"（最新报道：{newest}）")
     if r.period is not None and ans.answerable:  # a refusal searched everything already and says so as it is
-        notes.append(r.period.note(english, r.period_used))
+        notes.append(r.period.note(english, r.period_used, r.period_weaker))
         if r.period_used:
             ans.filters = r.period.to_dict()
     if r.outlet is not None and ans.answerable:

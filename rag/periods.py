@@ -63,19 +63,23 @@ class Period:
             f"{e.month}月{e.day}日" if s.year == e.year else f"{e.year}年{e.month}月{e.day}日"
         return f"{s.year}年{s.month}月{s.day}日至{tail}"
 
-    def note(self, english: bool, used: bool = True) -> str:
+    def note(self, english: bool, used: bool = True, weaker: bool = False) -> str:
         """What the answer says about the period: that it narrowed the search (and how it was worked out), or
-        that nothing in it answered (or, for a period counted from the newest article, nothing as well as the
-        whole archive), so the whole archive was searched."""
+        that nothing in it answered, or (`weaker`) that its articles answered with less confidence than the whole
+        archive, so the whole archive was searched."""
         what = self.describe(english)
-        if not used and self.relative_to:  # a guessed "now" (rag.newsdesk searches the whole archive as well)
-            day = self.relative_to.isoformat()
-            return (f"(“{self.label}” counted from the newest article, {day}, is {what}; the whole archive answered "
-                    "with more confidence, so all articles were searched.)" if english
-                    else f"（“{self.label}”按最新报道的日期 {day} 推算为{what}；全部报道的答案更可信，已改为检索全部报道）")
         if not used:
-            return (f"(No answer in the articles from {what}; searched all articles instead.)" if english
-                    else f"（{what}的报道中没有找到答案，已改为检索全部报道）")
+            guess = ""
+            if self.relative_to:
+                day = self.relative_to.isoformat()
+                guess = (f"“{self.label}” counted from the newest article, {day}, is {what}; " if english
+                         else f"“{self.label}”按最新报道的日期 {day} 推算为{what}；")
+            if english:
+                body = guess + (f"the articles from {what} answered with less confidence than the whole archive"
+                                if weaker else f"no answer in the articles from {what}")
+                return f"({body[0].upper()}{body[1:]}; searched all articles instead.)"
+            return (f"（{guess}{what}的报道中的答案不如全部报道的可信，已改为检索全部报道）" if weaker
+                    else f"（{guess}{what}的报道中没有找到答案，已改为检索全部报道）")
         how = []
         if self.relative_to:
             day = self.relative_to.isoformat()
