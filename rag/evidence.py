@@ -25,7 +25,7 @@ from rag.typematch import sentence_types
 # member's post: every such question there, too (benchmarks/question_rules.py).
 _ASKS_BIRTH = re.compile(r"出生|(?<!发)生于|生日|出世|哪年生|生辰|\bborn\b|\bbirth", re.I)
 _ASKS_AGE = re.compile(r"多大年纪|几岁|多少岁|年龄|年纪|多大岁数|\bhow old\b|\bage\b", re.I)
-_ASKS_MODEL = re.compile(r"型号|\b(?:what|which) (?:[\w-]+ )?models?\b", re.I)
+_ASKS_MODEL = re.compile(r"型号|哪一?款|\b(?:what|which) (?:[\w-]+ )?models?\b", re.I)
 _LIFE_SPAN = r"\d{3,4}年?[^，。]{0,14}[－—–~-]\s*\d{1,4}年?"
 _BIRTH_SAID = re.compile(r"生|诞|" + _LIFE_SPAN)
 _AGE_SAID = re.compile(r"岁|年龄|年纪|旬|生|诞|" + _LIFE_SPAN)
@@ -202,6 +202,9 @@ _ORGAN = re.compile("|".join(_ORGANS))
 _ROLE_AFTER = re.compile(r"(?:副?总统|副?总理|外长|外交部长|部长|议员|官员|大使|发言人|领导人)")
 
 
+_JUST_BEFORE = re.compile(r"(?:当场|当时|随后|则|又|也|对此|方面)?(?:是|又是|到底是|究竟是)?")
+
+
 def responder(question: str) -> str | None:
     """Whose response a Chinese question asks about: the first name (named_entities) in the clause that asks it, or
     in the clause before when that one names nobody ("普京当时在台上听完托卡耶夫这番话，是怎么回应的？" -> 普京)."""
@@ -214,6 +217,13 @@ def responder(question: str) -> str | None:
     clauses = re.split(r"[，,；;。]", q[:m.start()])
     # and the people jieba tags whose names its dictionary lacks ("王毅是怎么批评…")
     names = (*named_entities(q), *person_words(q))
+    # a person named just before the asking words answers first ("托卡耶夫当面说…时普京当场怎么回应的" -> 普京; a
+    # country and its organs are read below)
+    last = clauses[-1]
+    near = [n for n in names if (at := last.rfind(n)) >= 0 and n not in countries() and not _ORGAN.search(n)
+            and _JUST_BEFORE.fullmatch(last[at + len(n):]) and not _ABOUT.search(last[:at])]
+    if near:
+        return max(near, key=lambda n: last.rfind(n))
     for clause in reversed(clauses[-2:]):
         # not what the response is about ("对哈萨克局势是怎么表态的")
         found = sorted((i, n) for n in names if (i := clause.find(n)) >= 0 and not _ABOUT.search(clause[:i]))

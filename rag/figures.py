@@ -90,7 +90,7 @@ _ASKS_EN: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"\bhow many (?:years|months|days|hours)\b", re.I), "duration"),
     (re.compile(r"\bhow much money\b|\bhow much (?:does|did|do|is|was) .* (?:pay|offer|cost)\b|"
                 r"\bwhat (?:is|was|were) (?:the |its |their )?(?:[\w'-]+ )?(?:salary|price|cost|trade volume|"
-                r"tax revenue)\b", re.I), "money"),
+                r"tax revenue)\b|\bwhat (?:[\w'-]+ )?(?:pay|salary|salaries|wages?)\b", re.I), "money"),
     (re.compile(r"\bpercentage\b|\bwhat share\b|\bwhat proportion\b|\bper ?cent\b", re.I), "share"),
     # "how many of the CSTO peacekeepers …"
     (re.compile(r"\bhow many (?:of (?:the |its |their |those )?|(?:were|are|was) )?(?:[\w-]+ )?(?:people|residents|inhabitants|soldiers|troops|peacekeepers|police|officers|"

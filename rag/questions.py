@@ -25,10 +25,10 @@ ROLES = (r"(?:总统|总理|首相|主席|部长|外长|局长|议员|分析师|
           r"教授|研究员|主编|外交官|祖父|侄子|前任|继任者)")
 # "定性为什么" and "称为什么" ask what, not why
 _WHY = re.compile(r"(?<![作成称性视改名译认])为什么|为何|原因|何故|为啥|理由|怎么会")
-# a town, a village or a port, which no country answers: "哪座城市", "哪两个村子", "那个口岸叫什么名字"
+# a town, a village or a port, which no country answers: "哪座城市", "哪两个村子", "那个口岸叫什么名字", "事发城市是哪座"
 _TOWN_NOUN = r"(?:城市|城|市|镇|小镇|村子|村庄|村|口岸|港口|港|机场)(?![场长民委政值面])"
 _TOWN_Q = (r"哪[一两二三四五六七八九十几]?[个座一处家]?" + _TOWN_NOUN + r"|什么城市|"
-           + _TOWN_NOUN + r"(?:叫|是)什么(?:名字)?")
+           + _TOWN_NOUN + r"(?:叫|是)(?:什么(?:名字)?|哪[一个座处])")
 # Checked in order; the first match wins. Patterns run on the script-normalised (simplified) question.
 _ZH: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("reason", _WHY),

@@ -182,6 +182,8 @@ def test_a_city_question_is_not_answered_by_a_country_and_wages_are_money() -> N
     assert not sentence_types(call, set(), "place", "王毅和拉夫罗夫通电话时人在哪个城市？")
     assert sentence_types(call, set(), "place", "王毅和拉夫罗夫通电话时人在哪个国家？")
     assert sentence_types("托卡耶夫在阿拉木图讲话。", set(), "place", "他在哪个城市讲话？")
+    assert not sentence_types("一名以色列人在该国一座城市内被杀害。", set(), "place", "以色列人遇害，事发城市是哪座？")
+    assert expected_unit("What monthly pay did the Russian army offer?") is expected_unit("花了多少美元？")
     # a province: no country answers, nor a country the question names by another name (哈萨克, 俄国)
     recruit = "哈萨克斯坦首次承认俄罗斯试图招募哈萨克斯坦公民。"
     assert not sentence_types(recruit, set(), "place", "俄国在哈萨克哪个州招人？")
@@ -1078,6 +1080,7 @@ def test_a_birth_or_an_age_is_answered_only_by_a_sentence_that_says_it() -> None
     assert model is not None and model("赛斯纳公司提出的改良型号是C-170A。")
     assert not model("双方就在哈萨克斯坦生产土耳其无人机的问题达成了共识。")
     assert required_evidence("Which drone model will Kazakhstan produce?", "other") is not None
+    assert required_evidence("在哈萨克斯坦生产的是哪一款土耳其无人机？", "other") is not None  # which model
     party = required_evidence("扎图林是哪个政党的议员？", "org")
     assert party is not None and party("统一俄罗斯议员维亚切斯拉夫·尼科诺夫表示。") and party("他是自由民主党成员。")
     assert not party("康斯坦丁·扎图林告诉莫斯科电台说。") and not party("六年后，另一位俄罗斯议员提高了赌注。")
@@ -1263,6 +1266,9 @@ def test_what_exact_date_asks_for_a_day() -> None:
 @pytest.mark.parametrize(("question", "who"), [
     ("托卡耶夫在圣彼得堡说不承认卢甘斯克和顿涅茨克之后，普京当场是怎么回应的？", "普京"),
     ("普京当时在台上听完托卡耶夫这番话，是怎么回应的？", "普京"),  # the clause before names the responder
+    ("托卡耶夫当面说不承认卢甘斯克顿涅茨克时普京当场怎么回应的", "普京"),  # the one just before the asking words
+    ("哈萨克斯坦外交部是怎么回应的？", "哈萨克斯坦外交部"),
+    ("在传说中，关于名将岳飞是怎样描述的？", None),  # what is described, not who describes
     ("俄罗斯在哈萨克斯坦招募士兵，哈萨克斯坦怎么回应？", "哈萨克斯坦"),
     ("王毅是怎么批评哈中边境海关工作不力的？", "王毅"),  # a criticism, like a response, is someone's
     ("拉夫罗夫在电话里对哈萨克局势表了什么态？", "拉夫罗夫"),
