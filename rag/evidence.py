@@ -39,6 +39,13 @@ _ASKS_TITLE = re.compile(r"(?:哪|什么)一?(?:份|家|个|种|本)?(?:报纸|�
                          r"\bname of the (?:[\w-]+ )?(?:newspaper|magazine|journal)\b", re.I)
 _TITLE_SAID = re.compile(r"《[^》]+》|[A-Za-z]{3,}|日报|时报|晚报|早报|邮报|周报|周刊|月刊|画报|快报|导报|商报|"
                          r"[\u4e00-\u9fff]报(?![纸道告刊名导])")
+# which media outlet: the answer names one as a newspaper is named, or as an agency, a broadcaster or a site
+# ("塔斯社", "半岛电视台", "自由亚洲电台", "今日俄罗斯网"), not "俄罗斯的亲政府媒体报道称" (benchmarks/question_rules.py)
+_ASKS_OUTLET = re.compile(r"哪[家个一]*[^，,；;？?的]{0,4}(?:媒体|通讯社|电视台|电台|网站)|"
+                          r"\b(?:which|what) (?:[\w-]+ ){0,2}(?:media outlet|outlet|news agency|broadcaster|channel)\b",
+                          re.I)
+_OUTLET_SAID = re.compile(_TITLE_SAID.pattern + r"|[\u4e00-\u9fff]社(?![会区交群团科])|电视(?![剧机])|电台|通讯社|新闻网|"
+                          r"[\u4e00-\u9fff]网(?![络站民友上内外])")
 # a Latin gloss of the Chinese name before it ("维亚切斯拉夫·莫洛托夫 (Vyacheslav Molotov)") spells a person, not a title
 _GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\s*[（(][A-Za-z][A-Za-z .'-]*[)）]")
 
@@ -147,6 +154,8 @@ def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None
         pat = _MODEL_SAID
     elif _ASKS_TITLE.search(q):
         return lambda sentence: bool(_TITLE_SAID.search(_GLOSS.sub("", normalize(sentence))))
+    elif _ASKS_OUTLET.search(q):
+        return lambda sentence: bool(_OUTLET_SAID.search(_GLOSS.sub("", normalize(sentence))))
     elif _ASKS_PARTY.search(q):
         return lambda sentence: _names_party(normalize(sentence))
     elif _ASKS_EMPLOYER.search(q):

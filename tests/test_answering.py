@@ -1340,6 +1340,18 @@ def test_which_newspaper_needs_a_paper_s_name() -> None:
     assert required_evidence("报纸报道了什么？", "other") is None
 
 
+def test_which_outlet_needs_an_outlet_s_name() -> None:
+    from rag.evidence import required_evidence
+
+    for q in ("说哈萨克给乌克兰送武器的是哪家俄罗斯媒体", "Which news agency reported the arrests?", "是哪个电视台报道的？"):
+        says = required_evidence(q, "other")
+        assert says is not None, q
+        assert not says("俄罗斯的亲政府媒体报道称，哈萨克斯坦甚至走到了为乌克兰提供武器的地步。")
+        assert not says("在哈萨克斯坦社会中与任何支持俄罗斯的行为保持距离。")  # 社会 is no agency
+        assert says("据塔斯社报道") and says("基辅分析师告诉半岛电视台说") and says("据Kazinform报道")
+    assert required_evidence("媒体报道了什么？", "other") is None
+
+
 def test_counts_of_troops_and_countries_and_who_holds_a_post() -> None:
     from rag.evidence import asks_name, names_person
     from rag.figures import counted_unit, expected_unit
