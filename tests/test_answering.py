@@ -1444,7 +1444,7 @@ def test_who_took_a_post_needs_an_appointment_to_that_post() -> None:
 def test_where_someone_works_needs_an_employer_beside_the_post() -> None:
     from rag.evidence import required_evidence
 
-    for q in ("基辅分析师阿列克谢·库什在哪家机构任职？", "法国历史学者贝多林诺在哪所大学任教？",
+    for q in ("基辅分析师阿列克谢·库什在哪家机构任职？", "贝多林诺在哪一所大学或研究机构任职？", "法国历史学者贝多林诺在哪所大学任教？",
               "Which think tank does Pavel Luzin work for?", "帕维尔·卢津是哪个机构的分析师？"):
         says = required_evidence(q, "org")
         assert says is not None, q
