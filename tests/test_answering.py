@@ -1214,6 +1214,20 @@ def test_a_count_question_needs_a_figure_and_a_weekday_or_an_article_is_none() -
     assert figures_in("该国内政部8日在一份声明中指出，被捕的人数已上升至4266人") == {"4266"}  # 8日 is a date
     days = figure_check("天文台可以预测多少日的天气？", "number")
     assert days is not None and days("天文台还会预测未来9日的天气概况。")  # unless the question counts days
+
+
+def test_a_part_of_a_whole_needs_the_part_s_own_figure() -> None:
+    from rag.figures import figure_check
+
+    part = figure_check("一月骚乱中被捕的人里有多少是外国公民？", "number")
+    assert part is not None
+    assert not part("在当前骚乱中被捕的人数已上升至4266人，其中包括其他国家的公民。")  # the whole's figure only
+    assert part("被捕的4266人中有23人是外国公民。") and part("当地88万居民中超过40%是俄罗斯裔。")
+    assert part("理事会共有20位委员：11位是校外成员，余下2位则为学生。")
+    english = figure_check("How many of the dead were police officers?", "number")
+    assert english is not None and not english("已有26人在这场骚乱中丧生，另有数百人受伤。")
+    whole = figure_check("一月骚乱中有多少人被捕？", "number")
+    assert whole is not None and whole("在当前骚乱中被捕的人数已上升至4266人，其中包括其他国家的公民。")
     assert figure_check("挪威的首都在西元几年迁到奥斯陆？", "number") is None  # a year asked with 几
     given = figure_check("被捕的4266人里面有多少是外国公民？", "number")
     assert given is not None and not given("该国内政部8日在一份声明中指出，被捕的人数已上升至4266人，其中包括其他国家的公民。")
