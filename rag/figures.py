@@ -273,11 +273,13 @@ def given_figures(question: str) -> frozenset[str]:
 
 
 _ONE_OF = re.compile(r"(?<![哪十\d])(?:多少|几)(" + _CLASSIFIERS + "|个|名|人)")
-# a part of a whole ("被捕的人里有多少是外国公民？", "how many of the dead were police?") is answered by the part's
-# own figure ("其中N人", "有7人是", "11位是校外成员", "超过40%是俄罗斯裔"), not by the whole's ("被捕的人数已上升至4266
-# 人，其中包括其他国家的公民"); 2 of the 3 such CMRC/DRCD questions' answer sentences write one (the third lists
-# names), benchmarks/question_rules.py
+# a part of a whole ("被捕的人里有多少是外国公民？", "被捕者中，外国公民有多少人？", "how many of the dead were
+# police?") is answered by the part's own figure ("其中N人", "有7人是", "11位是校外成员", "超过40%是俄罗斯裔"), not by
+# the whole's ("被捕的人数已上升至4266人，其中包括其他国家的公民"); 2 of the 3 such CMRC/DRCD questions' answer
+# sentences write one (the third lists names), benchmarks/question_rules.py
 _PART_ASKED = re.compile(r"(?:中|里|当中|之中|其中)[，,]?有?(?:多少|几)[名个位人]?(?:是|为|属于)|"
+                         # "被捕者中，外国公民有多少人？": people among people
+                         r"(?:者|人|员|民|兵|军|们)(?:中|里|当中|之中)[，,]?[^，,；;？?的了]{0,8}?有?(?:多少|几)[名个位]?人|"
                          r"\bhow many of (?:the|them|those|these)\b", re.I)
 _FIG = r"[\d一二三四五六七八九十两百千万]"
 _PART_GIVEN = re.compile(r"其中[^，,。；;]{0,8}?" + _FIG + r"|" + _FIG + r"\s*(?:[名人位个]|%|％)?\s*(?:则|均|都)?(?:是|为|属于)|"

@@ -1220,6 +1220,8 @@ def test_a_part_of_a_whole_needs_the_part_s_own_figure() -> None:
     from rag.figures import figure_check
 
     part = figure_check("一月骚乱中被捕的人里有多少是外国公民？", "number")
+    among = figure_check("内政部公布的被捕者中，外国公民有多少人？", "number")
+    assert among is not None and not among("在当前骚乱中被捕的人数已上升至4266人，其中包括其他国家的公民。")
     assert part is not None
     assert not part("在当前骚乱中被捕的人数已上升至4266人，其中包括其他国家的公民。")  # the whole's figure only
     assert part("被捕的4266人中有23人是外国公民。") and part("当地88万居民中超过40%是俄罗斯裔。")
