@@ -196,12 +196,15 @@ def names_person(sentence: str, question: str) -> bool:
 # questions keep theirs (issue 10's "俄罗斯在哈萨克斯坦招募士兵，哈萨克斯坦怎么回应？"). "北京怎么看待…" is not read
 # as one: a capital stands for its country there, and the answer names China.
 _ASKS_RESPONSE = re.compile(r"(?:怎么|如何|怎样|作何|有何|什么)(?:回应|反应|回答|回复|答复|回击|表态|批评|评价|评论|形容|"
-                            r"描述|指责|谴责)|表了?什么态|提出了?(?:什么|哪些)(?:请求|要求|建议|条件)")
+                            r"描述|指责|谴责)|表了?什么态|提出了?(?:什么|哪些)(?:请求|要求|建议|条件)|"
+                            # whether someone responded at all: "克里姆林宫有没有回应？", "普京当场有没有接话反驳？"
+                            r"有没有(?:作出|做出)?(?:回应|反应|回复|答复|回击|表态|反驳|接话)|(?:回应|表态|反驳)(?:了|过)?(?:吗|没有)")
 _LEADS_WITH_PRONOUN = re.compile(r"^[“”\"「」\s]*(?:他|她|它|其|对此|该)")
 
 
 _ABOUT = re.compile(r"(?:对|就|关于|对于)[^，,；;]{0,4}$")  # "对哈萨克局势", "关于名将岳飞"
-_PLACE_BEFORE = re.compile(r"(?:到|在|向|往|赴|从|对|于|与|同|和|跟)$")  # "招募当地居民到俄罗斯联邦参加…": a place
+_PLACE_BEFORE = re.compile(r"(?:到|在|向|往|赴|从|对|于|与|同|和|跟)$")
+_ADDRESSED = re.compile(r"(?:向|对|到|往|赴|从|于)$")  # "美国正向哈萨克斯坦政府提出这些问题": asked, not answering  # "招募当地居民到俄罗斯联邦参加…": a place
 _CAPITALS = ("莫斯科", "北京", "华盛顿", "基辅", "阿斯塔纳", "努尔苏丹", "克里姆林宫", "白宫")  # stand for their state
 # a state's ministry that responds for it ("哈萨克斯坦外交部是怎么回应的？"), and the words the articles say it by;
 # "官方", "政府" and "当局" stand for the state, which answers through any official ("俄罗斯继续在官方层面上重复…")
@@ -272,14 +275,14 @@ def tells_response(sentence: str, who: str, before: str | None = None) -> bool:
     organ = _ORGAN.search(who)
     if organ and who[:organ.start()] in countries():  # that organ, named after its country, then acting
         said = re.compile(r"(?:" + name_pattern(who[:organ.start()]) + r"|该国)[^，,。；;]{0,4}?(?:" + _ORGANS[organ.group(0)] + r")")
-        return any(_ACTS.match(s, m.end()) for m in said.finditer(s)) or (
+        return any(_ACTS.match(s, m.end()) and not _PLACE_BEFORE.search(s[:m.start()]) for m in said.finditer(s)) or (
             bool(_LEADS_WITH_PRONOUN.match(s)) and before is not None and bool(said.search(normalize(before))))
     # a country responds through its officials, who need not be its clause's subject ("莫斯科方面称…"), but not
     # as a place something goes to
     state = who in countries() or who in _CAPITALS
     if any(not (_PARTNER.search(s[:m.start()]) and _CALL.match(s, m.end()))
-           and (_ACTS.match(s, m.end()) or state and _STATE_SPEAKS.match(s, m.end())
-                and not _PLACE_BEFORE.search(s[:m.start()]))
+           and (_ACTS.match(s, m.end()) and not (state and _ADDRESSED.search(s[:m.start()]))
+                or state and _STATE_SPEAKS.match(s, m.end()) and not _PLACE_BEFORE.search(s[:m.start()]))
            for m in re.finditer(re.escape(who), s)):
         return True
     return bool(_LEADS_WITH_PRONOUN.match(s)) and (before is None or who in normalize(before))

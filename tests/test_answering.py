@@ -827,6 +827,8 @@ def test_a_states_response_is_spoken_by_someone_for_it() -> None:
     assert tells_response("哈萨克斯坦官方否认了这些指控。", "哈萨克斯坦")
     assert tells_response("俄罗斯继续在官方层面上重复其与哈萨克斯坦的同盟关系的口号。", "俄罗斯")
     assert tells_response("莫斯科方面称，部队将很快撤离。", "莫斯科")
+    # a state addressed is not a state answering ("美国正向哈萨克斯坦政府提出这些问题")
+    assert not tells_response("普莱斯说，美国正向哈萨克斯坦政府提出这些问题。", "哈萨克")
 
 
 def test_a_share_of_a_whole_countrys_population_is_not_a_regions() -> None:
@@ -1289,6 +1291,8 @@ def test_what_exact_date_asks_for_a_day() -> None:
     ("王毅是怎么批评哈中边境海关工作不力的？", "王毅"),  # a criticism, like a response, is someone's
     ("拉夫罗夫在电话里对哈萨克局势表了什么态？", "拉夫罗夫"),
     ("托卡耶夫说了什么？", None),
+    ("哈萨克这边公开指控俄军招兵之后，克里姆林宫有没有回应？怎么说的？", "克里姆林宫"),  # whether one responded
+    ("托卡耶夫在论坛上说不承认那两个分离地区的时候，普京本人当场有没有接话反驳？", "普京"),
 ])
 def test_whose_response_a_question_asks_about(question: str, who: str | None) -> None:
     from rag.evidence import responder
