@@ -86,10 +86,12 @@ _EMPLOYER_SAID = re.compile(r"(?:组织|机构|公司|委员会|基金会|研究
 
 # who took a post ("政府集体辞职之后，是谁接任哈萨克斯坦总理？", "谁接掌了国家安全委员会？"): the answer appoints
 # someone to that post ("…被任命为总理"), not to another ("马西莫夫被任命为国家安全局局长"), nor names a post kept
-_TOOK = r"(?:新任|新一任|新(?=总理|总统|主席|首相|局长|部长|外长)|接任|继任|接掌|接替|出任|就任|升任|被任命为|任命为|当选为?|上任)"
+_TOOK = r"(?:新任|新一任|新(?=总理|总统|主席|首相|局长|部长|外长)|接任|继任|接掌|接替|接手|出任|就任|升任|被任命为|任命为|当选为?|上任)"
 # (not who appointed someone, "被谁任命为…", nor a rival "出任总统前的对手是谁")
 _ASKS_TOOK = re.compile(r"(?<!被)(?:谁|哪位|何人)[^，,；;？?]{0,6}" + _TOOK + r"(?:新)?(?:的)?([^\s前后的，,；;？?]{2,12}?)(?:的)?"
-                        r"(?:职务|一职|职位)?[？?]?$|" + _TOOK + r"(?:的)?([^\s前后的，,；;？?]{2,12}?)(?:的人)?(?:是谁|是哪位|叫什么)")
+                        r"(?:职务|一职|职位)?[？?]?$|" + _TOOK + r"(?:的)?([^\s前后的，,；;？?]{2,12}?)(?:的人)?(?:是谁|是哪位|叫什么)|"
+                        # "国家安全委员会副主任的位子由谁接手？"
+                        r"([^\s的，,；;？?]{2,12}?)的?(?:位子|位置|职位|职务|一职)由(?:谁|何人|哪位)(?:来)?" + _TOOK)
 
 
 def _post(words: str) -> str:
@@ -161,7 +163,7 @@ def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None
     elif _ASKS_EMPLOYER.search(q):
         pat = _EMPLOYER_SAID
     elif not is_english(question) and (m := _ASKS_TOOK.search(q)):
-        post = _post(m.group(1) or m.group(2) or "")
+        post = _post(m.group(1) or m.group(2) or m.group(3) or "")
         return _took(post) if len(post) >= 2 else None
     if pat is None:
         return None

@@ -1457,6 +1457,9 @@ def test_who_took_a_post_needs_an_appointment_to_that_post() -> None:
         assert says is not None and not says(massimov) and says("斯迈洛夫被任命为新总理。"), q
     kept = required_evidence("马西莫夫被抓以后，是谁接掌了国家安全委员会？", "person")
     assert kept is not None and not kept(massimov)  # a post kept is none taken
+    seat = required_evidence("阿比什被免职之后，国家安全委员会副主任的位子由谁接手？", "person")
+    assert seat is not None and not seat("国家安全委员会副主任萨马德·阿比什被免职，他是前总统纳扎尔巴耶夫的侄子。")
+    assert seat("由前副局长接任国家安全委员会副主任。")
     assert required_evidence("谷正伦被谁任命为川黔援滇军总司令？", "person") is None  # who appointed him
     assert required_evidence("亚达夫出任总统前的主要竞争对手是谁？", "person") is None  # a rival, not a post
 
