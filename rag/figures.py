@@ -51,6 +51,8 @@ _ANSWER_UNITS: dict[str, re.Pattern[str]] = {
     "headcount": re.compile(_PEOPLE + r"(?!\s*(?:居民|人口))"),
     "barrels": re.compile(_NUM + r"桶"),
     "distance": re.compile(_NUM + r"(?:公里|千米|米|英里|海里|光年|公分|厘米|毫米|英尺|英寸|km|m\b|mi\b|cm\b)", re.I),
+    # an area: a figure in square units, or a comparison ("面积相当于法国三分之一")
+    "area": re.compile(_NUM + r"(?:平方|公顷|亩|英亩)|面积[^，,。；;！？]{0,8}?(?:相当于|约为|为|达|是|有|超过|\d)|km2|km²", re.I),
 }
 _ASKS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"哪一?天|几号|哪一?日|什么日子|几月几[日号]|星期几|礼拜几|周几(?!乎)"), "day"),
@@ -74,6 +76,8 @@ _ASKS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
                 # lives lost: "夺走了多少条人命" is answered by "164人丧生"
                 r"(?:多少|几)条(?:人命|生命|性命)"), "people"),
     (re.compile(r"多少桶"), "barrels"),
+    (re.compile(r"(?:面积|地盘|国土|领土|土地|幅员|占地)[^，,；;？?]{0,6}(?:多大|多广|多少|几)|多大(?:的)?(?:面积|地盘|地方)|"
+                r"多少平方"), "area"),
     (re.compile(r"多少公里|多长|多远"), "distance"),
 )
 _ASKS_EN: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -101,6 +105,8 @@ _ASKS_EN: tuple[tuple[re.Pattern[str], str], ...] = (
                 + DEATH_TOLL_EN, re.I), "people"),
     (re.compile(r"\bbarrels?\b", re.I), "barrels"),
     (re.compile(r"\bhow (?:long|far)\b.*\b(?:border|distance|road|river)\b|\bkilomet", re.I), "distance"),
+    (re.compile(r"\bhow (?:big|large)\b.*\b(?:region|area|province|territory|country|state)\b|"
+                r"\bsquare (?:kilomet|mile)|\barea of\b", re.I), "area"),
 )
 
 

@@ -1218,6 +1218,17 @@ def test_a_count_question_needs_a_figure_and_a_weekday_or_an_article_is_none() -
     assert days is not None and days("天文台还会预测未来9日的天气概况。")  # unless the question counts days
 
 
+def test_an_area_question_asks_for_an_area() -> None:
+    from rag.figures import expected_unit
+
+    for q in ("那个哈萨克北部州，地盘到底有多大？", "科斯塔奈地区的面积有多大？", "How big is the Kostanay region?"):
+        unit = expected_unit(q)
+        assert unit is not None, q
+        assert unit.search("哈萨克斯坦科斯塔奈地区面积相当于法国三分之一的广大地区与俄罗斯接壤")
+        assert not unit.search("有人试图招募当地居民到俄罗斯联邦参加乌克兰的战争")
+    age = expected_unit("托卡耶夫今年多大年纪？")  # 多大 of a person is an age
+    assert age is None or not age.search("面积相当于法国三分之一")
+
 def test_a_part_of_a_whole_needs_the_part_s_own_figure() -> None:
     from rag.figures import figure_check
 
