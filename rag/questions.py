@@ -137,6 +137,8 @@ def answer_type(question: str) -> str:
     found = [(name, m.start(), m.end()) for name, pat in (_EN if english else _ZH) if (m := pat.search(q))]
     if not found:
         return "number" if not english and keywords_only(q) and _KEYWORD_COUNT.search(q) else "other"
+    if english:  # the question phrase comes first: "Which city was Tokayev in when he …" asks for a place
+        found.sort(key=lambda f: f[1])
     name, at, _ = found[0]
     if name == "reason":
         earlier = [(start, other) for other, start, _ in found[1:] if start < at and other != "number"]

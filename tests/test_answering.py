@@ -39,6 +39,8 @@ from rag.types import Article
     ("Who is the president of Kazakhstan?", "person"),
     ("When did Nazarbayev step down?", "time"),
     ("How many people were arrested?", "number"),
+    ("Which city was Tokayev in when he sat next to Putin?", "place"),  # the question phrase comes first
+    ("How many people died when the protests turned violent?", "number"),
     ("Why did Kazakhstan refuse to recognize Donetsk and Luhansk?", "reason"),
     ("Where did Xi first propose the Belt and Road?", "place"),
     ("Did Kazakhstan help Russia evade sanctions?", "yesno"),
