@@ -26,7 +26,7 @@ _REASON = re.compile(r"因为|由于|原因|因此|所以|为了|以便|导致|�
                    # what a protest is against is why it broke out: "爆发了反对燃料价格上涨的抗议活动"
                    r"反对[^，。；！？]{1,20}?的(?:抗议|示威|游行|集会|罢工)")
 _HARD_SAID = re.compile(r"复杂|困难|难以|不易|不容易|很难|艰难|棘手")
-_OCCASION = re.compile(r"会议|峰会|论坛|发布会|记者会|讲话|演讲|致辞|仪式|典礼|大会|会谈|会晤|通话|通电话|集会|访问期间|"
+OCCASION_SAID = re.compile(r"会议|峰会|论坛|发布会|记者会|讲话|演讲|致辞|仪式|典礼|大会|会谈|会晤|通话|通电话|集会|访问期间|"
                        r"出席|采访|声明|专栏")
 _ORG_SUFFIX = re.compile(r"(?:组织|机构|公司|委员会|[部局署院厅]|银行|大学|电视台|通讯社|党|联盟|集团|政府|"
                          r"议会|法院|军|社|网|报|论坛|基金会|联合国|北约)")
@@ -64,7 +64,7 @@ def sentence_types(sentence: str, question_words: set[str], wanted: str, questio
     if wanted == "number" and _NUMBER.search(s):
         return True
     if wanted == "occasion":
-        return bool(_OCCASION.search(s))
+        return bool(OCCASION_SAID.search(s))
     if wanted == "definition":  # the name comes after its role: "…分析师帕维尔·卢津", "国务委员兼外长王毅"
         who = asked_person(asked)
         return who is not None and any(_ROLE.search(s[:m.start()]) or _POST_TAKEN.search(s[m.end():])

@@ -1373,6 +1373,15 @@ def test_which_newspaper_needs_a_paper_s_name() -> None:
     assert required_evidence("报纸报道了什么？", "other") is None
 
 
+def test_which_programme_needs_its_title_or_the_occasion() -> None:
+    from rag.evidence import required_evidence
+
+    says = required_evidence("尼科诺夫说“哈萨克斯坦根本不存在”那番话，是在什么节目或场合上讲的？", "other")
+    assert says is not None
+    assert not says("统一俄罗斯议员维亚切斯拉夫·尼科诺夫表示，“哈萨克斯坦根本不存在，哈萨克斯坦北部无人居住。”")
+    assert says("他在电视节目《周日晚间》上说。") and says("他在圣彼得堡国际经济论坛上说。")
+    assert required_evidence("杰米·海纳曼以主持什么节目著称？", "other") is not None
+
 def test_which_outlet_needs_an_outlet_s_name() -> None:
     from rag.evidence import required_evidence
 
