@@ -19,6 +19,7 @@ All act on the sentences rag.answer has chosen, best first, within the answer's 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from rag.features import Sentence
@@ -100,7 +101,8 @@ def with_statement_ends(snap: IndexView, ranked: Sequence[Sentence], chosen: lis
 
 def _statement_rest(snap: IndexView, ranked: Sequence[Sentence], s: Sentence, most: int) -> list[Sentence]:
     """The candidate sentences after `s` up to the one that ends the statement `s` leaves unfinished (none when it
-    is finished, or when the end is not among the candidates within `most` sentences)."""
+    is finished, or when the end is not among the candidates within `most` sentences), then the next items of a
+    numbered list it opens, as far as they are candidates."""
     depth = open_quotes(s.text)
     rest: list[Sentence] = []
     at = s
@@ -110,7 +112,25 @@ def _statement_rest(snap: IndexView, ranked: Sequence[Sentence], s: Sentence, mo
         rest.append(nxt)
         depth = open_quotes(nxt.text, depth)
         at = nxt
+    # a numbered list goes on in the next sentence ("…指出原因，一是…。" then "二是…，三是…。")
+    while len(rest) + 1 < most and (nxt := following(snap, ranked, at)) is not None and next_item(at.text, nxt.text):
+        rest.append(nxt)
+        at = nxt
     return rest
+
+
+_ORDINALS = "一二三四五六七八九"
+_ITEM = re.compile(r"(?:^|[，,；;：:。\s])(?:第)?([一二三四五六七八九])(?:是|、|，|,)")
+
+
+def next_item(text: str, after: str) -> bool:
+    """Does `after` open the next item of a list that `text` numbers ("一是…" then "二是…", "第一，" then "第二，")?"""
+    items = [m.group(1) for m in _ITEM.finditer(text)]
+    if not items:
+        return False
+    m = _ITEM.match(after.lstrip())
+    want = _ORDINALS.index(items[-1]) + 1
+    return m is not None and want < len(_ORDINALS) and m.group(1) == _ORDINALS[want]
 
 
 def with_reasons(snap: IndexView, ranked: Sequence[Sentence], chosen: list[Sentence], most: int,

@@ -940,6 +940,19 @@ def test_the_quotations_a_sentence_leaves_open(text: str, depth: int) -> None:
     assert unfinished(text, open_quotes(text)) is bool(depth)
 
 
+@pytest.mark.parametrize(("text", "after", "goes_on"), [
+    ("法国历史学者贝多林诺指出原因，一是哈萨克斯坦的矿产资源丰富。", "二是，中国在拢络可以与俄罗斯抗衡的国家，三是…", True),
+    ("他说：第一，要稳定。", "第二，要发展。", True),
+    ("一是A。", "三是B。", False),  # not the next item
+    ("统一是大事。", "二是小事。", False),  # 统一 numbers nothing
+    ("一是A，二是B。", "二是C。", False),  # the list has moved on
+])
+def test_a_numbered_list_goes_on_in_the_next_item(text: str, after: str, goes_on: bool) -> None:
+    from rag.neighbours import next_item
+
+    assert next_item(text, after) is goes_on
+
+
 @pytest.mark.parametrize(("text", "goes_on"), [
     ("莎莉公司拆分成两家公司：一家名为希尔夏品牌，主要在北美地区营运；", True),
     ("另一家名为D·E·布兰德斯大师1753，主要经营饮料业务。", False),
