@@ -72,7 +72,7 @@ _ASKS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
     # "那几个人", "这几名" name a few, they do not ask; "第几名" asks a place in a ranking
     (re.compile(r"(?:多少|(?<![那这十\d])几)[^，,；;？?]{0,4}人口|人[口数][^，,；;？?]{0,6}(?:多少|几)|多少人|"
                 r"(?<![那这十\d第])几(?:个人|名)|多少名|多少位|"
-                r"多少个人|多少居民|多少士兵|多少军人|多少警察|多少(?:当地|本地|外国|外籍)人|多少(?:平民|难民|公民|工人|员工|游客)|(?:多少|几个)兵(?!器)|"
+                r"多少个人|多少居民|多少士兵|多少军人|多少警察|(?:多少|几个)兵(?!器)|"
                 # lives lost: "夺走了多少条人命" is answered by "164人丧生"
                 r"(?:多少|几)条(?:人命|生命|性命)"), "people"),
     (re.compile(r"多少桶"), "barrels"),
@@ -165,7 +165,7 @@ def local_population(question: str, unit: re.Pattern[str] | None, sentence: str)
     # or the share of its whole population that a people makes up ("What share of Kazakhstan's entire population is
     # ethnic Russian?" from "当地88万居民中超过40%是俄罗斯裔")
     share = unit is _ANSWER_UNITS["share"] and bool(_POPULATION_WORD.search(q) and _WHOLE.search(q))
-    if unit is None or unit not in (_ANSWER_UNITS["population"], _EXACT_UNITS["population"]) and not share \
+    if unit is None or unit not in _POPULATION_UNITS and not share \
             or _LOCAL.search(q):
         return False
     if not countries_asked(q, english):  # "科斯塔奈那边住了多少人？" asks for a region's
@@ -176,11 +176,17 @@ def local_population(question: str, unit: re.Pattern[str] | None, sentence: str)
 
 # a question for the exact figure ("具体是多少亿美元？") is not answered by a round one ("高达数十亿美元", "几百人");
 # the same figures, written as a number that starts where no other numeral or 数/几/多 stands
-_EXACT = re.compile(r"具体|确切|精确|准确|到底|究竟|\b(?:exact|exactly|precise|precisely|specific|specifically)\b", re.I)
+_EXACT = re.compile(r"具体|确切|精确|准确|\b(?:exact|exactly|precise|precisely|specific|specifically)\b", re.I)
 _DEFINITE_NUM = (r"(?<![数几多余\d一二三四五六七八九十两百千万亿])(?:\d[\d,.]*|[一二三四五六七八九十两百千万亿]+)(?![多余])"
                  r"\s*(?:万|千|百|亿)*\s*")
 _EXACT_UNITS = {k: re.compile(p.pattern.replace(_NUM, _DEFINITE_NUM), p.flags) for k, p in _ANSWER_UNITS.items()
                 if _NUM in p.pattern}
+# "到底/究竟有多少" insists on a figure: a round one answers ("十余人"), a vague one does not ("数十名", "几百人")
+_INSIST = re.compile(r"到底|究竟")
+_FIRM_NUM = r"(?<![数几多余\d一二三四五六七八九十两百千万亿])(?:\d[\d,.]*|[一二三四五六七八九十两百千万亿]+)\s*(?:多|余|万|千|百|亿)*\s*"
+_FIRM_UNITS = {k: re.compile(p.pattern.replace(_NUM, _FIRM_NUM), p.flags) for k, p in _ANSWER_UNITS.items()
+               if _NUM in p.pattern}
+_POPULATION_UNITS = (_ANSWER_UNITS["population"], _EXACT_UNITS["population"], _FIRM_UNITS["population"])
 
 
 def expected_unit(question: str) -> re.Pattern[str] | None:
@@ -195,6 +201,8 @@ def expected_unit(question: str) -> re.Pattern[str] | None:
                 unit = "headcount"  # "多少人被招募" is not answered by "当地88万居民"
             if unit in _EXACT_UNITS and _EXACT.search(q):
                 return _EXACT_UNITS[unit]
+            if unit in _FIRM_UNITS and _INSIST.search(q):
+                return _FIRM_UNITS[unit]
             return _ANSWER_UNITS[unit]
     if not english and keywords_only(q) and _KEYWORD_PEOPLE.search(q):
         return _ANSWER_UNITS["people"]

@@ -1596,11 +1596,10 @@ def test_an_exact_figure_is_not_answered_by_a_round_one() -> None:
     assert unit.search("差额为15亿美元") and unit.search("差额为十五亿美元")
     loose = expected_unit("托卡耶夫说哈中口岸的统计差额是多少亿美元？")
     assert loose is not None and loose.search("差额高达数十亿美元")  # not asked exactly: a round figure answers
-    # "到底有多少" insists on the figure as "具体" does; "多少当地人" counts people as "多少人" does
-    insist = expected_unit("科斯塔奈那边到底有多少当地人被招去俄军？")
+    # "到底有多少" insists on a figure: a round one answers, a vague one does not
+    insist = expected_unit("科斯塔奈那边到底有多少人被俄军招走去乌克兰了？")
     assert insist is not None and not insist.search("数十名公民已经在乌克兰战争中丧生")
-    assert insist.search("已有12名当地居民被招募")
-    assert expected_unit("骚乱中有多少外国人被捕？") is not None
+    assert insist.search("已有12名当地居民被招募") and insist.search("已有十余人被招募")
 
 
 def test_one_in_a_word_and_the_two_sides_count_nothing() -> None:
