@@ -213,8 +213,8 @@ _LEADS_WITH_PRONOUN = re.compile(r"^[“”\"「」\s]*(?:他|她|它|其|对此
 
 
 _ABOUT = re.compile(r"(?:对|就|关于|对于)[^，,；;]{0,4}$")  # "对哈萨克局势", "关于名将岳飞"
-_PLACE_BEFORE = re.compile(r"(?:到|在|向|往|赴|从|对|于|与|同|和|跟)$")
-_ADDRESSED = re.compile(r"(?:向|对|到|往|赴|从|于)$")  # "美国正向哈萨克斯坦政府提出这些问题": asked, not answering  # "招募当地居民到俄罗斯联邦参加…": a place
+_PLACE_BEFORE = re.compile(r"(?:到|在|向|往|赴|从|对|于|与|同|和|跟)$")  # "招募当地居民到俄罗斯联邦参加…": a place
+_ADDRESSED = re.compile(r"(?:向|对|到|往|赴|从|于)$")  # "美国正向哈萨克斯坦政府提出这些问题": asked, not answering
 _CAPITALS = ("莫斯科", "北京", "华盛顿", "基辅", "阿斯塔纳", "努尔苏丹", "克里姆林宫", "白宫")  # stand for their state
 # a state's ministry that responds for it ("哈萨克斯坦外交部是怎么回应的？"), and the words the articles say it by;
 # "官方", "政府" and "当局" stand for the state, which answers through any official ("俄罗斯继续在官方层面上重复…")
