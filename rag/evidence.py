@@ -42,8 +42,8 @@ _TITLE_SAID = re.compile(r"《[^》]+》|[A-Za-z]{3,}|日报|时报|晚报|早�
 # which programme ("什么节目主持人", "是在什么节目或场合上讲的"): the answer names it as a title ("《夜间新闻》") or
 # says the occasion (a forum, an interview); 6 of the 7 such CMRC and DRCD answer sentences do (the seventh asks what
 # a list leaves out), benchmarks/question_rules.py
-_ASKS_PROGRAMME = re.compile(r"(?:什么|哪个|哪档|哪一个)(?:电视|广播)?节目|\b(?:which|what) (?:tv |radio )?(?:programme|program|show)\b",
-                             re.I)
+_ASKS_PROGRAMME = re.compile(r"(?:什么|哪个|哪档|哪一个)(?:电视|广播)?节目|"
+                             r"\b(?:which|what) (?:tv |radio )?(?:programme|program|show)\b", re.I)
 
 # which media outlet: the answer names one as a newspaper is named, or as an agency, a broadcaster or a site
 # ("塔斯社", "半岛电视台", "自由亚洲电台", "今日俄罗斯网"), not "俄罗斯的亲政府媒体报道称" (benchmarks/question_rules.py)
@@ -54,6 +54,11 @@ _OUTLET_SAID = re.compile(_TITLE_SAID.pattern + r"|[\u4e00-\u9fff]社(?![会区�
                           r"[\u4e00-\u9fff]网(?![络站民友上内外])")
 # a Latin gloss of the Chinese name before it ("维亚切斯拉夫·莫洛托夫 (Vyacheslav Molotov)") spells a person, not a title
 _GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\s*[（(][A-Za-z][A-Za-z .'-]*[)）]")
+
+
+def _unglossed(sentence: str) -> str:
+    """The sentence, normalised, without the Latin glosses of its Chinese names."""
+    return _GLOSS.sub("", normalize(sentence))
 
 _ASKS_PARTY = re.compile(r"(?:哪|什么)[个一]?(?:政党|党派|党)|\b(?:which|what) (?:political )?party\b", re.I)
 # a party named before the member's post ("统一俄罗斯议员尼科诺夫"), unlike a country ("另一位俄罗斯议员")
@@ -161,11 +166,11 @@ def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None
     elif _ASKS_MODEL.search(q):
         pat = _MODEL_SAID
     elif _ASKS_TITLE.search(q):
-        return lambda sentence: bool(_TITLE_SAID.search(_GLOSS.sub("", normalize(sentence))))
+        return lambda sentence: bool(_TITLE_SAID.search(_unglossed(sentence)))
     elif _ASKS_PROGRAMME.search(q):
-        return lambda sentence: bool(_TITLE_SAID.search(t := _GLOSS.sub("", normalize(sentence))) or OCCASION_SAID.search(t))
+        return lambda sentence: bool(_TITLE_SAID.search(t := _unglossed(sentence)) or OCCASION_SAID.search(t))
     elif _ASKS_OUTLET.search(q):
-        return lambda sentence: bool(_OUTLET_SAID.search(_GLOSS.sub("", normalize(sentence))))
+        return lambda sentence: bool(_OUTLET_SAID.search(_unglossed(sentence)))
     elif _ASKS_PARTY.search(q):
         return lambda sentence: _names_party(normalize(sentence))
     elif _ASKS_EMPLOYER.search(q):
@@ -285,7 +290,7 @@ def tells_response(sentence: str, who: str, before: str | None = None) -> bool:
     organ = _ORGAN.search(who)
     if organ and who[:organ.start()] in countries():  # that organ, named after its country, then acting
         said = re.compile(r"(?:" + name_pattern(who[:organ.start()]) + r"|该国)[^，,。；;]{0,4}?(?:" + _ORGANS[organ.group(0)] + r")")
-        return any(_ACTS.match(s, m.end()) and not _PLACE_BEFORE.search(s[:m.start()]) for m in said.finditer(s)) or (
+        return any(_ACTS.match(s, m.end()) and not _ADDRESSED.search(s[:m.start()]) for m in said.finditer(s)) or (
             bool(_LEADS_WITH_PRONOUN.match(s)) and before is not None and bool(said.search(normalize(before))))
     # a country responds through its officials, who need not be its clause's subject ("莫斯科方面称…"), but not
     # as a place something goes to

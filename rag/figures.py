@@ -177,15 +177,19 @@ def local_population(question: str, unit: re.Pattern[str] | None, sentence: str)
 # a question for the exact figure ("具体是多少亿美元？") is not answered by a round one ("高达数十亿美元", "几百人");
 # the same figures, written as a number that starts where no other numeral or 数/几/多 stands
 _EXACT = re.compile(r"具体|确切|精确|准确|\b(?:exact|exactly|precise|precisely|specific|specifically)\b", re.I)
-_DEFINITE_NUM = (r"(?<![数几多余\d一二三四五六七八九十两百千万亿])(?:\d[\d,.]*|[一二三四五六七八九十两百千万亿]+)(?![多余])"
-                 r"\s*(?:万|千|百|亿)*\s*")
-_EXACT_UNITS = {k: re.compile(p.pattern.replace(_NUM, _DEFINITE_NUM), p.flags) for k, p in _ANSWER_UNITS.items()
-                if _NUM in p.pattern}
+_ALONE_NUM = r"(?<![数几多余\d一二三四五六七八九十两百千万亿])(?:\d[\d,.]*|[一二三四五六七八九十两百千万亿]+)"
+_DEFINITE_NUM = _ALONE_NUM + r"(?![多余])\s*(?:万|千|百|亿)*\s*"
+
+
+def _units_with(number: str) -> dict[str, re.Pattern[str]]:
+    """The answer units whose figure is written as `number` instead of any number (_NUM)."""
+    return {k: re.compile(p.pattern.replace(_NUM, number), p.flags) for k, p in _ANSWER_UNITS.items() if _NUM in p.pattern}
+
+
+_EXACT_UNITS = _units_with(_DEFINITE_NUM)
 # "到底/究竟有多少" insists on a figure: a round one answers ("十余人"), a vague one does not ("数十名", "几百人")
 _INSIST = re.compile(r"到底|究竟")
-_FIRM_NUM = r"(?<![数几多余\d一二三四五六七八九十两百千万亿])(?:\d[\d,.]*|[一二三四五六七八九十两百千万亿]+)\s*(?:多|余|万|千|百|亿)*\s*"
-_FIRM_UNITS = {k: re.compile(p.pattern.replace(_NUM, _FIRM_NUM), p.flags) for k, p in _ANSWER_UNITS.items()
-               if _NUM in p.pattern}
+_FIRM_UNITS = _units_with(_ALONE_NUM + r"\s*(?:多|余|万|千|百|亿)*\s*")
 _POPULATION_UNITS = (_ANSWER_UNITS["population"], _EXACT_UNITS["population"], _FIRM_UNITS["population"])
 
 
@@ -295,9 +299,8 @@ _PART_ASKED = re.compile(r"(?:中|里|当中|之中|其中)[，,]?有?(?:多少|
                          # "被捕者中，外国公民有多少人？": people among people
                          r"(?:者|人|员|民|兵|军|们)(?:中|里|当中|之中)[，,]?[^，,；;？?的了]{0,8}?有?(?:多少|几)[名个位]?人|"
                          r"\bhow many of (?:the|them|those|these)\b", re.I)
-_FIG = r"[\d一二三四五六七八九十两百千万]"
-_PART_GIVEN = re.compile(r"其中[^，,。；;]{0,8}?" + _FIG + r"|" + _FIG + r"\s*(?:[名人位个]|%|％)?\s*(?:则|均|都)?(?:是|为|属于)|"
-                         r"[中内]有\s*" + _FIG)
+_PART_GIVEN = re.compile(r"其中[^，,。；;]{0,8}?" + _NUMERAL + r"|" + _NUMERAL
+                         + r"\s*(?:[名人位个]|%|％)?\s*(?:则|均|都)?(?:是|为|属于)|[中内]有\s*" + _NUMERAL)
 
 
 def figure_check(question: str, atype: str) -> Callable[[str], bool] | None:
@@ -316,5 +319,9 @@ def figure_check(question: str, atype: str) -> Callable[[str], bool] | None:
     one = "一" + m.group(1) if m else None
     days = bool(_COUNTS_DAYS.search(q))
     part = bool(_PART_ASKED.search(q))
-    return lambda sentence: ((bool(figures_in(sentence, days) - given) or (one is not None and one in normalize(sentence)))
-                             and (not part or bool(_PART_GIVEN.search(normalize(sentence)))))
+
+    def check(sentence: str) -> bool:
+        s = normalize(sentence)
+        new = bool(figures_in(sentence, days) - given) or (one is not None and one in s)
+        return new and (not part or bool(_PART_GIVEN.search(s)))
+    return check

@@ -831,6 +831,8 @@ def test_a_states_response_is_spoken_by_someone_for_it() -> None:
     assert tells_response("莫斯科方面称，部队将很快撤离。", "莫斯科")
     # a state addressed is not a state answering ("美国正向哈萨克斯坦政府提出这些问题")
     assert not tells_response("普莱斯说，美国正向哈萨克斯坦政府提出这些问题。", "哈萨克")
+    assert not tells_response("美国正向哈萨克斯坦外交部提出这些问题。", "哈萨克斯坦外交部")  # nor its ministry
+    assert tells_response("哈萨克斯坦外交部表示，不会承认。", "哈萨克斯坦外交部")
 
 
 def test_a_share_of_a_whole_countrys_population_is_not_a_regions() -> None:
