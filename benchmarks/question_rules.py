@@ -19,7 +19,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rag.countries import countries_asked, countries_in
-from rag.evidence import asked_post, asks_name, names_person, required_evidence, responder, tells_response
+from rag.evidence import (
+    asked_post,
+    asks_name,
+    names_person,
+    required_evidence,
+    responder,
+    restates_which,
+    tells_response,
+)
 from rag.figures import asks_count, counted_unit, expected_unit, figure_check
 from rag.gate import among_others, speakers
 from rag.keywords import normalize
@@ -119,6 +127,11 @@ def _name(question: str) -> Check | None:
     return lambda s: names_person(s, question)
 
 
+def _which(question: str) -> Check | None:
+    restates = restates_which(question, answer_type(question))
+    return None if restates is None else lambda s: not restates(s)
+
+
 RULES: dict[str, Callable[[str], Check | None]] = {
     "birth, age, model, newspaper, party or employer (rag.evidence.required_evidence)": _evidence,
     "the kind of figure asked: a day, month, year, duration, sum, share, headcount … (rag.figures.expected_unit)": _unit,
@@ -136,6 +149,8 @@ RULES: dict[str, Callable[[str], Check | None]] = {
     "who holds a post: the sentence says the post (rag.evidence.asked_post; the gate also reads the ones beside)":
         _post,
     "a person's name: the sentence names a person (rag.evidence.asks_name; the gate also reads the next one)": _name,
+    "which N: the sentence says more of N than \"a N\", or \"abroad\" for a country (rag.evidence.restates_which)":
+        _which,
 }
 
 

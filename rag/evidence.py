@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rag.countries import countries, name_pattern
+from rag.countries import countries, countries_in, name_pattern
 from rag.keywords import normalize
 from rag.questions import is_english, named_entities, person_words
 from rag.typematch import OCCASION_SAID, sentence_types
@@ -148,6 +148,44 @@ def asked_post(question: str, atype: str) -> Callable[[str], bool] | None:
     posts = _POST_EN[post.lower()] if english else post
     said = re.compile("|".join(_POST_WORDS.get(p, p) for p in posts.split("|")))
     return lambda sentence: bool(said.search(normalize(sentence)))
+
+
+# "which N" ("哪个青年组织", "哪座城市", "哪个国家"): a sentence that says N only as "a N" ("一个亲克里姆林宫的青年
+# 团体", "在该国一座城市内") or, for a country, "abroad" ("在国外受训") naming no other country, restates what the
+# question already knows. The best sentence that does cannot answer. Over the 7,745 answered CMRC/DRCD questions it
+# applies to 1,876 (a person's "哪位" is read by asks_name instead), and the answer sentence restates N so for 15
+# (0.8%), mostly where the answer is a kind the sentence calls "a N" ("女神响尾蛇是蛇亚目蝰蛇科下的一个有毒蛇种"):
+# benchmarks/question_rules.py
+_WHICH_N = re.compile(r"哪(?:一)?[个座家所位名只件项些种类款批间条]?(?:具体的?)?([\u4e00-\u9fff]{2,6}?)"
+                      r"(?=[的是呢吗了被在里中上？?，,]|$)")
+_INDEFINITE = re.compile(r"(?<![第这那每任其同单唯])(?:一[个座家所位名只件项种批间条些]|某[个座家所位名些种]?|多[个座家所名])[^，,。；;“”：:]{0,10}$")
+_ABROAD = re.compile(r"国外|境外|海外")
+
+
+def restates_which(question: str, atype: str) -> Callable[[str], bool] | None:
+    """For a Chinese "which N" question (not a person's), whether a sentence says N only as "a N" or, for a
+    country, only "abroad"; None for other questions."""
+    if atype in ("person", "time", "number") or is_english(question):
+        return None
+    q = normalize(question)
+    m = _WHICH_N.search(q)
+    noun = m.group(1).lstrip("一") if m else ""
+    if len(noun) < 2 or noun[0] in "里儿年天月些":  # 哪里, 哪一年, 哪些年: a place or a time, no noun
+        return None
+    # its first two characters (青年组织: 青年, as in "青年团体"; "哪个国家受的训": 国家) and its last two
+    heads = [noun[:2]] + ([noun[-2:]] if len(noun) >= 4 else [])
+    asked = countries_in(q, visits=True)
+
+    def restates(sentence: str) -> bool:
+        s = normalize(sentence)
+        if heads[0] == "国家" and _ABROAD.search(s) and not countries_in(s, visits=True) - asked:
+            return True
+        for head in heads:
+            at = [m.start() for m in re.finditer(re.escape(head), s)]
+            if at:
+                return all(_INDEFINITE.search(s[:i]) for i in at)
+        return False
+    return restates
 
 
 def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None:

@@ -20,7 +20,7 @@ import numpy as np
 
 from rag.countries import countries_asked, countries_in
 from rag.errors import NotFound
-from rag.evidence import asked_post, asks_name, required_evidence, responder
+from rag.evidence import asked_post, asks_name, required_evidence, responder, restates_which
 from rag.figures import counted_unit, expected_unit, figure_check
 from rag.glossary import question_tokens
 from rag.keywords import CJK, content_terms, normalize, tokenize
@@ -112,6 +112,8 @@ class Query:
     asked: frozenset[str] = frozenset()  # the asking clause's own characters (rag.questions.asked_chars)
     relative: tuple[str, ...] = ()  # the words for a relative it asks for (rag.questions.asked_relative)
     post: Callable[[str], bool] | None = None  # says a sentence the post whose holder it asks (asked_post)
+    # does a sentence say the N it asks "which N" of only as "a N" (rag.evidence.restates_which)
+    restates: Callable[[str], bool] | None = None
 
     @classmethod
     def make(cls, snap: IndexView, text: str, vector: np.ndarray, tokens: Sequence[str] | None = None) -> Query:
@@ -128,7 +130,8 @@ class Query:
                    city=atype == "place" and asks_city(text), evidence=required_evidence(text, atype),
                    count_in=counted_unit(text), name=asks_name(text, atype),
                    new_figure=figure_check(text, atype), responder=responder(text), asked=asked_chars(text),
-                   relative=asked_relative(text), post=asked_post(text, atype))
+                   relative=asked_relative(text), post=asked_post(text, atype),
+                   restates=restates_which(text, atype))
 
 
 def _countries(text: str, tokens: Sequence[str]) -> frozenset[str]:

@@ -75,11 +75,14 @@ _EN: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 _HARD = re.compile(r"难|不易|不容易")  # a question why something is hard
 _SPLIT_ZH = re.compile(r"(?:[？?]|[，,；;、])\s*(?:又|还有|还|以及|并且|另外|同时|那么|而且)?(?=[^，,；;？?、]*?"
-                       r"(?:谁|什么|哪|多少|多[长久高重远大宽深广]|(?<![那这十\d])几(?!乎)|何|吗|为什么|怎么|怎样|如何))")
+                       r"(?:谁|什么|哪|多少|多[长久高重远大宽深广]|(?<![那这十\d])几(?!乎)|(?<![任几])何(?!况)|吗|为什么|怎么|怎样|如何))")
 _SPLIT_EN = re.compile(r"(?:,\s*and|;|\?\s*and|\?|,|\band\b)\s+(?=(?:who|what|when|where|why|how|which|did|does|is|"
                        r"was|were)\b)", re.I)
-# "那几个人", "十几个" name a few, they do not ask
-_QWORD_ZH = re.compile(r"谁|什么|哪|多少|多[长久高重远大宽深广]|(?<![那这十\d])几(?!乎)|何|吗|为什么|怎么|怎样|如何|是否")
+# "那几个人", "十几个" name a few, "任何", "何况" "any", "besides": they do not ask
+_QWORD_ZH = re.compile(r"谁|什么|哪|多少|多[长久高重远大宽深广]|(?<![那这十\d])几(?!乎)|(?<![任几])何(?!况)|吗|为什么|怎么|怎样|"
+                       r"如何|是否")
+# someone's words quoted in a question ("普京说“哈萨克人从来没有任何国家地位”这番话"): what they said, not what is asked
+_QUOTED = re.compile(r"“[^”]*”|「[^」]*」|『[^』]*』|‘[^’]*’|\"[^\"]*\"")
 # an English part of a question asks something: a question word, or an auxiliary first
 _QWORD_EN = re.compile(r"\b(?:what|who|whom|whose|when|where|why|how|which)\b|^(?:and\s+|but\s+)?(?:is|are|was|were|do|"
                        r"does|did|can|could|will|would|has|have|had|should)\b", re.I)
@@ -229,7 +232,7 @@ def split_parts(question: str) -> list[str]:
         parts = [p.strip(" ，,；;？?") for p in _SPLIT_ZH.split(normalize(q))]  # its question words in either script
         # a part asks something; a clause whose question word stands in what describes a noun asks nothing
         # ("分析中国为何力挺哈萨克的法国历史学者贝多林诺，是在哪所大学任教？")
-        parts = [p for p in parts if len(p) >= 3 and _QWORD_ZH.search(p) and not _DESCRIBES.search(p)]
+        parts = [p for p in parts if len(p) >= 3 and _QWORD_ZH.search(_QUOTED.sub("", p)) and not _DESCRIBES.search(p)]
     return parts if len(parts) >= 2 else [q]
 
 

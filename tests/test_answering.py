@@ -93,6 +93,10 @@ def test_answer_types(q: str, t: str) -> None:
     # an English part asks something; a leading phrase does not ("According to Putin, …")
     ("According to Putin, how long will the CSTO troops stay?", ["According to Putin, how long will the CSTO troops stay?"]),
     ("In January 2022, how many people were arrested?", ["In January 2022, how many people were arrested?"]),
+    # a question word inside someone's quoted words, and 任何 ("any"), ask nothing
+    ("普京说“哈萨克人从来没有任何国家地位”这番话，是对哪个青年组织讲的？",
+     ["普京说“哈萨克人从来没有任何国家地位”这番话，是对哪个青年组织讲的？"]),
+    ("他说“谁也拿不走这片土地”，是在哪一年说的？", ["他说“谁也拿不走这片土地”，是在哪一年说的？"]),
     ("How long is the border? How many people live in Kostanay?", ["How long is the border", "How many people live in Kostanay"]),
 ])
 def test_multi_part_questions_split_into_their_parts(q: str, parts: list[str]) -> None:
@@ -1246,6 +1250,31 @@ def test_an_area_question_asks_for_an_area() -> None:
     age = expected_unit("托卡耶夫今年多大年纪？")  # 多大 of a person is an age
     assert age is None or not age.search("面积相当于法国三分之一")
 
+def test_which_n_is_not_answered_by_a_sentence_that_says_only_a_n() -> None:
+    """"哪个青年组织" from "一个亲克里姆林宫的青年团体", "哪个国家" from "在国外受训": the sentence restates what the
+    question knows. One that names the N ("嘉义市为台湾第一个建城的城市", "在阿富汗受训") answers."""
+    from rag.evidence import restates_which
+    from rag.questions import answer_type
+
+    def restates(q: str, s: str) -> bool:
+        check = restates_which(q, answer_type(q))
+        assert check is not None, q
+        return check(s)
+
+    youth = "普京说“哈萨克人从来没有任何国家地位”这番话，是对哪个青年组织讲的？"
+    assert restates(youth, "普京告诉一个亲克里姆林宫的青年团体说，“哈萨克人从来没有任何国家地位，他创造了它。”")
+    assert not restates(youth, "普京对青年近卫军组织说，“哈萨克人从来没有任何国家地位。”")
+    trained = "托卡耶夫说那些在国外受训的极端分子，究竟是在哪个國家受的训？"
+    assert restates(trained, "托卡耶夫表示，恐怖袭击者中有在国外受训的伊斯兰极端分子，对他们的搜捕仍在进行。")
+    assert not restates(trained, "他们曾在国外受训，据称是在阿富汗。")
+    city = "那名以色列人是在哪座城市被枪杀的？"
+    assert restates(city, "一名以色列人7日晚间在该国一座城市内的抗议活动中被身份不明的枪手杀害。")
+    assert not restates(city, "嘉义市为台湾第一个建城的城市。")  # 第一个: the city itself, named
+    assert not restates(city, "他在阿拉木图遇害。")  # N not said at all: other rules read the place
+    assert restates_which("哪位俄罗斯议员暗示莫斯科可能入侵？", "person") is None  # a person: asks_name reads it
+    assert restates_which("这件事发生在哪一年？", "time") is None
+
+
 def test_a_part_of_a_whole_needs_the_part_s_own_figure() -> None:
     from rag.figures import figure_check
 
@@ -1275,7 +1304,7 @@ def test_the_figure_rule_reads_every_sentence_an_answer_may_quote() -> None:
     from rag.gate import missing_figure, quotable
     question = "How many UN member states did Tokayev cite?"
     q = SimpleNamespace(text=question, multipart=False, counted=(), city=False, count_in=None, name=False,
-                        evidence=None, unit=None, responder=None, post=None, countries=frozenset(),
+                        evidence=None, unit=None, responder=None, post=None, restates=None, countries=frozenset(),
                         new_figure=figure_check(question, "number"))
     hit = SimpleNamespace(chunk=SimpleNamespace(doc_id="a"))
     best = SimpleNamespace(text="许多乌克兰人将托卡耶夫的言论视为一项大胆的声明。", logit=23.43, hit=hit, start=0, end=10,
