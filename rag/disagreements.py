@@ -13,7 +13,7 @@ from rag.dates import mentions
 from rag.features import Query, Sentence, sentence_tokens
 from rag.figures import asks_for_day
 from rag.keywords import normalize
-from rag.questions import is_verb
+from rag.questions import answer_type, is_verb, split_parts
 from rag.store import IndexView
 from rag.types import Hit
 
@@ -84,7 +84,10 @@ def other_outlets(snap: IndexView, q: Query, hits: Sequence[Hit], chosen: list[S
     A sentence may give several counts of one kind ("造成了至少164人丧生，近10000人被捕"): only the clause that
     answers counts (`answer_clauses`), and of an outlet's best few sentences, the one whose clause answers
     best, so that a death toll is not set against an arrest count."""
-    if q.atype not in ("number", "time"):
+    if q.atype not in ("number", "time") or q.multipart and len({answer_type(p) for p in split_parts(q.text)}) > 1:
+        # parts that ask different things have no one figure to compare: "声明是哪天发出来的？他们还把矛头对准了
+        # 什么？" set the prosecutor's "周四" against another outlet's "政府在本周三宣布辞职"; two parts asking each
+        # outlet's toll ("半岛网报道的官方数字是多少？自由亚洲电台说至少有多少人遇难？") have one
         return []
     best = chosen[0]
     outlet = snap.articles[best.hit.chunk.doc_id].source

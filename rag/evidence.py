@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rag.countries import countries, countries_in, name_pattern
+from rag.countries import countries, countries_asked, countries_in, name_pattern
 from rag.keywords import normalize
 from rag.questions import is_english, named_entities, person_words
 from rag.typematch import OCCASION_SAID, sentence_types
@@ -29,7 +29,8 @@ _ASKS_MODEL = re.compile(r"型号|哪一?款|\b(?:what|which) (?:[\w-]+ )?models
 _LIFE_SPAN = r"\d{3,4}年?[^，。]{0,14}[－—–~-]\s*\d{1,4}年?"
 _BIRTH_SAID = re.compile(r"生|诞|" + _LIFE_SPAN)
 _AGE_SAID = re.compile(r"岁|年龄|年纪|旬|生|诞|" + _LIFE_SPAN)
-_MODEL_SAID = re.compile(r"[A-Za-z0-9]|型")
+# a designation: Latin letters, 型 or 式, or digits that are no date, time, share or count ("5月9日", "20架")
+_MODEL_SAID = re.compile(r"[A-Za-z]|型|式|\d(?![\d年月日号时点分秒%％万千百亿个架辆艘名人次位])")
 
 
 # which newspaper or magazine: the answer names it, as a title in 《》, a Latin name or a "…报" ("人民日报"), not
@@ -97,12 +98,15 @@ _EMPLOYER_SAID = re.compile(r"(?:组织|机构|公司|委员会|基金会|研究
 
 # who took a post ("政府集体辞职之后，是谁接任哈萨克斯坦总理？", "谁接掌了国家安全委员会？"): the answer appoints
 # someone to that post ("…被任命为总理"), not to another ("马西莫夫被任命为国家安全局局长"), nor names a post kept
-_TOOK = r"(?:新任|新一任|新(?=总理|总统|主席|首相|局长|部长|外长)|接任|继任|接掌|接替|接手|出任|就任|升任|被任命为|任命为|当选为?|上任)"
+_TOOK = (r"(?:新任|新一任|新(?=总理|总统|主席|首相|局长|部长|外长)|接任|继任|接掌|接替|接手|出任|就任|升任|被任命为|任命为|当选为?|"
+         r"上任|顶替|顶上|坐上|取代)")
 # (not who appointed someone, "被谁任命为…", nor a rival "出任总统前的对手是谁")
 _ASKS_TOOK = re.compile(r"(?<!被)(?:谁|哪位|何人)[^，,；;？?]{0,6}" + _TOOK + r"(?:新)?(?:的)?([^\s前后的，,；;？?]{2,12}?)(?:的)?"
-                        r"(?:职务|一职|职位)?[？?]?$|" + _TOOK + r"(?:的)?([^\s前后的，,；;？?]{2,12}?)(?:的人)?(?:是谁|是哪位|叫什么)|"
+                        r"(?:职务|一职|职位|位置|位子)?[？?]?$|" + _TOOK + r"(?:的)?([^\s前后的，,；;？?]{2,12}?)(?:的人)?(?:是谁|是哪位|叫什么)|"
                         # "国家安全委员会副主任的位子由谁接手？"
-                        r"([^\s的，,；;？?]{2,12}?)的?(?:位子|位置|职位|职务|一职)由(?:谁|何人|哪位)(?:来)?" + _TOOK)
+                        r"([^\s的，,；;？?]{2,12}?)的?(?:位子|位置|职位|职务|一职)由(?:谁|何人|哪位)(?:来)?" + _TOOK + "|"
+                        # "国家安全局局长换成谁了？"
+                        r"([^\s的，,；;？?]{2,12}?)(?:换成|换上|换做|变成)了?(?:谁|何人|哪位)")
 
 
 def _post(words: str) -> str:
@@ -112,9 +116,12 @@ def _post(words: str) -> str:
     return words[len(country):]
 
 
-def _took(post: str) -> Callable[[str], bool]:
+def _took(post: str, named: tuple[str, ...] = ()) -> Callable[[str], bool]:
+    """Whether a sentence appoints someone to `post`, other than those the question `named` (who held it before:
+    "马西莫夫被撤职后，是谁顶上了国家安全局局长的位置？" is not answered by "马西莫夫被任命为国家安全局局长")."""
     said = re.compile(_TOOK + r"[^，,。；;]{0,12}?" + re.escape(post))
-    return lambda sentence: bool(said.search(normalize(sentence)))
+    return lambda sentence: any(not any(s[:m.start()].rstrip("已曾又再").endswith(n) for n in named)
+                                for s in [normalize(sentence)] for m in said.finditer(s))
 
 
 # who holds a post ("骚乱中辞职的那届政府，总理是谁？", "Who was the commander of the CSTO force?"): the answer says
@@ -160,13 +167,19 @@ _WHICH_N = re.compile(r"哪(?:一)?[个座家所位名只件项些种类款批�
                       r"(?=[的是呢吗了被在里中上？?，,]|$)")
 _INDEFINITE = re.compile(r"(?<![第这那每任其同单唯])(?:一[个座家所位名只件项种批间条些]|某[个座家所位名些种]?|多[个座家所名])[^，,。；;“”：:]{0,10}$")
 _ABROAD = re.compile(r"国外|境外|海外")
+_WHICH_COUNTRY_EN = re.compile(r"\b(?:which|what) (?:foreign )?countr(?:y|ies)\b", re.I)
 
 
 def restates_which(question: str, atype: str) -> Callable[[str], bool] | None:
-    """For a Chinese "which N" question (not a person's), whether a sentence says N only as "a N" or, for a
-    country, only "abroad"; None for other questions."""
-    if atype in ("person", "time", "number") or is_english(question):
+    """For a "which N" question (not a person's), whether a sentence says N only as "a N" or, for a country, only
+    "abroad" (the one "which N" an English question is read for); None for other questions."""
+    if atype in ("person", "time", "number"):
         return None
+    if is_english(question):  # "… trained abroad: in which country?" from "在国外受训"
+        if not _WHICH_COUNTRY_EN.search(question):
+            return None
+        known = countries_asked(question, True)
+        return lambda sentence: bool(_ABROAD.search(s := normalize(sentence))) and not countries_in(s, visits=True) - known
     q = normalize(question)
     m = _WHICH_N.search(q)
     noun = m.group(1).lstrip("一") if m else ""
@@ -214,8 +227,9 @@ def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None
     elif _ASKS_EMPLOYER.search(q):
         pat = _EMPLOYER_SAID
     elif not is_english(question) and (m := _ASKS_TOOK.search(q)):
-        post = _post(m.group(1) or m.group(2) or m.group(3) or "")
-        return _took(post) if len(post) >= 2 else None
+        post = _post(next((g for g in m.groups() if g), ""))
+        named = tuple(n for n in (*named_entities(q), *person_words(q)) if n not in countries() and n not in post)
+        return _took(post, named) if len(post) >= 2 else None
     if pat is None:
         return None
     return lambda sentence: bool(pat.search(normalize(sentence)))

@@ -73,6 +73,9 @@ _ASKS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?:多少|(?<![那这十\d])几)[^，,；;？?]{0,4}人口|人[口数][^，,；;？?]{0,6}(?:多少|几)|多少人|"
                 r"(?<![那这十\d第])几(?:个人|名)|多少名|多少位|"
                 r"多少个人|多少居民|多少士兵|多少军人|多少警察|(?:多少|几个)兵(?!器)|"
+                # people insisted on ("到底有多少哈萨克公民被招走"; a plain "多少当地人" is left unread: the seeds'
+                # "数十名公民…丧生" would answer it)
+                r"(?:到底|究竟)有?多少[^，,；;？?]{0,6}?(?:公民|国民|当地人|外国人|平民)|"
                 # lives lost: "夺走了多少条人命" is answered by "164人丧生"
                 r"(?:多少|几)条(?:人命|生命|性命)"), "people"),
     (re.compile(r"多少桶"), "barrels"),

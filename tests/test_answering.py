@@ -864,6 +864,39 @@ def test_lives_and_a_new_post_are_asked_in_their_own_words() -> None:
     assert took is not None and not took("马西莫夫被任命为国家安全局局长。") and took("斯迈洛夫被任命为新总理。")
 
 
+def test_who_took_a_post_from_someone_the_question_names_is_someone_else() -> None:
+    """"马西莫夫被撤职后，是谁顶上了国家安全局局长的位置？" asks for his successor, which "马西莫夫被任命为国家安全局局长"
+    (his own appointment) does not name; the question may ask it as "…换成谁了"."""
+    from rag.evidence import required_evidence
+
+    for q in ("马西莫夫被撤职后，是谁顶上了国家安全局局长的位置？", "马西莫夫被抓以后，国家安全局局长换成谁了？"):
+        took = required_evidence(q, "person")
+        assert took is not None, q
+        assert not took("在纳扎尔巴耶夫辞职后，马西莫夫被任命为国家安全局局长，而马西莫夫被视为他的亲密伙伴。")
+        assert took("阿比什被任命为国家安全局局长。")
+
+
+def test_designations_and_insisted_counts_are_told_from_dates_and_vague_figures() -> None:
+    """"哪些型号的武器" is not answered by a sentence whose only digits date something ("5月9日的胜利日阅兵"); "到底有
+    多少哈萨克公民被招走" insists on a figure ("数十名公民…丧生" is none); "trained abroad: in which country?" is not
+    answered by "在国外受训"."""
+    from rag.evidence import required_evidence, restates_which
+    from rag.figures import expected_unit
+
+    model = required_evidence("俄罗斯媒体说哈萨克斯坦给乌克兰送去了哪些型号的武器？", "other")
+    assert model is not None
+    assert not model("它还通过取消5月9日的胜利日阅兵，与任何支持战争的迹象作斗争。")
+    assert not model("俄罗斯国防部表示，8日有20架军用货机抵达。")
+    assert model("双方就生产TB2无人机达成共识。") and model("TR-850型发动机") and model("歼-20战机")
+    insisted = expected_unit("到底有多少哈萨克公民已经被俄军招走去乌克兰了")
+    assert insisted is not None and not insisted.search("来自前中亚共和国的数十名公民已经在乌克兰战争中丧生")
+    assert insisted.search("已有12名哈萨克斯坦公民被招募")
+    assert expected_unit("科斯塔奈检察官说已经有多少当地人被俄军招募走了？") is None  # not insisted: left unread
+    abroad = restates_which("Tokayev said some attackers were trained abroad. In which country?", "place")
+    assert abroad is not None and abroad("托卡耶夫表示，恐怖袭击者中有在国外受训的伊斯兰极端分子。")
+    assert not abroad("他们曾在阿富汗受训。")
+
+
 def test_a_ministrys_response_is_that_ministrys_not_any_officials() -> None:
     """"哈萨克斯坦外交部是怎么回应的？" asks that ministry's response: "没有任何哈萨克斯坦官员对此表示支持" is none, while a
     state's response ("俄罗斯官方怎么描述…") may come from any of its officials."""
