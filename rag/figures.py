@@ -66,7 +66,10 @@ _ASKS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
     # a topic word ("粮食价格危机产生了怎样的影响", "百分之四十的居民属于哪个民族") does not ask for the figure: a
     # count word does
     (re.compile(r"多少钱|多少资金|多少[万千百亿]*(?:人民币|美元|欧元|日元|英镑|卢布|坚戈|元)|多少税|(?:多少|几)[^，,；;？?]{0,2}(?:工资|薪[水资酬金]|报酬|奖金|补贴|费用)|"
-                r"(?:金额|贸易额|薪[水资酬]?|报酬|价格|花费|费用)[^，,；;？?]{0,6}(?:多少|几)"), "money"),
+                r"(?:金额|贸易额|薪[水资酬]?|报酬|价格|花费|费用)[^，,；;？?]{0,6}(?:多少|几)|"
+                # "对不上的钱有多少", "损失总额有多少" (not "损失了多少士兵")
+                r"钱[^，,；;？?]{0,3}(?:多少|几)|(?:损失|差额)(?:总额|金额)?(?:有|是|达|高达|共)?多少(?![人名位个士兵])"),
+     "money"),
     (re.compile(r"百分之(?:几|多少)|比例|得票率|占比|百分比|多少成"), "share"),
     # 人口 only with a count word: "人口均属于哪一个民族" asks for a people, not a number
     # "那几个人", "这几名" name a few, they do not ask; "第几名" asks a place in a ranking
@@ -75,7 +78,7 @@ _ASKS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"多少个人|多少居民|多少士兵|多少军人|多少警察|(?:多少|几个)兵(?!器)|"
                 # people insisted on ("到底有多少哈萨克公民被招走"; a plain "多少当地人" is left unread: the seeds'
                 # "数十名公民…丧生" would answer it)
-                r"(?:到底|究竟)有?多少[^，,；;？?]{0,6}?(?:公民|国民|当地人|外国人|平民)|"
+                r"(?:到底|究竟)[^，,；;？?多]{0,4}?多少[^，,；;？?]{0,6}?(?:公民|国民|当地人|外国人|平民)|"
                 # lives lost: "夺走了多少条人命" is answered by "164人丧生"
                 r"(?:多少|几)条(?:人命|生命|性命)"), "people"),
     (re.compile(r"多少桶"), "barrels"),
@@ -88,7 +91,7 @@ _ASKS_EN: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"\bday of the week\b",
                 re.I), "day"),
     (re.compile(r"\b(?:what|which) month\b", re.I), "month"),
-    (re.compile(r"\bwhat year\b|\bwhich year\b|\bin what year\b|\bwhen was\b.*\b(?:founded|born|established)\b",
+    (re.compile(r"\bwhat years?\b|\bwhich years?\b|\bin what years?\b|\bwhen was\b.*\b(?:founded|born|established)\b",
                 re.I), "year"),
     # "how long will the troops stay", not "how long is the border" (distance, below)
     (re.compile(r"\bhow long did\b|\bhow long has\b|\bhow long (?:will|would)\b|"
@@ -121,8 +124,9 @@ def asks_for_day(unit: re.Pattern[str] | None) -> bool:
 # what follows a day that dates a statement, not the event it reports: "普莱斯11日表示，…", "国防部在7日表示，它已经…"
 _SAID_AFTER = re.compile(r"^\s*(?:晚间|晚上|早些时候|上午|下午|早上|早间|凌晨|当天)?\s*(?:在[^，。；]{0,12}?)?"
                          r"(?:表示|说|称|指出|宣布|透露|强调|介绍|声明|发表声明|发表讲话)\s*[，,：:“\"「]")
-# a question on the day something was said: then the day of a statement answers it
-_ASKS_SAYING = re.compile(r"说|表示|宣布|声明|讲话|发言|表态|指出|通话|通电话|会谈|会晤|发布|称|"
+# a question on the day something was said: then the day of a statement answers it (a spokesman, 发言人, is not
+# one: "发言人普莱斯要求集安组织部队在哪天之前撤出？" asks a deadline)
+_ASKS_SAYING = re.compile(r"说|表示|宣布|声明|讲话|发言(?!人)|表态|指出|通话|通电话|会谈|会晤|发布|称|"
                           r"\b(?:say|said|announce|announced|state|stated|speak|spoke|told|tell|call|called|statement)\b",
                           re.I)
 
@@ -301,7 +305,9 @@ _ONE_OF = re.compile(r"(?<![哪十\d])(?:多少|几)(" + _CLASSIFIERS + "|个|�
 _PART_ASKED = re.compile(r"(?:中|里|当中|之中|其中)[，,]?有?(?:多少|几)[名个位人]?(?:是|为|属于)|"
                          # "被捕者中，外国公民有多少人？": people among people
                          r"(?:者|人|员|民|兵|军|们)(?:中|里|当中|之中)[，,]?[^，,；;？?的了]{0,8}?有?(?:多少|几)[名个位]?人|"
-                         r"\bhow many of (?:the|them|those|these)\b", re.I)
+                         r"\bhow many of (?:the|them|those|these)\b|"
+                         # "Of those detained in the unrest, how many were foreign nationals?"
+                         r"\bof (?:the|those|these|all)\b[^?]{0,60}?,\s*how many\b", re.I)
 _PART_GIVEN = re.compile(r"其中[^，,。；;]{0,8}?" + _NUMERAL + r"|" + _NUMERAL
                          + r"\s*(?:[名人位个]|%|％)?\s*(?:则|均|都)?(?:是|为|属于)|[中内]有\s*" + _NUMERAL)
 

@@ -79,11 +79,21 @@ def _outlet_names(snap: IndexView) -> dict[str, re.Pattern[str]]:
     names: dict[str, re.Pattern[str]] = {}
     for source in sorted({o.source for o in snap.outlets_and_dates() if o.source}):
         words = [w for w in source.split() if len(w) >= 2 and _names_outlet(w)]
-        alts = [rf"\b{re.escape(w)}\b" if w.isascii() else _medium_alias(to_simplified(w)) for w in words]
+        alts = [_latin_alias(w) if w.isascii() else _medium_alias(to_simplified(w)) for w in words]
         if alts:
             names[source] = re.compile("|".join(alts))  # as the outlet writes it: "Post", not "post"
     _OUTLETS[snap] = names
     return names
+
+
+def _latin_alias(word: str) -> str:
+    """A pattern for a Latin word of an outlet's name as questions write it: an acronym also spelt out, word by
+    word ("RFA": "Radio Free Asia", "RFI": "Radio France Internationale"); a name also split ("Aljazeera": "Al
+    Jazeera")."""
+    if word.isupper() and 2 <= len(word) <= 5:
+        spelt = r"\s+".join(c + r"[a-z]+" for c in word)
+        return rf"\b(?:{re.escape(word)}|{spelt})\b"
+    return r"\b(?i:" + r"[ -]?".join(re.escape(c) for c in word) + r")\b"
 
 
 # how a Chinese outlet's name ends in the medium it is ("半岛网", "自由亚洲电台"); readers swap one for another

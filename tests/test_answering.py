@@ -869,7 +869,8 @@ def test_who_took_a_post_from_someone_the_question_names_is_someone_else() -> No
     (his own appointment) does not name; the question may ask it as "…换成谁了"."""
     from rag.evidence import required_evidence
 
-    for q in ("马西莫夫被撤职后，是谁顶上了国家安全局局长的位置？", "马西莫夫被抓以后，国家安全局局长换成谁了？"):
+    for q in ("马西莫夫被撤职后，是谁顶上了国家安全局局长的位置？", "马西莫夫被抓以后，国家安全局局长换成谁了？",
+              "马西莫夫被撤职抓走以后，国家安全局局长由谁接任？"):
         took = required_evidence(q, "person")
         assert took is not None, q
         assert not took("在纳扎尔巴耶夫辞职后，马西莫夫被任命为国家安全局局长，而马西莫夫被视为他的亲密伙伴。")
@@ -895,6 +896,25 @@ def test_designations_and_insisted_counts_are_told_from_dates_and_vague_figures(
     abroad = restates_which("Tokayev said some attackers were trained abroad. In which country?", "place")
     assert abroad is not None and abroad("托卡耶夫表示，恐怖袭击者中有在国外受训的伊斯兰极端分子。")
     assert not abroad("他们曾在阿富汗受训。")
+
+
+def test_deadlines_sums_years_and_parts_are_asked_in_readers_words() -> None:
+    """A spokesman (发言人) asking for a deadline does not ask when he spoke; "对不上的钱有多少" asks a sum; "In which
+    years" asks years; "Of those detained, how many were foreign nationals?" asks a part of the whole."""
+    from rag.figures import dates_only_statements, expected_unit, figure_check
+
+    deadline = "美国国务院发言人普莱斯要求集安组织部队在哪天之前撤出哈萨克？"
+    assert dates_only_statements(deadline, "美国务院发言人普莱斯11日表示，美国希望集安组织力量在哈萨克斯坦政府要求时应离开该国。")
+    assert not dates_only_statements("普莱斯是哪天说这番话的？", "美国务院发言人普莱斯11日表示，美国希望集安组织力量离开该国。")
+    money = expected_unit("托卡耶夫说跟中方海关的统计对不上的钱有多少？")
+    assert money is not None and money.search("与中国海关机构方面统计的差额高达数十亿美元")
+    assert not money.search("整顿海关将大幅提高预算收入的潜力")
+    assert expected_unit("这场战斗损失了多少士兵？") is not expected_unit("中国商铺损失总额有多少？")
+    years = expected_unit("In which years did Tokayev serve as UN Deputy Secretary-General?")
+    assert years is not None and not years.search("联合国前副秘书长托卡耶夫以外交方式开场") and years.search("2019 年下台")
+    part = figure_check("Of those detained in the unrest, how many were foreign nationals?", "number")
+    assert part is not None and not part("被捕的人数已上升至4266人，其中包括其他国家的公民。")
+    assert part("被捕的4266人中有23人是外国公民。")
 
 
 def test_a_ministrys_response_is_that_ministrys_not_any_officials() -> None:

@@ -368,3 +368,9 @@ def test_an_outlet_is_named_in_any_medium_and_a_part_names_it_for_itself() -> No
     assert named_outlet(snap, "半岛台和自由亚洲电台的报道分别是多少？") is None  # type: ignore[arg-type]
     assert named_outlet(snap, "扎图林暗示俄罗斯可能打哈萨克哪一块？法广报道说科斯塔奈俄裔占比多少？") is None  # type: ignore[arg-type]
     assert named_outlet(snap, "克里米亚半岛在哪里？") is None  # type: ignore[arg-type]
+    # an acronym spelt out, a one-word name split: "Radio Free Asia" is RFA, "Al Jazeera" Aljazeera
+    rfa = named_outlet(snap, "What death toll did Radio Free Asia give for the unrest?")  # type: ignore[arg-type]
+    assert rfa is not None and rfa[0] == "RFA 自由亚洲电台"
+    aj = named_outlet(snap, "How many arrests did Al Jazeera report?")  # type: ignore[arg-type]
+    assert aj is not None and aj[0] == "Aljazeera 半岛网"
+    assert named_outlet(snap, "Did Russia fight a real war in Kazakhstan?") is None  # type: ignore[arg-type]
