@@ -31,7 +31,14 @@ from rag.figures import names_a_date
 from rag.gate import evidenced, lacks_figure, missing_figure
 from rag.keywords import to_simplified
 from rag.neighbours import key as _key
-from rag.neighbours import with_asked, with_names, with_reasons, with_relative, with_statement_ends
+from rag.neighbours import (
+    with_asked,
+    with_names,
+    with_reasons,
+    with_relative,
+    with_speaker_going_on,
+    with_statement_ends,
+)
 from rag.questions import asks_why_hard, is_english, leans_on_earlier, split_parts
 from rag.retrieval import Candidates, Retrieval
 from rag.scorer import ScorerModel, load_model, shares
@@ -271,6 +278,8 @@ class ExtractiveAnswerer:
             chosen = with_reasons(snap, ranked, chosen, s.max_answer_sentences, s.max_answer_chars)
         if q is not None and q.atype == "person":
             chosen = with_names(snap, ranked, chosen, s.max_answer_sentences, s.max_answer_chars)
+        if q is not None and q.atype in ("other", "reason") and not q.multipart:  # what someone said, or why
+            chosen = with_speaker_going_on(snap, ranked, chosen, s.max_answer_sentences, s.max_answer_chars)
         if q is not None and not q.multipart:
             chosen = with_asked(ranked, chosen, q.asked, s.max_answer_sentences, s.max_answer_chars)
         if q is not None and q.relative:

@@ -201,6 +201,26 @@ def with_asked(ranked: Sequence[Sentence], chosen: list[Sentence], asked: frozen
     return chosen if said is None else _best_then(chosen, said, most, most_chars)
 
 
+# a sentence that reports someone's words ("…的商人告诉半岛电视台说，“这不过是一场…游戏。”"), and the next that goes on
+# with that one's words by a reference back ("这位商人表示，“有很多俄罗斯人通过哈萨克斯坦开设办事处…”", "这位俄罗斯发言
+#人回应布林肯的话称…"): what the speaker said, asked as a whole ("那位商人说俄国人借道哈萨克在搞什么？"), stands in both
+_REPORTS = re.compile(r"(?:说|称|表示|指出|认为|写道|告诉[^，,。；;]{0,12}?说)[，,：:]?\s*[“\"「]?")
+_GOES_ON = re.compile(r"^[“”\"「」\s]*(?:这位|那位|该)[^，,。；;“”]{0,10}?(?:还|又|也|则|进一步)?(?:表示|说|称|指出|补充|强调|回应|认为)|"
+                      r"^[“”\"「」\s]*(?:他|她)(?:还|又|也|则|进一步)?(?:表示|说|称|指出|补充|强调|回应|认为)")
+
+
+def with_speaker_going_on(snap: IndexView, ranked: Sequence[Sentence], chosen: list[Sentence], most: int,
+                          most_chars: int) -> list[Sentence]:
+    """The best sentence, when it reports someone's words, followed by the candidate sentence right after it when
+    that one goes on with the same speaker's words ("这位商人表示…"); then the other chosen sentences as room
+    allows."""
+    best = chosen[0]
+    after = following(snap, ranked, best) if _REPORTS.search(best.text) else None
+    if after is None or not _GOES_ON.match(after.text) or any(key(after) == key(c) for c in chosen):
+        return chosen
+    return _best_then(chosen, after, most, most_chars)
+
+
 def _best_then(chosen: list[Sentence], extra: Sentence, most: int, most_chars: int) -> list[Sentence]:
     """The best chosen sentence, then `extra`, then the other chosen sentences as room allows; `chosen` as it is
     when the best and `extra` alone exceed `most_chars`."""

@@ -898,6 +898,30 @@ def test_designations_and_insisted_counts_are_told_from_dates_and_vague_figures(
     assert not abroad("他们曾在阿富汗受训。")
 
 
+def test_a_speakers_words_go_on_in_the_sentence_that_refers_back_to_them() -> None:
+    """"那位商人说俄国人借道哈萨克在搞什么？": the best sentence reports the businessman's first words, the next goes
+    on with his ("这位商人表示，…开设办事处…"), and the answer quotes both; a next sentence about someone else
+    ("这位作者补充称…" after a sentence that reports nobody) is not added."""
+    from types import SimpleNamespace
+
+    from rag.neighbours import with_speaker_going_on
+
+    first = "阿拉木图的一位商人告诉半岛电视台说，“这不过是一场避免对哈萨克斯坦制裁的游戏。”"
+    second = "这位商人表示，“有很多俄罗斯人通过哈萨克斯坦开设办事处并处理他们的资金”以绕过制裁。"
+    other = "哈萨克斯坦北部与俄罗斯接壤。"
+    text = first + second + other
+    snap = SimpleNamespace(articles={"d": SimpleNamespace(text=text)})
+
+    def sent(t: str) -> SimpleNamespace:
+        at = text.index(t)
+        return SimpleNamespace(text=t, start=at, end=at + len(t), hit=SimpleNamespace(chunk=SimpleNamespace(doc_id="d")))
+
+    a, b, c = sent(first), sent(second), sent(other)
+    assert with_speaker_going_on(snap, [a, c, b], [a], 3, 500) == [a, b]  # type: ignore[arg-type]
+    assert with_speaker_going_on(snap, [a, c, b], [a], 3, 60) == [a]  # type: ignore[arg-type]  # no room
+    assert with_speaker_going_on(snap, [b, c], [b], 3, 500) == [b]  # type: ignore[arg-type]  # the next is no one's words
+
+
 def test_deadlines_sums_years_and_parts_are_asked_in_readers_words() -> None:
     """A spokesman (发言人) asking for a deadline does not ask when he spoke; "对不上的钱有多少" asks a sum; "In which
     years" asks years; "Of those detained, how many were foreign nationals?" asks a part of the whole."""
