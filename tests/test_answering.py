@@ -898,6 +898,21 @@ def test_designations_and_insisted_counts_are_told_from_dates_and_vague_figures(
     assert not abroad("他们曾在阿富汗受训。")
 
 
+def test_which_person_and_the_post_someone_holds_are_asked_of_names_and_roles() -> None:
+    """"撤换了哪位海关主管？" asks for a person, whom "托卡耶夫却批评…海关…" does not name; "扎图林在国家杜马担任什么
+    职务？" asks for a role beside his name, which "扎图林的评论并不是…第一次" does not give."""
+    from rag.evidence import asks_name, names_person, required_evidence
+
+    q = "托卡耶夫批评中哈边境海关之后，撤换了哪位海关主管？"
+    assert asks_name(q, "person")
+    assert not names_person("托卡耶夫却批评与中国边境海关的工作表现，称海关毫无秩序工作不力。", q)
+    office = required_evidence("扎图林在俄罗斯国家杜马担任什么委员会职务？", "other")
+    assert office is not None
+    assert not office("扎图林的评论并不是俄罗斯政治人物第一次质疑哈萨克斯坦的存在。")
+    assert office("俄罗斯国家杜马独联体事务委员会第一副主席扎图林说，…")
+    assert office("1992年4月，任中共天津市大港区委副书记。")  # a biography leaves its subject out
+
+
 def test_a_speakers_words_go_on_in_the_sentence_that_refers_back_to_them() -> None:
     """"那位商人说俄国人借道哈萨克在搞什么？": the best sentence reports the businessman's first words, the next goes
     on with his ("这位商人表示，…开设办事处…"), and the answer quotes both; a next sentence about someone else
