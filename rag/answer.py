@@ -246,6 +246,8 @@ class ExtractiveAnswerer:
                 sents = [x for x in sents if _key(x) not in taken]
             if sents and sents[0].prob >= self.model.sentence.threshold:
                 out.append(sents[0])
+                if pq.atype == "person":  # "那位分析人士叫什么？": the name may stand in the sentence after
+                    out.extend(with_names(snap, sents, [sents[0]], 2, self.settings.max_answer_chars)[1:])
         return out
 
     def _select(self, snap: IndexView, question: str, cands: Candidates, verdict: Judgement) -> list[Sentence]:

@@ -911,6 +911,10 @@ def test_which_person_and_the_post_someone_holds_are_asked_of_names_and_roles() 
     assert not office("扎图林的评论并不是俄罗斯政治人物第一次质疑哈萨克斯坦的存在。")
     assert office("俄罗斯国家杜马独联体事务委员会第一副主席扎图林说，…")
     assert office("1992年4月，任中共天津市大港区委副书记。")  # a biography leaves its subject out
+    assert office("1995年8月，任中共山东省青岛市委常委。")
+    from rag.questions import answer_type
+
+    assert answer_type("那位说托卡耶夫讲话是事先排练好的哈萨克分析人士叫什么？") == "person"
 
 
 def test_a_speakers_words_go_on_in_the_sentence_that_refers_back_to_them() -> None:
