@@ -223,6 +223,20 @@ def asked_office(question: str) -> Callable[[str], bool] | None:
     return lambda sentence: bool(_ROLE_WORD.search(normalize(sentence)))
 
 
+# when troops or people left ("集安组织的部队最后是哪一天撤出哈萨克斯坦的？", "When did the CSTO troops finish pulling
+# out?"): the answer says they left, a place or an office ("2019 年下台"); "8日有20架军用货机继续将俄罗斯部队…运送至
+# 哈萨克斯坦" dates their arrival. Each of the 3 CMRC/DRCD time questions that ask so is answered by such a sentence
+# (benchmarks/question_rules.py)
+_ASKS_LEAVING = re.compile(r"撤出|撤离|撤军|撤走|撤回|撤完|离开|\b(?:withdr[ae]w\w*|pull(?:ed|ing)? out|leave|left)\b", re.I)
+_LEFT = re.compile(r"撤|离开|离境|回国|返回|结束|下台|辞|卸任|离任|退位|退出|交出")  # a place or an office left
+# which agreements were signed ("签了哪些协议？", "Which agreements did they sign?"): the answer names one or says what
+# was signed; "这一奇观是在托卡耶夫 2 月初访问莫斯科期间完成的" does not (each of the 3 CMRC/DRCD questions that ask so)
+_ASKS_SIGNED = re.compile(r"签[署订了]*[^，,；;？?]{0,4}?(?:哪些|什么|哪个|哪份|哪几份|几份|多少份?)[^，,；;？?]{0,4}?"
+                          r"(?:协议|协定|条约|文件|合同|备忘录|声明)|\b(?:which|what) (?:[\w-]+ )?(?:agreements?|deals?|"
+                          r"treaty|treaties|contracts?|documents?)\b[^?]*\bsign", re.I)
+_SIGNED = re.compile(r"签|协议|协定|条约|文件|合同|备忘录|公约")
+
+
 def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None:
     """Whether a sentence says what a question about someone's birth or age (a count of years), the model of
     something, the newspaper that ran something, or a party asks for; None for other questions. "What year was
@@ -248,6 +262,10 @@ def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None
         return lambda sentence: _names_party(normalize(sentence))
     elif _ASKS_EMPLOYER.search(q):
         pat = _EMPLOYER_SAID
+    elif atype == "time" and _ASKS_LEAVING.search(q):
+        pat = _LEFT
+    elif _ASKS_SIGNED.search(q):
+        pat = _SIGNED
     elif (office := asked_office(question)) is not None:
         return office
     elif not is_english(question) and (m := _ASKS_TOOK.search(q)):

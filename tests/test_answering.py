@@ -917,6 +917,25 @@ def test_which_person_and_the_post_someone_holds_are_asked_of_names_and_roles() 
     assert answer_type("那位说托卡耶夫讲话是事先排练好的哈萨克分析人士叫什么？") == "person"
 
 
+def test_a_withdrawal_and_a_signing_are_answered_by_sentences_that_say_them() -> None:
+    """"集安组织的部队哪一天撤出哈萨克斯坦？" is not answered by the day they were flown in, nor "签了哪些协议？" by a
+    sentence on the visit that signs nothing; leaving an office ("下台") is leaving too."""
+    from rag.evidence import required_evidence
+
+    left = required_evidence("集安组织的部队最后是哪一天撤出哈萨克斯坦的？", "time")
+    assert left is not None
+    assert not left("俄罗斯国防部表示，8日有20架军用货机继续将俄罗斯部队及其装备运送至哈萨克斯坦。")
+    assert left("集安组织部队19日完成撤离。")
+    office = required_evidence("What year did Nazarbayev leave the presidency?", "time")
+    assert office is not None and office("纳扎尔巴耶夫于 2019 年下台。")
+    signed = required_evidence("托卡耶夫2月初去莫斯科的时候，跟普京签了哪些协议？", "other")
+    assert signed is not None
+    assert not signed("一位哈萨克斯坦分析家声称，这一奇观是在托卡耶夫 2 月初访问莫斯科期间完成的。")
+    assert signed("两国元首签署了联合声明和15份合作文件。")
+    english = required_evidence("Which agreements did Tokayev sign with Putin in Moscow?", "other")
+    assert english is not None and not english("这一奇观是在托卡耶夫 2 月初访问莫斯科期间完成的。")
+
+
 def test_a_speakers_words_go_on_in_the_sentence_that_refers_back_to_them() -> None:
     """"那位商人说俄国人借道哈萨克在搞什么？": the best sentence reports the businessman's first words, the next goes
     on with his ("这位商人表示，…开设办事处…"), and the answer quotes both; a next sentence about someone else
