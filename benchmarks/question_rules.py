@@ -133,7 +133,7 @@ def _which(question: str) -> Check | None:
 
 
 RULES: dict[str, Callable[[str], Check | None]] = {
-    "birth, age, model, newspaper, party, employer or post held (rag.evidence.required_evidence)": _evidence,
+    "birth, age, model, newspaper, party, employer, post held, leaving or signing (rag.evidence.required_evidence)": _evidence,
     "the kind of figure asked: a day, month, year, duration, sum, share, headcount … (rag.figures.expected_unit)": _unit,
     "count in the question's classifier (rag.figures.counted_unit)": _classifier,
     "a count question's sentence writes a figure it does not give (rag.figures.figure_check)": _new_figure,
