@@ -19,19 +19,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rag.countries import countries_asked, countries_in
-from rag.evidence import (
-    asked_post,
-    asks_name,
-    names_person,
-    required_evidence,
-    responder,
-    restates_which,
-    tells_response,
-)
+from rag.evidence import asked_post, asks_name, names_person, required_evidence, restates_which
 from rag.figures import asks_count, counted_unit, expected_unit, figure_check
 from rag.gate import among_others, speakers
 from rag.keywords import normalize
 from rag.questions import answer_type, asks_city, asks_region, is_english, pos_tags
+from rag.responses import responder, tells_response
 from rag.typematch import sentence_types
 
 _ENDS = "。！？；\n"
@@ -137,7 +130,7 @@ RULES: dict[str, Callable[[str], Check | None]] = {
     "the kind of figure asked: a day, month, year, duration, sum, share, headcount … (rag.figures.expected_unit)": _unit,
     "count in the question's classifier (rag.figures.counted_unit)": _classifier,
     "a count question's sentence writes a figure it does not give (rag.figures.figure_check)": _new_figure,
-    "someone's response: the sentence names them or opens with a pronoun (rag.evidence.responder)": _response,
+    "someone's response: the sentence names them or opens with a pronoun (rag.responses.responder)": _response,
     "a figure of a country the question names: the sentence names no other one while leaving it out "
     "(rag.gate.other_country)": _country,
     "a country's count: the sentence does not count only a list it stands in with two others or more "

@@ -20,7 +20,7 @@ import numpy as np
 
 from rag.countries import countries_asked, countries_in
 from rag.errors import NotFound
-from rag.evidence import asked_post, asks_name, required_evidence, responder, restates_which
+from rag.evidence import asked_post, asks_name, required_evidence, restates_which
 from rag.figures import counted_unit, expected_unit, figure_check
 from rag.glossary import question_tokens
 from rag.keywords import CJK, content_terms, normalize, tokenize
@@ -37,6 +37,7 @@ from rag.questions import (
     named_entities,
     split_parts,
 )
+from rag.responses import responder
 from rag.scorer import shares
 from rag.store import IndexView
 from rag.typematch import sentence_types
@@ -105,7 +106,7 @@ class Query:
     counted: tuple[str, ...] = ()  # the names of those whose things it counts ("多少名以色列人": rag.questions.counted_names)
     count_in: re.Pattern[str] | None = None  # its count in the question's classifier ("多少份": rag.figures.counted_unit)
     name: bool = False  # it asks what someone is called (rag.evidence.asks_name)
-    responder: str | None = None  # whose response it asks about (rag.evidence.responder)
+    responder: str | None = None  # whose response it asks about (rag.responses.responder)
     # for a count question, does a sentence write a figure it does not give itself (rag.figures.figure_check)
     new_figure: Callable[[str], bool] | None = None
     evidence: Callable[[str], bool] | None = None  # says a sentence what it asks: a birth, a model (required_evidence)

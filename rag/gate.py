@@ -14,11 +14,12 @@ import re
 from collections.abc import Sequence
 
 from rag.countries import countries_in, name_pattern
-from rag.evidence import names_person, tells_response
+from rag.evidence import names_person
 from rag.features import ADJACENT, Query, Sentence
 from rag.figures import asks_for_day, dates_only_statements, local_population
 from rag.keywords import clauses, normalize
 from rag.questions import ROLES
+from rag.responses import tells_response
 from rag.scorer import shares
 
 

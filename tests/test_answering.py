@@ -827,7 +827,7 @@ def test_what_a_question_requires_may_stand_in_a_sentence_just_below_the_best() 
 def test_a_states_response_is_spoken_by_someone_for_it() -> None:
     """"哈萨克政府怎样回应扎图林的言论？": a sentence where Kazakhstan is only the topic of Zatulin's words is no
     response; one where its officials, its side or its government speak is."""
-    from rag.evidence import tells_response
+    from rag.responses import tells_response
 
     assert not tells_response("扎图林说，“有许多俄罗斯人城镇与所谓的哈萨克斯坦几乎没有关系。”", "哈萨克斯坦")
     assert tells_response("哈萨克斯坦官方否认了这些指控。", "哈萨克斯坦")
@@ -982,7 +982,7 @@ def test_deadlines_sums_years_and_parts_are_asked_in_readers_words() -> None:
 def test_a_ministrys_response_is_that_ministrys_not_any_officials() -> None:
     """"哈萨克斯坦外交部是怎么回应的？" asks that ministry's response: "没有任何哈萨克斯坦官员对此表示支持" is none, while a
     state's response ("俄罗斯官方怎么描述…") may come from any of its officials."""
-    from rag.evidence import responder, tells_response
+    from rag.responses import responder, tells_response
 
     who = responder("那篇文章登出后，哈萨克斯坦外交部是怎么回应的？")
     assert who == "哈萨克斯坦外交部"
@@ -1467,13 +1467,13 @@ def test_what_exact_date_asks_for_a_day() -> None:
     ("托卡耶夫在论坛上说不承认那两个分离地区的时候，普京本人当场有没有接话反驳？", "普京"),
 ])
 def test_whose_response_a_question_asks_about(question: str, who: str | None) -> None:
-    from rag.evidence import responder
+    from rag.responses import responder
 
     assert responder(question) == who
 
 
 def test_a_response_is_told_by_a_sentence_that_names_the_responder_or_follows_one() -> None:
-    from rag.evidence import tells_response
+    from rag.responses import tells_response
 
     assert tells_response("哈萨克斯坦首次承认俄罗斯试图招募哈萨克斯坦公民。", "哈萨克斯坦")
     assert not tells_response("托卡耶夫淡淡一笑说，“这就是为什么我们不承认台湾。”", "普京")
@@ -1592,7 +1592,7 @@ def test_the_characters_of_the_clause_that_asks() -> None:
 
 
 def test_a_response_is_its_speaker_s_not_the_other_side_of_a_call() -> None:
-    from rag.evidence import responder, tells_response
+    from rag.responses import responder, tells_response
 
     q = "拉夫羅夫在跟王毅通電話時，對哈薩克局勢是怎麼表態的？"
     assert responder(q) == "拉夫罗夫"  # not 哈萨克, what the stance is about
@@ -1602,8 +1602,8 @@ def test_a_response_is_its_speaker_s_not_the_other_side_of_a_call() -> None:
 
 
 def test_a_person_s_response_is_something_they_do_after_their_name() -> None:
-    from rag.evidence import responder, tells_response
     from rag.questions import split_parts
+    from rag.responses import responder, tells_response
 
     assert not tells_response("三人出现在俄罗斯前帝都、普京故乡圣彼得堡举行的国际经济论坛主台上。", "普京")
     assert tells_response("普京当天在论坛上笑着回应说，这是哈方的权利。", "普京")
