@@ -122,8 +122,12 @@ def _took(post: str, named: tuple[str, ...] = ()) -> Callable[[str], bool]:
     """Whether a sentence appoints someone to `post`, other than those the question `named` (who held it before:
     "马西莫夫被撤职后，是谁顶上了国家安全局局长的位置？" is not answered by "马西莫夫被任命为国家安全局局长")."""
     said = re.compile(_TOOK + r"[^，,。；;]{0,12}?" + re.escape(post))
-    return lambda sentence: any(not any(s[:m.start()].rstrip("已曾又再").endswith(n) for n in named)
-                                for s in [normalize(sentence)] for m in said.finditer(s))
+
+    def appoints(sentence: str) -> bool:
+        s = normalize(sentence)
+        # not the person named just before the appointment ("马西莫夫被任命为…", "马西莫夫已出任…")
+        return any(not s[:m.start()].rstrip("已曾又再").endswith(named) for m in said.finditer(s))
+    return appoints
 
 
 # who holds a post ("骚乱中辞职的那届政府，总理是谁？", "Who was the commander of the CSTO force?"): the answer says

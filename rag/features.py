@@ -31,14 +31,13 @@ from rag.questions import (
     asks_about_credits,
     asks_city,
     counted_names,
-    is_credit_line,
     is_english,
-    is_own_question,
     named_entities,
     split_parts,
 )
 from rag.responses import responder
 from rag.scorer import shares
+from rag.sentence_roles import is_credit_line, is_own_question
 from rag.store import IndexView
 from rag.typematch import sentence_types
 from rag.types import Hit

@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 
 from rag.features import Sentence
-from rag.questions import states_result, unnamed_person
+from rag.sentence_roles import states_result, unnamed_person
 from rag.store import IndexView
 
 

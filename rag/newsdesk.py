@@ -81,7 +81,7 @@ def _outlet_names(snap: IndexView) -> dict[str, re.Pattern[str]]:
         words = [w for w in source.split() if len(w) >= 2 and _names_outlet(w)]
         alts = [_latin_alias(w) if w.isascii() else _medium_alias(to_simplified(w)) for w in words]
         if alts:
-            names[source] = re.compile("|".join(alts))  # as the outlet writes it: "Post", not "post"
+            names[source] = re.compile("|".join(alts))  # an acronym as the outlet writes it: "RFA", not "rfa"
     _OUTLETS[snap] = names
     return names
 

@@ -14,9 +14,10 @@ from rag.answer import ExtractiveAnswerer
 from rag.chunking import chunk_article, sentence_units
 from rag.disagreements import differ, figure_clauses, figures
 from rag.features import PASSAGE_FEATURES, QUESTION_FEATURES, SENTENCE_FEATURES, Query
-from rag.questions import named_entities, states_result
+from rag.questions import named_entities
 from rag.retrieval import Retriever
 from rag.scorer import MODEL_PATH, Linear, ScorerModel
+from rag.sentence_roles import states_result
 from rag.settings import Settings
 from rag.store import load, write
 from rag.types import Article
@@ -1028,7 +1029,7 @@ def test_who_holds_a_post_is_answered_where_the_post_is_said() -> None:
     ("他是一位著名的作家。", False),
 ])
 def test_a_sentence_that_speaks_of_someone_without_naming_them(sentence: str, unnamed: bool) -> None:
-    from rag.questions import unnamed_person
+    from rag.sentence_roles import unnamed_person
 
     assert unnamed_person(sentence) is unnamed
 
@@ -1160,7 +1161,7 @@ def test_a_multi_part_question_refused_as_a_whole_is_answered_by_the_parts_that_
 def test_an_article_s_own_question_is_not_an_answer() -> None:
     """A question the article asks (a link to another story) is skipped as a candidate; a quoted speaker's
     rhetorical question is part of a statement and stays."""
-    from rag.questions import is_own_question
+    from rag.sentence_roles import is_own_question
 
     assert is_own_question("俄乌战争顿巴斯不同地区处于哪方势力控制之下？")
     assert is_own_question("Who controls Donbas? ")
@@ -1169,7 +1170,7 @@ def test_an_article_s_own_question_is_not_an_answer() -> None:
 
 
 def test_a_credits_line_is_no_answer_unless_asked_about() -> None:
-    from rag.questions import is_credit_line
+    from rag.sentence_roles import is_credit_line
 
     assert is_credit_line("自由亚洲电台记者蔡凌巴黎报导 责编：嘉远 网编：郭度")
     assert not is_credit_line("哈萨克斯坦10日为全国哀悼日，造成了至少164人丧生，近10000人被捕。")
