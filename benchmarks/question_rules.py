@@ -19,13 +19,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rag.countries import countries_asked, countries_in
-from rag.evidence import asked_post, asks_name, names_person, required_evidence, restates_which
+from rag.evidence import asked_post, asks_name, names_person, required_evidence
 from rag.figures import asks_count, counted_unit, expected_unit, figure_check
 from rag.gate import among_others, speakers
 from rag.keywords import normalize
-from rag.questions import answer_type, asks_city, asks_region, is_english, pos_tags
+from rag.questions import answer_type, asks_city, asks_region, counted_names, is_english, pos_tags
 from rag.responses import responder, tells_response
 from rag.typematch import sentence_types
+from rag.which import restates_which
 
 _ENDS = "。！？；\n"
 SETS = (("cmrc2018/questions.jsonl", "cmrc2018/corpus.jsonl"),
@@ -120,6 +121,11 @@ def _name(question: str) -> Check | None:
     return lambda s: names_person(s, question)
 
 
+def _counted(question: str) -> Check | None:
+    names = counted_names(question)
+    return None if not names else lambda s: any(n in normalize(s) for n in names)
+
+
 def _which(question: str) -> Check | None:
     restates = restates_which(question, answer_type(question))
     return None if restates is None else lambda s: not restates(s)
@@ -135,6 +141,8 @@ RULES: dict[str, Callable[[str], Check | None]] = {
     "(rag.gate.other_country)": _country,
     "a country's count: the sentence does not count only a list it stands in with two others or more "
     "(rag.gate.among_others)": _among_others,
+    "whose count: the sentence names the people or the kind of people counted (rag.questions.counted_names)":
+        _counted,
     "a town, a village or a port: the sentence names one, not a country nor a kind of place "
     "(rag.questions.asks_city, rag.typematch.sentence_types)": _town,
     "a province or a state: the sentence names a place, not a country (rag.questions.asks_region, "
@@ -142,7 +150,8 @@ RULES: dict[str, Callable[[str], Check | None]] = {
     "who holds a post: the sentence says the post (rag.evidence.asked_post; the gate also reads the ones beside)":
         _post,
     "a person's name: the sentence names a person (rag.evidence.asks_name; the gate also reads the next one)": _name,
-    "which N: the sentence says more of N than \"a N\", or \"abroad\" for a country (rag.evidence.restates_which)":
+    "which N: the sentence says more of N than \"a N\" or N bare, or \"abroad\" for a country "
+    "(rag.which.restates_which)":
         _which,
 }
 

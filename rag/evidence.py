@@ -2,7 +2,7 @@
 
 A question may name what its answer must say: a birth ("生于", a life's span), an age, a model's designation, a
 newspaper's or a magazine's name, a party, someone's employer, who took a post, the post someone holds, that someone
-left, what was signed, a person's name, the response of someone it names, or which N (more than "a N").
+left, what was signed, a person's name or the response of someone it names (which N: rag.which).
 rag.gate.missing_figure refuses a best sentence that does not say it, however close its wording (a birth year from
 "纳扎尔巴耶夫于 2019 年下台"). Each rule is measured where the answer is known by benchmarks/question_rules.py.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rag.countries import countries, countries_asked, countries_in
+from rag.countries import countries
 from rag.keywords import normalize
 from rag.questions import ROLES, is_english, named_entities, person_words
 from rag.typematch import OCCASION_SAID, sentence_types
@@ -161,51 +161,6 @@ def asked_post(question: str, atype: str) -> Callable[[str], bool] | None:
     posts = _POST_EN[post.lower()] if english else post
     said = re.compile("|".join(_POST_WORDS.get(p, p) for p in posts.split("|")))
     return lambda sentence: bool(said.search(normalize(sentence)))
-
-
-# "which N" ("哪个青年组织", "哪座城市", "哪个国家"): a sentence that says N only as "a N" ("一个亲克里姆林宫的青年
-# 团体", "在该国一座城市内") or, for a country, "abroad" ("在国外受训") naming no other country, restates what the
-# question already knows. The best sentence that does cannot answer. Over the 7,745 answered CMRC/DRCD questions it
-# applies to 1,631 (not to a person's "哪位", read by asks_name, nor to a time's or a number's), and the answer
-# sentence restates N so for 6 (0.4%), mostly where the answer is a kind the sentence calls "a N" ("女神响尾蛇是蛇亚目
-# 蝰蛇科下的一个有毒蛇种"); "X是一个…N" calls X the N, which answers ("德意志民主共和国是一个德意志民族的社会主义国家"):
-# benchmarks/question_rules.py
-_WHICH_N = re.compile(r"哪(?:一)?[个座家所位名只件项些种类款批间条]?(?:具体的?)?([\u4e00-\u9fff]{2,6}?)"
-                      r"(?=[的是呢吗了被在里中上？?，,]|$)")
-_INDEFINITE = re.compile(r"(?<![第这那每任其同单唯是为])(?:一[个座家所位名只件项种批间条些]|某[个座家所位名些种]?|多[个座家所名])[^，,。；;“”：:]{0,10}$")
-_ABROAD = re.compile(r"国外|境外|海外")
-_WHICH_COUNTRY_EN = re.compile(r"\b(?:which|what) (?:foreign )?countr(?:y|ies)\b", re.I)
-
-
-def restates_which(question: str, atype: str) -> Callable[[str], bool] | None:
-    """For a "which N" question (not a person's), whether a sentence says N only as "a N" or, for a country, only
-    "abroad" (the one "which N" an English question is read for); None for other questions."""
-    if atype in ("person", "time", "number"):
-        return None
-    if is_english(question):  # "… trained abroad: in which country?" from "在国外受训"
-        if not _WHICH_COUNTRY_EN.search(question):
-            return None
-        known = countries_asked(question, True)
-        return lambda sentence: bool(_ABROAD.search(s := normalize(sentence))) and not countries_in(s, visits=True) - known
-    q = normalize(question)
-    m = _WHICH_N.search(q)
-    noun = m.group(1).lstrip("一") if m else ""
-    if len(noun) < 2 or noun[0] in "里儿年天月些":  # 哪里, 哪一年, 哪些年: a place or a time, no noun
-        return None
-    # its first two characters (青年组织: 青年, as in "青年团体"; "哪个国家受的训": 国家) and its last two
-    heads = [noun[:2]] + ([noun[-2:]] if len(noun) >= 4 else [])
-    asked = countries_in(q, visits=True)
-
-    def restates(sentence: str) -> bool:
-        s = normalize(sentence)
-        if heads[0] == "国家" and _ABROAD.search(s) and not countries_in(s, visits=True) - asked:
-            return True
-        for head in heads:
-            at = [said.start() for said in re.finditer(re.escape(head), s)]
-            if at:
-                return all(_INDEFINITE.search(s[:i]) for i in at)
-        return False
-    return restates
 
 
 # the post someone holds ("扎图林在俄罗斯国家杜马担任什么职务？", "负责哪个委员会？"): the answer gives a role

@@ -20,7 +20,7 @@ import numpy as np
 
 from rag.countries import countries_asked, countries_in
 from rag.errors import NotFound
-from rag.evidence import asked_post, asks_name, required_evidence, restates_which
+from rag.evidence import asked_post, asks_name, required_evidence
 from rag.figures import counted_unit, expected_unit, figure_check
 from rag.glossary import question_tokens
 from rag.keywords import CJK, content_terms, normalize, tokenize
@@ -41,6 +41,7 @@ from rag.sentence_roles import is_credit_line, is_own_question
 from rag.store import IndexView
 from rag.typematch import sentence_types
 from rag.types import Hit
+from rag.which import restates_which
 
 PASSAGE_FEATURES = ("p_dense", "p_dense_gap", "p_dense_rr", "p_kw_rr", "p_rrf_rr", "p_cov", "p_sent_max",
                     "p_sent_gap", "q_en", "q_en_x_dense_gap", "q_en_x_sent_gap", "q_en_x_cov")
@@ -112,7 +113,7 @@ class Query:
     asked: frozenset[str] = frozenset()  # the asking clause's own characters (rag.questions.asked_chars)
     relative: tuple[str, ...] = ()  # the words for a relative it asks for (rag.questions.asked_relative)
     post: Callable[[str], bool] | None = None  # says a sentence the post whose holder it asks (asked_post)
-    # does a sentence say the N it asks "which N" of only as "a N" (rag.evidence.restates_which)
+    # does a sentence say the N it asks "which N" of only as "a N" or bare (rag.which.restates_which)
     restates: Callable[[str], bool] | None = None
 
     @classmethod

@@ -100,7 +100,10 @@ _ASKS_EN: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"\bhow many (?:years|months|days|hours)\b", re.I), "duration"),
     (re.compile(r"\bhow much money\b|\bhow much (?:does|did|do|is|was) .* (?:pay|offer|cost)\b|"
                 r"\bwhat (?:is|was|were) (?:the |its |their )?(?:[\w'-]+ )?(?:salary|price|cost|trade volume|"
-                r"tax revenue)\b|\bwhat (?:[\w'-]+ )?(?:pay|salary|salaries|wages?)\b", re.I), "money"),
+                r"tax revenue)\b|\bwhat (?:[\w'-]+ )?(?:pay|salary|salaries|wages?)\b|"
+                # "What was the value of trade between …?", "How much was the deal worth?"
+                r"\b(?:value|volume) of (?:the |their |its )?(?:[\w-]+ )?(?:trade|exports?|imports?|investments?|deals?|"
+                r"contracts?)\b|\bhow much\b.*\bworth\b", re.I), "money"),
     (re.compile(r"\bpercentage\b|\bwhat share\b|\bwhat proportion\b|\bper ?cent\b", re.I), "share"),
     # "how many of the CSTO peacekeepers …"
     (re.compile(r"\bhow many (?:of (?:the |its |their |those )?|(?:were|are|was) )?(?:[\w-]+ )?(?:people|residents|inhabitants|soldiers|troops|peacekeepers|police|officers|"
@@ -118,7 +121,7 @@ _ASKS_EN: tuple[tuple[re.Pattern[str], str], ...] = (
 
 def asks_for_day(unit: re.Pattern[str] | None) -> bool:
     """Is `unit` (from expected_unit) the day: the question asks on which day something happened?"""
-    return unit is _ANSWER_UNITS["day"]
+    return unit is _ANSWER_UNITS["day"] or unit is _DAY_OF_MONTH
 
 
 # what follows a day that dates a statement, not the event it reports: "普莱斯11日表示，…", "国防部在7日表示，它已经…"
@@ -197,6 +200,12 @@ _EXACT_UNITS = _units_with(_DEFINITE_NUM)
 # "到底/究竟有多少" insists on a figure: a round one answers ("十余人"), a vague one does not ("数十名", "几百人")
 _INSIST = re.compile(r"到底|究竟")
 _FIRM_UNITS = _units_with(_ALONE_NUM + r"\s*(?:多|余|万|千|百|亿)*\s*")
+# "具体是哪一天？" asks a date: "上周五" or "星期四" only says the weekday
+_DAY_OF_MONTH = re.compile(r"\d{1,2}\s*[日号]|[一二三四五六七八九十]+[日号]|月(?:初[一二三四五六七八九十]|[廿卅][一二三四五六七八九]?)")
+# an area asked in square units ("面积有多少平方公里？", "How many square kilometres …?") is answered in them, not
+# by a comparison ("面积相当于法国三分之一")
+_IN_SQUARE_UNITS = re.compile(r"平方|公顷|\bsquare\b|km2|km²", re.I)
+_SQUARE_AREA = re.compile(_NUM + r"(?:平方|公顷|亩|英亩)|km2|km²", re.I)
 _POPULATION_UNITS = (_ANSWER_UNITS["population"], _EXACT_UNITS["population"], _FIRM_UNITS["population"])
 
 
@@ -210,6 +219,10 @@ def expected_unit(question: str) -> re.Pattern[str] | None:
                 unit = "population"  # "全国人口有多少" is not answered by "164人丧生"
             elif unit == "people" and not _POPULATION.search(q):
                 unit = "headcount"  # "多少人被招募" is not answered by "当地88万居民"
+            if unit == "day" and _EXACT.search(q):
+                return _DAY_OF_MONTH
+            if unit == "area" and _IN_SQUARE_UNITS.search(q):
+                return _SQUARE_AREA
             if unit in _EXACT_UNITS and _EXACT.search(q):
                 return _EXACT_UNITS[unit]
             if unit in _FIRM_UNITS and _INSIST.search(q):

@@ -210,6 +210,12 @@ _COUNT_OF_EN = re.compile(r"\b(?i:how many) ([A-Z][a-z]{3,})\b")
 _CLASSIFIER = re.compile(r"^(?:名|个|位|家|座|所|艘|架|辆|户|间|批)$")
 
 
+# a kind of people counted ("多少警察", "多少名平民"), and the words the articles may say it by
+_SECURITY = ("警察", "警员", "军警", "执法人员", "安全人员", "安全部队", "强力部门", "军人", "士兵", "官兵", "部队")
+_PEOPLE_KINDS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("警察", "警员", "军警", "军人", "士兵", "官兵", "安全人员", "执法人员"), _SECURITY),
+    **{w: (w,) for w in ("平民", "儿童", "妇女", "学生", "记者", "游客", "外国人", "难民", "移民", "医生", "护士", "囚犯")},
+}
 _OWN = re.compile(r"([\u4e00-\u9fff]{2,8})(?:自己|自身|本身)[^，,；;？?]{0,8}(?:多少|几)")
 
 
@@ -233,6 +239,8 @@ def counted_names(question: str) -> tuple[str, ...]:
         rest = words[i + 1:]
         if rest and _CLASSIFIER.match(rest[0][0]):
             rest = rest[1:]
+        if rest and rest[0][0] in _PEOPLE_KINDS:  # "有多少警察和军人丧命？": the count is theirs, not everyone's
+            return _PEOPLE_KINDS[rest[0][0]]
         if len(rest) < 2 or len(rest[0][0]) < 2 or not rest[1][1].startswith("n"):
             return ()
         name, flag = rest[0]

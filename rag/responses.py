@@ -22,7 +22,9 @@ from rag.questions import is_english, named_entities, person_words
 _ASKS_RESPONSE = re.compile(r"(?:怎么|如何|怎样|作何|有何|什么)(?:回应|反应|回答|回复|答复|回击|表态|批评|评价|评论|形容|"
                             r"描述|指责|谴责)|表了?什么态|提出了?(?:什么|哪些)(?:请求|要求|建议|条件)|"
                             # whether someone responded at all: "克里姆林宫有没有回应？", "普京当场有没有接话反驳？"
-                            r"有没有(?:作出|做出)?(?:回应|反应|回复|答复|回击|表态|反驳|接话)|(?:回应|表态|反驳)(?:了|过)?(?:吗|没有)")
+                            r"有没有(?:作出|做出)?(?:回应|反应|回复|答复|回击|表态|反驳|接话)|(?:回应|表态|反驳)(?:了|过)?(?:吗|没有)|"
+                            # what someone said: "拉夫罗夫在通话里说了些什么？"
+                            r"(?P<said>(?:说|讲)了?(?:些|一些)?什么(?!时候|地方))")
 _LEADS_WITH_PRONOUN = re.compile(r"^[“”\"「」\s]*(?:他|她|它|其|对此|该)")
 
 
@@ -49,10 +51,13 @@ def responder(question: str) -> str | None:
     q = normalize(question)
     m = _ASKS_RESPONSE.search(q)
     if m is None:
-        return None
+        return _cited(q)
     clauses = re.split(r"[，,；;。]", q[:m.start()])
     # and the people jieba tags whose names its dictionary lacks ("王毅是怎么批评…")
     names = (*named_entities(q), *person_words(q))
+    if m.group("said") and any(re.search(re.escape(a) + r"[和与同跟][\u4e00-\u9fff]{0,2}?" + re.escape(b), q)
+                               for a in names for b in names if a != b):
+        return None  # what two said together ("普京和托卡耶夫通电话时说了什么？"): what they discussed answers
     # a person named just before the asking words answers first ("托卡耶夫当面说…时普京当场怎么回应的" -> 普京; a
     # country and its organs are read below)
     last = clauses[-1]
@@ -70,6 +75,25 @@ def responder(question: str) -> str | None:
             organ = _ORGAN.match(clause, i + len(n)) if n in countries() else None
             return n + organ.group(0) if organ else n  # "哈萨克斯坦外交部": that organ's response, not any official's
     return None
+
+
+# a question that opens by citing someone ("普京说集安组织部队最晚哪天撤出？"): asks what that one said
+_CITES = re.compile(r"^(?:据|按照?|根据)?([\u4e00-\u9fff·]{2,8}?)(?:当时|当场|曾经?|还|也|又)?(?:说|表示|声称|宣称|透露|强调)"
+                    r"(?!了?(?:什么|些什么|哪些|过什么|的是))")
+
+
+_BODY = re.compile(r"(?:部|院|局|署|委|会|组织|政府|方面|媒体|办公室|厅|军|队|党)$")
+
+
+def _cited(q: str) -> str | None:
+    """The person (not a state, a capital or a body, which speak through many) a normalised Chinese question opens
+    by citing."""
+    m = _CITES.match(q)
+    if m is None:
+        return None
+    people = [n for n in (*named_entities(q), *person_words(q))
+              if n not in countries() and n not in _CAPITALS and not _BODY.search(n)]
+    return next((n for n in people if m.group(1).endswith(n)), None)
 
 
 # someone named as the other side of a call or a meeting ("王毅10日同俄罗斯外长拉夫罗夫通电话"): the sentence

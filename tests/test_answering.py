@@ -735,7 +735,10 @@ def test_a_best_sentence_without_the_asked_kind_of_figure_is_refused(settings: S
     ("一月骚乱中有多少名以色列人受伤？", {"以色列"}),
     ("骚乱中有几名中国公民受伤？", {"中国"}),
     ("有多少名哈薩克斯坦公民在烏克蘭陣亡？", {"哈萨克斯坦", "哈萨克"}),  # a country by any of its names
-    ("吉尔吉斯斯坦派遣了多少名士兵？", set()),  # the name is the subject: the article may leave it implicit
+    # the country is the subject, which the article may leave implicit; the kind of people counted is read
+    ("吉尔吉斯斯坦派遣了多少名士兵？", {"士兵", "军人"}),
+    ("这次动乱里有多少警察和军人丧命？", {"警察", "安全部队"}),  # not everyone's toll ("26人丧生")
+    ("骚乱中有多少人丧生？", set()),
     ("集安组织派到哈萨克的部队里，俄罗斯自己出了多少名军人？", {"俄罗斯"}),  # Russia's own share, not the total
     ("集安组织在哈萨克有多少维和人员？", set()),
     ("几内亚法郎的辅币单位是什么？", set()),  # 几 inside a name is no count word
@@ -882,8 +885,9 @@ def test_designations_and_insisted_counts_are_told_from_dates_and_vague_figures(
     """"哪些型号的武器" is not answered by a sentence whose only digits date something ("5月9日的胜利日阅兵"); "到底有
     多少哈萨克公民被招走" insists on a figure ("数十名公民…丧生" is none); "trained abroad: in which country?" is not
     answered by "在国外受训"."""
-    from rag.evidence import required_evidence, restates_which
+    from rag.evidence import required_evidence
     from rag.figures import expected_unit
+    from rag.which import restates_which
 
     model = required_evidence("俄罗斯媒体说哈萨克斯坦给乌克兰送去了哪些型号的武器？", "other")
     assert model is not None
@@ -1369,8 +1373,8 @@ def test_an_area_question_asks_for_an_area() -> None:
 def test_which_n_is_not_answered_by_a_sentence_that_says_only_a_n() -> None:
     """"哪个青年组织" from "一个亲克里姆林宫的青年团体", "哪个国家" from "在国外受训": the sentence restates what the
     question knows. One that names the N ("嘉义市为台湾第一个建城的城市", "在阿富汗受训") answers."""
-    from rag.evidence import restates_which
     from rag.questions import answer_type
+    from rag.which import restates_which
 
     def restates(q: str, s: str) -> bool:
         check = restates_which(q, answer_type(q))
@@ -1388,6 +1392,18 @@ def test_which_n_is_not_answered_by_a_sentence_that_says_only_a_n() -> None:
     assert not restates(city, "嘉义市为台湾第一个建城的城市。")  # 第一个: the city itself, named
     assert not restates(city, "他在阿拉木图遇害。")  # N not said at all: other rules read the place
     assert restates_which("哪位俄罗斯议员暗示莫斯科可能入侵？", "person") is None  # a person: asks_name reads it
+    # N said bare, as the object of a verb, naming nothing the question does not: no N is specified
+    crossing = "托卡耶夫点名批评的，是哈中边境上哪一个具体口岸？"
+    assert restates(crossing, "托卡耶夫说：“整顿海关将大幅提高预算收入的潜力，特别是哈中边境口岸。")
+    assert not restates(crossing, "问题最严重的是霍尔果斯口岸。")
+    weapons = "俄罗斯官方媒体说哈萨克斯坦给乌克兰送了哪些武器？"
+    said = "俄罗斯的亲政府媒体报道称，哈萨克斯坦甚至走到了为乌克兰提供武器的地步，但哈萨克斯坦官方否认了这些指控。"
+    assert restates(weapons, said)
+    assert restates("What weapons did Russian media claim Kazakhstan had supplied to Ukraine?", said)
+    assert not restates(weapons, "俄媒称哈萨克斯坦向乌克兰提供了反坦克导弹和其他武器。")  # one of a list
+    assert not restates(weapons, "媒体称哈萨克斯坦提供的武器包括火箭炮。")  # N, then what it is
+    assert not restates("促使台湾解严的关键事件之一指的是哪一事件?", "江南案成为促使台湾于1987年解严的关键事件之一。")
+    assert not restates("文中提及，发现BDNF有所下降为哪种研究?", "尸体剖检研究发现BDNF有所下降。")  # N as subject
     assert restates_which("这件事发生在哪一年？", "time") is None
 
 
@@ -1452,6 +1468,25 @@ def test_what_exact_date_asks_for_a_day() -> None:
     from rag.figures import asks_for_day, expected_unit
 
     assert asks_for_day(expected_unit("What exact date did China's leader arrive in Kazakhstan?"))
+    exact = expected_unit("今年圣彼得堡国际经济论坛具体是哪一天开幕的？")
+    assert asks_for_day(exact) and exact is not None
+    assert not exact.search("上周五，托卡耶夫坐在普京旁边。")  # a weekday is no date
+    assert exact.search("论坛于6月14日开幕。")
+    day = expected_unit("论坛是哪一天开幕的？")  # not insisting: "上周五" may answer
+    assert day is not None and day.search("上周五，托卡耶夫坐在普京旁边。")
+
+
+def test_an_area_asked_in_square_units_and_a_trade_value_ask_figures() -> None:
+    from rag.figures import expected_unit
+
+    square = expected_unit("科斯塔奈州的面積有多少平方公里？")
+    assert square is not None and not square.search("科斯塔奈地区面积相当于法国三分之一")
+    assert square.search("面积为19.6万平方公里")
+    size = expected_unit("科斯塔奈州的面积有多大？")  # a comparison answers "how big"
+    assert size is not None and size.search("科斯塔奈地区面积相当于法国三分之一")
+    trade = expected_unit("What was the value of trade between Kazakhstan and Russia in 2021?")
+    assert trade is not None and trade is expected_unit("花了多少美元？")
+    assert not trade.search("这个人口超过 6500 万的地区")
 
 
 @pytest.mark.parametrize(("question", "who"), [
@@ -1463,7 +1498,12 @@ def test_what_exact_date_asks_for_a_day() -> None:
     ("俄罗斯在哈萨克斯坦招募士兵，哈萨克斯坦怎么回应？", "哈萨克斯坦"),
     ("王毅是怎么批评哈中边境海关工作不力的？", "王毅"),  # a criticism, like a response, is someone's
     ("拉夫罗夫在电话里对哈萨克局势表了什么态？", "拉夫罗夫"),
-    ("托卡耶夫说了什么？", None),
+    ("王毅在通话中说了什么？", "王毅"),  # what someone said is their words
+    ("拉夫罗夫在和王毅的通话里说了些什么？", "拉夫罗夫"),
+    ("普京和托卡耶夫通电话时说了些什么？", None),  # what two discussed: "双方讨论了…" answers
+    ("普京说集安组织部队最晚哪天会撤出哈萨克斯坦？", "普京"),  # a question that opens by citing someone
+    ("哈萨克内政部说在哪个地区搜出了一个武器库？", None),  # a ministry speaks through a statement
+    ("普京说了些什么？", "普京"),
     ("哈萨克这边公开指控俄军招兵之后，克里姆林宫有没有回应？怎么说的？", "克里姆林宫"),  # whether one responded
     ("托卡耶夫在论坛上说不承认那两个分离地区的时候，普京本人当场有没有接话反驳？", "普京"),
 ])

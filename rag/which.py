@@ -1,0 +1,152 @@
+"""Which N: whether a sentence says the N a "which N" question asks of without saying which one.
+
+"哪个青年组织" is not answered by "一个亲克里姆林宫的青年团体" (N as "a N"), "哪个国家" not by "在国外受训" (a country as
+"abroad"), "哪一个哈中边境口岸" not by "特别是哈中边境口岸" and "哪些武器" not by "为乌克兰提供武器" (N bare, the object
+of a verb, in a sentence that names nothing the question does not). The best sentence that restates N so cannot
+answer: rag.gate.missing_figure refuses it. The rule's cost where the answer is known: benchmarks/question_rules.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from rag.countries import countries, countries_asked, countries_in, country_names
+from rag.keywords import normalize
+from rag.questions import is_english, pos_tags
+
+# "which N" ("哪个青年组织", "哪座城市", "哪个国家"): a sentence that says N only as "a N" ("一个亲克里姆林宫的青年
+# 团体", "在该国一座城市内") or, for a country, "abroad" ("在国外受训") naming no other country, restates what the
+# question already knows; so does one that says N bare, as the object of a verb, and names nothing the question
+# does not ("特别是哈中边境口岸", "为乌克兰提供武器"). Over the 7,745 answered CMRC/DRCD questions the rule applies to
+# 1,631 (not to a person's "哪位", read by asks_name, nor to a time's or a number's), and the answer sentence restates
+# N so for 10 (0.6%; 6 with "a N" alone), mostly where the answer is a kind the sentence calls "a N" ("女神响尾蛇是
+# 蛇亚目蝰蛇科下的一个有毒蛇种") or a name jieba does not tag ("南加大校友…位列全球大学之首"); "X是一个…N" calls X the N,
+# which answers ("德意志民主共和国是一个德意志民族的社会主义国家"): benchmarks/question_rules.py. Through the eval,
+# the bare form costs CMRC trial 1 answer of 1,000 and DRCD dev 2 of 1,000 in either script (docs/benchmarks.md)
+_WHICH_N = re.compile(r"哪(?:一)?[个座家所位名只件项些种类款批间条]?(?:具体的?)?([\u4e00-\u9fff]{2,6}?)"
+                      r"(?=[的是呢吗了被在里中上？?，,]|$)")
+_INDEFINITE = re.compile(r"(?<![第这那每任其同单唯是为])(?:一[个座家所位名只件项种批间条些]|某[个座家所位名些种]?|多[个座家所名])[^，,。；;“”：:]{0,10}$")
+_ABROAD = re.compile(r"国外|境外|海外")
+_WHICH_COUNTRY_EN = re.compile(r"\b(?:which|what) (?:foreign )?countr(?:y|ies)\b", re.I)
+
+
+def restates_which(question: str, atype: str) -> Callable[[str], bool] | None:
+    """For a "which N" question (not a person's), whether a sentence says N only as "a N" or, for a country, only
+    "abroad" (the one "which N" an English question is read for); None for other questions."""
+    if atype in ("person", "time", "number"):
+        return None
+    if is_english(question):
+        if _WHICH_COUNTRY_EN.search(question):  # "… trained abroad: in which country?" from "在国外受训"
+            known = countries_asked(question, True)
+            return lambda sentence: bool(_ABROAD.search(s := normalize(sentence))) and not countries_in(s, visits=True) - known
+        return _restates_thing_en(question)
+    q = normalize(question)
+    m = _WHICH_N.search(q)
+    noun = m.group(1).lstrip("一") if m else ""
+    if len(noun) < 2 or noun[0] in "里儿年天月些":  # 哪里, 哪一年, 哪些年: a place or a time, no noun
+        return None
+    # its first two characters (青年组织: 青年, as in "青年团体"; "哪个国家受的训": 国家) and its last two
+    heads = [noun[:2]] + ([noun[-2:]] if len(noun) >= 4 else [])
+    asked = countries_in(q, visits=True)
+    # only a plain noun is read bare: not a qualifier ("哪一韩国的产业": 韩国) nor words run on past the noun
+    # ("哪两位可汗掌管", "哪些洲有过发现")
+    tags = pos_tags(noun)
+    plain = m is not None and not (q.startswith("的", m.end()) and len(tags) == 1 and tags[0][1] in _NAME_FLAGS) and not any(
+        f[:1] in "vdmpcury" and f != "vn" for _, f in tags)
+
+    def restates(sentence: str) -> bool:
+        s = normalize(sentence)
+        if heads[0] == "国家" and _ABROAD.search(s) and not countries_in(s, visits=True) - asked:
+            return True
+        for head in heads:
+            at = [said.start() for said in re.finditer(re.escape(head), s)]
+            if at:
+                return all(_INDEFINITE.search(s[:i]) for i in at) or (
+                    plain and all(_INDEFINITE.search(s[:i]) or _unqualified(s, i, head, q)
+                                          for i in at) and not _names_new(s, q))
+        return False
+    return restates
+
+
+# "What weapons did … supply?", "Which agreements …": the thing asked, in the glossary's Chinese ("武器")
+_WHICH_THING_EN = re.compile(r"\b(?:which|what) (?:kinds? of |types? of |sorts? of )?([a-z]{4,})\s+"
+                             r"(?:did|do|does|was|were|is|are|has|have|had)\b", re.I)
+
+
+def _restates_thing_en(question: str) -> Callable[[str], bool] | None:
+    """The English "which N" test: a sentence that says N (as the glossary translates it) only bare or as "a N",
+    naming nothing the question does not (its countries, its words in the glossary's Chinese)."""
+    from rag.glossary import chinese_terms
+    from rag.keywords import tokenize
+
+    m = _WHICH_THING_EN.search(question)
+    heads = [z for z in chinese_terms([m.group(1).lower()]) if len(z) >= 2][:1] if m else []
+    if not heads:
+        return None
+    head = heads[0]
+    said = "".join(chinese_terms(tokenize(question))) + "".join(
+        n for c in countries_asked(question, True) for n in country_names(c))
+
+    def restates(sentence: str) -> bool:
+        s = normalize(sentence)
+        at = [found.start() for found in re.finditer(re.escape(head), s)]
+        return bool(at) and all(_INDEFINITE.search(s[:i]) or _unqualified(s, i, head, said)
+                                for i in at) and not _names_new(s, said)
+    return restates
+
+
+_CLAUSE_END = re.compile(r"[，,。；;：:“”\"（）()、！!？?]")
+
+
+# N, then what it is: "工具有胶布", "执政党“祖国之光党”"
+_FOLLOWS = re.compile(r"[\u4e00-\u9fff]{0,2}?(?:[：:“\"《「(（]|有|是|为|包括|包含|如)|(?:或|和|及|与|以及|、)")
+_NAME_FLAGS = ("nr", "ns", "nt", "nz", "eng", "nrt", "nrfg")  # jieba's tags of names
+
+
+def _unqualified(s: str, i: int, head: str, question: str) -> bool:
+    """N at `i` in sentence `s` is said bare (`_bare`), as an object: not followed by what it is or by others of a
+    list (_FOLLOWS), nor by a verb it is the subject of ("尸体剖检研究发现…")."""
+    after = s[i + len(head):]
+    if _FOLLOWS.match(after):
+        return False
+    tags = pos_tags(after[:6])
+    return _bare(s[:i], question) and not (tags and tags[0][1] == "v")
+
+
+def _names_new(sentence: str, question: str) -> bool:
+    """Whether the sentence names something (a person, place, organisation, a title in 《》) the question does not."""
+    if "、" in sentence:  # an enumeration names the things themselves ("工具有胶布，人工皮膜，剪刀")
+        return True
+    if re.search(r"《[^》]+》", sentence) and not all(t in question for t in re.findall(r"《([^》]+)》", sentence)):
+        return True
+    # jieba tags some common two-character words as places ("海关" ns): a two-character place counts if a country
+    return any(flag in _NAME_FLAGS and word not in question and (flag != "ns" or len(word) > 2 or word in countries())
+               for word, flag in pos_tags(sentence))
+
+
+_COPULA = ("是", "为", "成为", "乃", "系")
+_STRESS = ("特别", "尤其", "特别是", "尤其是", "正是", "就是", "也", "都", "还", "而", "就", "正")
+
+
+def _bare(before: str, question: str) -> bool:
+    """Whether the words before N in its clause leave N unqualified. Going back from N past the words the
+    question says itself (its own qualifiers: "哈中边境" for "哪一个哈中边境口岸"), the first word is none or a verb
+    whose object N is: "为乌克兰提供武器", "特别是哈中边境口岸". A copula calls its subject the N ("江南案成为…关键
+    事件之一", "…是已知质量最小的恒星") unless it only stresses ("特别是"); N after a conjunction is one of a list
+    ("复制和干细胞技术"), after a count one of several ("两位可汗")."""
+    tags = pos_tags(_CLAUSE_END.split(before)[-1])
+    modified = False
+    for k in range(len(tags) - 1, -1, -1):
+        word, flag = tags[k]
+        if word in _COPULA or word.endswith("是") and word[:-1] in _STRESS:
+            return word.endswith("是") and word[:-1] in _STRESS or (k > 0 and tags[k - 1][0] in _STRESS)
+        if word == "的":
+            modified = True  # "解严的关键事件": a verb before 的 qualifies N, it does not take it as object
+            continue
+        if word.isspace() or word in question and flag[:1] not in "vpcdru":
+            continue
+        if flag[:1] == "v" and modified:
+            continue
+        return flag[:1] == "v"
+    return True
