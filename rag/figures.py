@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from rag.countries import countries_asked
 from rag.keywords import clauses, normalize
@@ -202,10 +203,36 @@ _INSIST = re.compile(r"到底|究竟")
 _FIRM_UNITS = _units_with(_ALONE_NUM + r"\s*(?:多|余|万|千|百|亿)*\s*")
 # "具体是哪一天？" asks a date: "上周五" or "星期四" only says the weekday
 _DAY_OF_MONTH = re.compile(r"\d{1,2}\s*[日号]|[一二三四五六七八九十]+[日号]|月(?:初[一二三四五六七八九十]|[廿卅][一二三四五六七八九]?)")
+# how long something lasted is not "一年后" (a year later), unless the question asks how long before or after
+# ("多久以前" -> "公元前一万年前")
+_ASKS_OFFSET = re.compile(r"(?:多久|多少年|几年|多少天|几天|多长时间)\S{0,2}?(?:前|后)|(?:前|后)(?:多久|多少年|几年|多少天|几天|多长时间)|"
+                          r"\b(?:ago|later|after|before)\b", re.I)
 # an area asked in square units ("面积有多少平方公里？", "How many square kilometres …?") is answered in them, not
 # by a comparison ("面积相当于法国三分之一")
 _IN_SQUARE_UNITS = re.compile(r"平方|公顷|\bsquare\b|km2|km²", re.I)
 _SQUARE_AREA = re.compile(_NUM + r"(?:平方|公顷|亩|英亩)|km2|km²", re.I)
+_SPAN = re.compile(_ANSWER_UNITS["duration"].pattern.replace("(?:小时|分钟|天|周|星期|个月|年)|", "(?:小时|分钟|天|周|星期|个月|年)(?![后前])|"))
+# "多少年", "How many years …?" is answered in years or the next unit down ("判了几年" -> "18个月"), not by "两分钟"
+_SPAN_ASKED = re.compile(r"(?:多少|几)个?(年|月|天|日|小时|周|星期)|\bhow many (years|months|days|hours|weeks)\b", re.I)
+_YEARS, _MONTHS, _DAYS = "年|月", "月|年|周|星期|天|日", "天|日|小时|周|星期"
+_SPAN_WORDS = {"年": _YEARS, "years": _YEARS, "月": _MONTHS, "months": _MONTHS, "天": _DAYS, "日": _DAYS,
+               "days": _DAYS, "小时": "小时|分钟|钟头", "hours": "小时|分钟|钟头", "周": _MONTHS, "星期": _MONTHS,
+               "weeks": _MONTHS}
+
+
+@lru_cache(maxsize=16)
+def _span_of(words: str) -> re.Pattern[str]:
+    return re.compile(r"^(?=[\s\S]*?(?:" + words + r"))[\s\S]*?(?:" + _SPAN.pattern + ")")
+
+
+def _span_in(q: str) -> re.Pattern[str]:
+    """How long, in the unit the question counts in when it names one."""
+    m = _SPAN_ASKED.search(q)
+    return _span_of(_SPAN_WORDS[(m.group(1) or m.group(2)).lower()]) if m else _SPAN
+
+
+# "Exactly how many days …?" is not answered by "一段“有限的”时间"
+_EXACT_SPAN = re.compile(_SPAN.pattern.replace(r"一段\S{0,6}?时间|短期|长期|暂时|短暂|", ""))
 _POPULATION_UNITS = (_ANSWER_UNITS["population"], _EXACT_UNITS["population"], _FIRM_UNITS["population"])
 
 
@@ -223,10 +250,14 @@ def expected_unit(question: str) -> re.Pattern[str] | None:
                 return _DAY_OF_MONTH
             if unit == "area" and _IN_SQUARE_UNITS.search(q):
                 return _SQUARE_AREA
+            if unit == "duration" and _EXACT.search(q) and not _ASKS_OFFSET.search(q):
+                return _EXACT_SPAN
             if unit in _EXACT_UNITS and _EXACT.search(q):
                 return _EXACT_UNITS[unit]
             if unit in _FIRM_UNITS and _INSIST.search(q):
                 return _FIRM_UNITS[unit]
+            if unit == "duration" and not _ASKS_OFFSET.search(q):
+                return _span_in(q)
             return _ANSWER_UNITS[unit]
     if not english and keywords_only(q) and _KEYWORD_PEOPLE.search(q):
         return _ANSWER_UNITS["people"]

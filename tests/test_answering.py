@@ -1476,6 +1476,21 @@ def test_what_exact_date_asks_for_a_day() -> None:
     assert day is not None and day.search("上周五，托卡耶夫坐在普京旁边。")
 
 
+def test_how_long_is_a_span_in_the_unit_asked_not_a_later_time() -> None:
+    from rag.figures import expected_unit
+
+    years = expected_unit("For how many years was Tokayev a UN Deputy Secretary-General?")
+    assert years is not None and years.search("他担任了三年副秘书长")
+    assert not years.search("一年后，托卡耶夫寻求莫斯科的帮助。")  # a year later is when, not how long
+    assert not years.search("在大约两分钟的时间里，他反复思考。")  # minutes, not years
+    before = expected_unit("克里姆林宫承认两个地区独立，是在出兵乌克兰前多久？")  # how long before: an offset answers
+    assert before is not None and before.search("也就是入侵乌克兰两天前")
+    exact = expected_unit("Exactly how many days did Putin say the CSTO troops would remain?")
+    assert exact is not None and not exact.search("只会在哈萨克待上一段“有限的”时间")
+    vague = expected_unit("How long will the CSTO troops stay in Kazakhstan, according to Putin?")
+    assert vague is not None and vague.search("只会在哈萨克待上一段“有限的”时间")
+
+
 def test_an_area_asked_in_square_units_and_a_trade_value_ask_figures() -> None:
     from rag.figures import expected_unit
 
