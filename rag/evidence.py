@@ -111,6 +111,14 @@ _ASKS_TOOK = re.compile(r"(?<!被)(?:谁|哪位|何人)[^，,；;？?]{0,6}" + _
                         r"([^\s的，,；;？?]{2,12}?)(?:换成|换上|换做|变成)了?(?:谁|何人|哪位)")
 
 
+# who replaced someone, asked in English ("Who replaced Karim Masimov as head of …?", "Who took over … after Masimov
+# was sacked?"): its names cannot be read off in Chinese, so the answer must say a succession ("接替", "新任"), not
+# an appointment alone ("马西莫夫被任命为国家安全局局长" is the sacked man's own)
+_ASKS_SUCCESSOR_EN = re.compile(r"\bwho (?:\w+ )?(?:replaced|succeeded|took over|(?:was|were|got|has been) (?:appointed|named|"
+                                r"chosen|picked) to (?:replace|succeed)|(?:is|was|became) the new)\b", re.I)
+_SUCCEEDED = re.compile(r"接任|继任|接替|接掌|接手|顶替|取代|新任|新一任|继承|替换|换上")
+
+
 def _post(words: str) -> str:
     """The post itself, without a particle before it or the country it belongs to ("了哈萨克斯坦总理" -> 总理)."""
     words = re.sub(r"^(?:了|过)", "", words)
@@ -233,6 +241,8 @@ def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None
         post = _post(next((g for g in m.groups() if g), ""))
         named = tuple(n for n in (*named_entities(q), *person_words(q)) if n not in countries() and n not in post)
         return _took(post, named) if len(post) >= 2 else None
+    elif is_english(question) and _ASKS_SUCCESSOR_EN.search(q):
+        pat = _SUCCEEDED
     if pat is None:
         return None
     return lambda sentence: bool(pat.search(normalize(sentence)))

@@ -70,13 +70,13 @@ def restates_which(question: str, atype: str) -> Callable[[str], bool] | None:
 
 
 # "What weapons did … supply?", "Which agreements …": the thing asked, in the glossary's Chinese ("武器")
-_WHICH_THING_EN = re.compile(r"\b(?:which|what) (?:kinds? of |types? of |sorts? of )?([a-z]{4,})\s+"
-                             r"(?:did|do|does|was|were|is|are|has|have|had)\b", re.I)
+_WHICH_THING_EN = re.compile(r"\b(?:which|what) (?:kinds? of |types? of |sorts? of )?(?:specific |exact |particular )?"
+                             r"([a-z]{4,})\s+(?:did|do|does|was|were|is|are|has|have|had)\b", re.I)
 
 
 def _restates_thing_en(question: str) -> Callable[[str], bool] | None:
-    """The English "which N" test: a sentence that says N (as the glossary translates it) only bare or as "a N",
-    naming nothing the question does not (its countries, its words in the glossary's Chinese)."""
+    """The English "which N" test: a sentence that says N (as the glossary translates it) only bare or as "a N", in
+    a clause naming nothing the question does not (its countries, its words in the glossary's Chinese)."""
     from rag.glossary import chinese_terms
     from rag.keywords import tokenize
 
@@ -91,9 +91,17 @@ def _restates_thing_en(question: str) -> Callable[[str], bool] | None:
     def restates(sentence: str) -> bool:
         s = normalize(sentence)
         at = [found.start() for found in re.finditer(re.escape(head), s)]
-        return bool(at) and all(_INDEFINITE.search(s[:i]) or _unqualified(s, i, head, said)
-                                for i in at) and not _names_new(s, said)
+        # the names the question says cannot be read off an English question: only N's own clause is read
+        return bool(at) and all((_INDEFINITE.search(s[:i]) or _unqualified(s, i, head, said))
+                                and not _names_new(_clause_at(s, i), said) for i in at)
     return restates
+
+
+def _clause_at(s: str, i: int) -> str:
+    """The clause of `s` around position `i`."""
+    start = max((m.end() for m in _CLAUSE_END.finditer(s, 0, i)), default=0)
+    end = next((m.start() for m in _CLAUSE_END.finditer(s, i)), len(s))
+    return s[start:end]
 
 
 _CLAUSE_END = re.compile(r"[，,。；;：:“”\"（）()、！!？?]")

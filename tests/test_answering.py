@@ -879,6 +879,15 @@ def test_who_took_a_post_from_someone_the_question_names_is_someone_else() -> No
         assert took is not None, q
         assert not took("在纳扎尔巴耶夫辞职后，马西莫夫被任命为国家安全局局长，而马西莫夫被视为他的亲密伙伴。")
         assert took("阿比什被任命为国家安全局局长。")
+    # in English the names cannot be read in Chinese: a succession must be said, an appointment alone is not one
+    for q in ("Who replaced Karim Masimov as head of Kazakhstan's National Security Committee?",
+              "Who was appointed to replace Karim Massimov as head of the security committee?",
+              "Who took over as head of the national security committee after Massimov was sacked?"):
+        succeeded = required_evidence(q, "person")
+        assert succeeded is not None, q
+        assert not succeeded("在纳扎尔巴耶夫辞职后，马西莫夫被任命为国家安全局局长。")
+        assert succeeded("萨吉姆巴耶夫接替马西莫夫出任国家安全委员会主席。")
+    assert required_evidence("Who ordered the troops to leave?", "person") is None
 
 
 def test_designations_and_insisted_counts_are_told_from_dates_and_vague_figures() -> None:
@@ -1400,6 +1409,9 @@ def test_which_n_is_not_answered_by_a_sentence_that_says_only_a_n() -> None:
     said = "俄罗斯的亲政府媒体报道称，哈萨克斯坦甚至走到了为乌克兰提供武器的地步，但哈萨克斯坦官方否认了这些指控。"
     assert restates(weapons, said)
     assert restates("What weapons did Russian media claim Kazakhstan had supplied to Ukraine?", said)
+    # an English question's names are not read off it: only N's clause must name nothing new ("俄罗斯的…媒体报道称")
+    assert restates("Which specific weapons did Kazakhstan actually ship to Ukraine?", said)
+    assert not restates("Which weapons did Kazakhstan ship to Ukraine?", "哈萨克斯坦向乌克兰提供了美国制造的武器。")
     assert not restates(weapons, "俄媒称哈萨克斯坦向乌克兰提供了反坦克导弹和其他武器。")  # one of a list
     assert not restates(weapons, "媒体称哈萨克斯坦提供的武器包括火箭炮。")  # N, then what it is
     assert not restates("促使台湾解严的关键事件之一指的是哪一事件?", "江南案成为促使台湾于1987年解严的关键事件之一。")
