@@ -98,8 +98,9 @@ _EMPLOYER_SAID = re.compile(r"(?:组织|机构|公司|委员会|基金会|研究
 
 # who took a post ("政府集体辞职之后，是谁接任哈萨克斯坦总理？", "谁接掌了国家安全委员会？"): the answer appoints
 # someone to that post ("…被任命为总理"), not to another ("马西莫夫被任命为国家安全局局长"), nor names a post kept
-_TOOK = (r"(?:新任|新一任|新(?=总理|总统|主席|首相|局长|部长|外长)|接任|继任|接掌|接替|接手|出任|就任|升任|被任命为|任命为|当选为?|"
-         r"上任|顶替|顶上|坐上|取代)")
+# a succession ("接替", "新任"), and with an appointment or election, any taking of a post
+_SUCCESSION = r"新任|新一任|新(?=总理|总统|主席|首相|局长|部长|外长)|接任|继任|接掌|接替|接手|顶替|顶上|取代"
+_TOOK = r"(?:" + _SUCCESSION + r"|出任|就任|升任|被任命为|任命为|当选为?|上任|坐上)"
 # (not who appointed someone, "被谁任命为…", nor a rival "出任总统前的对手是谁")
 _ASKS_TOOK = re.compile(r"(?<!被)(?:谁|哪位|何人)[^，,；;？?]{0,6}" + _TOOK + r"(?:新)?(?:的)?([^\s前后的，,；;？?]{2,12}?)(?:的)?"
                         r"(?:职务|一职|职位|位置|位子)?[？?]?$|" + _TOOK + r"(?:的)?([^\s前后的，,；;？?]{2,12}?)(?:的人)?(?:是谁|是哪位|叫什么)|"
@@ -116,7 +117,7 @@ _ASKS_TOOK = re.compile(r"(?<!被)(?:谁|哪位|何人)[^，,；;？?]{0,6}" + _
 # an appointment alone ("马西莫夫被任命为国家安全局局长" is the sacked man's own)
 _ASKS_SUCCESSOR_EN = re.compile(r"\bwho (?:\w+ )?(?:replaced|succeeded|took over|(?:was|were|got|has been) (?:appointed|named|"
                                 r"chosen|picked) to (?:replace|succeed)|(?:is|was|became) the new)\b", re.I)
-_SUCCEEDED = re.compile(r"接任|继任|接替|接掌|接手|顶替|取代|新任|新一任|继承|替换|换上")
+_SUCCEEDED = re.compile(_SUCCESSION + r"|继承|替换|换上")
 
 
 def _post(words: str) -> str:

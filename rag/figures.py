@@ -17,6 +17,21 @@ from rag.questions import DEATH_TOLL_EN, is_english, keywords_only
 
 _KEYWORD_PEOPLE = re.compile(r"人[数口][？?]?$")  # "…死亡人数", typed as keywords: a count of people
 
+# A span of time ("3年", "两个月", "18个月"): a count of years has at most three digits ("2019年" dates; "5千年",
+# "三十年" last); in words, "最近几个月" is when, not how long ("那几个人判了几年？"). How long without a figure:
+# "只会待上一段“有限的”时间", "短期", "暂时". `words_end` follows a span in words: empty in the plain form, a
+# lookahead where "一年后" (a later time) is no span; `vague` keeps the spans without a figure.
+_SPAN_DIGITS = (r"(?<!\d)\d{1,3}\s*[十百千万亿]?\s*(?:多|余)?\s*年|距今\D{0,3}\d+(?:\s*[～~至－-]\s*\d+)?\s*(?:多|余)?\s*年|"
+                r"\d+\s*(?:多|余)?\s*(?:个)?(?:小时|分钟|秒|天|周|星期|个月)")
+_SPAN_IN_WORDS = r"(?<!最近)(?<!近)(?<!过去)(?<!这)[一二三四五六七八九十两几百千万]+(?:多|余)?(?:个)?(?:小时|分钟|天|周|星期|个月|年)"
+_SPAN_VAGUE = r"一段\S{0,6}?时间|短期|长期|暂时|短暂|"
+_SPAN_OTHER = r"半(?:年|个月|个?世纪|个?小时|天)|每(?:年|月|周|天)"
+
+
+def _span(words_end: str = "", vague: bool = True) -> re.Pattern[str]:
+    return re.compile(f"{_SPAN_DIGITS}|{_SPAN_IN_WORDS}{words_end}|" + (_SPAN_VAGUE if vague else "") + _SPAN_OTHER)
+
+
 # What a figure in the answer must look like, by what the question asks for. Counts need a number before the
 # unit; days, years, durations and shares are recognised by their own form.
 _NUM = r"(?:\d[\d,.]*|[一二三四五六七八九十两百千万亿几数]+)\s*(?:多|余|万|千|百|亿)*\s*"
@@ -32,13 +47,7 @@ _ANSWER_UNITS: dict[str, re.Pattern[str]] = {
     "year": re.compile(r"(?:\d{2,4}|[一二〇零三四五六七八九]{2,4})\s*年|年代|世纪|"
                        r"[\u4e00-\u9fff]{2}\s*(?:元|[一二三四五六七八九十]{1,3}|\d{1,2})\s*年|"
                        r"[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]年|公元前?\s*\d+\s*[千百万]?\s*年"),
-    # a count of years has at most three digits ("2019年" dates; "5千年", "三十年" last); "1月" is a month
-    "duration": re.compile(r"(?<!\d)\d{1,3}\s*[十百千万亿]?\s*(?:多|余)?\s*年|距今\D{0,3}\d+(?:\s*[～~至－-]\s*\d+)?\s*(?:多|余)?\s*年|\d+\s*(?:多|余)?\s*(?:个)?"
-                           r"(?:小时|分钟|秒|天|周|星期|个月)|(?<!最近)(?<!近)(?<!过去)(?<!这)[一二三四五六七八九十两几百千万]+(?:多|余)?(?:个)?"
-                           # "最近几个月" is when, not how long ("那几个人判了几年？")
-                           r"(?:小时|分钟|天|周|星期|个月|年)|"
-                           # or how long without a figure: "只会待上一段“有限的”时间", "短期", "暂时"
-                           r"一段\S{0,6}?时间|短期|长期|暂时|短暂|半(?:年|个月|个?世纪|个?小时|天)|每(?:年|月|周|天)"),
+    "duration": _span(),
     "money": re.compile(_NUM + r"(?:的)?(?:[元镑]|美元|卢布|坚戈|欧元|美金|人民币|日元|港元|港币|台币|澳元|加元|韩元|卢比|法郎|马克|税)"),  # "数百亿的税"
     "share": re.compile(r"%|％|百分之|[\d一二三四五六七八九十]成(?![为员立功果就绩])|[一二三四五六七八九十]分之|"
                         r"\d+\s*[：:比]\s*\d+"),  # a ratio too ("约为1：7")
@@ -211,7 +220,7 @@ _ASKS_OFFSET = re.compile(r"(?:多久|多少年|几年|多少天|几天|多长�
 # by a comparison ("面积相当于法国三分之一")
 _IN_SQUARE_UNITS = re.compile(r"平方|公顷|\bsquare\b|km2|km²", re.I)
 _SQUARE_AREA = re.compile(_NUM + r"(?:平方|公顷|亩|英亩)|km2|km²", re.I)
-_SPAN = re.compile(_ANSWER_UNITS["duration"].pattern.replace("(?:小时|分钟|天|周|星期|个月|年)|", "(?:小时|分钟|天|周|星期|个月|年)(?![后前])|"))
+_SPAN = _span(words_end="(?![后前])")
 # "多少年", "How many years …?" is answered in years or the next unit down ("判了几年" -> "18个月"), not by "两分钟"
 _SPAN_ASKED = re.compile(r"(?:多少|几)个?(年|月|天|日|小时|周|星期)|\bhow many (years|months|days|hours|weeks)\b", re.I)
 _YEARS, _MONTHS, _DAYS = "年|月", "月|年|周|星期|天|日", "天|日|小时|周|星期"
@@ -232,7 +241,7 @@ def _span_in(q: str) -> re.Pattern[str]:
 
 
 # "Exactly how many days …?" is not answered by "一段“有限的”时间"
-_EXACT_SPAN = re.compile(_SPAN.pattern.replace(r"一段\S{0,6}?时间|短期|长期|暂时|短暂|", ""))
+_EXACT_SPAN = _span(words_end="(?![后前])", vague=False)
 _POPULATION_UNITS = (_ANSWER_UNITS["population"], _EXACT_UNITS["population"], _FIRM_UNITS["population"])
 
 
@@ -246,22 +255,27 @@ def expected_unit(question: str) -> re.Pattern[str] | None:
                 unit = "population"  # "全国人口有多少" is not answered by "164人丧生"
             elif unit == "people" and not _POPULATION.search(q):
                 unit = "headcount"  # "多少人被招募" is not answered by "当地88万居民"
-            if unit == "day" and _EXACT.search(q):
-                return _DAY_OF_MONTH
-            if unit == "area" and _IN_SQUARE_UNITS.search(q):
-                return _SQUARE_AREA
-            if unit == "duration" and _EXACT.search(q) and not _ASKS_OFFSET.search(q):
-                return _EXACT_SPAN
-            if unit in _EXACT_UNITS and _EXACT.search(q):
-                return _EXACT_UNITS[unit]
-            if unit in _FIRM_UNITS and _INSIST.search(q):
-                return _FIRM_UNITS[unit]
-            if unit == "duration" and not _ASKS_OFFSET.search(q):
-                return _span_in(q)
-            return _ANSWER_UNITS[unit]
+            return _narrowed(unit, q)
     if not english and keywords_only(q) and _KEYWORD_PEOPLE.search(q):
         return _ANSWER_UNITS["people"]
     return None
+
+
+def _narrowed(unit: str, q: str) -> re.Pattern[str]:
+    """The form of a `unit` figure, narrowed by how the question asks it: exactly ("具体是哪一天": a date), insisting
+    ("到底有多少": a firm figure), in square units, or how long in a unit it names (not a later time)."""
+    exact = bool(_EXACT.search(q))
+    if unit == "day" and exact:
+        return _DAY_OF_MONTH
+    if unit == "area" and _IN_SQUARE_UNITS.search(q):
+        return _SQUARE_AREA
+    if unit == "duration" and not _ASKS_OFFSET.search(q):
+        return _EXACT_SPAN if exact else _span_in(q)
+    if unit in _EXACT_UNITS and exact:
+        return _EXACT_UNITS[unit]
+    if unit in _FIRM_UNITS and _INSIST.search(q):
+        return _FIRM_UNITS[unit]
+    return _ANSWER_UNITS[unit]
 
 
 # "多少份合作文件", "几艘军舰": a count in a classifier ("签署了15份文件"). Over the 7,745 answered CMRC (dev,

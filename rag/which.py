@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable
 
 from rag.countries import countries, countries_asked, countries_in, country_names
-from rag.keywords import normalize
+from rag.glossary import chinese_terms
+from rag.keywords import normalize, tokenize
 from rag.questions import is_english, pos_tags
 
 # "which N" ("哪个青年组织", "哪座城市", "哪个国家"): a sentence that says N only as "a N" ("一个亲克里姆林宫的青年
@@ -44,7 +45,7 @@ def restates_which(question: str, atype: str) -> Callable[[str], bool] | None:
     q = normalize(question)
     m = _WHICH_N.search(q)
     noun = m.group(1).lstrip("一") if m else ""
-    if len(noun) < 2 or noun[0] in "里儿年天月些":  # 哪里, 哪一年, 哪些年: a place or a time, no noun
+    if m is None or len(noun) < 2 or noun[0] in "里儿年天月些":  # 哪里, 哪一年, 哪些年: a place or a time, no noun
         return None
     # its first two characters (青年组织: 青年, as in "青年团体"; "哪个国家受的训": 国家) and its last two
     heads = [noun[:2]] + ([noun[-2:]] if len(noun) >= 4 else [])
@@ -52,7 +53,7 @@ def restates_which(question: str, atype: str) -> Callable[[str], bool] | None:
     # only a plain noun is read bare: not a qualifier ("哪一韩国的产业": 韩国) nor words run on past the noun
     # ("哪两位可汗掌管", "哪些洲有过发现")
     tags = pos_tags(noun)
-    plain = m is not None and not (q.startswith("的", m.end()) and len(tags) == 1 and tags[0][1] in _NAME_FLAGS) and not any(
+    plain = not (q.startswith("的", m.end()) and len(tags) == 1 and tags[0][1] in _NAME_FLAGS) and not any(
         f[:1] in "vdmpcury" and f != "vn" for _, f in tags)
 
     def restates(sentence: str) -> bool:
@@ -63,8 +64,7 @@ def restates_which(question: str, atype: str) -> Callable[[str], bool] | None:
             at = [said.start() for said in re.finditer(re.escape(head), s)]
             if at:
                 return all(_INDEFINITE.search(s[:i]) for i in at) or (
-                    plain and all(_INDEFINITE.search(s[:i]) or _unqualified(s, i, head, q)
-                                          for i in at) and not _names_new(s, q))
+                    plain and all(_unsaid(s, i, head, q) for i in at) and not _names_new(s, q))
         return False
     return restates
 
@@ -77,9 +77,6 @@ _WHICH_THING_EN = re.compile(r"\b(?:which|what) (?:kinds? of |types? of |sorts? 
 def _restates_thing_en(question: str) -> Callable[[str], bool] | None:
     """The English "which N" test: a sentence that says N (as the glossary translates it) only bare or as "a N", in
     a clause naming nothing the question does not (its countries, its words in the glossary's Chinese)."""
-    from rag.glossary import chinese_terms
-    from rag.keywords import tokenize
-
     m = _WHICH_THING_EN.search(question)
     heads = [z for z in chinese_terms([m.group(1).lower()]) if len(z) >= 2][:1] if m else []
     if not heads:
@@ -92,9 +89,11 @@ def _restates_thing_en(question: str) -> Callable[[str], bool] | None:
         s = normalize(sentence)
         at = [found.start() for found in re.finditer(re.escape(head), s)]
         # the names the question says cannot be read off an English question: only N's own clause is read
-        return bool(at) and all((_INDEFINITE.search(s[:i]) or _unqualified(s, i, head, said))
-                                and not _names_new(_clause_at(s, i), said) for i in at)
+        return bool(at) and all(_unsaid(s, i, head, said) and not _names_new(_clause_at(s, i), said) for i in at)
     return restates
+
+
+_CLAUSE_END = re.compile(r"[，,。；;：:“”\"（）()、！!？?]")
 
 
 def _clause_at(s: str, i: int) -> str:
@@ -104,7 +103,9 @@ def _clause_at(s: str, i: int) -> str:
     return s[start:end]
 
 
-_CLAUSE_END = re.compile(r"[，,。；;：:“”\"（）()、！!？?]")
+def _unsaid(s: str, i: int, head: str, question: str) -> bool:
+    """N at `i` in sentence `s` leaves which N unsaid: as "a N", or bare (`_unqualified`)."""
+    return bool(_INDEFINITE.search(s[:i])) or _unqualified(s, i, head, question)
 
 
 # N, then what it is: "工具有胶布", "执政党“祖国之光党”"
@@ -134,7 +135,7 @@ def _names_new(sentence: str, question: str) -> bool:
 
 
 _COPULA = ("是", "为", "成为", "乃", "系")
-_STRESS = ("特别", "尤其", "特别是", "尤其是", "正是", "就是", "也", "都", "还", "而", "就", "正")
+_STRESS = ("特别", "尤其", "也", "都", "还", "而", "就", "正")  # before 是, or one word with it ("特别是", "就是")
 
 
 def _bare(before: str, question: str) -> bool:
@@ -147,8 +148,9 @@ def _bare(before: str, question: str) -> bool:
     modified = False
     for k in range(len(tags) - 1, -1, -1):
         word, flag = tags[k]
-        if word in _COPULA or word.endswith("是") and word[:-1] in _STRESS:
-            return word.endswith("是") and word[:-1] in _STRESS or (k > 0 and tags[k - 1][0] in _STRESS)
+        stressed = word.endswith("是") and word[:-1] in _STRESS
+        if word in _COPULA or stressed:
+            return stressed or (k > 0 and tags[k - 1][0] in _STRESS)
         if word == "的":
             modified = True  # "解严的关键事件": a verb before 的 qualifies N, it does not take it as object
             continue
