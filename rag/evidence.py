@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from rag.countries import countries
 from rag.keywords import normalize
-from rag.questions import ROLES, is_english, named_entities, person_words
+from rag.questions import ROLES, is_english, named_entities, person_words, pos_tags
 from rag.typematch import OCCASION_SAID, sentence_types
 
 # Some questions name what their answer must say, whatever the topic's words (rag.gate.missing_figure
@@ -25,7 +25,7 @@ from rag.typematch import OCCASION_SAID, sentence_types
 # member's post: every such question there, too (benchmarks/question_rules.py).
 _ASKS_BIRTH = re.compile(r"出生|(?<!发)生于|生日|出世|哪年生|生辰|\bborn\b|\bbirth", re.I)
 _ASKS_AGE = re.compile(r"多大年纪|几岁|多少岁|年龄|年纪|多大岁数|\bhow old\b|\bage\b", re.I)
-_ASKS_MODEL = re.compile(r"型号|哪一?款|\b(?:what|which) (?:[\w-]+ )?models?\b", re.I)
+_ASKS_MODEL = re.compile(r"型号|哪一?款|\b(?:what|which) (?:[\w-]+ ){0,3}models?\b", re.I)
 _LIFE_SPAN = r"\d{3,4}年?[^，。]{0,14}[－—–~-]\s*\d{1,4}年?"
 _BIRTH_SAID = re.compile(r"生|诞|" + _LIFE_SPAN)
 _AGE_SAID = re.compile(r"岁|年龄|年纪|旬|生|诞|" + _LIFE_SPAN)
@@ -103,7 +103,7 @@ _SUCCESSION = r"新任|新一任|新(?=总理|总统|主席|首相|局长|部长
 _TOOK = r"(?:" + _SUCCESSION + r"|出任|就任|升任|被任命为|任命为|当选为?|上任|坐上)"
 # (not who appointed someone, "被谁任命为…", nor a rival "出任总统前的对手是谁")
 _ASKS_TOOK = re.compile(r"(?<!被)(?:谁|哪位|何人)[^，,；;？?]{0,6}" + _TOOK + r"(?:新)?(?:的)?([^\s前后的，,；;？?]{2,12}?)(?:的)?"
-                        r"(?:职务|一职|职位|位置|位子)?[？?]?$|" + _TOOK + r"(?:的)?([^\s前后的，,；;？?]{2,12}?)(?:的人)?(?:是谁|是哪位|叫什么)|"
+                        r"(?:职务|一职|职位|位置|位子)?[？?]?$|" + _TOOK + r"(?:的)?([^\s前后的，,；;？?]{2,12}?)(?:的人|的)?(?:是谁|是哪位|叫什么)|"
                         # "国家安全委员会副主任的位子由谁接手？"
                         r"([^\s的，,；;？?]{2,12}?)的?(?:位子|位置|职位|职务|一职)由(?:谁|何人|哪位)(?:来)?" + _TOOK + "|"
                         # "国家安全局局长由谁接任？"
@@ -186,9 +186,25 @@ def asked_office(question: str) -> Callable[[str], bool] | None:
     questions."""
     if is_english(question) or not _ASKS_HELD.search(q := normalize(question)):
         return None
-    if not [n for n in person_words(q) if n not in countries()]:
+    people = tuple(n for n in person_words(q) if n not in countries())
+    if not people:
         return None
-    return lambda sentence: bool(_ROLE_WORD.search(normalize(sentence)))
+    # the role is that person's: the sentence names them, or does not open with another ("现在是国立台湾历史博物馆
+    # 馆长" goes on about them; "马西莫夫在此前曾担任过许多政府要职…" gives another's posts)
+    return lambda sentence: bool(_ROLE_WORD.search(t := normalize(sentence))) and (
+        any(n in t for n in people) or not _opens_with_other(t, q))
+
+
+def _opens_with_other(sentence: str, question: str) -> bool:
+    """The sentence opens with a person's name (jieba's nr or nrt, with the nouns it splits off: 马 + 西莫夫) that the
+    question does not say."""
+    run = []
+    for word, flag in pos_tags(sentence.lstrip("“”\"「」 ")):
+        if not flag.startswith("n"):
+            break
+        run.append((word, flag))
+    name = "".join(w for w, _ in run)
+    return any(f in ("nr", "nrt") for _, f in run) and len(name) >= 2 and name not in question
 
 
 # when troops or people left ("集安组织的部队最后是哪一天撤出哈萨克斯坦的？", "When did the CSTO troops finish pulling
@@ -197,12 +213,26 @@ def asked_office(question: str) -> Callable[[str], bool] | None:
 # (benchmarks/question_rules.py)
 _ASKS_LEAVING = re.compile(r"撤出|撤离|撤军|撤走|撤回|撤完|离开|\b(?:withdr[ae]w\w*|pull(?:ed|ing)? out|leave|left)\b", re.I)
 _LEFT = re.compile(r"撤|离开|离境|回国|返回|结束|下台|辞|卸任|离任|退位|退出|交出")  # a place or an office left
+# when someone arrived ("中国领导人那次出访哈萨克斯坦是哪天抵达的？", "When did Xi arrive in Astana?"): the answer says an
+# arrival or the visit; "王毅10日表示…" dates another event (benchmarks/question_rules.py)
+_ASKS_ARRIVAL = re.compile(r"(?:哪一?天|哪一日|什么时候|何时|几号|几月几[日号]|哪个月)[^，,；;？?]{0,4}(?:抵达|到达|飞抵|到访|来到)|"
+                           r"(?:抵达|到达|飞抵|到访)[^，,；;？?]{0,8}(?:哪一?天|哪一日|什么时候|何时|几号|几月几[日号])|"
+                           r"\bwhen did [^?]*\b(?:arrive|land)\b", re.I)
+_ARRIVED = re.compile(r"抵达|到达|飞抵|到访|访问|出访|来访|抵|降落|登陆|来到")
 # which agreements were signed ("签了哪些协议？", "Which agreements did they sign?"): the answer names one or says what
 # was signed; "这一奇观是在托卡耶夫 2 月初访问莫斯科期间完成的" does not (each of the 3 CMRC/DRCD questions that ask so)
 _ASKS_SIGNED = re.compile(r"签[署订了]*[^，,；;？?]{0,4}?(?:哪些|什么|哪个|哪份|哪几份|几份|多少份?)[^，,；;？?]{0,4}?"
                           r"(?:协议|协定|条约|文件|合同|备忘录|声明)|\b(?:which|what) (?:[\w-]+ )?(?:agreements?|deals?|"
                           r"treaty|treaties|contracts?|documents?)\b[^?]*\bsign", re.I)
 _SIGNED = re.compile(r"签|协议|协定|条约|文件|合同|备忘录|公约")
+# said as none ("几乎没有达成协议") or as a kind in a rhetorical clause ("这样的协议有什么意义？"): nothing was signed
+_NONE_SIGNED = re.compile(r"(?:没有|未能?|无|不)[^，,。；;！？]{0,4}$|(?:这样|这种|那样|那种)的?$")
+
+
+def _signs(sentence: str) -> bool:
+    """The sentence says something was signed, or names an agreement, other than as none."""
+    s = normalize(sentence)
+    return any(not _NONE_SIGNED.search(s[max(0, m.start() - 8):m.start()]) for m in _SIGNED.finditer(s))
 
 
 def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None:
@@ -234,8 +264,10 @@ def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None
         pat = _EMPLOYER_SAID
     elif atype == "time" and _ASKS_LEAVING.search(q):
         pat = _LEFT
+    elif atype == "time" and _ASKS_ARRIVAL.search(q):
+        pat = _ARRIVED
     elif _ASKS_SIGNED.search(q):
-        pat = _SIGNED
+        return _signs
     elif (office := asked_office(question)) is not None:
         return office
     elif not is_english(question) and (m := _ASKS_TOOK.search(q)):

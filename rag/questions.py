@@ -217,6 +217,9 @@ _PEOPLE_KINDS: dict[str, tuple[str, ...]] = {
     **{w: (w,) for w in ("平民", "儿童", "妇女", "学生", "记者", "游客", "外国人", "难民", "移民", "医生", "护士", "囚犯")},
 }
 _OWN = re.compile(r"([\u4e00-\u9fff]{2,8})(?:自己|自身|本身)[^，,；;？?]{0,8}(?:多少|几)")
+# a part's share of a whole ("那2300名维和人员里，俄罗斯军人占了多少？"): the part is counted, and a sentence that
+# gives only the whole does not answer
+_SHARE = re.compile(r"([\u4e00-\u9fff]{2,10})占了?(?:其中)?(?:多少|几成|百分之几|多大比例|多大比重|多大份额|几个)")
 
 
 def counted_names(question: str) -> tuple[str, ...]:
@@ -232,6 +235,12 @@ def counted_names(question: str) -> tuple[str, ...]:
     own = _OWN.search(q)  # "俄罗斯自己出了多少名军人？": Russia's own, not the force's total nor another's share
     if own and (named := countries_in(own.group(1))):
         return country_names(min(named))
+    share = _SHARE.search(q)
+    if share and (named := countries_in(share.group(1))):  # and its forces or side by their short name (俄军, 俄方)
+        names = country_names(min(named))
+        return (*names, names[0][0] + "军", names[0][0] + "方")
+    if share and (kind := next((k for k in _PEOPLE_KINDS if k in share.group(1)), None)):
+        return _PEOPLE_KINDS[kind]
     words = pos_tags(q)
     for i, (w, _) in enumerate(words):
         if not _COUNT_WORD.match(w):

@@ -20,7 +20,9 @@ from rag.questions import is_english, named_entities, person_words
 # questions keep theirs (issue 10's "俄罗斯在哈萨克斯坦招募士兵，哈萨克斯坦怎么回应？"). "北京怎么看待…" is not read
 # as one: a capital stands for its country there, and the answer names China.
 _ASKS_RESPONSE = re.compile(r"(?:怎么|如何|怎样|作何|有何|什么)(?:回应|反应|回答|回复|答复|回击|表态|批评|评价|评论|形容|"
-                            r"描述|指责|谴责)|表了?什么态|提出了?(?:什么|哪些)(?:请求|要求|建议|条件)|"
+                            r"描述|指责|谴责|接话)|表了?什么态|"
+                            # the stand someone took: "拉夫罗夫那边表达了什么立场？"
+                            r"(?:表达|表明|阐明|阐述|亮明)了?(?:什么|哪些|怎样的|何种)(?:立场|态度|看法|观点)|提出了?(?:什么|哪些)(?:请求|要求|建议|条件)|"
                             # whether someone responded at all: "克里姆林宫有没有回应？", "普京当场有没有接话反驳？"
                             r"有没有(?:作出|做出)?(?:回应|反应|回复|答复|回击|表态|反驳|接话)|(?:回应|表态|反驳)(?:了|过)?(?:吗|没有)|"
                             # what someone said: "拉夫罗夫在通话里说了些什么？"

@@ -741,6 +741,10 @@ def test_a_best_sentence_without_the_asked_kind_of_figure_is_refused(settings: S
     ("骚乱中有多少人丧生？", set()),
     ("集安组织派到哈萨克的部队里，俄罗斯自己出了多少名军人？", {"俄罗斯"}),  # Russia's own share, not the total
     ("集安组织在哈萨克有多少维和人员？", set()),
+    # a part's share of a whole: the part is counted, and the whole's figure alone does not answer
+    ("集安组织那2300名维和人员里，俄罗斯军人占了多少？", {"俄罗斯", "俄军"}),
+    ("这些死者里平民占了多少？", {"平民"}),
+    ("男性占了多少？", set()),
     ("几内亚法郎的辅币单位是什么？", set()),  # 几 inside a name is no count word
     ("How many Chinese shops were looted in Almaty?", {"中国"}),
     ("How many Israelis were injured?", {"以色列"}),
@@ -888,6 +892,45 @@ def test_who_took_a_post_from_someone_the_question_names_is_someone_else() -> No
         assert not succeeded("在纳扎尔巴耶夫辞职后，马西莫夫被任命为国家安全局局长。")
         assert succeeded("萨吉姆巴耶夫接替马西莫夫出任国家安全委员会主席。")
     assert required_evidence("Who ordered the troops to leave?", "person") is None
+
+
+def test_the_successor_asked_as_who_took_it_is_not_the_one_the_question_names() -> None:
+    """"接任国家安全局局长的是谁" is not answered by the appointment of Masimov, whom the question names."""
+    from rag.evidence import required_evidence
+
+    took = required_evidence("马西莫夫被抓以后，接任国家安全局局长的是谁？", "person")
+    assert took is not None
+    assert not took("在纳扎尔巴耶夫辞职后，马西莫夫被任命为国家安全局局长。")
+    assert took("国家安全局副局长阿比什被任命为国家安全局局长。")
+
+
+def test_a_post_held_is_the_named_person_s_and_an_agreement_said_as_none_is_no_signing() -> None:
+    """"扎图林担任什么委员会的职务" is not answered by a sentence on Masimov's posts, but is by one that goes on about
+    him without his name ("一直连任国民议会议员", as CMRC's are); "签了哪些协议" is not answered by "几乎没有达成协议"."""
+    from rag.evidence import required_evidence
+
+    held = required_evidence("扎圖林在俄羅斯國家杜馬擔任什麼委員會的職務？", "other")
+    assert held is not None
+    assert not held("马西莫夫在此前曾担任过许多政府要职，其中最重要的职位是政府首脑。")
+    assert held("国家杜马独联体事务委员会第一副主席扎图林说。") and held("一直连任国民议会议员。")
+    signed = required_evidence("托卡耶夫2月初跑去莫斯科那趟，跟普京签了哪些协议？", "other")
+    assert signed is not None
+    assert not signed("卢津表示，“这是明确声明，几乎没有达成协议，这样的协议有什么意义？”")
+    assert signed("双方签署了合作协议。") and signed("两国没有分歧，签署了三份协议。")
+
+
+def test_when_someone_arrived_needs_an_arrival_and_a_drone_model_a_designation() -> None:
+    """"哪天抵达的" is not answered by a sentence dating another event ("王毅10日表示…"); "Which Turkish drone model"
+    asks a model, which "生产土耳其无人机" does not give."""
+    from rag.evidence import required_evidence
+
+    for q in ("中国领导人那次出访哈萨克斯坦是哪天抵达的？", "他什么时候到达阿斯塔纳？", "When did Xi arrive in Astana?"):
+        arrived = required_evidence(q, "time")
+        assert arrived is not None, q
+        assert not arrived("中国外交部长王毅10日表示，愿同哈方加强执法安全合作。") and arrived("习近平14日抵达努尔苏丹。")
+    assert required_evidence("中国领导人那次出访哈萨克斯坦是哪天？", "time") is None
+    model = required_evidence("Which Turkish drone model will Kazakhstan build under its deal with Ankara?", "other")
+    assert model is not None and not model("并就在哈萨克斯坦生产土耳其无人机的问题达成了共识。")
 
 
 def test_designations_and_insisted_counts_are_told_from_dates_and_vague_figures() -> None:
@@ -1533,6 +1576,8 @@ def test_an_area_asked_in_square_units_and_a_trade_value_ask_figures() -> None:
     ("普京说了些什么？", "普京"),
     ("哈萨克这边公开指控俄军招兵之后，克里姆林宫有没有回应？怎么说的？", "克里姆林宫"),  # whether one responded
     ("托卡耶夫在论坛上说不承认那两个分离地区的时候，普京本人当场有没有接话反驳？", "普京"),
+    ("托卡耶夫在台上说完不承认卢甘斯克和顿涅茨克之后，普京当场是怎么接话的？", "普京"),
+    ("王毅跟拉夫罗夫通电话时，拉夫罗夫那边表达了什么立场？", "拉夫罗夫"),  # the stand someone took
 ])
 def test_whose_response_a_question_asks_about(question: str, who: str | None) -> None:
     from rag.responses import responder
