@@ -116,7 +116,7 @@ _ASKS_TOOK = re.compile(r"(?<!被)(?:谁|哪位|何人)[^，,；;？?]{0,6}" + _
 # was sacked?"): its names cannot be read off in Chinese, so the answer must say a succession ("接替", "新任"), not
 # an appointment alone ("马西莫夫被任命为国家安全局局长" is the sacked man's own)
 _ASKS_SUCCESSOR_EN = re.compile(r"\bwho (?:\w+ )?(?:replaced|succeeded|took over|(?:was|were|got|has been) (?:appointed|named|"
-                                r"chosen|picked) to (?:replace|succeed)|(?:is|was|became) the new)\b", re.I)
+                                r"chosen|picked) to (?:replace|succeed)|(?:is|was|became) (?:the |[\w'-]+ )?new)\b", re.I)
 _SUCCEEDED = re.compile(_SUCCESSION + r"|继承|替换|换上")
 
 
@@ -224,6 +224,13 @@ _ASKS_ARRIVAL = re.compile(r"(?:哪一?天|哪一日|什么时候|何时|几号|
                            r"(?:抵达|到达|飞抵|到访)[^，,；;？?]{0,8}(?:哪一?天|哪一日|什么时候|何时|几号|几月几[日号])|"
                            r"\bwhen did (?:[\w-]+ ){1,4}(?:arrive|land)\b", re.I)
 _ARRIVED = re.compile(r"抵达|到达|飞抵|到访|访问|出访|来访|降落|登陆|来到")
+# the occasion of a remark ("尼科诺夫是在什么场合说出…的？"): a meeting, a speech, an interview, a broadcast;
+# "尼科诺夫表示…" gives none (benchmarks/question_rules.py)
+_SAYING = r"(?:说|讲|表示|发表|提出|宣布|声称|指出|称)"
+_ASKS_OCCASION = re.compile(r"(?:什么|哪个|何种|怎样的?)场合[^？?，,]{0,8}" + _SAYING + r"|" + _SAYING +
+                            r"[^？?，,]{0,16}(?:什么|哪个|何种|怎样的?)场合|"
+                            r"\b(?:on|at|in) what (?:occasion|event|setting|forum)\b[^?]*\b(?:say|said|make|made|claim)", re.I)
+_OCCASION = re.compile(OCCASION_SAID.pattern + r"|告诉|电台|电视|报纸|节目|接受|发布|推特|社交媒体|帖子|文章")
 # which agreements were signed ("签了哪些协议？", "Which agreements did they sign?"): the answer names one or says what
 # was signed; "这一奇观是在托卡耶夫 2 月初访问莫斯科期间完成的" does not (each of the 3 CMRC/DRCD questions that ask so)
 _ASKS_SIGNED = re.compile(r"签[署订了]*[^，,；;？?]{0,4}?(?:哪些|什么|哪个|哪份|哪几份|几份|多少份?)[^，,；;？?]{0,4}?"
@@ -273,6 +280,8 @@ def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None
         pat = _ARRIVED
     elif _ASKS_SIGNED.search(q):
         return _signs
+    elif _ASKS_OCCASION.search(q):
+        pat = _OCCASION
     elif (office := asked_office(question)) is not None:
         return office
     elif not is_english(question) and (m := _ASKS_TOOK.search(q)):
@@ -291,6 +300,8 @@ def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None
 # person questions that ask so have an answer sentence that names a person (benchmarks/question_rules.py)
 _ASKS_NAME = re.compile(r"(?:人|人士|女士|博士|者|男子|女子|男性|女性|儿子|女儿|弟弟|哥哥|姐姐|妹妹|妻子|丈夫|父亲|母亲|官|员|长|师|家|手|兵)"
                         r"(?:的)?(?:叫什么名字|叫啥|名字是什么|名字叫什么|叫什么|姓名|全名|叫做什么)|哪一?[位名]|"
+                        # who led or chaired ("那150名士兵是由谁带队指挥的？", "会议由谁主持？"): a person, by name
+                        r"由(?:谁|何人|哪位)(?:来)?(?:带队|带领|率领|指挥|领导|统领|统帅|主持)|"
                         r"\bname of (?:the |that |this )?(?:[\w'-]+ ){0,3}(?:man|woman|person|official|prosecutor|"
                         r"victim|soldier|commander|general|minister|analyst|lawmaker|spokes(?:man|woman|person))\b|"
                         # "Who is the Kostanay prosecutor …?": who holds a post, asked by the post

@@ -32,6 +32,8 @@ def _span(words_end: str = "", vague: bool = True) -> re.Pattern[str]:
     return re.compile(f"{_SPAN_DIGITS}|{_SPAN_IN_WORDS}{words_end}|" + (_SPAN_VAGUE if vague else "") + _SPAN_OTHER)
 
 
+_NO_SPAN = r"(?!内|来|间|里|之久|以来|之内)"  # "30年内", "20年来": a span of years, after a two-digit figure
+
 # What a figure in the answer must look like, by what the question asks for. Counts need a number before the
 # unit; days, years, durations and shares are recognised by their own form.
 _NUM = r"(?:\d[\d,.]*|[一二三四五六七八九十两百千万亿几数]+)\s*(?:多|余|万|千|百|亿)*\s*"
@@ -44,8 +46,10 @@ _ANSWER_UNITS: dict[str, re.Pattern[str]] = {
     "month": re.compile(r"(?:\d{1,2}|[一二三四五六七八九十正腊冬]{1,2})\s*月(?!份?[以之]?[前后内间])|月[初中底末]|"
                         r"[春夏秋冬](?:天|季|初|末|间)"),
     # or an era's year ("崇宁五年", "民国5年"), a cyclical one ("庚申年"), or before the era ("公元前5千年")
-    "year": re.compile(r"(?:\d{2,4}|[一二〇零三四五六七八九]{2,4})\s*年|年代|世纪|"
-                       r"[\u4e00-\u9fff]{2}\s*(?:元|[一二三四五六七八九十]{1,3}|\d{1,2})\s*年|"
+    # ("在取得独立后的30年内" is a span of years, not a year: _NO_SPAN)
+    "year": re.compile(r"(?:\d{3,4}|[一二〇零三四五六七八九]{2,4})\s*年|\d{2}\s*年" + _NO_SPAN + r"|年代|世纪|"
+                       r"[\u4e00-\u9fff]{2}\s*(?:元|[一二三四五六七八九十]{1,3})\s*年|[\u4e00-\u9fff]{2}\s*\d{1,2}\s*年" + _NO_SPAN +
+                       r"|"
                        r"[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]年|公元前?\s*\d+\s*[千百万]?\s*年"),
     "duration": _span(),
     "money": re.compile(_NUM + r"(?:的)?(?:[元镑]|美元|卢布|坚戈|欧元|美金|人民币|日元|港元|港币|台币|澳元|加元|韩元|卢比|法郎|马克|税)"),  # "数百亿的税"
@@ -109,7 +113,7 @@ _ASKS_EN: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"sentenced|prison|jail|terms?)\b|"
                 r"\bhow many (?:years|months|days|hours)\b", re.I), "duration"),
     (re.compile(r"\bhow much money\b|\bhow much (?:does|did|do|is|was) .* (?:pay|offer|cost)\b|"
-                r"\bwhat (?:is|was|were) (?:the |its |their )?(?:[\w'-]+ )?(?:salary|price|cost|trade volume|"
+                r"\bwhat (?:is|was|were) (?:the |its |their )?(?:[\w'-]+ ){0,2}(?:salary|price|cost|trade volume|"
                 r"tax revenue)\b|\bwhat (?:[\w'-]+ )?(?:pay|salary|salaries|wages?)\b|"
                 # "What was the value of trade between …?", "How much was the deal worth?"
                 r"\b(?:value|volume) of (?:the |their |its )?(?:[\w-]+ )?(?:trade|exports?|imports?|investments?|deals?|"

@@ -211,10 +211,14 @@ _CLASSIFIER = re.compile(r"^(?:名|个|位|家|座|所|艘|架|辆|户|间|批)$
 
 
 # a kind of people counted ("多少警察", "多少名平民"), and the words the articles may say it by
+# suspects and militants ("还有多少名恐怖分子嫌犯在逃？"), and protesters, by the words the articles may say them by
+_MILITANTS = ("恐怖分子", "嫌犯", "嫌疑人", "犯罪嫌疑人", "武装分子", "匪徒", "暴徒", "极端分子")
+_PROTESTERS = ("抗议者", "示威者", "抗议人士", "示威群众", "集会者")
 _SECURITY = ("警察", "警员", "军警", "执法人员", "安全人员", "安全部队", "强力部门", "军人", "士兵", "官兵", "部队")
 _PEOPLE_KINDS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("警察", "警员", "军警", "军人", "士兵", "官兵", "安全人员", "执法人员"), _SECURITY),
     **{w: (w,) for w in ("平民", "儿童", "妇女", "学生", "记者", "游客", "外国人", "难民", "移民", "医生", "护士", "囚犯")},
+    **dict.fromkeys(_MILITANTS, _MILITANTS), **dict.fromkeys(_PROTESTERS, _PROTESTERS),
 }
 _OWN = re.compile(r"([\u4e00-\u9fff]{2,8})(?:自己|自身|本身)[^，,；;？?]{0,8}(?:多少|几)")
 # a part's share of a whole ("那2300名维和人员里，俄罗斯军人占了多少？"): the part is counted, and a sentence that

@@ -120,7 +120,9 @@ def _unqualified(s: str, i: int, head: str, question: str) -> bool:
     if _FOLLOWS.match(after):
         return False
     tags = pos_tags(after[:6])
-    return _bare(s[:i], question) and not (tags and tags[0][1] == "v")
+    # N told something ("告诉莫斯科电台说") is an object, though a verb follows
+    told = bool(_TOLD.search(s[:i]))
+    return _bare(s[:i], question) and not (tags and tags[0][1] == "v" and not told)
 
 
 def _names_new(sentence: str, question: str) -> bool:
@@ -129,11 +131,17 @@ def _names_new(sentence: str, question: str) -> bool:
         return True
     if re.search(r"《[^》]+》", sentence) and not all(t in question for t in re.findall(r"《([^》]+)》", sentence)):
         return True
+    # a name in full that the question says in part ("康斯坦丁·扎图林" for 扎图林) is no new name
+    sentence = _FULL_NAME.sub(lambda m: "" if any(p in question for p in m.group(0).split("·")) else m.group(0),
+                              sentence)
+    asked = countries_in(question, visits=True)  # a country the question names by another of its names (哈萨克)
     # jieba tags some common two-character words as places ("海关" ns): a two-character place counts if a country
     return any(flag in _NAME_FLAGS and word not in question and (flag != "ns" or len(word) > 2 or word in countries())
-               for word, flag in pos_tags(sentence))
+               and not (word in countries() and countries_in(word) <= asked) for word, flag in pos_tags(sentence))
 
 
+_TOLD = re.compile(r"(?:告诉|对|向)[^，,。；;“”]{0,8}$")
+_FULL_NAME = re.compile(r"[\u4e00-\u9fff]{1,6}(?:·[\u4e00-\u9fff]{1,8})+")
 _COPULA = ("是", "为", "成为", "乃", "系")
 _STRESS = ("特别", "尤其", "也", "都", "还", "而", "就", "正")  # before 是, or one word with it ("特别是", "就是")
 

@@ -745,6 +745,7 @@ def test_a_best_sentence_without_the_asked_kind_of_figure_is_refused(settings: S
     ("集安组织那2300名维和人员里，俄罗斯军人占了多少？", {"俄罗斯", "俄军"}),
     ("这些死者里平民占了多少？", {"平民"}),
     ("男性占了多少？", set()),
+    ("托卡耶夫说还有多少名恐怖分子嫌犯在逃？", {"恐怖分子", "嫌犯"}),  # suspects, by any of their words
     ("几内亚法郎的辅币单位是什么？", set()),  # 几 inside a name is no count word
     ("How many Chinese shops were looted in Almaty?", {"中国"}),
     ("How many Israelis were injured?", {"以色列"}),
@@ -917,6 +918,44 @@ def test_a_post_held_is_the_named_person_s_and_an_agreement_said_as_none_is_no_s
     assert signed is not None
     assert not signed("卢津表示，“这是明确声明，几乎没有达成协议，这样的协议有什么意义？”")
     assert signed("双方签署了合作协议。") and signed("两国没有分歧，签署了三份协议。")
+
+
+def test_the_occasion_of_a_remark_a_leader_and_a_new_premier_need_what_they_ask() -> None:
+    """"在什么场合说出…" needs an occasion (a meeting, an interview, a broadcast), not "尼科诺夫表示…"; "由谁带队指挥"
+    needs a person named; "Who became Kazakhstan's new prime minister" needs a succession."""
+    from rag.evidence import asks_name, required_evidence
+
+    for q in ("尼科诺夫是在什么场合说出“哈萨克斯坦根本不存在”这句话的？", "美國國務卿布林肯是在什麼場合說出這番話的？",
+              "On what occasion did Blinken say that?"):
+        occasion = required_evidence(q, "other")
+        assert occasion is not None, q
+        assert not occasion("统一俄罗斯议员维亚切斯拉夫·尼科诺夫表示，“哈萨克斯坦根本不存在。”")
+        assert occasion("他在记者会上说。") and occasion("尼科诺夫告诉莫斯科电台说。")
+    assert required_evidence("六十进制一般用在什么场合？", "other") is None  # a use, not a remark
+    assert asks_name("吉爾吉斯派去哈薩克的那150名士兵是由誰帶隊指揮的？", "person")
+    new = required_evidence("Who became Kazakhstan's new prime minister after the government resigned?", "person")
+    assert new is not None and not new("马西莫夫被任命为国家安全局局长。") and new("斯迈洛夫接任总理。")
+
+
+def test_a_year_is_no_span_of_years_and_a_price_asked_in_english_is_money() -> None:
+    from rag.figures import expected_unit
+
+    year = expected_unit("In what year did Kazakhstan gain its independence?")
+    assert year is not None and not year.search("在取得独立后的30年内") and year.search("1991年12月16日")
+    assert year.search("93年春")  # a year written short
+    price = expected_unit("What was the new fuel price that set off the protests in Kazakhstan?")
+    assert price is not None and not price.search("反对燃料价格上涨的抗议活动") and price.search("每升120坚戈")
+
+
+def test_which_n_reads_a_country_and_a_full_name_the_question_says_in_part() -> None:
+    """"哈萨克…哪些武器" is not answered by "哈萨克斯坦…为乌克兰提供武器": 哈萨克斯坦 is the question's 哈萨克, so the
+    sentence names nothing new."""
+    from rag.which import restates_which
+
+    weapons = restates_which("俄罗斯亲政府媒体说哈萨克给乌克兰送去了哪些武器？", "other")
+    assert weapons is not None
+    assert weapons("俄罗斯的亲政府媒体报道称，哈萨克斯坦甚至走到了为乌克兰提供武器的地步，但哈萨克斯坦官方否认了这些指控。")
+    assert not weapons("哈萨克斯坦向乌克兰提供了AK-47步枪和RPG火箭筒等武器。")
 
 
 def test_when_someone_arrived_needs_an_arrival_and_a_drone_model_a_designation() -> None:
