@@ -169,7 +169,19 @@ def asked_post(question: str, atype: str) -> Callable[[str], bool] | None:
     post = next(g for g in m.groups() if g)
     posts = _POST_EN[post.lower()] if english else post
     said = re.compile("|".join(_POST_WORDS.get(p, p) for p in posts.split("|")))
-    return lambda sentence: bool(said.search(normalize(sentence)))
+    if _ASKS_PAST.search(question):  # "谁曾任总理？": a post once held answers
+        return lambda sentence: bool(said.search(normalize(sentence)))
+
+    def holds(sentence: str) -> bool:
+        s = normalize(sentence)
+        # not a post once held ("马西莫夫在此前曾担任过许多政府要职，其中最重要的职位是政府首脑"): who held it then
+        return any(not _HELD_BEFORE.search(s[:found.start()]) for found in said.finditer(s))
+    return holds
+
+
+# a post held once, before the time the question asks about; a question that asks so itself
+_HELD_BEFORE = re.compile(r"曾|此前|以前|早年|昔日")
+_ASKS_PAST = re.compile(r"曾|以前|此前|早年|过去|前任|当过|\b(?:former|previous|once|used to)\b", re.I)
 
 
 # the post someone holds ("扎图林在俄罗斯国家杜马担任什么职务？", "负责哪个委员会？"): the answer gives a role
@@ -231,6 +243,13 @@ _ASKS_OCCASION = re.compile(r"(?:什么|哪个|何种|怎样的?)场合[^？?，
                             r"[^？?，,]{0,16}(?:什么|哪个|何种|怎样的?)场合|"
                             r"\b(?:on|at|in) what (?:occasion|event|setting|forum)\b[^?]*\b(?:say|said|make|made|claim)", re.I)
 _OCCASION = re.compile(OCCASION_SAID.pattern + r"|告诉|电台|电视|报纸|节目|接受|发布|推特|社交媒体|帖子|文章")
+# the charge someone faces ("后来被以什么罪名起诉？", "What was he charged with?"): the answer names a crime;
+# "…被免职" names none. A vote ("联合国大会表决时，哈萨克斯坦投了什么票？"): the answer says how it voted
+_ASKS_CHARGE = re.compile(r"(?:什么|哪些|哪个|何种)罪名?|罪名是|\bwhat (?:was|were) [^?]*\bcharged with\b|\bwhat charges?\b", re.I)
+_CHARGE = re.compile(r"罪|指控|控告|起诉|涉嫌|判刑|被判|判处|定罪")  # ("因分裂主义被判刑" says the charge by the sentence)
+_ASKS_VOTE = re.compile(r"投了?(?:什么|哪种|怎样的|赞成还是反对)票|(?:怎么|如何|怎样)投票|\bhow did [^?]*\bvote\b|"
+                        r"\bdid [^?]*\bvote (?:for|against)\b", re.I)
+_VOTED = re.compile(r"票|投票|表决|弃权|赞成|反对")
 # which agreements were signed ("签了哪些协议？", "Which agreements did they sign?"): the answer names one or says what
 # was signed; "这一奇观是在托卡耶夫 2 月初访问莫斯科期间完成的" does not (each of the 3 CMRC/DRCD questions that ask so)
 _ASKS_SIGNED = re.compile(r"签[署订了]*[^，,；;？?]{0,4}?(?:哪些|什么|哪个|哪份|哪几份|几份|多少份?)[^，,；;？?]{0,4}?"
@@ -282,6 +301,10 @@ def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None
         return _signs
     elif _ASKS_OCCASION.search(q):
         pat = _OCCASION
+    elif _ASKS_CHARGE.search(q):
+        pat = _CHARGE
+    elif _ASKS_VOTE.search(q):
+        pat = _VOTED
     elif (office := asked_office(question)) is not None:
         return office
     elif not is_english(question) and (m := _ASKS_TOOK.search(q)):

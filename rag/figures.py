@@ -43,7 +43,8 @@ _ANSWER_UNITS: dict[str, re.Pattern[str]] = {
     "day": re.compile(r"\d{1,2}\s*[日号]|[一二三四五六七八九十]+[日号]|周[一二三四五六日]|星期[一二三四五六日天]|[昨今前]天|"
                      r"月(?:初[一二三四五六七八九十]|[廿卅][一二三四五六七八九]?)"),
     # a month ("3月", "十月", "月底"), a season, or a day that names one ("1月9日"); "数月之后" is none
-    "month": re.compile(r"(?:\d{1,2}|[一二三四五六七八九十正腊冬]{1,2})\s*月(?!份?[以之]?[前后内间])|月[初中底末]|"
+    # ("自2020年1月以来": since then, the month of another event)
+    "month": re.compile(r"(?:\d{1,2}|[一二三四五六七八九十正腊冬]{1,2})\s*月(?!份?(?:[以之]?[前后内间]|以来))|月[初中底末]|"
                         r"[春夏秋冬](?:天|季|初|末|间)"),
     # or an era's year ("崇宁五年", "民国5年"), a cyclical one ("庚申年"), or before the era ("公元前5千年")
     # ("在取得独立后的30年内" is a span of years, not a year: _NO_SPAN)
@@ -104,7 +105,8 @@ _ASKS_EN: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bwhat (?:exact |specific |precise )?(?:day|date)\b|\bwhich (?:day|date)\b|\bon what day\b|\bdate of birth\b|\bbirthday\b|"
                 r"\bday of the week\b",
                 re.I), "day"),
-    (re.compile(r"\b(?:what|which) month\b", re.I), "month"),
+    # "When exactly did Tokayev first visit Turkey?": at least a month ("在乌克兰战争爆发的数月之后" is none)
+    (re.compile(r"\b(?:what|which) month\b|\bwhen exactly\b|\bexactly when\b", re.I), "month"),
     (re.compile(r"\bwhat years?\b|\bwhich years?\b|\bin what years?\b|\bwhen was\b.*\b(?:founded|born|established)\b",
                 re.I), "year"),
     # "how long will the troops stay", not "how long is the border" (distance, below)

@@ -947,6 +947,26 @@ def test_a_year_is_no_span_of_years_and_a_price_asked_in_english_is_money() -> N
     assert price is not None and not price.search("反对燃料价格上涨的抗议活动") and price.search("每升120坚戈")
 
 
+def test_a_charge_and_a_vote_need_one_said() -> None:
+    from rag.evidence import required_evidence
+
+    charge = required_evidence("被免职的国安委副主任萨马德·阿比什后来被以什么罪名起诉？", "other")
+    assert charge is not None and not charge("国家安全委员会副主任萨马德·阿比什被免职。") and charge("以叛国罪逮捕")
+    vote = required_evidence("联合国大会表决谴责俄罗斯入侵乌克兰时，哈萨克斯坦投了什么票？", "other")
+    assert vote is not None and not vote("哈萨克斯坦首次承认俄罗斯试图招募哈萨克斯坦公民。") and vote("哈萨克斯坦投了弃权票。")
+    assert required_evidence("Did Kazakhstan vote for the UN resolution?", "other") is not None
+
+
+def test_a_month_since_is_not_the_month_asked_and_when_exactly_asks_a_month() -> None:
+    from rag.figures import expected_unit
+
+    month = expected_unit("中国领导人是几月份去的哈萨克斯坦？")
+    assert month is not None and not month.search("在自2020年1月以来的首次外事访问中选择了哈萨克斯坦")
+    assert month.search("9月14日抵达")
+    exact = expected_unit("When exactly did Tokayev make his first trip to Turkey as president?")
+    assert exact is not None and not exact.search("在乌克兰战争爆发的数月之后") and exact.search("5月10日")
+
+
 def test_which_n_reads_a_country_and_a_full_name_the_question_says_in_part() -> None:
     """"哈萨克…哪些武器" is not answered by "哈萨克斯坦…为乌克兰提供武器": 哈萨克斯坦 is the question's 哈萨克, so the
     sentence names nothing new."""
@@ -1103,12 +1123,16 @@ def test_a_countrys_count_is_not_a_groups_it_stands_in() -> None:
 
 def test_who_holds_a_post_is_answered_where_the_post_is_said() -> None:
     """"总理是谁？" is not answered by "该国政府在本周三宣布辞职", but by a sentence that says the post, in the articles'
-    words (总理, 首相, 政府首脑); an English post reads as its Chinese words."""
+    words (总理, 首相, 政府首脑), as held then: "马西莫夫曾任政府首脑" names a post once held, which answers only a question
+    that asks so; an English post reads as its Chinese words."""
     from rag.evidence import asked_post
 
     pm = asked_post("骚乱中宣布辞职的那届哈萨克政府，总理是谁？", "person")
     assert pm is not None and not pm("该国政府在本周三宣布辞职，随后全国进入紧急状态。")
-    assert pm("马西莫夫曾任政府首脑。") and pm("总理马明宣布政府辞职。")
+    assert pm("总理马明宣布政府辞职。") and pm("政府首脑马明表示。")
+    assert not pm("马西莫夫在此前曾担任过许多政府要职，其中最重要的职位是政府首脑。")
+    before = asked_post("哈萨克斯坦的前任总理是谁？", "person")
+    assert before is not None and before("马西莫夫曾任政府首脑。")
     en = asked_post("Who was the commander of the CSTO peacekeeping force?", "person")
     assert en is not None and en("集安组织维和部队司令谢尔久科夫表示…") and not en("俄罗斯国防部长绍伊古向普京通报。")
     assert asked_post("谁是俄罗斯国防部长？", "person") is not None
