@@ -957,14 +957,14 @@ def test_a_charge_and_a_vote_need_one_said() -> None:
     assert required_evidence("Did Kazakhstan vote for the UN resolution?", "other") is not None
 
 
-def test_a_month_since_is_not_the_month_asked_and_when_exactly_asks_a_month() -> None:
+def test_a_month_since_is_not_the_month_asked() -> None:
     from rag.figures import expected_unit
 
     month = expected_unit("中国领导人是几月份去的哈萨克斯坦？")
     assert month is not None and not month.search("在自2020年1月以来的首次外事访问中选择了哈萨克斯坦")
     assert month.search("9月14日抵达")
-    exact = expected_unit("When exactly did Tokayev make his first trip to Turkey as president?")
-    assert exact is not None and not exact.search("在乌克兰战争爆发的数月之后") and exact.search("5月10日")
+    # "when exactly" is left to the scorer: "周四晚间" answers it, and so may a month or a day
+    assert expected_unit("When exactly did the prosecutors put out their statement?") is None
 
 
 def test_which_n_reads_a_country_and_a_full_name_the_question_says_in_part() -> None:
