@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from rag.countries import countries
 from rag.keywords import normalize
-from rag.questions import ROLES, is_english, named_entities, person_words, pos_tags
+from rag.questions import ROLES, is_english, names_and_people, person_words, pos_tags
 from rag.typematch import OCCASION_SAID, sentence_types
 
 # Some questions name what their answer must say, whatever the topic's words (rag.gate.missing_figure
@@ -309,7 +309,7 @@ def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None
         return office
     elif not is_english(question) and (m := _ASKS_TOOK.search(q)):
         post = _post(next((g for g in m.groups() if g), ""))
-        named = tuple(n for n in (*named_entities(q), *person_words(q)) if n not in countries() and n not in post)
+        named = tuple(n for n in names_and_people(q) if n not in countries() and n not in post)
         return _took(post, named) if len(post) >= 2 else None
     elif is_english(question) and _ASKS_SUCCESSOR_EN.search(q):
         pat = _SUCCEEDED

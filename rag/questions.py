@@ -327,6 +327,12 @@ def person_words(text: str) -> list[str]:
     return [w for w, f in pos_tags(normalize(text)) if f in ("nr", "nrt") and len(w) >= 2]
 
 
+def names_and_people(question: str) -> tuple[str, ...]:
+    """The names a Chinese question names (named_entities) and the people jieba tags whose names its dictionary
+    lacks (person_words: "王毅")."""
+    return (*named_entities(question), *person_words(question))
+
+
 _ASKS_CITY = re.compile(_TOWN_Q + r"|\b(?:which|what)(?: \w+)? (?:city|cities|town|towns|villages?|ports?|"
                         r"border crossings?|crossings?|airports?)\b", re.I)
 

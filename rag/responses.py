@@ -12,7 +12,7 @@ import re
 
 from rag.countries import countries, name_pattern
 from rag.keywords import normalize
-from rag.questions import is_english, named_entities, person_words
+from rag.questions import is_english, names_and_people
 
 # "普京当场是怎么回应的？", "王毅是怎么批评…的？": a question about someone's response or judgement. An answer
 # reports that one's words or deeds, naming them or, as news goes on, by a pronoun ("她只回答了一句"). Few CMRC and
@@ -56,7 +56,7 @@ def responder(question: str) -> str | None:
         return _cited(q)
     clauses = re.split(r"[，,；;。]", q[:m.start()])
     # and the people jieba tags whose names its dictionary lacks ("王毅是怎么批评…")
-    names = (*named_entities(q), *person_words(q))
+    names = names_and_people(q)
     if m.group("said") and any(re.search(re.escape(a) + r"[和与同跟][\u4e00-\u9fff]{0,2}?" + re.escape(b), q)
                                for a in names for b in names if a != b):
         return None  # what two said together ("普京和托卡耶夫通电话时说了什么？"): what they discussed answers
@@ -93,7 +93,7 @@ def _cited(q: str) -> str | None:
     m = _CITES.match(q)
     if m is None:
         return None
-    people = [n for n in (*named_entities(q), *person_words(q))
+    people = [n for n in names_and_people(q)
               if n not in countries() and n not in _CAPITALS and not _BODY.search(n)]
     return next((n for n in people if m.group(1).endswith(n)), None)
 
