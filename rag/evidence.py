@@ -330,6 +330,7 @@ _ASKS_NAME = re.compile(r"(?:人|人士|女士|博士|者|男子|女子|男性|�
                         # "Who is the Kostanay prosecutor …?": who holds a post, asked by the post
                         r"\bwho (?:is|was|were|are) the (?:[\w'-]+ ){0,3}(?:prosecutor|commander|governor|mayor|"
                         r"minister|chief|head|spokes(?:man|woman|person)|ambassador|general)\b", re.I)
+_GLOSS = re.compile(r"[（(][A-Za-z][^）)]*[）)]")
 _LATIN_NAME = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+(?![A-Za-z])")  # "Fay Fuller"
 
 
@@ -341,4 +342,5 @@ def asks_name(question: str, atype: str) -> bool:
 
 def names_person(sentence: str, question: str) -> bool:
     """The sentence names a person the question does not (a name jieba tags, one with "·", or a Latin one)."""
-    return sentence_types(sentence, set(), "person", question) or bool(_LATIN_NAME.search(sentence))
+    # a Latin name in brackets after a Chinese one glosses it ("托卡耶夫（Kassym-Schomart Tokajew）"): no one new
+    return sentence_types(sentence, set(), "person", question) or bool(_LATIN_NAME.search(_GLOSS.sub("", sentence)))

@@ -109,7 +109,7 @@ _ASKS_EN: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bwhat years?\b|\bwhich years?\b|\bin what years?\b|\bwhen was\b.*\b(?:founded|born|established)\b",
                 re.I), "year"),
     # "how long will the troops stay", not "how long is the border" (distance, below)
-    (re.compile(r"\bhow long did\b|\bhow long has\b|\bhow long (?:will|would)\b|"
+    (re.compile(r"\bhow long did\b|\bhow long ha[sd]\b|\bhow long (?:will|would)\b|"
                 r"\bhow long\b.*\b(?:stay|stayed|last|lasted|remain|remained|take|took|serve|served|continue|sentences?|"
                 r"sentenced|prison|jail|terms?)\b|"
                 r"\bhow many (?:years|months|days|hours)\b", re.I), "duration"),

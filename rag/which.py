@@ -45,6 +45,9 @@ def restates_which(question: str, atype: str) -> Callable[[str], bool] | None:
     q = normalize(question)
     m = _WHICH_N.search(q)
     noun = m.group(1).lstrip("一") if m else ""
+    # a country before the noun qualifies it ("哪种土耳其装备": 装备, which "生产土耳其无人机" does not say)
+    country = max((c for c in countries() if noun.startswith(c) and len(noun) >= len(c) + 2), key=len, default="")
+    noun = noun[len(country):]
     if m is None or len(noun) < 2 or noun[0] in "里儿年天月些":  # 哪里, 哪一年, 哪些年: a place or a time, no noun
         return None
     # its first two characters (青年组织: 青年, as in "青年团体"; "哪个国家受的训": 国家) and its last two
@@ -69,6 +72,11 @@ def restates_which(question: str, atype: str) -> Callable[[str], bool] | None:
     return restates
 
 
+# the name of a kind of body ("What is the name of the pro-Kremlin youth group …?"), and the articles' words for it
+_KINDS_EN = {"group": "团体|组织|集团|小组|团伙", "organisation": "组织|机构|团体", "organization": "组织|机构|团体",
+             "movement": "运动|组织", "party": "党", "company": "公司|企业", "station": "电台|电视台",
+             "newspaper": "报", "unit": "部队|分队|单位"}
+_NAME_OF_EN = re.compile(r"\bname of (?:the |that |this )?(?:[\w'-]+ ){0,3}(" + "|".join(_KINDS_EN) + r")s?\b", re.I)
 # "What weapons did … supply?", "Which agreements …": the thing asked, in the glossary's Chinese ("武器")
 _WHICH_THING_EN = re.compile(r"\b(?:which|what) (?:kinds? of |types? of |sorts? of )?(?:specific |exact |particular )?"
                              r"([a-z]{4,})\s+(?:did|do|does|was|were|is|are|has|have|had)\b", re.I)
@@ -76,7 +84,17 @@ _WHICH_THING_EN = re.compile(r"\b(?:which|what) (?:kinds? of |types? of |sorts? 
 
 def _restates_thing_en(question: str) -> Callable[[str], bool] | None:
     """The English "which N" test: a sentence that says N (as the glossary translates it) only bare or as "a N", in
-    a clause naming nothing the question does not (its countries, its words in the glossary's Chinese)."""
+    a clause naming nothing the question does not (its countries, its words in the glossary's Chinese). "What was
+    the name of the youth group …" asks which group too: not answered by "一个亲克里姆林宫的青年团体"."""
+    named = _NAME_OF_EN.search(question)
+    if named:
+        kinds = _KINDS_EN[named.group(1).lower().rstrip("s")]
+
+        def only_a(sentence: str) -> bool:
+            s = normalize(sentence)
+            at = [f.start() for f in re.finditer(kinds, s)]
+            return bool(at) and all(_INDEFINITE.search(s[:i]) for i in at)
+        return only_a
     m = _WHICH_THING_EN.search(question)
     heads = [z for z in chinese_terms([m.group(1).lower()]) if len(z) >= 2][:1] if m else []
     if not heads:

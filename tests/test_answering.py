@@ -967,6 +967,31 @@ def test_a_month_since_is_not_the_month_asked() -> None:
     assert expected_unit("When exactly did the prosecutors put out their statement?") is None
 
 
+def test_which_n_of_a_country_s_thing_and_the_name_of_a_group_asked_in_english() -> None:
+    """"哪種土耳其裝備" asks which equipment: "生产土耳其无人机" names it, though it says 土耳其 bare; "What was the name
+    of the youth group …" is not answered by "一个亲克里姆林宫的青年团体"."""
+    from rag.which import restates_which
+
+    kit = restates_which("托卡耶夫出訪土耳其時，雙方談妥要在哈薩克本土生產哪種土耳其裝備？", "other")
+    assert kit is not None and not kit("并就在哈萨克斯坦生产土耳其无人机的问题达成了共识。")
+    group = restates_which("What was the name of the pro-Kremlin youth group Putin was addressing?", "other")
+    assert group is not None
+    assert group("普京告诉一个亲克里姆林宫的青年团体说，“哈萨克人从来没有任何国家地位。”")
+    assert not group("普京告诉亲克里姆林宫的青年团体“纳希”说。")
+
+
+def test_a_latin_gloss_names_no_one_new_and_how_long_had_asks_a_span() -> None:
+    from rag.evidence import asks_name, names_person
+    from rag.figures import expected_unit
+
+    q = "托卡耶夫出席的那次集安组织线上会议是由谁主持的？"
+    assert asks_name(q, "person")
+    assert not names_person("哈萨克总统托卡耶夫（Kassym-Schomart Tokajew）10日在出席线上会议时表示。", q)
+    assert names_person("会议由帕希尼扬（Nikol Pashinyan）主持。", q)
+    span = expected_unit("How long had Karim Massimov headed the National Security Committee before he was arrested?")
+    assert span is not None and not span.search("国家安全局8日宣布以叛国罪逮捕该部门已被革职的局长")
+
+
 def test_which_n_reads_a_country_and_a_full_name_the_question_says_in_part() -> None:
     """"哈萨克…哪些武器" is not answered by "哈萨克斯坦…为乌克兰提供武器": 哈萨克斯坦 is the question's 哈萨克, so the
     sentence names nothing new."""
