@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from rag.countries import countries
 from rag.keywords import normalize
-from rag.questions import ROLES, is_english, names_and_people, person_words, pos_tags
+from rag.questions import FULL_NAME, ROLES, is_english, names_and_people, person_words, pos_tags
 from rag.typematch import OCCASION_SAID, sentence_types
 
 # Some questions name what their answer must say, whatever the topic's words (rag.gate.missing_figure
@@ -207,13 +207,10 @@ def asked_office(question: str) -> Callable[[str], bool] | None:
         any(n in t for n in people) or not _opens_with_other(t, q))
 
 
-_DOTTED = re.compile(r"[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff]{1,8}")
-
-
 def _opens_with_other(sentence: str, question: str) -> bool:
     """The sentence opens with a person's name (jieba's nr or nrt, with the nouns it splits off: 马 + 西莫夫), or
     names someone in full (given name · surname), that the question does not say."""
-    if any(n not in question for n in _DOTTED.findall(sentence)):  # "萨马德·阿比什被免职": a foreign name in full
+    if any(n not in question for n in FULL_NAME.findall(sentence)):  # "萨马德·阿比什被免职": a foreign name in full
         return True
     run = []
     for word, flag in pos_tags(sentence.lstrip("“”\"「」 ")):

@@ -327,6 +327,10 @@ def person_words(text: str) -> list[str]:
     return [w for w, f in pos_tags(normalize(text)) if f in ("nr", "nrt") and len(w) >= 2]
 
 
+# a person named in full, given name · surname ("康斯坦丁·扎图林", "萨马德·阿比什")
+FULL_NAME = re.compile(r"[\u4e00-\u9fff]{1,6}(?:·[\u4e00-\u9fff]{1,8})+")
+
+
 def names_and_people(question: str) -> tuple[str, ...]:
     """The names a Chinese question names (named_entities) and the people jieba tags whose names its dictionary
     lacks (person_words: "王毅")."""

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from rag.countries import countries, countries_asked, countries_in, country_names
 from rag.glossary import chinese_terms
 from rag.keywords import normalize, tokenize
-from rag.questions import is_english, pos_tags
+from rag.questions import FULL_NAME, is_english, pos_tags
 
 # "which N" ("哪个青年组织", "哪座城市", "哪个国家"): a sentence that says N only as "a N" ("一个亲克里姆林宫的青年
 # 团体", "在该国一座城市内") or, for a country, "abroad" ("在国外受训") naming no other country, restates what the
@@ -66,7 +66,7 @@ def restates_which(question: str, atype: str) -> Callable[[str], bool] | None:
         for head in heads:
             at = [said.start() for said in re.finditer(re.escape(head), s)]
             if at:
-                return all(_INDEFINITE.search(s[:i]) for i in at) or (
+                return _only_as_a(s, at) or (
                     plain and all(_unsaid(s, i, head, q) for i in at) and not _names_new(s, q))
         return False
     return restates
@@ -88,12 +88,12 @@ def _restates_thing_en(question: str) -> Callable[[str], bool] | None:
     the name of the youth group …" asks which group too: not answered by "一个亲克里姆林宫的青年团体"."""
     named = _NAME_OF_EN.search(question)
     if named:
-        kinds = _KINDS_EN[named.group(1).lower().rstrip("s")]
+        kinds = _KINDS_EN[named.group(1).lower()]
 
         def only_a(sentence: str) -> bool:
             s = normalize(sentence)
             at = [f.start() for f in re.finditer(kinds, s)]
-            return bool(at) and all(_INDEFINITE.search(s[:i]) for i in at)
+            return bool(at) and _only_as_a(s, at)
         return only_a
     m = _WHICH_THING_EN.search(question)
     heads = [z for z in chinese_terms([m.group(1).lower()]) if len(z) >= 2][:1] if m else []
@@ -112,6 +112,11 @@ def _restates_thing_en(question: str) -> Callable[[str], bool] | None:
 
 
 _CLAUSE_END = re.compile(r"[，,。；;：:“”\"（）()、！!？?]")
+
+
+def _only_as_a(s: str, at: list[int]) -> bool:
+    """Sentence `s` says N, at each of the positions `at`, only as "a N" ("一个亲克里姆林宫的青年团体")."""
+    return all(_INDEFINITE.search(s[:i]) for i in at)
 
 
 def _clause_at(s: str, i: int) -> str:
@@ -138,9 +143,7 @@ def _unqualified(s: str, i: int, head: str, question: str) -> bool:
     if _FOLLOWS.match(after):
         return False
     tags = pos_tags(after[:6])
-    # N told something ("告诉莫斯科电台说") is an object, though a verb follows
-    told = bool(_TOLD.search(s[:i]))
-    return _bare(s[:i], question) and not (tags and tags[0][1] == "v" and not told)
+    return _bare(s[:i], question) and not (tags and tags[0][1] == "v")
 
 
 def _names_new(sentence: str, question: str) -> bool:
@@ -150,7 +153,7 @@ def _names_new(sentence: str, question: str) -> bool:
     if re.search(r"《[^》]+》", sentence) and not all(t in question for t in re.findall(r"《([^》]+)》", sentence)):
         return True
     # a name in full that the question says in part ("康斯坦丁·扎图林" for 扎图林) is no new name
-    sentence = _FULL_NAME.sub(lambda m: "" if any(p in question for p in m.group(0).split("·")) else m.group(0),
+    sentence = FULL_NAME.sub(lambda m: "" if any(p in question for p in m.group(0).split("·")) else m.group(0),
                               sentence)
     asked = countries_in(question, visits=True)  # a country the question names by another of its names (哈萨克)
     # jieba tags some common two-character words as places ("海关" ns): a two-character place counts if a country
@@ -158,8 +161,6 @@ def _names_new(sentence: str, question: str) -> bool:
                and not (word in countries() and countries_in(word) <= asked) for word, flag in pos_tags(sentence))
 
 
-_TOLD = re.compile(r"(?:告诉|对|向)[^，,。；;“”]{0,8}$")
-_FULL_NAME = re.compile(r"[\u4e00-\u9fff]{1,6}(?:·[\u4e00-\u9fff]{1,8})+")
 _COPULA = ("是", "为", "成为", "乃", "系")
 _STRESS = ("特别", "尤其", "也", "都", "还", "而", "就", "正")  # before 是, or one word with it ("特别是", "就是")
 
