@@ -100,9 +100,9 @@ _EMPLOYER_SAID = re.compile(r"(?:组织|机构|公司|委员会|基金会|研究
 # someone to that post ("…被任命为总理"), not to another ("马西莫夫被任命为国家安全局局长"), nor names a post kept
 # a succession ("接替", "新任"), and with an appointment or election, any taking of a post
 _SUCCESSION = r"新任|新一任|新(?=总理|总统|主席|首相|局长|部长|外长)|接任|继任|接掌|接替|接手|顶替|顶上|取代"
-_TOOK = r"(?:" + _SUCCESSION + r"|出任|就任|升任|被任命为|任命为|当选为?|上任|坐上)"
+_TOOK = r"(?:" + _SUCCESSION + r"|出任|就任|升任|被任命为|任命为|当选为?|上任|坐上|代理|暂代|代行|署理)"  # or stood in
 # (not who appointed someone, "被谁任命为…", nor a rival "出任总统前的对手是谁")
-_ASKS_TOOK = re.compile(r"(?<!被)(?:谁|哪位|何人)[^，,；;？?]{0,6}" + _TOOK + r"(?:新)?(?:的)?([^\s前后的，,；;？?]{2,12}?)(?:的)?"
+_ASKS_TOOK = re.compile(r"(?<!被)(?:谁|哪位|何人)[^，,；;？?]{0,6}" + _TOOK + r"(?:新)?(?:的)?([^\s前后的，,；;？?]{2,16}?)(?:的)?"
                         r"(?:职务|一职|职位|位置|位子)?[？?]?$|" + _TOOK + r"(?:的)?([^\s前后的，,；;？?]{2,12}?)(?:的人|的)?(?:是谁|是哪位|叫什么)|"
                         # "国家安全委员会副主任的位子由谁接手？"
                         r"([^\s的，,；;？?]{2,12}?)的?(?:位子|位置|职位|职务|一职)由(?:谁|何人|哪位)(?:来)?" + _TOOK + "|"
