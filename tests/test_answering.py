@@ -1956,3 +1956,52 @@ def test_one_in_a_word_and_the_two_sides_count_nothing() -> None:
     assert figures_in("双方将两国关系加强至战略合作伙伴的地位。") == frozenset()
     assert figures_in("只有一人受伤，两名警察被捕。") == {"一", "二"}  # a count of people
     assert figures_in("统一俄罗斯议员尼科诺夫表示") == frozenset()
+
+
+def test_a_country_set_aside_is_not_the_one_whose_figure_is_asked(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"除了吉尔吉斯斯坦，塔吉克斯坦派了多少兵？" asks Tajikistan's count: Kyrgyzstan's does not answer it, in Chinese or
+    English; a question that sets a country aside and asks no other is left to the scorer."""
+    from rag.gate import set_aside
+
+    troops = [Article(id="k", title="维和", text="吉尔吉斯斯坦国防部表示，它向哈萨克斯坦派遣了150名士兵。")]
+    assert _vetoed(settings, fake_embedder, troops, "除了吉尔吉斯斯坦，塔吉克斯坦往哈萨克派了多少维和兵？", "s1")
+    assert not _vetoed(settings, fake_embedder, troops, "吉尔吉斯斯坦往哈萨克派了多少维和兵？", "s2")
+    asked = frozenset({"吉尔吉斯坦", "塔吉克斯坦", "哈萨克斯坦"})
+    assert set_aside("Apart from Kyrgyzstan, how many troops did Tajikistan send to Kazakhstan?", asked) == {"吉尔吉斯坦"}
+    assert set_aside("吉尔吉斯斯坦和塔吉克斯坦派了多少兵？", asked) == frozenset()
+    # named again outside the aside: still asked
+    assert set_aside("除了吉尔吉斯斯坦以外，吉尔吉斯斯坦的邻国派了多少兵？", asked) == frozenset()
+
+
+def test_who_stood_in_for_a_post_and_a_long_post_ask_who_took_it() -> None:
+    """"是谁临时代理总理一职" is not answered by "政府首脑" held before; "谁接手了哈萨克斯坦国家安全委员会" is not answered
+    by Masimov's appointment to another body."""
+    from rag.evidence import required_evidence
+
+    acting = required_evidence("哈萨克斯坦内阁集体请辞之后，是谁临时代理总理一职？", "person")
+    assert acting is not None
+    assert not acting("马西莫夫在此前曾担任过许多政府要职，其中最重要的职位是政府首脑。")
+    assert acting("第一副总理斯迈洛夫被任命为代理总理。") and acting("由斯迈洛夫代理总理职务。")
+    took = required_evidence("马西莫夫被撤职以后，谁接手了哈萨克斯坦国家安全委员会？", "person")
+    assert took is not None
+    assert not took("纳扎尔巴耶夫辞职后（他为自己保留了国家安全委员会主席的头衔），马西莫夫被任命为国家安全局局长。")
+    assert took("萨吉姆巴耶夫接手国家安全委员会。")
+
+
+def test_which_n_read_long_as_that_n_called_and_by_its_kind_s_word() -> None:
+    """"哪个亲克宫青年组织" (seven characters) is not answered by "一个…青年团体"; "那个哈中边境口岸叫什么" asks which
+    crossing, which "特别是哈中边境口岸" does not say; "哪所大学" needs a university (or college) named."""
+    from rag.which import restates_which
+
+    group = restates_which("普京是在哪个亲克宫青年组织的活动上说哈萨克人从来没有过国家的？", "other")
+    assert group is not None and group("普京告诉一个亲克里姆林宫的青年团体说，“哈萨克人从来没有任何国家地位。”")
+    crossing = restates_which("托卡耶夫点名说不查车、不收税的那个哈中边境口岸叫什么？", "other")
+    assert crossing is not None
+    assert crossing("托卡耶夫说：“整顿海关将大幅提高预算收入的潜力，特别是哈中边境口岸。")
+    assert not crossing("托卡耶夫点名霍尔果斯口岸不查车。")
+    school = restates_which("习近平当年提出“一带一路”，是在哈萨克斯坦哪所大学演讲时说的？", "other")
+    assert school is not None
+    assert school("2013年，中国国家主席习近平是在哈萨克斯坦首次提出“一带一路”倡议。")
+    assert not school("习近平在纳扎尔巴耶夫大学发表演讲，提出“一带一路”。")
+    college = restates_which("马飚毕业于哪所大学？", "other")
+    assert college is not None and not college("中央民族学院政治系毕业。")  # a college answers it too
