@@ -1336,6 +1336,13 @@ def test_an_outlet_is_named_by_its_acronym_or_uncommon_words() -> None:
     ("Which Kazakh deputy prime minister did Wang Yi call?", "person"),  # three words before the role
     ("Which two countries will fill the vacuum?", "place"),  # plural
     ("Which officials resigned?", "person"),
+    # "when" asks a time before its verb or at the end, not as a clause dating the story
+    ("What was the name of the pro-Kremlin youth group Putin was addressing when he said Kazakhs never had statehood?",
+     "other"),
+    ("How did Putin react on stage when Tokayev said Kazakhstan would not recognise Luhansk and Donetsk?", "other"),
+    ("When did the CSTO troops leave?", "time"),
+    ("When exactly was Masimov arrested?", "time"),
+    ("The Chinese leader chose Kazakhstan for his first foreign trip since when?", "time"),
 ])
 def test_which_with_a_role_asks_for_a_person_and_plurals_keep_their_kind(question: str, atype: str) -> None:
     from rag.questions import answer_type
