@@ -21,9 +21,9 @@ from pathlib import Path
 from rag.countries import countries_asked, countries_in
 from rag.evidence import asked_post, asks_name, names_person, required_evidence
 from rag.figures import asks_count, counted_unit, expected_unit, figure_check
-from rag.gate import among_others, speakers
+from rag.gate import among_others, set_aside, speakers
 from rag.keywords import normalize
-from rag.questions import answer_type, asks_city, asks_region, counted_names, is_english, pos_tags
+from rag.questions import answer_type, asks_city, asks_region, counted_names, foreign_nationals, is_english, pos_tags
 from rag.responses import responder, tells_response
 from rag.typematch import sentence_types
 from rag.which import restates_which
@@ -86,7 +86,8 @@ def _figure_countries(question: str) -> frozenset[str]:
 
 
 def _country(question: str) -> Check | None:
-    if not (asked := _figure_countries(question) - speakers(question, _figure_countries(question))):
+    figure = _figure_countries(question)
+    if not (asked := figure - speakers(question, figure) - set_aside(question, figure)):
         return None
     return lambda s: not ((named := countries_in(normalize(s), visits=True)) - asked and not asked <= named)
 
@@ -126,6 +127,12 @@ def _counted(question: str) -> Check | None:
     return None if not names else lambda s: any(n in normalize(s) for n in names)
 
 
+def _nationals(question: str) -> Check | None:
+    if answer_type(question) not in ("place", "time") or not (names := foreign_nationals(question)):
+        return None
+    return lambda s: any(n in normalize(s) for n in names)
+
+
 def _which(question: str) -> Check | None:
     restates = restates_which(question, answer_type(question))
     return None if restates is None else lambda s: not restates(s)
@@ -150,6 +157,8 @@ RULES: dict[str, Callable[[str], Check | None]] = {
     "who holds a post: the sentence says the post (rag.evidence.asked_post; the gate also reads the ones beside)":
         _post,
     "a person's name: the sentence names a person (rag.evidence.asks_name; the gate also reads the next one)": _name,
+    "where or when a foreign national came to harm: the sentence names their country (rag.questions.foreign_nationals; "
+    "the gate also reads the one before)": _nationals,
     "which N: the sentence says more of N than \"a N\" or N bare, or \"abroad\" for a country "
     "(rag.which.restates_which)":
         _which,

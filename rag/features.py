@@ -31,6 +31,7 @@ from rag.questions import (
     asks_about_credits,
     asks_city,
     counted_names,
+    foreign_nationals,
     is_english,
     named_entities,
     split_parts,
@@ -103,6 +104,7 @@ class Query:
     multipart: bool = False  # it asks several things (rag.questions.split_parts)
     about_credits: bool = False  # it asks who reported or edited (then a credits line may answer)
     city: bool = False  # it asks in which town (rag.questions.asks_city)
+    nationals: tuple[str, ...] = ()  # a foreign national's country, where or when asked (rag.questions.foreign_nationals)
     counted: tuple[str, ...] = ()  # the names of those whose things it counts ("多少名以色列人": rag.questions.counted_names)
     count_in: re.Pattern[str] | None = None  # its count in the question's classifier ("多少份": rag.figures.counted_unit)
     name: bool = False  # it asks what someone is called (rag.evidence.asks_name)
@@ -128,7 +130,8 @@ class Query:
                    entities=named_entities(text), countries=_countries(text, toks),
                    multipart=len(split_parts(text)) > 1,
                    about_credits=asks_about_credits(text), counted=counted_names(text),
-                   city=atype == "place" and asks_city(text), evidence=required_evidence(text, atype),
+                   city=atype == "place" and asks_city(text),
+                   nationals=foreign_nationals(text) if atype in ("place", "time") else (), evidence=required_evidence(text, atype),
                    count_in=counted_unit(text), name=asks_name(text, atype),
                    new_figure=figure_check(text, atype), responder=responder(text), asked=asked_chars(text),
                    relative=asked_relative(text), post=asked_post(text, atype),

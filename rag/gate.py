@@ -70,7 +70,7 @@ def set_aside(question: str, asked: frozenset[str]) -> frozenset[str]:
 
 # a country before the role of a person the question cites ("法国历史学者提到，…") names who speaks, not whose
 # figure it asks
-_SPEAKER = re.compile(r"[\u4e00-\u9fff]{0,2}?" + ROLES + r"[\u4e00-\u9fff·]{0,8}?(?:提到|指出|说|表示|称|认为|写道|透露)")
+_SPEAKER = re.compile(r"[\u4e00-\u9fff]{0,4}?" + ROLES + r"[\u4e00-\u9fff·]{0,8}?(?:提到|指出|说|讲|表示|称|认为|写道|透露|分析)")
 
 
 def speakers(question: str, asked: frozenset[str]) -> frozenset[str]:
@@ -170,6 +170,10 @@ def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0
     if q.name and not names_person(best.text, q.text) and not (after and names_person(after.text, q.text)):
         return True
     before = beside(sents, best, after=False)
+    # where or when a foreign national came to harm, from a sentence on the setting that never names their country
+    # nor follows one that does ("在该国南部的克兹拉尔达市发生了枪击" for the Israeli shot dead)
+    if q.nationals and not any(n in normalize(s.text) for s in (best, before) if s is not None for n in q.nationals):
+        return True
     # who holds a post: the best sentence or one beside it says the post ("总理是谁？" not from "政府宣布辞职")
     if q.post and not any(q.post(s.text) for s in (best, before, after) if s is not None):
         return True

@@ -266,6 +266,30 @@ def counted_names(question: str) -> tuple[str, ...]:
     return ()
 
 
+# a foreign national the question is about ("在哈萨克斯坦遇害的以色列人", "the Israeli citizen killed in Kazakhstan")
+_NATIONAL = r"(?:人|公民|籍|男子|女子|男性|女性|游客|记者|商人|侨民)"
+_NATIONAL_EN = re.compile(r"\b([A-Z][a-z]{3,})(?: (?:citizen|national|man|woman|tourist|journalist|businessman|"
+                          r"victim))s?\b")
+
+
+def foreign_nationals(question: str) -> tuple[str, ...]:
+    """The Chinese names of the country whose national a question asks where or when something befell, when it
+    names another country too (the setting): "那名在哈萨克斯坦遇害的以色列人是在哪座城市被枪杀的？" -> (以色列,). A
+    sentence on the setting that never names that country ("在该国南部的克兹拉尔达市发生了枪击") tells of someone
+    else; () when the question names one country only (its people are the setting's)."""
+    if is_english(question):
+        found = {c for m in _NATIONAL_EN.finditer(question) for c in country_of_demonym(m.group(1))[:1]}
+        setting = {names[0] for w in re.findall(r"\b[A-Z][a-z]{3,}\b", question) if (names := country_of_demonym(w))}
+        return country_names(min(found)) if len(found) == 1 and setting - found else ()
+    q = normalize(question)
+    named = countries_in(q)
+    for m in re.finditer(r"(" + "|".join(sorted(map(re.escape, countries()), key=len, reverse=True)) + r")" + _NATIONAL, q):
+        own = countries_in(m.group(1))
+        if own and named - own:
+            return country_names(min(own))
+    return ()
+
+
 @lru_cache(maxsize=8192)
 def is_verb(word: str) -> bool:
     """jieba reads the word, on its own, as a verb (辞职, 被捕, 丧生), not a noun (人数, 政府)."""

@@ -91,7 +91,7 @@ def _cited(q: str) -> str | None:
     """The person (not a state, a capital or a body, which speak through many) a normalised Chinese question opens
     by citing."""
     m = _CITES.match(q)
-    if m is None:
+    if m is None or re.search(r"哪|谁|什么", m.group(1)):  # "是哪家通讯社说…" asks who said it
         return None
     people = [n for n in names_and_people(q)
               if n not in countries() and n not in _CAPITALS and not _BODY.search(n)]

@@ -1585,7 +1585,7 @@ def test_the_figure_rule_reads_every_sentence_an_answer_may_quote() -> None:
     from rag.figures import figure_check
     from rag.gate import missing_figure, quotable
     question = "How many UN member states did Tokayev cite?"
-    q = SimpleNamespace(text=question, multipart=False, counted=(), city=False, count_in=None, name=False,
+    q = SimpleNamespace(text=question, multipart=False, counted=(), nationals=(), city=False, count_in=None, name=False,
                         evidence=None, unit=None, responder=None, post=None, restates=None, countries=frozenset(),
                         new_figure=figure_check(question, "number"))
     hit = SimpleNamespace(chunk=SimpleNamespace(doc_id="a"))
@@ -2012,3 +2012,31 @@ def test_which_n_read_long_as_that_n_called_and_by_its_kind_s_word() -> None:
     assert not school("习近平在纳扎尔巴耶夫大学发表演讲，提出“一带一路”。")
     college = restates_which("马飚毕业于哪所大学？", "other")
     assert college is not None and not college("中央民族学院政治系毕业。")  # a college answers it too
+
+
+def test_a_foreign_national_s_town_needs_their_country_named(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"那名在哈萨克斯坦遇害的以色列人是在哪座城市被枪杀的？" is not answered by a shooting in Kyzylorda that never
+    names Israel; a sentence after one that names them may (it goes on about them)."""
+    from rag.questions import foreign_nationals
+
+    assert foreign_nationals("那名在哈萨克斯坦遇害的以色列人是在哪座城市被枪杀的？")[0] == "以色列"
+    assert foreign_nationals("In which Kazakh city was the Israeli citizen shot dead?")[0] == "以色列"
+    assert foreign_nationals("哈萨克人在哪里抗议？") == ()  # the setting's own people
+    shots = [Article(id="s", title="枪击", text="据哈萨克斯坦媒体报道，在该国南部的克兹拉尔达市发生了枪击和交火。")]
+    assert _vetoed(settings, fake_embedder, shots, "那名在哈萨克斯坦遇害的以色列人是在哪座城市被枪杀的？", "f1")
+    named = [Article(id="t", title="枪击", text="一名以色列人在哈萨克斯坦南部的克兹拉尔达市被枪手杀害。")]
+    assert not _vetoed(settings, fake_embedder, named, "那名在哈萨克斯坦遇害的以色列人是在哪座城市被枪杀的？", "f2")
+
+
+def test_who_said_it_a_body_s_work_and_a_speaker_cited_by_a_pronoun() -> None:
+    """"是哪家通讯社说…" asks who said it, not what a news agency responded; "哪个机构工作一团糟" asks which body did
+    badly, not where someone works; "据法国那位历史学者讲" cites the speaker, whose country is not the figure's."""
+    from rag.evidence import required_evidence
+    from rag.gate import speakers
+    from rag.responses import responder
+
+    assert responder("是哪家通訊社說，在哈薩克斯坦要弄到這類招兵的消息很不容易？") is None
+    assert required_evidence("托卡耶夫在國會講話時，點名批評哈中邊境的哪個機構工作一團糟？", "org") is None
+    assert required_evidence("库什在哪家机构工作？", "org") is not None
+    assert speakers("据法国那位历史学者讲，习近平头一回在哈萨克抛出一带一路是哪一年的事？",
+                    frozenset({"法国", "哈萨克"})) == {"法国"}
