@@ -123,6 +123,28 @@ def countries_in(text: str, visits: bool = False) -> frozenset[str]:
     return frozenset(found)
 
 
+def towns_in(text: str) -> dict[str, str]:
+    """The towns of three characters or more a simplified Chinese text names (the longest name at each place), or of
+    two followed by 市 ("阿拉木图" -> 哈萨克斯坦, "莫斯科" -> 俄罗斯), each with its country ("" when towns of the name
+    lie in several countries)."""
+    table = _town_table()
+    pat, _ = _any_country()
+    found: dict[str, str] = {}
+    i = 0
+    while i < len(text):
+        if country := pat.match(text, i):  # a country's name is no town's ("哈萨克", a town in Azerbaijan)
+            i = country.end()
+            continue
+        town = next((t for n in range(8, 1, -1) if (t := text[i:i + n]) in table
+                     and (n >= 3 or text.startswith("市", i + n))), None)
+        if town:
+            found[town] = table[town]
+            i += len(town)
+        else:
+            i += 1
+    return found
+
+
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]{3,}\b")
 
 

@@ -260,6 +260,8 @@ def counted_names(question: str) -> tuple[str, ...]:
         if len(rest) < 2 or len(rest[0][0]) < 2 or not rest[1][1].startswith("n"):
             return ()
         name, flag = rest[0]
+        if name in countries() and rest[1][0] in _PEOPLE_KINDS:  # "多少名哈萨克军警": the kind, the country's own
+            return _PEOPLE_KINDS[rest[1][0]]
         if name in countries():
             return country_names(name)
         return (name,) if flag in ("ns", "nr", "nrt") else ()

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from rag.countries import countries, countries_asked, countries_in, country_names
 from rag.glossary import chinese_terms
 from rag.keywords import normalize, tokenize
-from rag.questions import FULL_NAME, is_english, pos_tags
+from rag.questions import FULL_NAME, ROLES, is_english, pos_tags
 
 # "which N" ("哪个青年组织", "哪座城市", "哪个国家"): a sentence that says N only as "a N" ("一个亲克里姆林宫的青年
 # 团体", "在该国一座城市内") or, for a country, "abroad" ("在国外受训") naming no other country, restates what the
@@ -36,6 +36,12 @@ _KIND_WORDS = {"大学": "大学|学院", "学院": "大学|学院", "酒店": "
 _INDEFINITE = re.compile(r"(?<![第这那每任其同单唯是为])(?:一[个座家所位名只件项种批间条些]|某[个座家所位名些种]?|多[个座家所名])[^，,。；;“”：:]{0,10}$")
 _ABROAD = re.compile(r"国外|境外|海外")
 _WHICH_COUNTRY_EN = re.compile(r"\b(?:which|what) (?:foreign )?countr(?:y|ies)\b", re.I)
+
+
+def _roles_dropped(s: str) -> str:
+    """Sentence `s` less each country it names before a role: "哈萨克斯坦总统托卡耶夫" names who speaks, not a place."""
+    names = "|".join(sorted(map(re.escape, countries()), key=len, reverse=True))
+    return re.sub(r"(?:" + names + r")(?=" + ROLES + r")", "", s)
 
 
 def restates_which(question: str, atype: str) -> Callable[[str], bool] | None:
@@ -71,7 +77,7 @@ def restates_which(question: str, atype: str) -> Callable[[str], bool] | None:
         s = normalize(sentence)
         if kind and not re.search(_KIND_WORDS.get(kind.group(), kind.group()), s):
             return True
-        if heads[0] == "国家" and _ABROAD.search(s) and not countries_in(s, visits=True) - asked:
+        if heads[0] == "国家" and _ABROAD.search(s) and not countries_in(_roles_dropped(s), visits=True) - asked:
             return True
         for head in heads:
             at = [said.start() for said in re.finditer(re.escape(head), s)]

@@ -2040,3 +2040,38 @@ def test_who_said_it_a_body_s_work_and_a_speaker_cited_by_a_pronoun() -> None:
     assert required_evidence("库什在哪家机构工作？", "org") is not None
     assert speakers("据法国那位历史学者讲，习近平头一回在哈萨克抛出一带一路是哪一年的事？",
                     frozenset({"法国", "哈萨克"})) == {"法国"}
+
+
+def test_a_town_in_the_country_asked_a_town_s_own_figure_and_who_is_counted() -> None:
+    """"出访哈萨克斯坦…在哪座城市会面" is not answered by a visit to Moscow, though "俄国国防部说…哪个机场" (a speaker's
+    country) is by Almaty's airport; "克兹拉尔达市的那场枪战死了多少人" needs Kyzylorda named; "多少名哈萨克军警" counts
+    the security forces, not any Kazakh."""
+    from types import SimpleNamespace
+
+    from rag.countries import towns_in
+    from rag.gate import located_in, town_elsewhere, towns_asked
+
+    assert towns_in("一位哈萨克斯坦分析家声称，这是在托卡耶夫 2 月初访问莫斯科期间完成的。") == {"莫斯科": "俄罗斯"}
+    visit = "中国领导人那次出访哈萨克斯坦，是在哪座城市同托卡耶夫会面的？"
+    q = SimpleNamespace(text=visit, countries=frozenset({"中国", "哈萨克斯坦"}))
+    assert located_in(visit, q.countries) == {"哈萨克斯坦"}
+    assert town_elsewhere(q, "这一奇观是在托卡耶夫 2 月初访问莫斯科期间完成的。")  # type: ignore[arg-type]
+    assert not town_elsewhere(q, "习近平抵达阿斯塔纳，同托卡耶夫会谈。")  # type: ignore[arg-type]
+    airport = "俄國國防部說集安組織部隊先拿下了哪個機場，再移交給哈方？"
+    assert not located_in(airport, frozenset({"俄罗斯"}))
+    assert towns_asked("克茲拉爾達市的那場槍戰造成了多少人死亡？") == ("克兹拉尔达",)
+    assert towns_asked("卡塞雷斯的人口有多少？") == ()  # the article's own town, often left implicit
+    from rag.questions import counted_names
+
+    assert "军警" in counted_names("一月动乱中有多少名哈萨克军警殉职？")
+
+
+def test_which_country_trained_them_is_not_answered_by_abroad_beside_a_speaker_s_country() -> None:
+    """"在哪个国家接受训练" from "哈萨克斯坦总统托卡耶夫…在国外接受过充分训练": the country before the president names
+    the speaker, not where they trained."""
+    from rag.which import restates_which
+
+    trained = restates_which("托卡耶夫说的那些伊斯兰极端分子，究竟是在哪个国家接受训练的？", "place")
+    assert trained is not None
+    assert trained("哈萨克斯坦总统托卡耶夫7日表示，该国面临着“在国外接受过充分训练的恐怖组织”。")
+    assert not trained("托卡耶夫表示，他们在阿富汗接受过训练，后来在国外活动。")
