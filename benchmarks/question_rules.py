@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
-from rag.countries import countries_asked, countries_in
+from rag.countries import countries_asked, countries_in, located_in, towns_asked
 from rag.evidence import asked_post, asks_name, names_person, required_evidence
 from rag.figures import asks_count, counted_unit, expected_unit, figure_check
-from rag.gate import among_others, located_in, set_aside, speakers, town_elsewhere, towns_asked
+from rag.gate import among_others, set_aside, speakers, town_elsewhere
 from rag.keywords import normalize
 from rag.questions import answer_type, asks_city, asks_region, counted_names, foreign_nationals, is_english, pos_tags
 from rag.responses import responder, tells_response
@@ -103,8 +103,8 @@ def _town(question: str) -> Check | None:
 def _town_country(question: str) -> Check | None:
     if answer_type(question) != "place" or not asks_city(question) or is_english(question):
         return None
-    q = SimpleNamespace(text=question, countries=countries_in(normalize(question)))
-    if not located_in(question, q.countries):
+    q = SimpleNamespace(located=located_in(question, countries_in(normalize(question))))
+    if not q.located:
         return None
     return lambda s: not town_elsewhere(q, s)  # type: ignore[arg-type]
 
@@ -171,7 +171,7 @@ RULES: dict[str, Callable[[str], Check | None]] = {
     "(rag.questions.asks_city, rag.typematch.sentence_types)": _town,
     "a town in a country the question names: the sentence's towns are not all in others (rag.gate.town_elsewhere)":
         _town_country,
-    "a town's figure: the sentence names the town (rag.gate.towns_asked; the gate also reads the one before)":
+    "a town's figure: the sentence names the town (rag.countries.towns_asked; the gate also reads the one before)":
         _town_figure,
     "a province or a state: the sentence names a place, not a country (rag.questions.asks_region, "
     "rag.typematch.sentence_types)": _region,

@@ -14,6 +14,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from rag.keywords import normalize
+
 COUNTRIES_PATH = Path(__file__).resolve().parent / "models" / "countries.tsv"
 CITIES_PATH = Path(__file__).resolve().parent / "models" / "cities.tsv"
 
@@ -143,6 +145,29 @@ def towns_in(text: str) -> dict[str, str]:
         else:
             i += 1
     return found
+
+
+def located_in(question: str, named: frozenset[str]) -> frozenset[str]:
+    """The countries among `named` a Chinese question places its town in: a visit's or a stay's ("出访哈萨克斯坦", "在
+    哈萨克斯坦"), or the one "which town" follows ("哈萨克斯坦哪座城市"); not a speaker's ("俄国国防部说…哪个机场")."""
+    text = normalize(question)
+    return frozenset(c for c in named if re.search(r"(?:在|到|赴|于|访问|出访|到访|前往|飞往|抵达)(?:" + name_pattern(c) + r")|"
+                                                 r"(?:" + name_pattern(c) + r")的?(?:哪|什么)", text))
+
+
+_TOWN_SAID = re.compile(r"([\u4e00-\u9fff]{2,5}?)市(?!场|民|长|政|委|区|中心)")
+_NOT_TOWN = ("城", "都", "大城", "全", "该", "本", "各", "这座", "那座", "哪座", "哪个", "一座")
+
+
+def towns_asked(question: str) -> tuple[str, ...]:
+    """The towns a Chinese question points an event at (by the table, or as "X市"): "克兹拉尔达市的那场枪战造成了多少人
+    死亡？" -> (克兹拉尔达,). A figure asked of a town is not given by a sentence that never names it: "全国…至少164人
+    丧生" is the country's. A town that is the question's topic ("卡塞雷斯的人口有多少？") is not read: it is often the
+    article's, left implicit in its sentences."""
+    q = normalize(question)
+    said = [m.group(1) for m in _TOWN_SAID.finditer(q) if not m.group(1).endswith(_NOT_TOWN)]
+    return tuple(t for t in dict.fromkeys([*towns_in(q), *said])
+                 if re.search(re.escape(t) + r"市?(?:的|发生的)?[那这][场次起]", q))
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]{3,}\b")

@@ -53,8 +53,9 @@ _ASKS_OUTLET = re.compile(r"哪[家个一]*[^，,；;？?的]{0,4}(?:媒体|通�
                           re.I)
 _OUTLET_SAID = re.compile(_TITLE_SAID.pattern + r"|[\u4e00-\u9fff]社(?![会区交群团科])|电视(?![剧机])|电台|通讯社|新闻网|"
                           r"[\u4e00-\u9fff]网(?![络站民友上内外])")
-# a Latin gloss of the Chinese name before it ("维亚切斯拉夫·莫洛托夫 (Vyacheslav Molotov)") spells a person, not a title
-_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\s*[（(][A-Za-z][A-Za-z .'-]*[)）]")
+# a Latin gloss in brackets ("维亚切斯拉夫·莫洛托夫 (Vyacheslav Molotov)", "托卡耶夫（Kassym-Schomart Tokajew）") spells the
+# Chinese name before it: not a title, and no one new
+_GLOSS = re.compile(r"[（(][A-Za-z][^）)]*[）)]")
 
 
 def _unglossed(sentence: str) -> str:
@@ -329,7 +330,6 @@ _ASKS_NAME = re.compile(r"(?:人|人士|女士|博士|者|男子|女子|男性|�
                         # "Who is the Kostanay prosecutor …?": who holds a post, asked by the post
                         r"\bwho (?:is|was|were|are) the (?:[\w'-]+ ){0,3}(?:prosecutor|commander|governor|mayor|"
                         r"minister|chief|head|spokes(?:man|woman|person)|ambassador|general)\b", re.I)
-_GLOSS = re.compile(r"[（(][A-Za-z][^）)]*[）)]")
 _LATIN_NAME = re.compile(r"(?<![A-Za-z])[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+(?![A-Za-z])")  # "Fay Fuller"
 
 

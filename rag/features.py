@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from rag.countries import countries_asked, countries_in
+from rag.countries import countries_asked, countries_in, located_in, towns_asked
 from rag.errors import NotFound
 from rag.evidence import asked_post, asks_name, required_evidence
 from rag.figures import counted_unit, expected_unit, figure_check
@@ -105,6 +105,8 @@ class Query:
     about_credits: bool = False  # it asks who reported or edited (then a credits line may answer)
     city: bool = False  # it asks in which town (rag.questions.asks_city)
     nationals: tuple[str, ...] = ()  # a foreign national's country, where or when asked (rag.questions.foreign_nationals)
+    located: frozenset[str] = frozenset()  # the countries a town question places its town in (rag.countries.located_in)
+    towns: tuple[str, ...] = ()  # the towns it points an event at ("…市的那场枪战": rag.countries.towns_asked)
     counted: tuple[str, ...] = ()  # the names of those whose things it counts ("多少名以色列人": rag.questions.counted_names)
     count_in: re.Pattern[str] | None = None  # its count in the question's classifier ("多少份": rag.figures.counted_unit)
     name: bool = False  # it asks what someone is called (rag.evidence.asks_name)
@@ -124,14 +126,17 @@ class Query:
         atype = answer_type(text)
         focus = snap.idf(content_terms(toks, snap.vocabulary))
         cjk = "".join(CJK.findall(text))
-        return cls(text=text, vector=vector, tokens=toks, english=is_english(text),
+        english, countries = is_english(text), _countries(text, toks)
+        city = atype == "place" and asks_city(text)
+        return cls(text=text, vector=vector, tokens=toks, english=english,
                    hant=bool(cjk) and normalize(cjk) != cjk, atype=atype, focus=focus,
                    known=frozenset(t for t in focus if snap.knows(t)), words=set(toks), unit=expected_unit(text), bigrams=question_bigrams(text),
-                   entities=named_entities(text), countries=_countries(text, toks),
+                   entities=named_entities(text), countries=countries,
                    multipart=len(split_parts(text)) > 1,
                    about_credits=asks_about_credits(text), counted=counted_names(text),
-                   city=atype == "place" and asks_city(text),
-                   nationals=foreign_nationals(text) if atype in ("place", "time") else (), evidence=required_evidence(text, atype),
+                   city=city, nationals=foreign_nationals(text) if atype in ("place", "time") else (),
+                   located=located_in(text, countries) if city and not english else frozenset(),
+                   towns=() if english else towns_asked(text), evidence=required_evidence(text, atype),
                    count_in=counted_unit(text), name=asks_name(text, atype),
                    new_figure=figure_check(text, atype), responder=responder(text), asked=asked_chars(text),
                    relative=asked_relative(text), post=asked_post(text, atype),

@@ -53,38 +53,11 @@ def other_country(q: Query, sentence: str) -> bool:
     return bool(named - asked) and not asked <= named
 
 
-def located_in(question: str, named: frozenset[str]) -> frozenset[str]:
-    """The countries among `named` a question places its town in: a visit's or a stay's ("出访哈萨克斯坦", "在哈萨克
-    斯坦"), or the one "which town" follows ("哈萨克斯坦哪座城市"); not a speaker's ("俄国国防部说…哪个机场")."""
-    text = normalize(question)
-    return frozenset(c for c in named if re.search(r"(?:在|到|赴|于|访问|出访|到访|前往|飞往|抵达)(?:" + name_pattern(c) + r")|"
-                                                 r"(?:" + name_pattern(c) + r")的?(?:哪|什么)", text))
-
-
 def town_elsewhere(q: Query, sentence: str) -> bool:
     """A town question that names the country the town lies in ("中国领导人那次出访哈萨克斯坦，是在哪座城市同托卡耶夫
     会面的？") is not answered by a sentence whose towns all lie in other countries ("托卡耶夫 2 月初访问莫斯科期间")."""
-    asked = located_in(q.text, q.countries)
     towns = towns_in(normalize(sentence))
-    return bool(asked) and bool(towns) and all(c and c not in asked for c in towns.values())
-
-
-_TOWN_SAID = re.compile(r"([\u4e00-\u9fff]{2,5}?)市(?!场|民|长|政|委|区|中心)")
-_NOT_TOWN = ("城", "都", "大城", "全", "该", "本", "各", "这座", "那座", "哪座", "哪个", "一座")
-
-
-def towns_asked(question: str) -> tuple[str, ...]:
-    """The towns a Chinese question names (by the table, or as "X市"): "克兹拉尔达市的那场枪战造成了多少人死亡？" ->
-    (克兹拉尔达,). A figure asked of a town is not given by a sentence that never names it: "全国…至少164人丧生" is
-    the country's."""
-    if is_english(question):
-        return ()
-    q = normalize(question)
-    said = [m.group(1) for m in _TOWN_SAID.finditer(q) if not m.group(1).endswith(_NOT_TOWN)]
-    # only a town that places an event the question points at ("克兹拉尔达市的那场枪战", "阿拉木图那次骚乱"): a town
-    # that is the question's topic ("卡塞雷斯的人口有多少？") is often the article's, left implicit in its sentences
-    return tuple(t for t in dict.fromkeys([*towns_in(q), *said])
-                 if re.search(re.escape(t) + r"市?(?:的|发生的)?[那这][场次起]", q))
+    return bool(q.located) and bool(towns) and all(c and c not in q.located for c in towns.values())
 
 
 # "除了吉尔吉斯斯坦，塔吉克斯坦派了多少兵？", "Apart from Kyrgyzstan, how many …": the countries set aside
@@ -168,6 +141,11 @@ def quotable(sents: Sequence[Sentence], extra_share: float) -> list[Sentence]:
     return [s for i, (s, sh) in enumerate(zip(sents, shared)) if i == best or sh >= extra_share]
 
 
+def _said(names: Sequence[str], best: Sentence, before: Sentence | None) -> bool:
+    """The best sentence, or the one before it (whose subject it may go on about), names one of `names`."""
+    return any(n in normalize(s.text) for s in (best, before) if s is not None for n in names)
+
+
 def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0) -> bool:
     """The best sentence cannot be the answer, however close its topic: it lacks the asked figure (`lacks_figure`),
     or the question counts the things of a people it names ("多少名以色列人") and the sentence never names them,
@@ -206,7 +184,7 @@ def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0
     before = beside(sents, best, after=False)
     # where or when a foreign national came to harm, from a sentence on the setting that never names their country
     # nor follows one that does ("在该国南部的克兹拉尔达市发生了枪击" for the Israeli shot dead)
-    if q.nationals and not any(n in normalize(s.text) for s in (best, before) if s is not None for n in q.nationals):
+    if q.nationals and not _said(q.nationals, best, before):
         return True
     # who holds a post: the best sentence or one beside it says the post ("总理是谁？" not from "政府宣布辞职")
     if q.post and not any(q.post(s.text) for s in (best, before, after) if s is not None):
@@ -218,8 +196,7 @@ def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0
     if local_population(q.text, q.unit, best.text):  # a country's population from a region's
         return True
     # a town's figure ("克兹拉尔达市的那场枪战死了多少人") from a sentence that names neither it nor follows one that does
-    if (q.unit or q.count_in or q.new_figure) and (towns := towns_asked(q.text)) and not any(
-            t in normalize(s.text) for s in (best, before) if s is not None for t in towns):
+    if (q.unit or q.count_in or q.new_figure) and q.towns and not _said(q.towns, best, before):
         return True
     if q.responder:  # "普京是怎么回应的" from Tokayev's words, or from "他表示…" after them
         if not tells_response(best.text, q.responder, before.text if before else None):
