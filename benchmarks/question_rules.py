@@ -20,10 +20,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from rag.countries import countries_asked, countries_in, located_in, towns_asked
-from rag.evidence import asked_post, asks_name, names_person, required_evidence
+from rag.evidence import asks_name, names_person, required_evidence
 from rag.figures import asks_count, counted_unit, expected_unit, figure_check
 from rag.gate import among_others, set_aside, speakers, town_elsewhere
 from rag.keywords import normalize
+from rag.posts import asked_post
 from rag.questions import answer_type, asks_city, asks_region, counted_names, foreign_nationals, is_english, pos_tags
 from rag.responses import responder, tells_response
 from rag.typematch import sentence_types
@@ -175,7 +176,7 @@ RULES: dict[str, Callable[[str], Check | None]] = {
         _town_figure,
     "a province or a state: the sentence names a place, not a country (rag.questions.asks_region, "
     "rag.typematch.sentence_types)": _region,
-    "who holds a post: the sentence says the post (rag.evidence.asked_post; the gate also reads the ones beside)":
+    "who holds a post: the sentence says the post (rag.posts.asked_post; the gate also reads the ones beside)":
         _post,
     "a person's name: the sentence names a person (rag.evidence.asks_name; the gate also reads the next one)": _name,
     "where or when a foreign national came to harm: the sentence names their country (rag.questions.foreign_nationals; "

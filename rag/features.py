@@ -20,10 +20,11 @@ import numpy as np
 
 from rag.countries import countries_asked, countries_in, located_in, towns_asked
 from rag.errors import NotFound
-from rag.evidence import asked_post, asks_name, required_evidence
+from rag.evidence import asks_name, required_evidence
 from rag.figures import counted_unit, expected_unit, figure_check
 from rag.glossary import question_tokens
 from rag.keywords import CJK, content_terms, normalize, tokenize
+from rag.posts import asked_post
 from rag.questions import (
     answer_type,
     asked_chars,

@@ -1150,7 +1150,7 @@ def test_who_holds_a_post_is_answered_where_the_post_is_said() -> None:
     """"总理是谁？" is not answered by "该国政府在本周三宣布辞职", but by a sentence that says the post, in the articles'
     words (总理, 首相, 政府首脑), as held then: "马西莫夫曾任政府首脑" names a post once held, which answers only a question
     that asks so; an English post reads as its Chinese words."""
-    from rag.evidence import asked_post
+    from rag.posts import asked_post
 
     pm = asked_post("骚乱中宣布辞职的那届哈萨克政府，总理是谁？", "person")
     assert pm is not None and not pm("该国政府在本周三宣布辞职，随后全国进入紧急状态。")
