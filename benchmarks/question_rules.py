@@ -2,7 +2,7 @@
 
 Some questions say what their answer must look like: a birth is given as "生于" or a life's span, a model by a
 designation, a newspaper by its name, a month by one, a count "多少份" as "15份". rag.evidence.required_evidence,
-rag.figures.expected_unit, rag.figures.counted_unit and rag.figures.figure_check turn that into a veto (the best
+rag.figures.expected_unit, rag.counts.counted_unit and rag.counts.figure_check turn that into a veto (the best
 sentence lacks it: refuse). A veto is only as good as the share of answerable questions it leaves alone, so this
 script measures it over every CMRC 2018 (dev and trial) and DRCD dev (simplified) question with a gold answer: the
 sentence of the gold passage holding the answer must satisfy the rule. It prints, per rule, the questions the
@@ -20,8 +20,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from rag.countries import countries_asked, countries_in, located_in, towns_asked
+from rag.counts import asks_count, counted_unit, figure_check
 from rag.evidence import asks_name, names_person, required_evidence
-from rag.figures import asks_count, counted_unit, expected_unit, figure_check
+from rag.figures import expected_unit
 from rag.gate import among_others, set_aside, speakers, town_elsewhere
 from rag.keywords import normalize
 from rag.posts import asked_post
@@ -159,8 +160,8 @@ def _which(question: str) -> Check | None:
 RULES: dict[str, Callable[[str], Check | None]] = {
     "birth, age, model, newspaper, party, employer, post held, leaving or signing (rag.evidence.required_evidence)": _evidence,
     "the kind of figure asked: a day, month, year, duration, sum, share, headcount … (rag.figures.expected_unit)": _unit,
-    "count in the question's classifier (rag.figures.counted_unit)": _classifier,
-    "a count question's sentence writes a figure it does not give (rag.figures.figure_check)": _new_figure,
+    "count in the question's classifier (rag.counts.counted_unit)": _classifier,
+    "a count question's sentence writes a figure it does not give (rag.counts.figure_check)": _new_figure,
     "someone's response: the sentence names them or opens with a pronoun (rag.responses.responder)": _response,
     "a figure of a country the question names: the sentence names no other one while leaving it out "
     "(rag.gate.other_country)": _country,

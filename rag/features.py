@@ -19,9 +19,10 @@ from functools import lru_cache
 import numpy as np
 
 from rag.countries import countries_asked, countries_in, located_in, towns_asked
+from rag.counts import counted_unit, figure_check
 from rag.errors import NotFound
 from rag.evidence import asks_name, required_evidence
-from rag.figures import counted_unit, expected_unit, figure_check
+from rag.figures import expected_unit
 from rag.glossary import question_tokens
 from rag.keywords import CJK, content_terms, normalize, tokenize
 from rag.posts import asked_post
@@ -109,10 +110,10 @@ class Query:
     located: frozenset[str] = frozenset()  # the countries a town question places its town in (rag.countries.located_in)
     towns: tuple[str, ...] = ()  # the towns it points an event at ("…市的那场枪战": rag.countries.towns_asked)
     counted: tuple[str, ...] = ()  # the names of those whose things it counts ("多少名以色列人": rag.questions.counted_names)
-    count_in: re.Pattern[str] | None = None  # its count in the question's classifier ("多少份": rag.figures.counted_unit)
+    count_in: re.Pattern[str] | None = None  # its count in the question's classifier ("多少份": rag.counts.counted_unit)
     name: bool = False  # it asks what someone is called (rag.evidence.asks_name)
     responder: str | None = None  # whose response it asks about (rag.responses.responder)
-    # for a count question, does a sentence write a figure it does not give itself (rag.figures.figure_check)
+    # for a count question, does a sentence write a figure it does not give itself (rag.counts.figure_check)
     new_figure: Callable[[str], bool] | None = None
     evidence: Callable[[str], bool] | None = None  # says a sentence what it asks: a birth, a model (required_evidence)
     asked: frozenset[str] = frozenset()  # the asking clause's own characters (rag.questions.asked_chars)

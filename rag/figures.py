@@ -2,13 +2,13 @@
 
 A question that names the kind ("哪一年", "多少人", "多长时间", "how much money") asks for a year, a count of people, a
 duration, a sum …; the answer's sentence must hold a figure of that form (rag.gate.missing_figure refuses a best
-sentence without one), and outlets disagree when they give different figures of it (rag.disagreements).
+sentence without one), and outlets disagree when they give different figures of it (rag.disagreements). A count
+in a classifier, and whether a sentence writes a figure the question does not give, are rag.counts'.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from functools import lru_cache
 
 from rag.countries import countries_asked
@@ -36,8 +36,8 @@ _NO_SPAN = r"(?!内|来|间|里|之久|以来|之内)"  # "30年内", "20年来"
 
 # What a figure in the answer must look like, by what the question asks for. Counts need a number before the
 # unit; days, years, durations and shares are recognised by their own form.
-_NUM = r"(?:\d[\d,.]*|[一二三四五六七八九十两百千万亿几数]+)\s*(?:多|余|万|千|百|亿)*\s*"
-_PEOPLE = r"(?!(?<![\d一二三四五六七八九十两百千万亿几数])一\s*[位名])" + _NUM + r"(?:人|名|位|万|千|百)"
+NUM = r"(?:\d[\d,.]*|[一二三四五六七八九十两百千万亿几数]+)\s*(?:多|余|万|千|百|亿)*\s*"
+_PEOPLE = r"(?!(?<![\d一二三四五六七八九十两百千万亿几数])一\s*[位名])" + NUM + r"(?:人|名|位|万|千|百)"
 _ANSWER_UNITS: dict[str, re.Pattern[str]] = {
     # or a lunar date ("七月初十", "十月廿一")
     "day": re.compile(r"\d{1,2}\s*[日号]|[一二三四五六七八九十]+[日号]|周[一二三四五六日]|星期[一二三四五六日天]|[昨今前]天|"
@@ -53,7 +53,7 @@ _ANSWER_UNITS: dict[str, re.Pattern[str]] = {
                        r"|"
                        r"[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]年|公元前?\s*\d+\s*[千百万]?\s*年"),
     "duration": _span(),
-    "money": re.compile(_NUM + r"(?:的)?(?:[元镑]|美元|卢布|坚戈|欧元|美金|人民币|日元|港元|港币|台币|澳元|加元|韩元|卢比|法郎|马克|税)"),  # "数百亿的税"
+    "money": re.compile(NUM + r"(?:的)?(?:[元镑]|美元|卢布|坚戈|欧元|美金|人民币|日元|港元|港币|台币|澳元|加元|韩元|卢比|法郎|马克|税)"),  # "数百亿的税"
     "share": re.compile(r"%|％|百分之|[\d一二三四五六七八九十]成(?![为员立功果就绩])|[一二三四五六七八九十]分之|"
                         r"\d+\s*[：:比]\s*\d+"),  # a ratio too ("约为1：7")
     # a count of people, or a population figure ("人口达2,790,060"); "一位分析家" is a person, not a count
@@ -64,10 +64,10 @@ _ANSWER_UNITS: dict[str, re.Pattern[str]] = {
                              r"|(?:人口|居民|市民|居住|住着|住有)[^，,。；;！？]{0,15}?(?:\d|[一二三四五六七八九十两百千万亿]{2}))"),
     # a count of people who did or suffered something ("多少人被招募"): a population ("88万居民", "人口达…") is not one
     "headcount": re.compile(_PEOPLE + r"(?!\s*(?:居民|人口))"),
-    "barrels": re.compile(_NUM + r"桶"),
-    "distance": re.compile(_NUM + r"(?:公里|千米|米|英里|海里|光年|公分|厘米|毫米|英尺|英寸|km|m\b|mi\b|cm\b)", re.I),
+    "barrels": re.compile(NUM + r"桶"),
+    "distance": re.compile(NUM + r"(?:公里|千米|米|英里|海里|光年|公分|厘米|毫米|英尺|英寸|km|m\b|mi\b|cm\b)", re.I),
     # an area: a figure in square units, or a comparison ("面积相当于法国三分之一")
-    "area": re.compile(_NUM + r"(?:平方|公顷|亩|英亩)|面积[^，,。；;！？]{0,8}?(?:相当于|约为|为|达|是|有|超过|\d)|km2|km²", re.I),
+    "area": re.compile(NUM + r"(?:平方|公顷|亩|英亩)|面积[^，,。；;！？]{0,8}?(?:相当于|约为|为|达|是|有|超过|\d)|km2|km²", re.I),
 }
 _ASKS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"哪一?天|几号|哪一?日|什么日子|几月几[日号]|星期几|礼拜几|周几(?!乎)"), "day"),
@@ -207,8 +207,8 @@ _DEFINITE_NUM = _ALONE_NUM + r"(?![多余])\s*(?:万|千|百|亿)*\s*"
 
 
 def _units_with(number: str) -> dict[str, re.Pattern[str]]:
-    """The answer units whose figure is written as `number` instead of any number (_NUM)."""
-    return {k: re.compile(p.pattern.replace(_NUM, number), p.flags) for k, p in _ANSWER_UNITS.items() if _NUM in p.pattern}
+    """The answer units whose figure is written as `number` instead of any number (NUM)."""
+    return {k: re.compile(p.pattern.replace(NUM, number), p.flags) for k, p in _ANSWER_UNITS.items() if NUM in p.pattern}
 
 
 _EXACT_UNITS = _units_with(_DEFINITE_NUM)
@@ -224,7 +224,7 @@ _ASKS_OFFSET = re.compile(r"(?:多久|多少年|几年|多少天|几天|多长�
 # an area asked in square units ("面积有多少平方公里？", "How many square kilometres …?") is answered in them, not
 # by a comparison ("面积相当于法国三分之一")
 _IN_SQUARE_UNITS = re.compile(r"平方|公顷|\bsquare\b|km2|km²", re.I)
-_SQUARE_AREA = re.compile(_NUM + r"(?:平方|公顷|亩|英亩)|km2|km²", re.I)
+_SQUARE_AREA = re.compile(NUM + r"(?:平方|公顷|亩|英亩)|km2|km²", re.I)
 _SPAN = _span(words_end="(?![后前])")
 # "多少年", "How many years …?" is answered in years or the next unit down ("判了几年" -> "18个月"), not by "两分钟"
 _SPAN_ASKED = re.compile(r"(?:多少|几)个?(年|月|天|日|小时|周|星期)|\bhow many (years|months|days|hours|weeks)\b", re.I)
@@ -281,119 +281,3 @@ def _narrowed(unit: str, q: str) -> re.Pattern[str]:
     if unit in _FIRM_UNITS and _INSIST.search(q):
         return _FIRM_UNITS[unit]
     return _ANSWER_UNITS[unit]
-
-
-# "多少份合作文件", "几艘军舰": a count in a classifier ("签署了15份文件"). Over the 7,745 answered CMRC (dev,
-# trial) and DRCD dev questions, of those whose question names no other unit (expected_unit), the sentence holding
-# the answer has a number in that classifier or another (_ANY_COUNT) for 94 of the 98 that count with one of these
-# (benchmarks/question_rules.py; the misses: "规模为7.2" for 几级, "2至4犬齿", a list for 几家); 个 is left out:
-# 7 of its 63 are answered in another word ("五国").
-_CLASSIFIERS = "份|家|座|所|艘|架|辆|户|间|批|条|项|部|本|件|张|只|支|种|次|场|届|枚|颗|头|匹|篇|首|门|台|套|栋|层|级|册|集|期|站|轮|代|盘|位"
-_COUNTED_IN = re.compile(r"(?<![哪十\d])(?:多少|几)(" + _CLASSIFIERS + ")")  # "十几个" is a figure, not a question
-# a count of things in any classifier, but not "一" alone ("这是一次访问", "一个内陆国家": a, not a count): a reworded question
-# counts in its own classifier ("几颗牙" for "齿2枚", "几本" for "12册"; 3 of 142 reworded CMRC questions)
-_ANY_COUNT = (r"(?:\d[\d,.]*|[二三四五六七八九十两百千万亿几数][一二三四五六七八九十两百千万亿几数]*|"
-              r"一[二三四五六七八九十两百千万亿][一二三四五六七八九十两百千万亿]*)\s*(?:多|余)?\s*"
-              r"(?:" + _CLASSIFIERS.replace("|位", "") + r"|个|队)(?!士兵|人|员|名)")  # things, not people
-
-
-# a count of countries ("多少个国家", "How many countries …"): "五国", "5个国家", not "20架军用货机"; 7 CMRC and
-# DRCD questions ask one, and each answer sentence gives it (benchmarks/question_rules.py)
-_ASKS_COUNTRIES = re.compile(r"(?<![哪那这十\d])(?:多少|几)个?国家?(?![内外际])|\bhow many (?:[\w-]+ )?(?:countries|nations|"
-                             r"states)\b", re.I)
-_COUNTRIES_COUNT = re.compile(_NUM + r"个?[\u4e00-\u9fff]{0,4}?(?:国家|国(?![内外际]))")  # "五个前苏联国家"
-
-
-def counted_unit(question: str) -> re.Pattern[str] | None:
-    """The figure a count question asks for in its classifier ("多少份" -> "15份"; "How many countries" -> "五国"),
-    when it names no unit that expected_unit knows; None otherwise. "哪几种" lists, it does not count."""
-    english = is_english(question)
-    q = question if english else normalize(question)
-    if _ASKS_COUNTRIES.search(q) and expected_unit(question) is None:
-        return _COUNTRIES_COUNT
-    if english:
-        return None
-    m = _COUNTED_IN.search(q)
-    if m is None or expected_unit(question) is not None:
-        return None
-    return re.compile(_NUM + m.group(1) + "|" + _ANY_COUNT)
-
-
-# a figure as written: digits, or a run of Chinese numerals ("二千三百", "两千三百" read alike)
-_FIGURE = re.compile(r"\d+(?:[.,]\d+)*|[零〇一二两三四五六七八九十百千万亿]+")
-_COUNT_ASKED = re.compile(r"多少|(?<![哪第十\d])几(?!何|乎)|\bhow (?:many|much)\b", re.I)  # not 哪几种, 第几, 几何
-
-
-# a weekday, a date ("8日", "1月", "2022年"), and 一 before a classifier ("一份声明", "一位分析家", "一些"): a, not a
-# count ("一半" is one)
-_NUMERAL = r"[一二三四五六七八九十两百千万亿\d]"
-_ALONE = rf"(?<!{_NUMERAL})"  # no numeral before: the character starts a figure, or stands in a word
-_WEEKDAY_OR_ARTICLE = (r"(?:周|星期|礼拜)[一二三四五六日天]|"
-                       rf"{_ALONE}一(?=[份位名个项次件种场家条篇则段批座所些把张只])|"
-                       # 一 in a word ("另一方面", "统一", "之一", "一起") and "两国" (the two sides) count nothing
-                       rf"{_ALONE}一(?!{_NUMERAL}|\s*[人名个位次年月日天岁倍成半万千百亿])|"
-                       rf"{_ALONE}两(?=国|岸|党|院|军|方)")
-_DATE = r"\d{1,2}\s*[日号月]|[一二三四五六七八九十]{1,3}[日号月](?!内|间|多)|(?:1[0-9]|20)\d\d\s*年(?!代|间|内|多|来)"
-_NO_COUNT = re.compile(_WEEKDAY_OR_ARTICLE + "|" + _DATE)
-_NO_COUNT_DATES_KEPT = re.compile(_WEEKDAY_OR_ARTICLE)
-_COUNTS_DAYS = re.compile(r"(?:多少|几)个?[日号月年]")  # "多少日", "几个月": then "9日", "3月" are counts
-
-
-def figures_in(text: str, dates: bool = False) -> frozenset[str]:
-    """The figures a text writes as counts, as written (两 read as 二, thousands separators dropped); a weekday
-    ("周四"), a date ("8日", "2022年", unless `dates`) and 一 as an article ("一份声明", "一位分析家") are none."""
-    blanked = (_NO_COUNT_DATES_KEPT if dates else _NO_COUNT).sub(" ", normalize(text))
-    return frozenset(f.replace("两", "二").replace(",", "") for f in _FIGURE.findall(blanked))
-
-
-def asks_count(question: str) -> bool:
-    """The question asks how many or how much ("多少", "几个", "how many")."""
-    return bool(_COUNT_ASKED.search(normalize(question) if not is_english(question) else question))
-
-
-def given_figures(question: str) -> frozenset[str]:
-    """The figures of two characters or more that a count question gives itself ("集安组织那两千三百人里，俄罗斯兵
-    占多少？" -> 二千三百): a sentence whose only figures are these repeats the question instead of answering it
-    (measured with figure_check). Empty for other questions."""
-    if not asks_count(question):
-        return frozenset()
-    return frozenset(f for f in figures_in(question) if len(f) >= 2)
-
-
-_ONE_OF = re.compile(r"(?<![哪十\d])(?:多少|几)(" + _CLASSIFIERS + "|个|名|人)")
-# a part of a whole ("被捕的人里有多少是外国公民？", "被捕者中，外国公民有多少人？", "how many of the dead were
-# police?") is answered by the part's own figure ("其中N人", "有7人是", "11位是校外成员", "超过40%是俄罗斯裔"), not by
-# the whole's ("被捕的人数已上升至4266人，其中包括其他国家的公民"); 2 of the 3 such CMRC/DRCD questions' answer
-# sentences write one (the third lists names), benchmarks/question_rules.py
-_PART_ASKED = re.compile(r"(?:中|里|当中|之中|其中)[，,]?有?(?:多少|几)[名个位人]?(?:是|为|属于)|"
-                         # "被捕者中，外国公民有多少人？": people among people
-                         r"(?:者|人|员|民|兵|军|们)(?:中|里|当中|之中)[，,]?[^，,；;？?的了]{0,8}?有?(?:多少|几)[名个位]?人|"
-                         r"\bhow many of (?:the|them|those|these)\b|"
-                         # "Of those detained in the unrest, how many were foreign nationals?"
-                         r"\bof (?:the|those|these|all)\b[^?]{0,60}?,\s*how many\b", re.I)
-_PART_GIVEN = re.compile(r"其中[^，,。；;]{0,8}?" + _NUMERAL + r"|" + _NUMERAL
-                         + r"\s*(?:[名人位个]|%|％)?\s*(?:则|均|都)?(?:是|为|属于)|[中内]有\s*" + _NUMERAL)
-
-
-def figure_check(question: str, atype: str) -> Callable[[str], bool] | None:
-    """For a count question typed "number" (asks_count), whether a sentence writes a figure the question does not
-    give itself (given_figures); "一" counts only before the question's classifier ("几个蛋" -> "一个蛋"; "一份声明"
-    is a statement, not a count), and a date only when the question counts days or months. None for other
-    questions, and for a year asked with a count word ("西元几年"). Over the 7,745 answered CMRC and DRCD
-    questions, the sentence holding the answer passes for all but 7 of the 484 count questions
-    (benchmarks/question_rules.py; four of the 7 ask no count: "这几年", "每隔几天…在哪个区域", "哪位皇帝发动了几次…";
-    two lose the 一 of a name, "弗朗切斯科一世", that had passed them by chance)."""
-    if atype != "number" or not asks_count(question) or names_a_date(expected_unit(question)) or "几几年" in question:
-        return None  # "西元几年", "几几年": a year, not a count
-    given = given_figures(question)
-    q = normalize(question) if not is_english(question) else question
-    m = _ONE_OF.search(q)
-    one = "一" + m.group(1) if m else None
-    days = bool(_COUNTS_DAYS.search(q))
-    part = bool(_PART_ASKED.search(q))
-
-    def check(sentence: str) -> bool:
-        s = normalize(sentence)
-        new = bool(figures_in(sentence, days) - given) or (one is not None and one in s)
-        return new and (not part or bool(_PART_GIVEN.search(s)))
-    return check

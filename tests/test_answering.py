@@ -864,8 +864,9 @@ def test_a_share_of_a_whole_countrys_population_is_not_a_regions() -> None:
 def test_lives_and_a_new_post_are_asked_in_their_own_words() -> None:
     """"夺走了多少条人命" counts people ("164人丧生"), not things in 条; "新总理是谁" asks who took the post, which
     "马西莫夫被任命为国家安全局局长" does not say."""
+    from rag.counts import counted_unit
     from rag.evidence import required_evidence
-    from rag.figures import counted_unit, expected_unit
+    from rag.figures import expected_unit
 
     lives = expected_unit("这场动乱至少夺走了多少条人命？")
     assert lives is not None and lives.search("造成了至少164人丧生") and counted_unit("夺走了多少条人命？") is None
@@ -1104,7 +1105,8 @@ def test_a_speakers_words_go_on_in_the_sentence_that_refers_back_to_them() -> No
 def test_deadlines_sums_years_and_parts_are_asked_in_readers_words() -> None:
     """A spokesman (发言人) asking for a deadline does not ask when he spoke; "对不上的钱有多少" asks a sum; "In which
     years" asks years; "Of those detained, how many were foreign nationals?" asks a part of the whole."""
-    from rag.figures import dates_only_statements, expected_unit, figure_check
+    from rag.counts import figure_check
+    from rag.figures import dates_only_statements, expected_unit
 
     deadline = "美国国务院发言人普莱斯要求集安组织部队在哪天之前撤出哈萨克？"
     assert dates_only_statements(deadline, "美国务院发言人普莱斯11日表示，美国希望集安组织力量在哈萨克斯坦政府要求时应离开该国。")
@@ -1377,7 +1379,7 @@ def test_a_birth_or_an_age_is_answered_only_by_a_sentence_that_says_it() -> None
 
 
 def test_a_count_in_a_classifier_needs_a_number_in_that_classifier() -> None:
-    from rag.figures import counted_unit
+    from rag.counts import counted_unit
 
     unit = counted_unit("托卡耶夫访问土耳其期间，两国一共签了多少份合作文件？")
     assert unit is not None and unit.search("两国签署了15份合作文件。") and unit.search("签署了十余份文件")
@@ -1391,7 +1393,7 @@ def test_a_count_in_a_classifier_needs_a_number_in_that_classifier() -> None:
 
 
 def test_an_approximate_figure_is_no_count_question() -> None:
-    from rag.figures import figure_check
+    from rag.counts import figure_check
     from rag.questions import answer_type
 
     q = "匹候跋被杀死后，他的启拔、吴颉等十几个儿子最后投奔了谁？"
@@ -1478,7 +1480,7 @@ def test_the_town_table_holds_foreign_towns_and_no_ordinary_words() -> None:
 
 
 def test_a_count_question_is_not_answered_by_the_figure_it_gives_itself() -> None:
-    from rag.figures import figures_in, given_figures
+    from rag.counts import figures_in, given_figures
 
     given = given_figures("集安组织那两千三百人里，俄罗斯兵占多少？")
     assert given == {"二千三百"}
@@ -1490,7 +1492,7 @@ def test_a_count_question_is_not_answered_by_the_figure_it_gives_itself() -> Non
 
 
 def test_a_count_question_needs_a_figure_and_a_weekday_or_an_article_is_none() -> None:
-    from rag.figures import figure_check, figures_in
+    from rag.counts import figure_check, figures_in
 
     check = figure_check("科斯塔奈检察官说已经有多少哈萨克斯坦人被招募走了？", "number")
     assert check is not None
@@ -1558,7 +1560,7 @@ def test_which_n_is_not_answered_by_a_sentence_that_says_only_a_n() -> None:
 
 
 def test_a_part_of_a_whole_needs_the_part_s_own_figure() -> None:
-    from rag.figures import figure_check
+    from rag.counts import figure_check
 
     part = figure_check("一月骚乱中被捕的人里有多少是外国公民？", "number")
     among = figure_check("内政部公布的被捕者中，外国公民有多少人？", "number")
@@ -1582,7 +1584,7 @@ def test_the_figure_rule_reads_every_sentence_an_answer_may_quote() -> None:
     falls below that share, it is."""
     from types import SimpleNamespace
 
-    from rag.figures import figure_check
+    from rag.counts import figure_check
     from rag.gate import missing_figure, quotable
     question = "How many UN member states did Tokayev cite?"
     q = SimpleNamespace(text=question, multipart=False, counted=(), nationals=(), towns=(), city=False, count_in=None, name=False,
@@ -1762,8 +1764,9 @@ def test_which_outlet_needs_an_outlet_s_name() -> None:
 
 
 def test_counts_of_troops_and_countries_and_who_holds_a_post() -> None:
+    from rag.counts import counted_unit
     from rag.evidence import asks_name, names_person
-    from rag.figures import counted_unit, expected_unit
+    from rag.figures import expected_unit
     from rag.questions import answer_type
 
     for q in ("集安组织派往哈萨克斯坦的部队里，俄罗斯自己出了多少兵？",
@@ -1957,7 +1960,7 @@ def test_an_exact_figure_is_not_answered_by_a_round_one() -> None:
 
 
 def test_one_in_a_word_and_the_two_sides_count_nothing() -> None:
-    from rag.figures import figures_in
+    from rag.counts import figures_in
 
     assert figures_in("另一方面，俄罗斯和美国外交部就哈萨克斯坦危机爆发了一场辩论。") == frozenset()
     assert figures_in("双方将两国关系加强至战略合作伙伴的地位。") == frozenset()
