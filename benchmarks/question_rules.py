@@ -25,8 +25,9 @@ from rag.evidence import asks_name, names_person, required_evidence
 from rag.figures import expected_unit
 from rag.gate import among_others, set_aside, speakers, town_elsewhere
 from rag.keywords import normalize
+from rag.people import counted_names, foreign_nationals
 from rag.posts import asked_post
-from rag.questions import answer_type, asks_city, asks_region, counted_names, foreign_nationals, is_english, pos_tags
+from rag.questions import answer_type, asks_city, asks_region, is_english, pos_tags
 from rag.responses import responder, tells_response
 from rag.typematch import sentence_types
 from rag.which import restates_which
@@ -167,7 +168,7 @@ RULES: dict[str, Callable[[str], Check | None]] = {
     "(rag.gate.other_country)": _country,
     "a country's count: the sentence does not count only a list it stands in with two others or more "
     "(rag.gate.among_others)": _among_others,
-    "whose count: the sentence names the people or the kind of people counted (rag.questions.counted_names)":
+    "whose count: the sentence names the people or the kind of people counted (rag.people.counted_names)":
         _counted,
     "a town, a village or a port: the sentence names one, not a country nor a kind of place "
     "(rag.questions.asks_city, rag.typematch.sentence_types)": _town,
@@ -180,7 +181,7 @@ RULES: dict[str, Callable[[str], Check | None]] = {
     "who holds a post: the sentence says the post (rag.posts.asked_post; the gate also reads the ones beside)":
         _post,
     "a person's name: the sentence names a person (rag.evidence.asks_name; the gate also reads the next one)": _name,
-    "where or when a foreign national came to harm: the sentence names their country (rag.questions.foreign_nationals; "
+    "where or when a foreign national came to harm: the sentence names their country (rag.people.foreign_nationals; "
     "the gate also reads the one before)": _nationals,
     "which N: the sentence says more of N than \"a N\" or N bare, or \"abroad\" for a country "
     "(rag.which.restates_which)":

@@ -25,15 +25,13 @@ from rag.evidence import asks_name, required_evidence
 from rag.figures import expected_unit
 from rag.glossary import question_tokens
 from rag.keywords import CJK, content_terms, normalize, tokenize
+from rag.people import asked_relative, counted_names, foreign_nationals
 from rag.posts import asked_post
 from rag.questions import (
     answer_type,
     asked_chars,
-    asked_relative,
     asks_about_credits,
     asks_city,
-    counted_names,
-    foreign_nationals,
     is_english,
     named_entities,
     split_parts,
@@ -106,10 +104,10 @@ class Query:
     multipart: bool = False  # it asks several things (rag.questions.split_parts)
     about_credits: bool = False  # it asks who reported or edited (then a credits line may answer)
     city: bool = False  # it asks in which town (rag.questions.asks_city)
-    nationals: tuple[str, ...] = ()  # a foreign national's country, where or when asked (rag.questions.foreign_nationals)
+    nationals: tuple[str, ...] = ()  # a foreign national's country, where or when asked (rag.people.foreign_nationals)
     located: frozenset[str] = frozenset()  # the countries a town question places its town in (rag.countries.located_in)
     towns: tuple[str, ...] = ()  # the towns it points an event at ("…市的那场枪战": rag.countries.towns_asked)
-    counted: tuple[str, ...] = ()  # the names of those whose things it counts ("多少名以色列人": rag.questions.counted_names)
+    counted: tuple[str, ...] = ()  # the names of those whose things it counts ("多少名以色列人": rag.people.counted_names)
     count_in: re.Pattern[str] | None = None  # its count in the question's classifier ("多少份": rag.counts.counted_unit)
     name: bool = False  # it asks what someone is called (rag.evidence.asks_name)
     responder: str | None = None  # whose response it asks about (rag.responses.responder)
@@ -117,7 +115,7 @@ class Query:
     new_figure: Callable[[str], bool] | None = None
     evidence: Callable[[str], bool] | None = None  # says a sentence what it asks: a birth, a model (required_evidence)
     asked: frozenset[str] = frozenset()  # the asking clause's own characters (rag.questions.asked_chars)
-    relative: tuple[str, ...] = ()  # the words for a relative it asks for (rag.questions.asked_relative)
+    relative: tuple[str, ...] = ()  # the words for a relative it asks for (rag.people.asked_relative)
     post: Callable[[str], bool] | None = None  # says a sentence the post whose holder it asks (asked_post)
     # does a sentence say the N it asks "which N" of only as "a N" or bare (rag.which.restates_which)
     restates: Callable[[str], bool] | None = None

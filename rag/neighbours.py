@@ -166,7 +166,7 @@ def with_names(snap: IndexView, ranked: Sequence[Sentence], chosen: list[Sentenc
 
 def with_relative(ranked: Sequence[Sentence], chosen: list[Sentence], relative: Sequence[str], most: int,
                   most_chars: int) -> list[Sentence]:
-    """The best sentence, when it names no relative of the kind asked (`relative`: rag.questions.asked_relative),
+    """The best sentence, when it names no relative of the kind asked (`relative`: rag.people.asked_relative),
     followed by the best-ranked candidate of its article that does; then the other chosen sentences as room
     allows."""
     best = chosen[0]

@@ -755,7 +755,7 @@ def test_a_best_sentence_without_the_asked_kind_of_figure_is_refused(settings: S
     ("How many Americans were evacuated?", set()),  # American Samoa is no people's country
 ])
 def test_the_names_whose_things_a_count_question_counts(question: str, names: set[str]) -> None:
-    from rag.questions import counted_names
+    from rag.people import counted_names
 
     assert names <= set(counted_names(question)) and bool(names) == bool(counted_names(question))
 
@@ -1785,7 +1785,7 @@ def test_counts_of_troops_and_countries_and_who_holds_a_post() -> None:
 
 
 def test_a_relative_asked_is_named_in_the_words_a_sentence_may_use() -> None:
-    from rag.questions import asked_relative
+    from rag.people import asked_relative
 
     assert "祖父" in asked_relative("那个议员，他爷爷是哪位苏联名人？")
     assert "祖父" in asked_relative("Who was Nikonov's grandfather?")
@@ -2020,7 +2020,7 @@ def test_which_n_read_long_as_that_n_called_and_by_its_kind_s_word() -> None:
 def test_a_foreign_national_s_town_needs_their_country_named(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
     """"那名在哈萨克斯坦遇害的以色列人是在哪座城市被枪杀的？" is not answered by a shooting in Kyzylorda that never
     names Israel; a sentence after one that names them may (it goes on about them)."""
-    from rag.questions import foreign_nationals
+    from rag.people import foreign_nationals
 
     assert foreign_nationals("那名在哈萨克斯坦遇害的以色列人是在哪座城市被枪杀的？")[0] == "以色列"
     assert foreign_nationals("In which Kazakh city was the Israeli citizen shot dead?")[0] == "以色列"
@@ -2064,7 +2064,7 @@ def test_a_town_in_the_country_asked_a_town_s_own_figure_and_who_is_counted() ->
     assert not located_in(airport, frozenset({"俄罗斯"}))
     assert towns_asked("克茲拉爾達市的那場槍戰造成了多少人死亡？") == ("克兹拉尔达",)
     assert towns_asked("卡塞雷斯的人口有多少？") == ()  # the article's own town, often left implicit
-    from rag.questions import counted_names
+    from rag.people import counted_names
 
     assert "军警" in counted_names("一月动乱中有多少名哈萨克军警殉职？")
 

@@ -1,0 +1,119 @@
+"""The people a question asks about: whose things it counts, a foreign national it asks where or when something
+befell, a relative it asks for; and the words a sentence may name them by.
+
+"多少名以色列人受伤？" counts Israelis: a sentence that never names them counts someone else's ("数百人受伤"); "多少名
+哈萨克军警" counts the security forces (警察, 军警, 安全部队 …). "在哈萨克斯坦遇害的以色列人在哪座城市…" asks of an
+Israeli, whom a sentence on the setting alone does not name. "他爷爷是哪位苏联名人？" asks a grandfather (祖父, 爷爷,
+外公). rag.features.Query reads them once; rag.gate and rag.neighbours use them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.countries import countries, countries_in, country_names, country_of_demonym
+from rag.keywords import normalize
+from rag.questions import is_english, pos_tags
+
+# "多少名以色列人受伤": a count of things a name qualifies; the figure must be theirs
+_COUNT_WORD = re.compile(r"^(?:多少|几)(?:名|个|位|家|座|所|艘|架|辆|户|间|批)?$")
+_COUNT_OF_EN = re.compile(r"\b(?i:how many) ([A-Z][a-z]{3,})\b")
+_CLASSIFIER = re.compile(r"^(?:名|个|位|家|座|所|艘|架|辆|户|间|批)$")
+
+
+# a kind of people counted ("多少警察", "多少名平民"), and the words the articles may say it by
+# suspects and militants ("还有多少名恐怖分子嫌犯在逃？"), and protesters, by the words the articles may say them by
+_MILITANTS = ("恐怖分子", "嫌犯", "嫌疑人", "犯罪嫌疑人", "武装分子", "匪徒", "暴徒", "极端分子")
+_PROTESTERS = ("抗议者", "示威者", "抗议人士", "示威群众", "集会者")
+_SECURITY = ("警察", "警员", "军警", "执法人员", "安全人员", "安全部队", "强力部门", "军人", "士兵", "官兵", "部队")
+_PEOPLE_KINDS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("警察", "警员", "军警", "军人", "士兵", "官兵", "安全人员", "执法人员"), _SECURITY),
+    **{w: (w,) for w in ("平民", "儿童", "妇女", "学生", "记者", "游客", "外国人", "难民", "移民", "医生", "护士", "囚犯")},
+    **dict.fromkeys(_MILITANTS, _MILITANTS), **dict.fromkeys(_PROTESTERS, _PROTESTERS),
+}
+_OWN = re.compile(r"([\u4e00-\u9fff]{2,8})(?:自己|自身|本身)[^，,；;？?]{0,8}(?:多少|几)")
+# a part's share of a whole ("那2300名维和人员里，俄罗斯军人占了多少？"): the part is counted, and a sentence that
+# gives only the whole does not answer
+_SHARE = re.compile(r"([\u4e00-\u9fff]{2,10})占了?(?:其中)?(?:多少|几成|百分之几|多大比例|多大比重|多大份额|几个)")
+
+
+def counted_names(question: str) -> tuple[str, ...]:
+    """The place or people whose things a count question asks for, as the Chinese names a sentence may give
+    them by: "一月骚乱中有多少名以色列人受伤？" -> (以色列,). The name comes right after the count word and before
+    what is counted (jieba's ns/nr/nrt, or a country, with the country's other names: 哈萨克斯坦, 哈萨克 …), so
+    "吉尔吉斯斯坦派遣了多少名士兵" names none: its name is the subject, and the article may leave it implicit. In
+    English, a people's word right after "how many" ("How many Chinese shops …": country_of_demonym)."""
+    if is_english(question):
+        m = _COUNT_OF_EN.search(question)
+        return country_of_demonym(m.group(1)) if m else ()
+    q = normalize(question)
+    own = _OWN.search(q)  # "俄罗斯自己出了多少名军人？": Russia's own, not the force's total nor another's share
+    if own and (named := countries_in(own.group(1))):
+        return country_names(min(named))
+    share = _SHARE.search(q)
+    if share and (named := countries_in(share.group(1))):  # and its forces or side by their short name (俄军, 俄方)
+        names = country_names(min(named))
+        return (*names, names[0][0] + "军", names[0][0] + "方")
+    if share and (kind := next((k for k in _PEOPLE_KINDS if k in share.group(1)), None)):
+        return _PEOPLE_KINDS[kind]
+    words = pos_tags(q)
+    for i, (w, _) in enumerate(words):
+        if not _COUNT_WORD.match(w):
+            continue
+        rest = words[i + 1:]
+        if rest and _CLASSIFIER.match(rest[0][0]):
+            rest = rest[1:]
+        if rest and rest[0][0] in _PEOPLE_KINDS:  # "有多少警察和军人丧命？": the count is theirs, not everyone's
+            return _PEOPLE_KINDS[rest[0][0]]
+        if len(rest) < 2 or len(rest[0][0]) < 2 or not rest[1][1].startswith("n"):
+            return ()
+        name, flag = rest[0]
+        if name in countries() and rest[1][0] in _PEOPLE_KINDS:  # "多少名哈萨克军警": the kind, the country's own
+            return _PEOPLE_KINDS[rest[1][0]]
+        if name in countries():
+            return country_names(name)
+        return (name,) if flag in ("ns", "nr", "nrt") else ()
+    return ()
+
+
+# a foreign national the question is about ("在哈萨克斯坦遇害的以色列人", "the Israeli citizen killed in Kazakhstan")
+_NATIONAL = r"(?:人|公民|籍|男子|女子|男性|女性|游客|记者|商人|侨民)"
+_NATIONAL_EN = re.compile(r"\b([A-Z][a-z]{3,})(?: (?:citizen|national|man|woman|tourist|journalist|businessman|"
+                          r"victim))s?\b")
+
+
+def foreign_nationals(question: str) -> tuple[str, ...]:
+    """The Chinese names of the country whose national a question asks where or when something befell, when it
+    names another country too (the setting): "那名在哈萨克斯坦遇害的以色列人是在哪座城市被枪杀的？" -> (以色列,). A
+    sentence on the setting that never names that country ("在该国南部的克兹拉尔达市发生了枪击") tells of someone
+    else; () when the question names one country only (its people are the setting's)."""
+    if is_english(question):
+        found = {c for m in _NATIONAL_EN.finditer(question) for c in country_of_demonym(m.group(1))[:1]}
+        setting = {names[0] for w in re.findall(r"\b[A-Z][a-z]{3,}\b", question) if (names := country_of_demonym(w))}
+        return country_names(min(found)) if len(found) == 1 and setting - found else ()
+    q = normalize(question)
+    named = countries_in(q)
+    for m in re.finditer(r"(" + "|".join(sorted(map(re.escape, countries()), key=len, reverse=True)) + r")" + _NATIONAL, q):
+        own = countries_in(m.group(1))
+        if own and named - own:
+            return country_names(min(own))
+    return ()
+
+
+# a relative asked for ("他爷爷是哪位苏联名人？", "Who was Nikonov's grandfather?"), by the words a sentence may
+# name them with
+_KIN = (("祖父", "爷爷", "外公", "外祖父", "grandfather", "grandpa"), ("祖母", "奶奶", "外婆", "外祖母", "grandmother"),
+        ("父亲", "爸爸", "生父", "father", "dad"), ("母亲", "妈妈", "生母", "mother", "mom"),
+        ("妻子", "老婆", "太太", "夫人", "wife"), ("丈夫", "老公", "husband"), ("儿子", "son"), ("女儿", "daughter"),
+        ("侄子", "外甥", "nephew"), ("孙子", "外孙", "grandson"), ("兄弟", "哥哥", "弟弟", "brother"),
+        ("姐妹", "姐姐", "妹妹", "sister"))
+
+
+def asked_relative(question: str) -> tuple[str, ...]:
+    """The words for the relative a question asks for (爷爷 -> 祖父, 爷爷, 外公 …), () when it asks none."""
+    english = is_english(question)
+    q = question.lower() if english else normalize(question)
+    for words in _KIN:
+        if any((re.search(rf"\b{w}s?\b", q) if english else w in q) for w in words if w.isascii() == english):
+            return tuple(w for w in words if not w.isascii())
+    return ()
