@@ -4,6 +4,7 @@ sentence selection, multi-part answers and outlet disagreements (fake embedder, 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,15 @@ from rag.store import load, write
 from rag.types import Article
 
 # -- question analysis ---------------------------------------------------------------------------
+
+
+def _required(question: str, atype: str) -> Callable[[str], bool]:
+    """What `question` requires its answer sentence to say (rag.evidence.required_evidence), which it must have."""
+    from rag.evidence import required_evidence
+
+    check = required_evidence(question, atype)
+    assert check is not None, question
+    return check
 
 
 @pytest.mark.parametrize(("q", "t"), [
@@ -865,13 +875,12 @@ def test_lives_and_a_new_post_are_asked_in_their_own_words() -> None:
     """"夺走了多少条人命" counts people ("164人丧生"), not things in 条; "新总理是谁" asks who took the post, which
     "马西莫夫被任命为国家安全局局长" does not say."""
     from rag.counts import counted_unit
-    from rag.evidence import required_evidence
     from rag.figures import expected_unit
 
     lives = expected_unit("这场动乱至少夺走了多少条人命？")
     assert lives is not None and lives.search("造成了至少164人丧生") and counted_unit("夺走了多少条人命？") is None
-    took = required_evidence("政府集体辞职以后，哈萨克新总理是谁来当的？", "person")
-    assert took is not None and not took("马西莫夫被任命为国家安全局局长。") and took("斯迈洛夫被任命为新总理。")
+    took = _required("政府集体辞职以后，哈萨克新总理是谁来当的？", "person")
+    assert not took("马西莫夫被任命为国家安全局局长。") and took("斯迈洛夫被任命为新总理。")
 
 
 def test_who_took_a_post_from_someone_the_question_names_is_someone_else() -> None:
@@ -898,10 +907,8 @@ def test_who_took_a_post_from_someone_the_question_names_is_someone_else() -> No
 
 def test_the_successor_asked_as_who_took_it_is_not_the_one_the_question_names() -> None:
     """"接任国家安全局局长的是谁" is not answered by the appointment of Masimov, whom the question names."""
-    from rag.evidence import required_evidence
 
-    took = required_evidence("马西莫夫被抓以后，接任国家安全局局长的是谁？", "person")
-    assert took is not None
+    took = _required("马西莫夫被抓以后，接任国家安全局局长的是谁？", "person")
     assert not took("在纳扎尔巴耶夫辞职后，马西莫夫被任命为国家安全局局长。")
     assert took("国家安全局副局长阿比什被任命为国家安全局局长。")
 
@@ -909,14 +916,11 @@ def test_the_successor_asked_as_who_took_it_is_not_the_one_the_question_names() 
 def test_a_post_held_is_the_named_person_s_and_an_agreement_said_as_none_is_no_signing() -> None:
     """"扎图林担任什么委员会的职务" is not answered by a sentence on Masimov's posts, but is by one that goes on about
     him without his name ("一直连任国民议会议员", as CMRC's are); "签了哪些协议" is not answered by "几乎没有达成协议"."""
-    from rag.evidence import required_evidence
 
-    held = required_evidence("扎圖林在俄羅斯國家杜馬擔任什麼委員會的職務？", "other")
-    assert held is not None
+    held = _required("扎圖林在俄羅斯國家杜馬擔任什麼委員會的職務？", "other")
     assert not held("马西莫夫在此前曾担任过许多政府要职，其中最重要的职位是政府首脑。")
     assert held("国家杜马独联体事务委员会第一副主席扎图林说。") and held("一直连任国民议会议员。")
-    signed = required_evidence("托卡耶夫2月初跑去莫斯科那趟，跟普京签了哪些协议？", "other")
-    assert signed is not None
+    signed = _required("托卡耶夫2月初跑去莫斯科那趟，跟普京签了哪些协议？", "other")
     assert not signed("卢津表示，“这是明确声明，几乎没有达成协议，这样的协议有什么意义？”")
     assert signed("双方签署了合作协议。") and signed("两国没有分歧，签署了三份协议。")
 
@@ -934,8 +938,8 @@ def test_the_occasion_of_a_remark_a_leader_and_a_new_premier_need_what_they_ask(
         assert occasion("他在记者会上说。") and occasion("尼科诺夫告诉莫斯科电台说。")
     assert required_evidence("六十进制一般用在什么场合？", "other") is None  # a use, not a remark
     assert asks_name("吉爾吉斯派去哈薩克的那150名士兵是由誰帶隊指揮的？", "person")
-    new = required_evidence("Who became Kazakhstan's new prime minister after the government resigned?", "person")
-    assert new is not None and not new("马西莫夫被任命为国家安全局局长。") and new("斯迈洛夫接任总理。")
+    new = _required("Who became Kazakhstan's new prime minister after the government resigned?", "person")
+    assert not new("马西莫夫被任命为国家安全局局长。") and new("斯迈洛夫接任总理。")
 
 
 def test_a_year_is_no_span_of_years_and_a_price_asked_in_english_is_money() -> None:
@@ -951,10 +955,10 @@ def test_a_year_is_no_span_of_years_and_a_price_asked_in_english_is_money() -> N
 def test_a_charge_and_a_vote_need_one_said() -> None:
     from rag.evidence import required_evidence
 
-    charge = required_evidence("被免职的国安委副主任萨马德·阿比什后来被以什么罪名起诉？", "other")
-    assert charge is not None and not charge("国家安全委员会副主任萨马德·阿比什被免职。") and charge("以叛国罪逮捕")
-    vote = required_evidence("联合国大会表决谴责俄罗斯入侵乌克兰时，哈萨克斯坦投了什么票？", "other")
-    assert vote is not None and not vote("哈萨克斯坦首次承认俄罗斯试图招募哈萨克斯坦公民。") and vote("哈萨克斯坦投了弃权票。")
+    charge = _required("被免职的国安委副主任萨马德·阿比什后来被以什么罪名起诉？", "other")
+    assert not charge("国家安全委员会副主任萨马德·阿比什被免职。") and charge("以叛国罪逮捕")
+    vote = _required("联合国大会表决谴责俄罗斯入侵乌克兰时，哈萨克斯坦投了什么票？", "other")
+    assert not vote("哈萨克斯坦首次承认俄罗斯试图招募哈萨克斯坦公民。") and vote("哈萨克斯坦投了弃权票。")
     assert required_evidence("Did Kazakhstan vote for the UN resolution?", "other") is not None
 
 
@@ -1014,20 +1018,18 @@ def test_when_someone_arrived_needs_an_arrival_and_a_drone_model_a_designation()
         assert arrived is not None, q
         assert not arrived("中国外交部长王毅10日表示，愿同哈方加强执法安全合作。") and arrived("习近平14日抵达努尔苏丹。")
     assert required_evidence("中国领导人那次出访哈萨克斯坦是哪天？", "time") is None
-    model = required_evidence("Which Turkish drone model will Kazakhstan build under its deal with Ankara?", "other")
-    assert model is not None and not model("并就在哈萨克斯坦生产土耳其无人机的问题达成了共识。")
+    model = _required("Which Turkish drone model will Kazakhstan build under its deal with Ankara?", "other")
+    assert not model("并就在哈萨克斯坦生产土耳其无人机的问题达成了共识。")
 
 
 def test_designations_and_insisted_counts_are_told_from_dates_and_vague_figures() -> None:
     """"哪些型号的武器" is not answered by a sentence whose only digits date something ("5月9日的胜利日阅兵"); "到底有
     多少哈萨克公民被招走" insists on a figure ("数十名公民…丧生" is none); "trained abroad: in which country?" is not
     answered by "在国外受训"."""
-    from rag.evidence import required_evidence
     from rag.figures import expected_unit
     from rag.which import restates_which
 
-    model = required_evidence("俄罗斯媒体说哈萨克斯坦给乌克兰送去了哪些型号的武器？", "other")
-    assert model is not None
+    model = _required("俄罗斯媒体说哈萨克斯坦给乌克兰送去了哪些型号的武器？", "other")
     assert not model("它还通过取消5月9日的胜利日阅兵，与任何支持战争的迹象作斗争。")
     assert not model("俄罗斯国防部表示，8日有20架军用货机抵达。")
     assert model("双方就生产TB2无人机达成共识。") and model("TR-850型发动机") and model("歼-20战机")
@@ -1043,13 +1045,12 @@ def test_designations_and_insisted_counts_are_told_from_dates_and_vague_figures(
 def test_which_person_and_the_post_someone_holds_are_asked_of_names_and_roles() -> None:
     """"撤换了哪位海关主管？" asks for a person, whom "托卡耶夫却批评…海关…" does not name; "扎图林在国家杜马担任什么
     职务？" asks for a role beside his name, which "扎图林的评论并不是…第一次" does not give."""
-    from rag.evidence import asks_name, names_person, required_evidence
+    from rag.evidence import asks_name, names_person
 
     q = "托卡耶夫批评中哈边境海关之后，撤换了哪位海关主管？"
     assert asks_name(q, "person")
     assert not names_person("托卡耶夫却批评与中国边境海关的工作表现，称海关毫无秩序工作不力。", q)
-    office = required_evidence("扎图林在俄罗斯国家杜马担任什么委员会职务？", "other")
-    assert office is not None
+    office = _required("扎图林在俄罗斯国家杜马担任什么委员会职务？", "other")
     assert not office("扎图林的评论并不是俄罗斯政治人物第一次质疑哈萨克斯坦的存在。")
     assert office("俄罗斯国家杜马独联体事务委员会第一副主席扎图林说，…")
     assert office("1992年4月，任中共天津市大港区委副书记。")  # a biography leaves its subject out
@@ -1062,20 +1063,17 @@ def test_which_person_and_the_post_someone_holds_are_asked_of_names_and_roles() 
 def test_a_withdrawal_and_a_signing_are_answered_by_sentences_that_say_them() -> None:
     """"集安组织的部队哪一天撤出哈萨克斯坦？" is not answered by the day they were flown in, nor "签了哪些协议？" by a
     sentence on the visit that signs nothing; leaving an office ("下台") is leaving too."""
-    from rag.evidence import required_evidence
 
-    left = required_evidence("集安组织的部队最后是哪一天撤出哈萨克斯坦的？", "time")
-    assert left is not None
+    left = _required("集安组织的部队最后是哪一天撤出哈萨克斯坦的？", "time")
     assert not left("俄罗斯国防部表示，8日有20架军用货机继续将俄罗斯部队及其装备运送至哈萨克斯坦。")
     assert left("集安组织部队19日完成撤离。")
-    office = required_evidence("What year did Nazarbayev leave the presidency?", "time")
-    assert office is not None and office("纳扎尔巴耶夫于 2019 年下台。")
-    signed = required_evidence("托卡耶夫2月初去莫斯科的时候，跟普京签了哪些协议？", "other")
-    assert signed is not None
+    office = _required("What year did Nazarbayev leave the presidency?", "time")
+    assert office("纳扎尔巴耶夫于 2019 年下台。")
+    signed = _required("托卡耶夫2月初去莫斯科的时候，跟普京签了哪些协议？", "other")
     assert not signed("一位哈萨克斯坦分析家声称，这一奇观是在托卡耶夫 2 月初访问莫斯科期间完成的。")
     assert signed("两国元首签署了联合声明和15份合作文件。")
-    english = required_evidence("Which agreements did Tokayev sign with Putin in Moscow?", "other")
-    assert english is not None and not english("这一奇观是在托卡耶夫 2 月初访问莫斯科期间完成的。")
+    english = _required("Which agreements did Tokayev sign with Putin in Moscow?", "other")
+    assert not english("这一奇观是在托卡耶夫 2 月初访问莫斯科期间完成的。")
 
 
 def test_a_speakers_words_go_on_in_the_sentence_that_refers_back_to_them() -> None:
@@ -1360,21 +1358,20 @@ def test_a_birth_or_an_age_is_answered_only_by_a_sentence_that_says_it() -> None
         says = required_evidence(q, answer_type(q))
         assert says is not None, q
         assert not says("纳扎尔巴耶夫于 2019 年下台。"), q
-    born = required_evidence("托卡耶夫生于哪一年？", "time")
-    assert born is not None
+    born = _required("托卡耶夫生于哪一年？", "time")
     assert born("托卡耶夫1953年生于阿拉木图。") and born("约瑟普·布罗兹·狄托（1892年5月7日－1980年5月4日）")
-    old = required_evidence("How old is Tokayev?", "number")
-    assert old is not None and old("现年69岁的托卡耶夫") and not old("托卡耶夫执政三年")
+    old = _required("How old is Tokayev?", "number")
+    assert old("现年69岁的托卡耶夫") and not old("托卡耶夫执政三年")
     # "发生于" is no birth, and an age not asked by number is not counted ("在什么年纪的时候": a stage of life)
     assert required_evidence("珍珠港事件发生于何时？", "time") is None
     assert required_evidence("路易九世在什么年纪热衷于豪华家具？", "other") is None
-    model = required_evidence("哈萨克斯坦要生产的土耳其无人机是什么型号？", "other")
-    assert model is not None and model("赛斯纳公司提出的改良型号是C-170A。")
+    model = _required("哈萨克斯坦要生产的土耳其无人机是什么型号？", "other")
+    assert model("赛斯纳公司提出的改良型号是C-170A。")
     assert not model("双方就在哈萨克斯坦生产土耳其无人机的问题达成了共识。")
     assert required_evidence("Which drone model will Kazakhstan produce?", "other") is not None
     assert required_evidence("在哈萨克斯坦生产的是哪一款土耳其无人机？", "other") is not None  # which model
-    party = required_evidence("扎图林是哪个政党的议员？", "org")
-    assert party is not None and party("统一俄罗斯议员维亚切斯拉夫·尼科诺夫表示。") and party("他是自由民主党成员。")
+    party = _required("扎图林是哪个政党的议员？", "org")
+    assert party("统一俄罗斯议员维亚切斯拉夫·尼科诺夫表示。") and party("他是自由民主党成员。")
     assert not party("康斯坦丁·扎图林告诉莫斯科电台说。") and not party("六年后，另一位俄罗斯议员提高了赌注。")
 
 
@@ -1745,8 +1742,7 @@ def test_which_newspaper_needs_a_paper_s_name() -> None:
 def test_which_programme_needs_its_title_or_the_occasion() -> None:
     from rag.evidence import required_evidence
 
-    says = required_evidence("尼科诺夫说“哈萨克斯坦根本不存在”那番话，是在什么节目或场合上讲的？", "other")
-    assert says is not None
+    says = _required("尼科诺夫说“哈萨克斯坦根本不存在”那番话，是在什么节目或场合上讲的？", "other")
     assert not says("统一俄罗斯议员维亚切斯拉夫·尼科诺夫表示，“哈萨克斯坦根本不存在，哈萨克斯坦北部无人居住。”")
     assert says("他在电视节目《周日晚间》上说。") and says("他在圣彼得堡国际经济论坛上说。")
     assert required_evidence("杰米·海纳曼以主持什么节目著称？", "other") is not None
@@ -1847,10 +1843,10 @@ def test_who_took_a_post_needs_an_appointment_to_that_post() -> None:
     for q in ("政府集体辞职之后，是谁接任哈萨克斯坦总理？", "哈萨克政府周三集体请辞后，新任总理是谁？"):
         says = required_evidence(q, "person")
         assert says is not None and not says(massimov) and says("斯迈洛夫被任命为新总理。"), q
-    kept = required_evidence("马西莫夫被抓以后，是谁接掌了国家安全委员会？", "person")
-    assert kept is not None and not kept(massimov)  # a post kept is none taken
-    seat = required_evidence("阿比什被免职之后，国家安全委员会副主任的位子由谁接手？", "person")
-    assert seat is not None and not seat("国家安全委员会副主任萨马德·阿比什被免职，他是前总统纳扎尔巴耶夫的侄子。")
+    kept = _required("马西莫夫被抓以后，是谁接掌了国家安全委员会？", "person")
+    assert not kept(massimov)  # a post kept is none taken
+    seat = _required("阿比什被免职之后，国家安全委员会副主任的位子由谁接手？", "person")
+    assert not seat("国家安全委员会副主任萨马德·阿比什被免职，他是前总统纳扎尔巴耶夫的侄子。")
     assert seat("由前副局长接任国家安全委员会副主任。")
     assert required_evidence("谷正伦被谁任命为川黔援滇军总司令？", "person") is None  # who appointed him
     assert required_evidence("亚达夫出任总统前的主要竞争对手是谁？", "person") is None  # a rival, not a post
@@ -1986,14 +1982,11 @@ def test_a_country_set_aside_is_not_the_one_whose_figure_is_asked(settings: Sett
 def test_who_stood_in_for_a_post_and_a_long_post_ask_who_took_it() -> None:
     """"是谁临时代理总理一职" is not answered by "政府首脑" held before; "谁接手了哈萨克斯坦国家安全委员会" is not answered
     by Masimov's appointment to another body."""
-    from rag.evidence import required_evidence
 
-    acting = required_evidence("哈萨克斯坦内阁集体请辞之后，是谁临时代理总理一职？", "person")
-    assert acting is not None
+    acting = _required("哈萨克斯坦内阁集体请辞之后，是谁临时代理总理一职？", "person")
     assert not acting("马西莫夫在此前曾担任过许多政府要职，其中最重要的职位是政府首脑。")
     assert acting("第一副总理斯迈洛夫被任命为代理总理。") and acting("由斯迈洛夫代理总理职务。")
-    took = required_evidence("马西莫夫被撤职以后，谁接手了哈萨克斯坦国家安全委员会？", "person")
-    assert took is not None
+    took = _required("马西莫夫被撤职以后，谁接手了哈萨克斯坦国家安全委员会？", "person")
     assert not took("纳扎尔巴耶夫辞职后（他为自己保留了国家安全委员会主席的头衔），马西莫夫被任命为国家安全局局长。")
     assert took("萨吉姆巴耶夫接手国家安全委员会。")
 
