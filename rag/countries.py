@@ -105,6 +105,12 @@ def _any_country() -> tuple[re.Pattern[str], dict[str, str]]:
     return re.compile("|".join(map(re.escape, names)) if names else r"(?!)"), canon
 
 
+@lru_cache(maxsize=1)
+def any_country_name() -> str:
+    """A regex alternation of every Chinese country name, the longest first (哈萨克斯坦 before 哈萨克)."""
+    return "|".join(sorted(map(re.escape, countries()), key=len, reverse=True))
+
+
 # a visit's destination: "访问莫斯科", "抵达北京"
 _VISIT = re.compile(r"(?:访问|出访|到访|前往|抵达|飞往|飞抵)\s*")
 

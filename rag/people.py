@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from rag.countries import countries, countries_in, country_names, country_of_demonym
+from rag.countries import any_country_name, countries, countries_in, country_names, country_of_demonym
 from rag.keywords import normalize
 from rag.questions import is_english, pos_tags
 
@@ -93,7 +93,7 @@ def foreign_nationals(question: str) -> tuple[str, ...]:
         return country_names(min(found)) if len(found) == 1 and setting - found else ()
     q = normalize(question)
     named = countries_in(q)
-    for m in re.finditer(r"(" + "|".join(sorted(map(re.escape, countries()), key=len, reverse=True)) + r")" + _NATIONAL, q):
+    for m in re.finditer(r"(" + any_country_name() + r")" + _NATIONAL, q):
         own = countries_in(m.group(1))
         if own and named - own:
             return country_names(min(own))

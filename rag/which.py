@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rag.countries import countries, countries_asked, countries_in, country_names
+from rag.countries import any_country_name, countries, countries_asked, countries_in, country_names
 from rag.glossary import chinese_terms
 from rag.keywords import normalize, tokenize
 from rag.questions import FULL_NAME, ROLES, is_english, pos_tags
@@ -40,8 +40,7 @@ _WHICH_COUNTRY_EN = re.compile(r"\b(?:which|what) (?:foreign )?countr(?:y|ies)\b
 
 def _roles_dropped(s: str) -> str:
     """Sentence `s` less each country it names before a role: "哈萨克斯坦总统托卡耶夫" names who speaks, not a place."""
-    names = "|".join(sorted(map(re.escape, countries()), key=len, reverse=True))
-    return re.sub(r"(?:" + names + r")(?=" + ROLES + r")", "", s)
+    return re.sub(r"(?:" + any_country_name() + r")(?=" + ROLES + r")", "", s)
 
 
 def restates_which(question: str, atype: str) -> Callable[[str], bool] | None:
