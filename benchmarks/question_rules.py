@@ -23,9 +23,9 @@ from rag.countries import countries_asked, countries_in, located_in, towns_asked
 from rag.counts import asks_count, counted_unit, figure_check
 from rag.evidence import asks_name, names_person, required_evidence
 from rag.figures import expected_unit
-from rag.gate import among_others, set_aside, speakers, town_elsewhere
+from rag.gate import among_others, town_elsewhere
 from rag.keywords import normalize
-from rag.people import counted_names, foreign_nationals
+from rag.people import counted_names, figure_countries, foreign_nationals
 from rag.posts import asked_post
 from rag.questions import answer_type, asks_city, asks_region, is_english, pos_tags
 from rag.responses import responder, tells_response
@@ -91,7 +91,7 @@ def _figure_countries(question: str) -> frozenset[str]:
 
 def _country(question: str) -> Check | None:
     figure = _figure_countries(question)
-    if not (asked := figure - speakers(question, figure) - set_aside(question, figure)):
+    if not (asked := figure_countries(question, figure)):
         return None
     return lambda s: not ((named := countries_in(normalize(s), visits=True)) - asked and not asked <= named)
 

@@ -13,12 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.countries import countries_asked, countries_in, name_pattern, towns_in
+from rag.countries import countries_in, name_pattern, towns_in
 from rag.evidence import names_person
 from rag.features import ADJACENT, Query, Sentence
 from rag.figures import asks_for_day, dates_only_statements, local_population
 from rag.keywords import clauses, normalize
-from rag.questions import ROLES, is_english
 from rag.responses import tells_response
 from rag.scorer import shares
 
@@ -46,7 +45,7 @@ def other_country(q: Query, sentence: str) -> bool:
     country's ("哈萨克斯坦和中国的边境线有多长？" -> "哈萨克斯坦与俄罗斯有着…陆地边界（超过7500公里）"). A visit
     to a town names its country ("托卡耶夫是几月份访问土耳其的？" -> "托卡耶夫 2 月初访问莫斯科期间"). A sentence that names
     no country is not read: its subject may stand in the sentence before."""
-    asked = q.countries - speakers(q.text, q.countries) - set_aside(q.text, q.countries)
+    asked = q.figure_countries
     if not asked:
         return False
     named = countries_in(normalize(sentence), visits=True)
@@ -58,35 +57,6 @@ def town_elsewhere(q: Query, sentence: str) -> bool:
     会面的？") is not answered by a sentence whose towns all lie in other countries ("托卡耶夫 2 月初访问莫斯科期间")."""
     towns = towns_in(normalize(sentence))
     return bool(q.located) and bool(towns) and all(c and c not in q.located for c in towns.values())
-
-
-# "除了吉尔吉斯斯坦，塔吉克斯坦派了多少兵？", "Apart from Kyrgyzstan, how many …": the countries set aside
-_SET_ASIDE = re.compile(r"除了?([^，,；;？?]{2,24}?)(?:以外|之外|外)?[，,]|\b(?:apart from|aside from|besides|other than|except(?: for)?)"
-                        r" ([^,;?]{2,40}?)(?:,|$)", re.I)
-
-
-def set_aside(question: str, asked: frozenset[str]) -> frozenset[str]:
-    """The countries among `asked` that the question names only in a clause setting them aside ("除了吉尔吉斯斯坦，
-    塔吉克斯坦往哈萨克派了多少维和兵？" asks Tajikistan's count, which a sentence on Kyrgyzstan's does not give)."""
-    english = is_english(question)
-    text = question if english else normalize(question)
-    aside = " ".join(m.group(1) or m.group(2) for m in _SET_ASIDE.finditer(text))
-    rest = _SET_ASIDE.sub(" ", text)
-    return frozenset(c for c in asked if c in countries_asked(aside, english) and c not in countries_asked(rest, english))
-
-
-# a country before the role of a person the question cites ("法国历史学者提到，…") names who speaks, not whose
-# figure it asks
-_SPEAKER = re.compile(r"[\u4e00-\u9fff]{0,4}?" + ROLES + r"[\u4e00-\u9fff·]{0,8}?(?:提到|指出|说|讲|表示|称|认为|写道|透露|分析)")
-
-
-def speakers(question: str, asked: frozenset[str]) -> frozenset[str]:
-    """The countries among `asked` that a Chinese question names only before the role of a person it cites: the
-    speaker's, not the figure's ("法国历史学者提到，习近平在哈萨克斯坦首次提出…是哪一年？" asks Kazakhstan's year,
-    from a sentence that names China and Afghanistan too)."""
-    text = normalize(question)
-    return frozenset(c for c in asked if (spots := list(re.finditer(name_pattern(c), text)))
-                     and all(_SPEAKER.match(text, m.end()) for m in spots))
 
 
 _HEADCOUNT = re.compile(r"(?:\d+|[数几][十百千万]|[一二三四五六七八九十两百千万]+)\s*[多余]?\s*[名位人个]")

@@ -4,16 +4,26 @@ befell, a relative it asks for; and the words a sentence may name them by.
 "多少名以色列人受伤？" counts Israelis: a sentence that never names them counts someone else's ("数百人受伤"); "多少名
 哈萨克军警" counts the security forces (警察, 军警, 安全部队 …). "在哈萨克斯坦遇害的以色列人在哪座城市…" asks of an
 Israeli, whom a sentence on the setting alone does not name. "他爷爷是哪位苏联名人？" asks a grandfather (祖父, 爷爷,
-外公). rag.features.Query reads them once; rag.gate and rag.neighbours use them.
+外公). Of the countries a question names, "据法国历史学者讲" names the speaker's and "除了吉尔吉斯斯坦，" one set aside:
+neither is the country whose figure it asks. rag.features.Query reads them once; rag.gate and rag.neighbours use
+them.
 """
 
 from __future__ import annotations
 
 import re
 
-from rag.countries import any_country_name, countries, countries_in, country_names, country_of_demonym
+from rag.countries import (
+    any_country_name,
+    countries,
+    countries_asked,
+    countries_in,
+    country_names,
+    country_of_demonym,
+    name_pattern,
+)
 from rag.keywords import normalize
-from rag.questions import is_english, pos_tags
+from rag.questions import ROLES, is_english, pos_tags
 
 # "多少名以色列人受伤": a count of things a name qualifies; the figure must be theirs
 _COUNT_WORD = re.compile(r"^(?:多少|几)(?:名|个|位|家|座|所|艘|架|辆|户|间|批)?$")
@@ -117,3 +127,38 @@ def asked_relative(question: str) -> tuple[str, ...]:
         if any((re.search(rf"\b{w}s?\b", q) if english else w in q) for w in words if w.isascii() == english):
             return tuple(w for w in words if not w.isascii())
     return ()
+
+
+def figure_countries(question: str, asked: frozenset[str]) -> frozenset[str]:
+    """The countries among `asked` whose figure the question asks: not those it names only for the person it cites
+    (`speakers`) or in a clause setting them aside (`set_aside`). rag.gate.other_country reads them."""
+    return asked - speakers(question, asked) - set_aside(question, asked)
+
+
+# "除了吉尔吉斯斯坦，塔吉克斯坦派了多少兵？", "Apart from Kyrgyzstan, how many …": the countries set aside
+_SET_ASIDE = re.compile(r"除了?([^，,；;？?]{2,24}?)(?:以外|之外|外)?[，,]|\b(?:apart from|aside from|besides|other than|except(?: for)?)"
+                        r" ([^,;?]{2,40}?)(?:,|$)", re.I)
+
+
+def set_aside(question: str, asked: frozenset[str]) -> frozenset[str]:
+    """The countries among `asked` that the question names only in a clause setting them aside ("除了吉尔吉斯斯坦，
+    塔吉克斯坦往哈萨克派了多少维和兵？" asks Tajikistan's count, which a sentence on Kyrgyzstan's does not give)."""
+    english = is_english(question)
+    text = question if english else normalize(question)
+    aside = " ".join(m.group(1) or m.group(2) for m in _SET_ASIDE.finditer(text))
+    rest = _SET_ASIDE.sub(" ", text)
+    return frozenset(c for c in asked if c in countries_asked(aside, english) and c not in countries_asked(rest, english))
+
+
+# a country before the role of a person the question cites ("法国历史学者提到，…") names who speaks, not whose
+# figure it asks
+_SPEAKER = re.compile(r"[\u4e00-\u9fff]{0,4}?" + ROLES + r"[\u4e00-\u9fff·]{0,8}?(?:提到|指出|说|讲|表示|称|认为|写道|透露|分析)")
+
+
+def speakers(question: str, asked: frozenset[str]) -> frozenset[str]:
+    """The countries among `asked` that a Chinese question names only before the role of a person it cites: the
+    speaker's, not the figure's ("法国历史学者提到，习近平在哈萨克斯坦首次提出…是哪一年？" asks Kazakhstan's year,
+    from a sentence that names China and Afghanistan too)."""
+    text = normalize(question)
+    return frozenset(c for c in asked if (spots := list(re.finditer(name_pattern(c), text)))
+                     and all(_SPEAKER.match(text, m.end()) for m in spots))

@@ -1585,7 +1585,7 @@ def test_the_figure_rule_reads_every_sentence_an_answer_may_quote() -> None:
     from rag.gate import missing_figure, quotable
     question = "How many UN member states did Tokayev cite?"
     q = SimpleNamespace(text=question, multipart=False, counted=(), nationals=(), towns=(), city=False, count_in=None, name=False,
-                        evidence=None, unit=None, responder=None, post=None, restates=None, countries=frozenset(),
+                        evidence=None, unit=None, responder=None, post=None, restates=None, countries=frozenset(), figure_countries=frozenset(),
                         new_figure=figure_check(question, "number"))
     hit = SimpleNamespace(chunk=SimpleNamespace(doc_id="a"))
     best = SimpleNamespace(text="许多乌克兰人将托卡耶夫的言论视为一项大胆的声明。", logit=23.43, hit=hit, start=0, end=10,
@@ -1967,7 +1967,7 @@ def test_one_in_a_word_and_the_two_sides_count_nothing() -> None:
 def test_a_country_set_aside_is_not_the_one_whose_figure_is_asked(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
     """"除了吉尔吉斯斯坦，塔吉克斯坦派了多少兵？" asks Tajikistan's count: Kyrgyzstan's does not answer it, in Chinese or
     English; a question that sets a country aside and asks no other is left to the scorer."""
-    from rag.gate import set_aside
+    from rag.people import set_aside
 
     troops = [Article(id="k", title="维和", text="吉尔吉斯斯坦国防部表示，它向哈萨克斯坦派遣了150名士兵。")]
     assert _vetoed(settings, fake_embedder, troops, "除了吉尔吉斯斯坦，塔吉克斯坦往哈萨克派了多少维和兵？", "s1")
@@ -2028,7 +2028,7 @@ def test_who_said_it_a_body_s_work_and_a_speaker_cited_by_a_pronoun() -> None:
     """"是哪家通讯社说…" asks who said it, not what a news agency responded; "哪个机构工作一团糟" asks which body did
     badly, not where someone works; "据法国那位历史学者讲" cites the speaker, whose country is not the figure's."""
     from rag.evidence import required_evidence
-    from rag.gate import speakers
+    from rag.people import speakers
     from rag.responses import responder
 
     assert responder("是哪家通訊社說，在哈薩克斯坦要弄到這類招兵的消息很不容易？") is None
