@@ -20,7 +20,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from rag.countries import countries_asked, countries_in, located_in, towns_asked
-from rag.counts import asks_count, counted_unit, figure_check
+from rag.counts import asked_befalling, asks_count, counted_unit, counts_other_befalling, figure_check
 from rag.evidence import asks_name, names_person, required_evidence
 from rag.figures import expected_unit
 from rag.gate import among_others, town_elsewhere
@@ -147,6 +147,11 @@ def _counted(question: str) -> Check | None:
     return None if not names else lambda s: any(n in normalize(s) for n in names)
 
 
+def _befell(question: str) -> Check | None:
+    kind = asked_befalling(question)
+    return None if kind is None else lambda s: not counts_other_befalling(kind, s)
+
+
 def _nationals(question: str) -> Check | None:
     if answer_type(question) not in ("place", "time") or not (names := foreign_nationals(question)):
         return None
@@ -170,6 +175,8 @@ RULES: dict[str, Callable[[str], Check | None]] = {
     "(rag.gate.among_others)": _among_others,
     "whose count: the sentence names the people or the kind of people counted (rag.people.counted_names)":
         _counted,
+    "what befell those counted: the sentence does not count only people something else befell (died, injured, "
+    "arrested, recruited: rag.counts.asked_befalling)": _befell,
     "a town, a village or a port: the sentence names one, not a country nor a kind of place "
     "(rag.questions.asks_city, rag.typematch.sentence_types)": _town,
     "a town in a country the question names: the sentence's towns are not all in others (rag.gate.town_elsewhere)":

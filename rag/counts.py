@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 
 from rag.figures import NUM, expected_unit, names_a_date
-from rag.keywords import normalize
+from rag.keywords import clauses, normalize
 from rag.questions import is_english
 
 # "多少份合作文件", "几艘军舰": a count in a classifier ("签署了15份文件"). Over the 7,745 answered CMRC (dev,
@@ -130,3 +130,36 @@ def figure_check(question: str, atype: str) -> Callable[[str], bool] | None:
         new = bool(figures_in(sentence, days) - given) or (one is not None and one in s)
         return new and (not part or bool(_PART_GIVEN.search(s)))
     return check
+
+
+# What befell the people a count asks for: "多少居民被招募去参战了？" is not answered by "数十名公民已经在乌克兰战争
+# 中丧生", nor "多少人被捕？" by "26人丧生". News counts the dead, the injured, the arrested and the recruited of one
+# event side by side ("造成了至少164人丧生，近10000人被捕"), each in its own clause.
+_BEFALLS = {
+    "death": r"死|伤亡|丧生|遇难|身亡|阵亡|殉职|罹难|牺牲|丧命|\b(?:killed|died|dead|deaths?|lost their lives)\b",
+    "injury": r"受伤|伤者|负伤|死伤|伤亡|\b(?:injured|wounded|hurt)\b",
+    "arrest": r"被捕|逮捕|拘留|拘捕|羁押|抓获|\b(?:arrested|detained)\b",
+    "recruitment": r"招募|招兵|征召|征兵|应征|入伍|参军|\b(?:recruited|enlisted|conscripted)\b",
+}
+_BEFALL = {kind: re.compile(words, re.I) for kind, words in _BEFALLS.items()}
+_COUNTED_PEOPLE = re.compile(NUM + r"\s*(?:多|余)?\s*(?:万|千|百)*\s*(?:人|名)(?!\s*(?:居民|人口))")
+
+
+def _befalls(text: str) -> set[str]:
+    return {kind for kind, words in _BEFALL.items() if words.search(text)}
+
+
+def asked_befalling(question: str) -> str | None:
+    """What befell the people a count question counts, when it names one thing ("多少人被捕" -> arrest; "How many
+    were killed" -> death); None for other questions, or one that names several."""
+    if not asks_count(question):
+        return None
+    kinds = _befalls(question if is_english(question) else normalize(question))
+    return next(iter(kinds)) if len(kinds) == 1 else None
+
+
+def counts_other_befalling(kind: str, sentence: str) -> bool:
+    """Every count of people in the sentence counts those something else befell: each clause that gives one names
+    what befell them, and none names `kind` ("数十名公民已经在乌克兰战争中丧生" for the recruited)."""
+    counted = [c for c in clauses(normalize(sentence)) if _COUNTED_PEOPLE.search(c)]
+    return bool(counted) and all((found := _befalls(c)) and kind not in found for c in counted)

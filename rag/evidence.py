@@ -123,6 +123,14 @@ _OCCASION = re.compile(OCCASION_SAID.pattern + r"|告诉|电台|电视|报纸|�
 # "…被免职" names none. A vote ("联合国大会表决时，哈萨克斯坦投了什么票？"): the answer says how it voted
 _ASKS_CHARGE = re.compile(r"(?:什么|哪些|哪个|何种)罪名?|罪名是|\bwhat (?:was|were) [^?]*\bcharged with\b|\bwhat charges?\b", re.I)
 _CHARGE = re.compile(r"罪|指控|控告|起诉|涉嫌|判刑|被判|判处|定罪")  # ("因分裂主义被判刑" says the charge by the sentence)
+# what someone did to be charged ("马西莫夫具体干了什么，才被安上叛国的罪名？", "What was Masimov accused of doing?"):
+# the answer says an act, a cause or what the accusation holds, not only the charge again ("以叛国罪逮捕…马西莫夫")
+_ASKS_ACT = re.compile(r"(?:(?:做|干|犯)了?(?:些)?什么(?:事)?|什么(?:行为|事情?)|哪些(?:行为|事))[^？?]{0,16}?(?:罪|叛国|指控|被控|逮捕|被捕|"
+                       r"抓|判|起诉|认定)|(?:罪|叛国|指控|被控|逮捕|被捕|抓|判|起诉)[^？?]{0,16}?(?:(?:做|干|犯)了?(?:些)?什么(?:事)?|什么(?:行为|事情?)|"
+                       r"哪些(?:行为|事))|\baccused of doing\b|\bwhat (?:exactly |specifically )?(?:did|had) [^?]{2,40}?\b(?:do|done)\b"
+                       r"[^?]{0,40}?\b(?:charged|accused|arrested|treason)\b", re.I)
+_ACT = re.compile(r"因为?(?!此)|由于|涉嫌(?!叛国|犯罪)[\u4e00-\u9fff]{2,}|(?:指控|控告|指责|被控)(?:他|其|她)?(?:曾|试图|企图|参与|策划|组织|"
+                  r"煽动|协助|泄露|收受|非法|密谋|勾结)")
 _ASKS_VOTE = re.compile(r"投了?(?:什么|哪种|怎样的|赞成还是反对)票|(?:怎么|如何|怎样)投票|\bhow did [^?]*\bvote\b|"
                         r"\bdid [^?]*\bvote (?:for|against)\b", re.I)
 _VOTED = re.compile(r"票|投票|表决|弃权|赞成|反对")
@@ -177,6 +185,8 @@ def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None
         return _signs
     elif _ASKS_OCCASION.search(q):
         pat = _OCCASION
+    elif _ASKS_ACT.search(q):
+        pat = _ACT
     elif _ASKS_CHARGE.search(q):
         pat = _CHARGE
     elif _ASKS_VOTE.search(q):

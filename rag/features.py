@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from rag.countries import countries_asked, countries_in, located_in, towns_asked
-from rag.counts import counted_unit, figure_check
+from rag.counts import asked_befalling, counted_unit, figure_check
 from rag.errors import NotFound
 from rag.evidence import asks_name, required_evidence
 from rag.figures import expected_unit
@@ -111,6 +111,7 @@ class Query:
     towns: tuple[str, ...] = ()  # the towns it points an event at ("…市的那场枪战": rag.countries.towns_asked)
     counted: tuple[str, ...] = ()  # the names of those whose things it counts ("多少名以色列人": rag.people.counted_names)
     count_in: re.Pattern[str] | None = None  # its count in the question's classifier ("多少份": rag.counts.counted_unit)
+    befell: str | None = None  # what befell those it counts ("多少人被捕": rag.counts.asked_befalling)
     name: bool = False  # it asks what someone is called (rag.evidence.asks_name)
     responder: str | None = None  # whose response it asks about (rag.responses.responder)
     # for a count question, does a sentence write a figure it does not give itself (rag.counts.figure_check)
@@ -140,7 +141,7 @@ class Query:
                    city=city, nationals=foreign_nationals(text) if atype in ("place", "time") else (),
                    located=located_in(text, countries) if city and not english else frozenset(),
                    towns=() if english else towns_asked(text), evidence=required_evidence(text, atype),
-                   count_in=counted_unit(text), name=asks_name(text, atype),
+                   count_in=counted_unit(text), befell=asked_befalling(text), name=asks_name(text, atype),
                    new_figure=figure_check(text, atype), responder=responder(text), asked=asked_chars(text),
                    relative=asked_relative(text), post=asked_post(text, atype),
                    restates=restates_which(text, atype))

@@ -177,6 +177,11 @@ _POPULATION = re.compile(r"人口|居民|住着|住了|居住|有多少(?:人|�
 # (benchmarks/question_rules.py); the two that do not ask "说勉语的人有多少人"
 _POPULATION_WORD = re.compile(r"人口|居民|\b(?:population|inhabitants|residents|live|living)\b", re.I)
 # the population of a part of a country: a region, a province, a town, or "当地" after one
+# residents counted for what befell them ("多少居民被俄军招募走了", "How many residents were recruited"): a headcount,
+# which a population ("当地88万居民") does not give
+_BEFELL = re.compile(r"(?:多少|几[十百千万]?)[名个位]?(?:当地)?(?:居民|市民)[^，,。；;？?]{0,4}?(?:被|遭|死|丧生|伤|逃|撤|离开|加入|"
+                     r"参加|参军|应征|入伍)|\bhow many (?:local )?(?:residents|inhabitants) (?:were|have been|had been|got)"
+                     r" \w+ed\b", re.I)
 _LOCAL = re.compile(r"当地|地区|[州省市县镇村]|\b(?:region|province|city|town|state|district)\b", re.I)
 _WHOLE = re.compile(r"全国|全体|整个|总人口|全部人口|\b(?:entire|whole|total|nationwide|national)\b", re.I)
 
@@ -256,9 +261,9 @@ def expected_unit(question: str) -> re.Pattern[str] | None:
     q = question if english else normalize(question)
     for pat, unit in _ASKS_EN if english else _ASKS_ZH:
         if pat.search(q):
-            if unit == "people" and _POPULATION_WORD.search(q):
+            if unit == "people" and _POPULATION_WORD.search(q) and not _BEFELL.search(q):
                 unit = "population"  # "全国人口有多少" is not answered by "164人丧生"
-            elif unit == "people" and not _POPULATION.search(q):
+            elif unit == "people" and (not _POPULATION.search(q) or _BEFELL.search(q)):
                 unit = "headcount"  # "多少人被招募" is not answered by "当地88万居民"
             return _narrowed(unit, q)
     if not english and keywords_only(q) and _KEYWORD_PEOPLE.search(q):

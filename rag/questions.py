@@ -193,7 +193,13 @@ def split_parts(question: str) -> list[str]:
         # a part asks something; a clause whose question word stands in what describes a noun asks nothing
         # ("分析中国为何力挺哈萨克的法国历史学者贝多林诺，是在哪所大学任教？")
         parts = [p for p in parts if len(p) >= 3 and _QWORD_ZH.search(_QUOTED.sub("", p)) and not _DESCRIBES.search(p)]
+        # a later part that asks only the name of what the one before asks for is that same question ("那番话是对
+        # 哪个青年组织讲的，叫什么名字？")
+        parts = parts[:1] + [p for p in parts[1:] if not _NAME_ONLY.match(p)]
     return parts if len(parts) >= 2 else [q]
+
+
+_NAME_ONLY = re.compile(r"^(?:那|这|它|其|他|她)?(?:的)?(?:到底|究竟|具体)?(?:叫什么|叫啥|叫做什么|名字是什么|全称是什么|名称是什么)(?:名字|名称)?$")
 
 
 @lru_cache(maxsize=65536)

@@ -28,11 +28,14 @@ from rag.questions import FULL_NAME, ROLES, is_english, pos_tags
 _WHICH_N = re.compile(r"哪(?:一)?[个座家所位名只件项些种类款批间条]?(?:具体的?)?((?:(?!是)[\u4e00-\u9fff]){2,8}?)"
                       r"(?=[的是呢吗了被在里中上？?，,]|$)|"
                       # the N described, then its name asked: "…的那个哈中边境口岸叫什么？"
-                      r"[那这](?:一)?[个座家所只件项种款批间条]([\u4e00-\u9fff]{2,8}?)(?=叫什么|叫啥|的名字|名叫什么|名称是)")
+                      r"[那这](?:一)?[个座家所只件项种款批间条]([\u4e00-\u9fff]{2,12}?)(?=叫什么|叫啥|的名字|名叫什么|名称是)")
 # an N whose name ends in N's word ("哪所大学" -> "阿里法拉比哈萨克国立大学"): a sentence without the word names none
 _NAMED_AS_KIND = re.compile(r"大学|学院|医院|机场|酒店|宾馆|监狱|博物馆|体育场|火车站|研究所|研究院")
 _KIND_WORDS = {"大学": "大学|学院", "学院": "大学|学院", "酒店": "酒店|宾馆|饭店", "宾馆": "酒店|宾馆|饭店", "研究所": "研究所|研究院",
                "研究院": "研究所|研究院"}
+# the words that end the name of a body, not of a person
+_BODY = re.compile(r"(?:组织|团体|机构|集团|政党|党派|协会|基金会|智库|公司|企业|电台|电视台|报社|通讯社|部队|联盟|运动)"
+                   r"([\u4e00-\u9fff]?)$")  # or a verb after it ("哪个青年组织讲的")
 _INDEFINITE = re.compile(r"(?<![第这那每任其同单唯是为])(?:一[个座家所位名只件项种批间条些]|某[个座家所位名些种]?|多[个座家所名])[^，,。；;“”：:]{0,10}$")
 _ABROAD = re.compile(r"国外|境外|海外")
 _WHICH_COUNTRY_EN = re.compile(r"\b(?:which|what) (?:foreign )?countr(?:y|ies)\b", re.I)
@@ -46,9 +49,11 @@ def _roles_dropped(s: str) -> str:
 def restates_which(question: str, atype: str) -> Callable[[str], bool] | None:
     """For a "which N" question (not a person's), whether a sentence says N only as "a N" or, for a country, only
     "abroad" (the one "which N" an English question is read for); None for other questions."""
-    if atype in ("person", "time", "number"):
+    if atype in ("time", "number"):
         return None
     if is_english(question):
+        if atype == "person":
+            return None
         if _WHICH_COUNTRY_EN.search(question):  # "… trained abroad: in which country?" from "在国外受训"
             known = countries_asked(question, True)
             return lambda sentence: bool(_ABROAD.search(s := normalize(sentence))) and not countries_in(s, visits=True) - known
@@ -56,6 +61,12 @@ def restates_which(question: str, atype: str) -> Callable[[str], bool] | None:
     q = normalize(question)
     m = _WHICH_N.search(q)
     noun = (m.group(1) or m.group(2)).lstrip("一") if m else ""
+    # a person's "哪位" is read by asks_name; "叫什么名字" after a body ("哪个青年组织讲的，叫什么名字？", "那个…青年团体
+    # 叫什么名字？") asks which body, though its answer type reads as a person's name
+    body = _BODY.search(noun)
+    # (not "哪个组织的领导人叫什么", a person of the body)
+    if atype == "person" and (m is None or body is None or not body.group(1) and q.startswith("的", m.end())):
+        return None
     # a country before the noun qualifies it ("哪种土耳其装备": 装备, which "生产土耳其无人机" does not say)
     country = max((c for c in countries() if noun.startswith(c) and len(noun) >= len(c) + 2), key=len, default="")
     noun = noun[len(country):]

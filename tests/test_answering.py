@@ -1585,7 +1585,8 @@ def test_the_figure_rule_reads_every_sentence_an_answer_may_quote() -> None:
     from rag.gate import missing_figure, quotable
     question = "How many UN member states did Tokayev cite?"
     q = SimpleNamespace(text=question, multipart=False, counted=(), nationals=(), towns=(), city=False, count_in=None, name=False,
-                        evidence=None, unit=None, responder=None, post=None, restates=None, countries=frozenset(), figure_countries=frozenset(),
+                        evidence=None, unit=None, responder=None, post=None, restates=None, countries=frozenset(),
+                        figure_countries=frozenset(), befell=None,
                         new_figure=figure_check(question, "number"))
     hit = SimpleNamespace(chunk=SimpleNamespace(doc_id="a"))
     best = SimpleNamespace(text="许多乌克兰人将托卡耶夫的言论视为一项大胆的声明。", logit=23.43, hit=hit, start=0, end=10,
@@ -2071,3 +2072,61 @@ def test_which_country_trained_them_is_not_answered_by_abroad_beside_a_speaker_s
     assert trained is not None
     assert trained("哈萨克斯坦总统托卡耶夫7日表示，该国面临着“在国外接受过充分训练的恐怖组织”。")
     assert not trained("托卡耶夫表示，他们在阿富汗接受过训练，后来在国外活动。")
+
+
+def test_a_body_s_name_a_population_for_an_event_count_and_who_was_appointed_in_english(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"那个…青年团体叫什么名字" asks which body, though its type reads as a name, and "一个亲克里姆林宫的青年团体"
+    does not say it (the leader of a body is still a person's name); "多少居民被俄军招募走了" counts those recruited,
+    which "当地88万居民" does not; "Who did Tokayev appoint to take over from Masimov" needs a succession, not the
+    sacked man's own appointment."""
+    from rag.figures import expected_unit
+    from rag.which import restates_which
+
+    youth = "普京告诉一个亲克里姆林宫的青年团体说，“哈萨克人从来没有任何国家地位，他创造了它。”"
+    for question in ("普京说“哈萨克人从来没有国家”时，面对的那个亲克里姆林宫青年团体叫什么名字？",
+                     "普京说哈萨克人从来没有国家地位，那番话是对哪个青年组织讲的，叫什么名字？"):
+        which = restates_which(question, "person")
+        assert which is not None and which(youth), question
+        assert not which("普京对“纳希”青年团体说，哈萨克人从来没有任何国家地位。")
+    assert restates_which("哪个组织的领导人叫什么名字？", "person") is None
+    assert restates_which("哪位将军指挥了维和部队？", "person") is None
+
+    region = [Article(id="k", title="科斯塔奈", text="哈萨克斯坦科斯塔奈地区与俄罗斯接壤，当地88万居民中超过40%是俄罗斯裔。")]
+    assert _vetoed(settings, fake_embedder, region, "科斯塔奈检方说，当地已经有多少居民被俄军招募走了？", "r1")
+    assert not _vetoed(settings, fake_embedder, region, "科斯塔奈当地有多少居民？", "r2")
+    recruited = expected_unit("How many residents were recruited in Kostanay?")
+    assert recruited is not None and recruited.search("已有300人被招募") and not recruited.search("当地88万居民")
+
+    successor = _required("Who did Tokayev appoint to take over from Karim Masimov as head of the national security committee?",
+                          "person")
+    assert not successor("马西莫夫在纳扎尔巴耶夫辞职后被任命为国家安全局局长。")
+    assert successor("托卡耶夫任命叶尔梅克·萨金巴耶夫接替马西莫夫，出任国家安全委员会主席。")
+
+
+def test_a_count_of_people_is_of_what_befell_them(settings: Settings, fake_embedder) -> None:  # type: ignore[no-untyped-def]
+    """"多少居民被招募去参战了" is not answered by the citizens killed in the war, nor "多少人被捕" by the dead; a
+    sentence that counts both answers either, and "死伤多少人" names no one thing."""
+    from rag.counts import asked_befalling, counts_other_befalling
+
+    assert asked_befalling("科斯塔奈检方说当地已经有多少居民被招募去乌克兰参战了？") == "recruitment"
+    assert asked_befalling("How many people were arrested during the unrest?") == "arrest"
+    assert asked_befalling("死伤多少人？") is None
+    assert asked_befalling("科斯塔奈有多少俄罗斯裔居民？") is None
+    assert counts_other_befalling("recruitment", "来自前中亚共和国的数十名公民已经在乌克兰战争中丧生。")
+    assert not counts_other_befalling("arrest", "造成了至少164人丧生，近10000人被捕。")
+    assert not counts_other_befalling("arrest", "当局称局势已经稳定。")  # no count: other rules read it
+    unrest = [Article(id="u", title="骚乱", text="官方称，已有26人在这场骚乱中丧生，另有数百人受伤。")]
+    assert _vetoed(settings, fake_embedder, unrest, "骚乱期间有多少人被捕？", "b1")
+    assert not _vetoed(settings, fake_embedder, unrest, "骚乱中有多少人丧生？", "b2")
+
+
+def test_what_someone_did_to_be_charged_needs_an_act_not_the_charge_again() -> None:
+    """"马西莫夫具体干了什么，才被安上叛国的罪名？" is not answered by "以叛国罪逮捕…马西莫夫", but by a sentence that
+    says what he did or why; "被控什么罪" still asks only the charge."""
+    arrest = "哈萨克斯坦国家安全局8日宣布以叛国罪逮捕该部门已被革职的局长卡里姆·马西莫夫。"
+    for question in ("马西莫夫具体干了什么，才被安上叛国的罪名？", "马西莫夫具体做了什么事被认定为叛国？",
+                     "What exactly did Masimov do to be charged with treason?"):
+        act = _required(question, "other")
+        assert not act(arrest), question
+        assert act("检方指控他曾策划夺权，泄露国家机密。"), question
+    assert _required("马西莫夫被控什么罪？", "other")(arrest)
