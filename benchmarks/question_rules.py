@@ -25,7 +25,7 @@ from rag.evidence import asks_name, names_person, required_evidence
 from rag.figures import expected_unit
 from rag.gate import among_others, town_elsewhere
 from rag.keywords import normalize
-from rag.people import counted_names, figure_countries, foreign_nationals
+from rag.people import counted_names, figure_countries, foreign_nationals, others_asked
 from rag.posts import asked_post
 from rag.questions import answer_type, asks_city, asks_region, is_english, pos_tags
 from rag.responses import responder, tells_response
@@ -152,6 +152,12 @@ def _befell(question: str) -> Check | None:
     return None if kind is None else lambda s: not counts_other_befalling(kind, s)
 
 
+def _beyond(question: str) -> Check | None:
+    english = is_english(question)
+    beyond = others_asked(question, countries_asked(question if english else normalize(question), english))
+    return None if beyond is None else lambda s: bool(countries_in(normalize(s), visits=True) - beyond)
+
+
 def _nationals(question: str) -> Check | None:
     if answer_type(question) not in ("place", "time") or not (names := foreign_nationals(question)):
         return None
@@ -173,6 +179,7 @@ RULES: dict[str, Callable[[str], Check | None]] = {
     "(rag.gate.other_country)": _country,
     "a country's count: the sentence does not count only a list it stands in with two others or more "
     "(rag.gate.among_others)": _among_others,
+    "which countries besides those set aside: the sentence names another (rag.people.others_asked)": _beyond,
     "whose count: the sentence names the people or the kind of people counted (rag.people.counted_names)":
         _counted,
     "what befell those counted: the sentence does not count only people something else befell (died, injured, "

@@ -106,6 +106,12 @@ _EMPLOYER_SAID = re.compile(r"(?:组织|机构|公司|委员会|基金会|研究
 # (benchmarks/question_rules.py)
 _ASKS_LEAVING = re.compile(r"撤出|撤离|撤军|撤走|撤回|撤完|离开|\b(?:withdr[ae]w\w*|pull(?:ed|ing)? out|leave|left)\b", re.I)
 _LEFT = re.compile(r"撤|离开|离境|回国|返回|结束|下台|辞|卸任|离任|退位|退出|交出")  # a place or an office left
+# when someone took office ("纳扎尔巴耶夫是从哪一年开始当哈萨克斯坦总统的？", "When did Tokayev become president?"): the
+# answer says the taking of it, not a year when the holder did something else ("2014 年…普京声称，哈萨克斯坦第一任总统
+# 努尔苏丹·纳扎尔巴耶夫…", "于 2019 年下台")
+_ASKS_TOOK_OFFICE = re.compile(r"(?:开始|起)(?:当|做|担任|出任|执政|掌权)|(?:上任|就任|就职|上台|掌权|执政)(?:的|了)?(?:？|\?|$)|"
+                               r"\bwhen did [^?]{2,40}? (?:become|take office|take power|come to power)\b", re.I)
+_TOOK_OFFICE = re.compile(r"上任|就任|就职|上台|掌权|执政|当选|出任|接任|继任|担任|成为|宣誓|任命|起(?:任|担任|为|成为)|继承|继位|即位|登基|接替|接掌|入主|组建|组成|成立")
 # when someone arrived ("中国领导人那次出访哈萨克斯坦是哪天抵达的？", "When did Xi arrive in Astana?"): the answer says an
 # arrival or the visit; "王毅10日表示…" dates another event (benchmarks/question_rules.py)
 _ASKS_ARRIVAL = re.compile(r"(?:哪一?天|哪一日|什么时候|何时|几号|几月几[日号]|哪个月)[^，,；;？?]{0,4}(?:抵达|到达|飞抵|到访|来到)|"
@@ -129,6 +135,9 @@ _ASKS_ACT = re.compile(r"(?:(?:做|干|犯)了?(?:些)?什么(?:事)?|什么(?:�
                        r"抓|判|起诉|认定)|(?:罪|叛国|指控|被控|逮捕|被捕|抓|判|起诉)[^？?]{0,16}?(?:(?:做|干|犯)了?(?:些)?什么(?:事)?|什么(?:行为|事情?)|"
                        r"哪些(?:行为|事))|\baccused of doing\b|\bwhat (?:exactly |specifically )?(?:did|had) [^?]{2,40}?\b(?:do|done)\b"
                        r"[^?]{0,40}?\b(?:charged|accused|arrested|treason)\b", re.I)
+# the charge the question names itself ("叛国罪", "treason"): "媒体指控哈萨克斯坦做了什么？" asks what the accusation
+# says, which "报道称，哈萨克斯坦…为乌克兰提供武器" answers (seeds fresh: five phrasings)
+_CHARGE_NAMED = re.compile(r"罪|叛国|\b(?:treason|crimes?)\b", re.I)
 _ACT = re.compile(r"因为?(?!此)|由于|涉嫌(?!叛国|犯罪)[\u4e00-\u9fff]{2,}|(?:指控|控告|指责|被控)(?:他|其|她)?(?:曾|试图|企图|参与|策划|组织|"
                   r"煽动|协助|泄露|收受|非法|密谋|勾结)")
 _ASKS_VOTE = re.compile(r"投了?(?:什么|哪种|怎样的|赞成还是反对)票|(?:怎么|如何|怎样)投票|\bhow did [^?]*\bvote\b|"
@@ -179,13 +188,15 @@ def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None
         pat = _EMPLOYER_SAID
     elif atype == "time" and _ASKS_LEAVING.search(q):
         pat = _LEFT
+    elif atype == "time" and _ASKS_TOOK_OFFICE.search(q):
+        pat = _TOOK_OFFICE
     elif atype == "time" and _ASKS_ARRIVAL.search(q):
         pat = _ARRIVED
     elif _ASKS_SIGNED.search(q):
         return _signs
     elif _ASKS_OCCASION.search(q):
         pat = _OCCASION
-    elif _ASKS_ACT.search(q):
+    elif _ASKS_ACT.search(q) and _CHARGE_NAMED.search(q):
         pat = _ACT
     elif _ASKS_CHARGE.search(q):
         pat = _CHARGE

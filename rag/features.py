@@ -25,7 +25,7 @@ from rag.evidence import asks_name, required_evidence
 from rag.figures import expected_unit
 from rag.glossary import question_tokens
 from rag.keywords import CJK, content_terms, normalize, tokenize
-from rag.people import asked_relative, counted_names, figure_countries, foreign_nationals
+from rag.people import asked_relative, counted_names, figure_countries, foreign_nationals, others_asked
 from rag.posts import asked_post
 from rag.questions import (
     answer_type,
@@ -103,6 +103,8 @@ class Query:
     countries: frozenset[str] = frozenset()  # the countries it names (rag.countries.countries_asked)
     # those whose figure it asks: not a cited speaker's or one set aside (rag.people.figure_countries)
     figure_countries: frozenset[str] = frozenset()
+    # "除了俄罗斯，还有哪些国家…": the countries its answer must name one beyond (rag.people.others_asked)
+    beyond: frozenset[str] | None = None
     multipart: bool = False  # it asks several things (rag.questions.split_parts)
     about_credits: bool = False  # it asks who reported or edited (then a credits line may answer)
     city: bool = False  # it asks in which town (rag.questions.asks_city)
@@ -135,7 +137,7 @@ class Query:
                    hant=bool(cjk) and normalize(cjk) != cjk, atype=atype, focus=focus,
                    known=frozenset(t for t in focus if snap.knows(t)), words=set(toks), unit=expected_unit(text), bigrams=question_bigrams(text),
                    entities=named_entities(text), countries=countries,
-                   figure_countries=figure_countries(text, countries),
+                   figure_countries=figure_countries(text, countries), beyond=others_asked(text, countries),
                    multipart=len(split_parts(text)) > 1,
                    about_credits=asks_about_credits(text), counted=counted_names(text),
                    city=city, nationals=foreign_nationals(text) if atype in ("place", "time") else (),

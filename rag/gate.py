@@ -143,6 +143,9 @@ def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0
         return True
     if q.restates and q.restates(best.text):  # "哪个青年组织" from "一个亲克里姆林宫的青年团体"
         return True
+    # "除了俄罗斯和吉尔吉斯，还有哪些成员国派兵？" from a sentence on Kyrgyzstan's troops: no country beyond those named
+    if q.beyond is not None and not countries_in(normalize(best.text), visits=True) - q.beyond:
+        return True
     # "多少份文件" from "首次访问"; the count may stand in a sentence an answer quotes beside the best ("民主德国
     # 成立的时候几个国家控制著西柏林？": "1949年，德意志民主共和国成立…", then "…依然为美英法三国共同控制")
     if q.count_in and not any(q.count_in.search(normalize(s.text)) for s in quotable(sents, extra_share)):

@@ -150,6 +150,21 @@ def set_aside(question: str, asked: frozenset[str]) -> frozenset[str]:
     return frozenset(c for c in asked if c in countries_asked(aside, english) and c not in countries_asked(rest, english))
 
 
+# "还有哪些成员国", "which other countries": the question asks countries
+_ASKS_COUNTRIES = re.compile(r"哪国|哪(?:些|几个|个|一个)[\u4e00-\u9fff]{0,6}?(?:国家|成员国|盟国|邻国)|\bwhich (?:other )?(?:[\w-]+ )?"
+                             r"(?:countries|nations|states|members)\b", re.I)
+
+
+def others_asked(question: str, asked: frozenset[str]) -> frozenset[str] | None:
+    """For "除了俄罗斯和吉尔吉斯，还有哪些集安组织成员国派兵去了哈萨克？": the countries an answer must name one beyond (all
+    those the question names); None unless the question sets a country aside and asks which countries."""
+    aside = set_aside(question, asked)
+    rest = _SET_ASIDE.sub(" ", question if is_english(question) else normalize(question))
+    if not aside or not _ASKS_COUNTRIES.search(rest):
+        return None
+    return asked
+
+
 # a country before the role of a person the question cites ("法国历史学者提到，…") names who speaks, not whose
 # figure it asks
 _SPEAKER = re.compile(r"[\u4e00-\u9fff]{0,4}?" + ROLES + r"[\u4e00-\u9fff·]{0,8}?(?:提到|指出|说|讲|表示|称|认为|写道|透露|分析)")

@@ -1586,7 +1586,7 @@ def test_the_figure_rule_reads_every_sentence_an_answer_may_quote() -> None:
     question = "How many UN member states did Tokayev cite?"
     q = SimpleNamespace(text=question, multipart=False, counted=(), nationals=(), towns=(), city=False, count_in=None, name=False,
                         evidence=None, unit=None, responder=None, post=None, restates=None, countries=frozenset(),
-                        figure_countries=frozenset(), befell=None,
+                        figure_countries=frozenset(), befell=None, beyond=None,
                         new_figure=figure_check(question, "number"))
     hit = SimpleNamespace(chunk=SimpleNamespace(doc_id="a"))
     best = SimpleNamespace(text="许多乌克兰人将托卡耶夫的言论视为一项大胆的声明。", logit=23.43, hit=hit, start=0, end=10,
@@ -2130,3 +2130,42 @@ def test_what_someone_did_to_be_charged_needs_an_act_not_the_charge_again() -> N
         assert not act(arrest), question
         assert act("检方指控他曾策划夺权，泄露国家机密。"), question
     assert _required("马西莫夫被控什么罪？", "other")(arrest)
+    from rag.evidence import required_evidence
+
+    # with no charge named, the question asks what an accusation says, and the report of it answers
+    accused = required_evidence("俄罗斯亲政府媒体指控哈萨克斯坦给乌克兰做了什么？", "other")
+    assert accused is None or accused("俄罗斯的亲政府媒体报道称，哈萨克斯坦甚至走到了为乌克兰提供武器的地步。")
+
+
+def test_taking_office_a_body_s_response_and_the_countries_besides_those_set_aside() -> None:
+    """"从哪一年开始当总统" needs the taking of office, not a year the president did something else; "中国海关方面是怎么
+    回应的" is not answered by Tokayev's criticism of China's customs, nor "拉夫罗夫…是怎么说的" by the call alone;
+    "那个哈中边境口岸具体是哪一个" is not answered by the crossing said bare; "除了俄罗斯和吉尔吉斯，还有哪些成员国" needs
+    a country beyond the ones named."""
+    from rag.countries import countries_asked
+    from rag.people import others_asked
+    from rag.responses import responder, tells_response
+    from rag.which import restates_which
+
+    office = _required("纳扎尔巴耶夫是从哪一年开始当哈萨克斯坦总统的？", "time")
+    assert not office("在莫斯科 2014 年吞并克里米亚后不久，普京声称，哈萨克斯坦第一任总统纳扎尔巴耶夫创建了一个国家。")
+    assert office("纳扎尔巴耶夫于1990年当选总统。") and office("他2008年起为公爵。")
+
+    customs = responder("托卡耶夫批评海关以后，中国海关方面是怎么回应的？")
+    assert customs == "中国海关"
+    assert not tells_response("托卡耶夫却批评与中国边境海关的工作表现，称海关毫无秩序工作不力。", customs)
+    assert tells_response("中国海关表示将加强合作。", customs)
+    lavrov = responder("拉夫罗夫在和王毅通电话时是怎么说的？")
+    assert lavrov == "拉夫罗夫"
+    assert not tells_response("王毅10日同俄罗斯外长拉夫罗夫通电话，就哈萨克局势交换意见。", lavrov)
+
+    crossing = restates_which("托卡耶夫批评的那个哈中边境口岸具体是哪一个？", "place")
+    assert crossing is not None
+    assert crossing("托卡耶夫说：“整顿海关将大幅提高预算收入的潜力，特别是哈中边境口岸。")
+    assert not crossing("托卡耶夫点名批评了霍尔果斯口岸。")
+
+    question = "除了俄羅斯和吉爾吉斯，還有哪些集安組織成員國派兵去了哈薩克？"
+    asked = countries_asked("除了俄罗斯和吉尔吉斯，还有哪些集安组织成员国派兵去了哈萨克？", False)
+    beyond = others_asked(question, asked)
+    assert beyond is not None and "吉尔吉斯坦" in beyond
+    assert others_asked("除了吉尔吉斯斯坦，塔吉克斯坦派了多少兵？", asked) is None  # a count, not which countries
