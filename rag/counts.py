@@ -100,7 +100,7 @@ _ONE_OF = re.compile(r"(?<![哪十\d])(?:多少|几)(" + _CLASSIFIERS + "|个|�
 # sentences write one (the third lists names), benchmarks/question_rules.py
 _PART_ASKED = re.compile(r"(?:中|里|当中|之中|其中)[，,]?有?(?:多少|几)[名个位人]?(?:是|为|属于)|"
                          # "被捕者中，外国公民有多少人？": people among people
-                         r"(?:者|人|员|民|兵|军|们)(?:中|里|当中|之中)[，,]?[^，,；;？?的了]{0,8}?有?(?:多少|几)[名个位]?人|"
+                         r"(?:者|人|员|民|兵|军|们)(?:中|里|当中|之中)[，,]?[^，,；;？?的了]{0,8}?有?(?:多少|几)(?:[名个位]?人|[名个位]?(?=[？?]?$))|"
                          r"\bhow many of (?:the|them|those|these)\b|"
                          # "Of those detained in the unrest, how many were foreign nationals?"
                          r"\bof (?:the|those|these|all)\b[^?]{0,60}?,\s*how many\b", re.I)

@@ -36,7 +36,7 @@ _ASKS_TOOK = re.compile(r"(?<!被)(?:谁|哪位|何人)[^，,；;？?]{0,6}" + _
 # was sacked?"): its names cannot be read off in Chinese, so the answer must say a succession ("接替", "新任"), not
 # an appointment alone ("马西莫夫被任命为国家安全局局长" is the sacked man's own)
 _ASKS_SUCCESSOR_EN = re.compile(r"\bwho (?:\w+ )?(?:replaced|succeeded|took over|(?:was|were|got|has been) (?:appointed|named|"
-                                r"chosen|picked) to (?:replace|succeed|take over)|(?:is|was|became) (?:the |[\w'-]+ )?new)\b|"
+                                r"chosen|picked) to (?:replace|succeed|take over)|(?:is|was|became) (?:the |[\w'-]+ )?new|became (?:the )?(?:acting|interim|caretaker))\b|"
                                 # "Who did Tokayev appoint to take over from Karim Masimov …?"
                                 r"\bwho did [\w'. -]{2,40}? (?:appoint|name|pick|choose|install|select) (?:to (?:replace|succeed|"
                                 r"take over)|as (?:the )?new)\b", re.I)

@@ -28,9 +28,9 @@ from rag.questions import FULL_NAME, ROLES, is_english, pos_tags
 _WHICH_N = re.compile(r"哪(?:一)?[个座家所位名只件项些种类款批间条]?(?:具体的?)?((?:(?!是)[\u4e00-\u9fff]){2,8}?)"
                       r"(?=[的是呢吗了被在里中上？?，,]|$)|"
                       # the N described, then its name asked: "…的那个哈中边境口岸叫什么？"
-                      r"[那这](?:一)?[个座家所只件项种款批间条]([\u4e00-\u9fff]{2,12}?)(?=叫什么|叫啥|的名字|名叫什么|名称是|"
-                      # "托卡耶夫批评的那个哈中边境口岸具体是哪一个？"
-                      r"(?:具体|到底|究竟)?是哪(?:一)?[个座家所只])")
+                      r"[那这](?P<count>一|两|二|三|几)?[个座家所只件项种款批间条]([\u4e00-\u9fff]{2,12}?)(?=叫什么|叫啥|的名字|名叫什么|"
+                      # "托卡耶夫批评的那个哈中边境口岸(，)具体是哪一个？"
+                      r"名称是|[，,]?(?:具体|到底|究竟)?是哪(?:一)?[个座家所只])")
 # an N whose name ends in N's word ("哪所大学" -> "阿里法拉比哈萨克国立大学"): a sentence without the word names none
 _NAMED_AS_KIND = re.compile(r"大学|学院|医院|机场|酒店|宾馆|监狱|博物馆|体育场|火车站|研究所|研究院")
 _KIND_WORDS = {"大学": "大学|学院", "学院": "大学|学院", "酒店": "酒店|宾馆|饭店", "宾馆": "酒店|宾馆|饭店", "研究所": "研究所|研究院",
@@ -40,6 +40,7 @@ _BODY = re.compile(r"(?:组织|团体|机构|集团|政党|党派|协会|基金�
                    r"([\u4e00-\u9fff]?)$")  # or a verb after it ("哪个青年组织讲的")
 _INDEFINITE = re.compile(r"(?<![第这那每任其同单唯是为])(?:一[个座家所位名只件项种批间条些]|某[个座家所位名些种]?|多[个座家所名])[^，,。；;“”：:]{0,10}$")
 _ABROAD = re.compile(r"国外|境外|海外")
+_COUNTED_AS = r"\s*[个座家所名只件项种批间条][^，,。；;“”：:]{0,10}$"  # after a count: "两个村庄"
 _WHICH_COUNTRY_EN = re.compile(r"\b(?:which|what) (?:foreign )?countr(?:y|ies)\b", re.I)
 
 
@@ -62,7 +63,10 @@ def restates_which(question: str, atype: str) -> Callable[[str], bool] | None:
         return _restates_thing_en(question)
     q = normalize(question)
     m = _WHICH_N.search(q)
-    noun = (m.group(1) or m.group(2)).lstrip("一") if m else ""
+    noun = (m.group(1) or m.group(3)).lstrip("一") if m else ""
+    # "那两个村庄叫什么？": a sentence that says them only by the count ("两个村庄") does not name them
+    count = m.group("count") if m and m.group("count") not in (None, "一") else None
+    counted = re.compile("[两二]" if count in ("两", "二") else (count or "^$")) if count else None
     # a person's "哪位" is read by asks_name; "叫什么名字" after a body ("哪个青年组织讲的，叫什么名字？", "那个…青年团体
     # 叫什么名字？") asks which body, though its answer type reads as a person's name
     body = _BODY.search(noun)
@@ -93,6 +97,8 @@ def restates_which(question: str, atype: str) -> Callable[[str], bool] | None:
             return True
         for head in heads:
             at = [said.start() for said in re.finditer(re.escape(head), s)]
+            if at and counted and all(_by_count(s[:i], counted) for i in at):
+                return True
             if at:
                 return _only_as_a(s, at) or (
                     plain and all(_unsaid(s, i, head, q) for i in at) and not _names_new(s, q))
@@ -140,6 +146,13 @@ def _restates_thing_en(question: str) -> Callable[[str], bool] | None:
 
 
 _CLAUSE_END = re.compile(r"[，,。；;：:“”\"（）()、！!？?]")
+
+
+def _by_count(before: str, counted: re.Pattern[str]) -> bool:
+    """The words `before` N end in the count the question gives ("两个村庄" for "那两个村庄"), with no list before it
+    in the clause ("托什基夫卡和乌斯季尼夫卡两个村庄" names them)."""
+    m = re.search(counted.pattern + _COUNTED_AS, before)
+    return m is not None and not re.search(r"[和、及与]", _CLAUSE_END.split(before[:m.start()])[-1])
 
 
 def _only_as_a(s: str, at: list[int]) -> bool:

@@ -2166,3 +2166,25 @@ def test_taking_office_a_body_s_response_and_the_countries_besides_those_set_asi
     beyond = others_asked(question, asked)
     assert beyond is not None and "吉尔吉斯坦" in beyond
     assert others_asked("除了吉尔吉斯斯坦，塔吉克斯坦派了多少兵？", asked) is None  # a count, not which countries
+
+
+def test_a_part_asked_bare_an_acting_successor_and_those_named_only_by_their_count() -> None:
+    """"维和人员里，俄罗斯军人有多少？" counts a part, which the whole's "二千三百人" does not give; "Who became acting
+    prime minister" asks a successor; "那两个村庄叫什么" is not answered by "占领了…附近的两个村庄", though a sentence
+    that lists them before the count names them."""
+    from rag.counts import figure_check
+    from rag.which import restates_which
+
+    part = figure_check("集安组织派驻哈萨克的维和人员里，俄罗斯军人有多少？", "number")
+    assert part is not None
+    assert not part("托卡耶夫介绍说，集安组织在哈维和人员现有二千三百人。")
+    assert part("其中俄军有1500人。")
+    acting = _required("Who became acting prime minister after Kazakhstan's government resigned during the unrest?", "person")
+    assert not acting("马西莫夫在此前曾担任过许多政府要职，其中最重要的职位是政府首脑。")
+    assert acting("阿利汉·斯迈洛夫接替马明，出任代总理。")
+    villages = restates_which("俄軍在利西昌斯克附近拿下的那兩個村莊叫什麼？", "place")
+    assert villages is not None
+    assert villages("盖达伊表示，俄罗斯军队已经占领了利西昌斯克附近的两个村庄。")
+    assert not villages("俄军占领了托什基夫卡和乌斯季尼夫卡两个村庄。")
+    crossing = restates_which("托卡耶夫批评不查车不收税的那个哈中边境口岸，具体是哪一个？", "other")
+    assert crossing is not None and crossing("托卡耶夫说：“整顿海关将大幅提高预算收入的潜力，特别是哈中边境口岸。")
