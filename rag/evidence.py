@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from rag.countries import countries
 from rag.keywords import normalize
-from rag.posts import asked_office, took_post
+from rag.posts import asked_office, post_held_when, took_post
 from rag.questions import is_english
 from rag.typematch import OCCASION_SAID, sentence_types
 
@@ -204,6 +204,8 @@ def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None
         pat = _VOTED
     elif (office := asked_office(question)) is not None:
         return office
+    elif (held := post_held_when(question, atype)) is not None:
+        return held
     else:
         return took_post(question)
     if pat is None:

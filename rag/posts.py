@@ -102,6 +102,33 @@ def asked_post(question: str, atype: str) -> Callable[[str], bool] | None:
     return holds
 
 
+# when someone held or took a post ("托卡耶夫哪年当上联合国副秘书长的？", "In which years did Tokayev serve as UN Deputy
+# Secretary-General?"): the answer says that post, not a year the person did something else ("纳扎尔巴耶夫于 2019 年
+# 下台" beside "托卡耶夫被广泛视为…傀儡")
+_WHEN_POST = re.compile(r"(担任|出任|当上|当选|就任|升任|成为|连任|任)了?(?:的)?[^，,；;？?]{0,12}?(" + _OFFICES + r")", re.I)
+_WHEN_POST_EN = re.compile(r"\b(?:serve[sd]?|served|become|became|take office|took office|appointed|named|elected) "
+                           r"(?:as )?(?:the |a )?(?:[\w'-]+ ){0,2}?(deputy secretary-general|secretary-general|prime minister|"
+                           r"premier|president|foreign minister|defen[cs]e minister|minister|governor|mayor|prosecutor|"
+                           r"commander|ambassador|chairman)\b", re.I)
+_POST_EN_MORE = {"deputy secretary-general": "副秘书长", "secretary-general": "秘书长"}
+
+
+def post_held_when(question: str, atype: str) -> Callable[[str], bool] | None:
+    """For a question when someone held or took a post, whether a sentence says that post; None for others."""
+    if atype != "time":
+        return None
+    english = is_english(question)
+    m = (_WHEN_POST_EN if english else _WHEN_POST).search(question if english else normalize(question))
+    if m is None:
+        return None
+    post = m.group(1).lower() if english else m.group(2)
+    posts = (_POST_EN_MORE.get(post) or _POST_EN[post]) if english else post
+    # or the question's own verb, the post left implicit ("哪一年成功连任了总理？" from "2013年成功连任。")
+    verb = [] if english or len(m.group(1)) < 2 else [m.group(1)]
+    said = re.compile("|".join([_POST_WORDS.get(p, p) for p in posts.split("|")] + verb))
+    return lambda sentence: bool(said.search(normalize(sentence)))
+
+
 # a post held once, before the time the question asks about; a question that asks so itself
 _HELD_BEFORE = re.compile(r"曾|此前|以前|早年|昔日")
 _ASKS_PAST = re.compile(r"曾|以前|此前|早年|过去|前任|当过|\b(?:former|previous|once|used to)\b", re.I)

@@ -57,7 +57,7 @@ _EN: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "when" asks a time before its verb ("When did …", "When exactly …"); "… when he said" and "When Tokayev said …,
     # what did Putin say" only date the question's story
     ("time", re.compile(r"\bwhen(?= (?:did|do|does|was|were|is|are|will|would|has|have|had|can|could|exactly|precisely)\b"
-                        r"|[?]?$)|\bwhat (?:year|date|day|month|time)\b|\bwhich (?:year|date|day|month)\b|"
+                        r"|[?]?$)|\bwhat (?:year|date|day|month|time)s?\b|\bwhich (?:year|date|day|month)s?\b|"
                         r"\bhow long ago\b", re.I)),
     ("number", re.compile(r"\bhow (?:many|much|long|far|old|large|big|high)\b|\bwhat (?:number|percentage|"
                           r"share|proportion)\b|\bnumber of\b|" + DEATH_TOLL_EN, re.I)),

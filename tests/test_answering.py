@@ -2188,3 +2188,18 @@ def test_a_part_asked_bare_an_acting_successor_and_those_named_only_by_their_cou
     assert not villages("俄军占领了托什基夫卡和乌斯季尼夫卡两个村庄。")
     crossing = restates_which("托卡耶夫批评不查车不收税的那个哈中边境口岸，具体是哪一个？", "other")
     assert crossing is not None and crossing("托卡耶夫说：“整顿海关将大幅提高预算收入的潜力，特别是哈中边境口岸。")
+
+
+def test_when_someone_held_a_post_needs_the_post_and_which_years_asks_a_time() -> None:
+    """"In which years did Tokayev serve as UN Deputy Secretary-General?" is a time question, and a year on
+    Nazarbayev's stepping down does not answer it; "哪一年成功连任了总理" is answered by "2013年成功连任" (its own verb)."""
+    from rag.questions import answer_type
+
+    question = "In which years did Tokayev serve as UN Deputy Secretary-General?"
+    assert answer_type(question) == "time"
+    served = _required(question, "time")
+    assert not served("当时，托卡耶夫被广泛视为他的前任纳扎尔巴耶夫精心挑选的傀儡，纳扎尔巴耶夫于 2019 年下台。")
+    assert served("托卡耶夫2011年至2013年任联合国副秘书长。")
+    became = _required("托卡耶夫哪年当上联合国副秘书长的？", "time")
+    assert not became("纳扎尔巴耶夫于 2019 年下台。") and became("2011年，托卡耶夫出任联合国副秘书长。")
+    assert _required("维尔纳·法伊曼在哪一年成功连任了总理？", "time")("2013年成功连任。")
