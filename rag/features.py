@@ -36,7 +36,7 @@ from rag.questions import (
     named_entities,
     split_parts,
 )
-from rag.responses import responder
+from rag.responses import responder, responder_en
 from rag.scorer import shares
 from rag.sentence_roles import is_credit_line, is_own_question
 from rag.store import IndexView
@@ -116,6 +116,7 @@ class Query:
     befell: str | None = None  # what befell those it counts ("多少人被捕": rag.counts.asked_befalling)
     name: bool = False  # it asks what someone is called (rag.evidence.asks_name)
     responder: str | None = None  # whose response it asks about (rag.responses.responder)
+    responder_en: str | None = None  # the same, named by one Latin word in English ("Putin": responder_en)
     # for a count question, does a sentence write a figure it does not give itself (rag.counts.figure_check)
     new_figure: Callable[[str], bool] | None = None
     evidence: Callable[[str], bool] | None = None  # says a sentence what it asks: a birth, a model (required_evidence)
@@ -144,7 +145,7 @@ class Query:
                    located=located_in(text, countries) if city and not english else frozenset(),
                    towns=() if english else towns_asked(text), evidence=required_evidence(text, atype),
                    count_in=counted_unit(text), befell=asked_befalling(text), name=asks_name(text, atype),
-                   new_figure=figure_check(text, atype), responder=responder(text), asked=asked_chars(text),
+                   new_figure=figure_check(text, atype), responder=responder(text), responder_en=responder_en(text), asked=asked_chars(text),
                    relative=asked_relative(text), post=asked_post(text, atype),
                    restates=restates_which(text, atype))
 

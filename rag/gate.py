@@ -19,7 +19,7 @@ from rag.evidence import names_person
 from rag.features import ADJACENT, Query, Sentence
 from rag.figures import asks_for_day, dates_only_statements, local_population
 from rag.keywords import clauses, normalize
-from rag.responses import tells_response
+from rag.responses import tells_response, tells_response_en
 from rag.scorer import shares
 
 
@@ -174,6 +174,10 @@ def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0
         return True
     # a town's figure ("克兹拉尔达市的那场枪战死了多少人") from a sentence that names neither it nor follows one that does
     if (q.unit or q.count_in or q.new_figure) and q.towns and not _said(q.towns, best, before):
+        return True
+    # "How did Putin react on stage …?" from a sentence that never names him (nor follows one that does, when it
+    # opens with a pronoun): his Chinese name read from the Latin one
+    if q.responder_en and not tells_response_en(best.text, q.responder_en, before.text if before else None):
         return True
     if q.responder:  # "普京是怎么回应的" from Tokayev's words, or from "他表示…" after them
         if not tells_response(best.text, q.responder, before.text if before else None):

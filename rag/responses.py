@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 
-from rag.countries import countries, name_pattern
+from rag.countries import countries, countries_asked, name_pattern
 from rag.keywords import normalize
 from rag.questions import is_english, names_and_people
+from rag.transliteration import names_in_text
 
 # "普京当场是怎么回应的？", "王毅是怎么批评…的？": a question about someone's response or judgement. An answer
 # reports that one's words or deeds, naming them or, as news goes on, by a pronoun ("她只回答了一句"). Few CMRC and
@@ -40,6 +41,26 @@ _ORGANS = {"外交部": "外交部|外长|外交部长", "国防部": "国防部
            "国会": "议会|国会", "海关": "海关"}  # "中国海关方面是怎么回应的": China's customs, not Kazakhstan's
 _ORGAN = re.compile("|".join(_ORGANS))
 _ROLE_AFTER = re.compile(r"(?:副?总统|副?总理|外长|外交部长|部长|议员|官员|大使|发言人|领导人)")
+
+
+# "How did Putin react on stage …?", "What did Lavrov say in reply?", "the Kremlin's response": someone an English
+# question names by one Latin word, whose Chinese name an answer holds (rag.transliteration)
+_RESPONDER_EN = re.compile(r"\b(?i:how did) (?:the )?([A-Z][a-z]{3,}) (?:react|respond|reply|answer|hit back|retort)|"
+                           r"\b(?i:what did) (?:the )?([A-Z][a-z]{3,}) say (?:back|in (?:response|reply)|in return)|"
+                           r"\b(?:the )?([A-Z][a-z]{3,})'s (?:reaction|response|reply)\b")
+
+
+def responder_en(question: str) -> str | None:
+    """The Latin name of whose response an English question asks about, when it is one word and no country or
+    capital (those respond through any official: rag.glossary carries them); None otherwise."""
+    if not is_english(question):
+        return None
+    m = _RESPONDER_EN.search(question)
+    name = next((g for g in m.groups() if g), None) if m else None
+    if name is None or countries_asked(name, True) or name.lower() in ("moscow", "beijing", "washington", "kyiv",
+                                                                       "kiev", "astana"):
+        return None
+    return name
 
 
 _JUST_BEFORE = re.compile(r"(?:当场|当时|随后|则|又|也|对此|方面)?(?:是|又是|到底是|究竟是)?")
@@ -138,3 +159,12 @@ def tells_response(sentence: str, who: str, before: str | None = None) -> bool:
            for m in re.finditer(re.escape(who), s)):
         return True
     return bool(_LEADS_WITH_PRONOUN.match(s)) and (before is None or who in normalize(before))
+
+
+def tells_response_en(sentence: str, latin: str, before: str | None = None) -> bool:
+    """The sentence may report the response of someone an English question names in Latin letters (`latin`,
+    responder_en): it holds their Chinese name (rag.transliteration), or opens with a pronoun after a sentence that
+    does. Weaker than tells_response: a common word may read as the name, which keeps the sentence."""
+    if names_in_text(latin, sentence):
+        return True
+    return bool(_LEADS_WITH_PRONOUN.match(normalize(sentence))) and before is not None and names_in_text(latin, before)

@@ -1586,7 +1586,7 @@ def test_the_figure_rule_reads_every_sentence_an_answer_may_quote() -> None:
     question = "How many UN member states did Tokayev cite?"
     q = SimpleNamespace(text=question, multipart=False, counted=(), nationals=(), towns=(), city=False, count_in=None, name=False,
                         evidence=None, unit=None, responder=None, post=None, restates=None, countries=frozenset(),
-                        figure_countries=frozenset(), befell=None, beyond=None,
+                        figure_countries=frozenset(), befell=None, beyond=None, responder_en=None,
                         new_figure=figure_check(question, "number"))
     hit = SimpleNamespace(chunk=SimpleNamespace(doc_id="a"))
     best = SimpleNamespace(text="许多乌克兰人将托卡耶夫的言论视为一项大胆的声明。", logit=23.43, hit=hit, start=0, end=10,
@@ -2203,3 +2203,26 @@ def test_when_someone_held_a_post_needs_the_post_and_which_years_asks_a_time() -
     became = _required("托卡耶夫哪年当上联合国副秘书长的？", "time")
     assert not became("纳扎尔巴耶夫于 2019 年下台。") and became("2011年，托卡耶夫出任联合国副秘书长。")
     assert _required("维尔纳·法伊曼在哪一年成功连任了总理？", "time")("2013年成功连任。")
+
+
+def test_an_english_responder_is_read_in_its_chinese_transliteration() -> None:
+    """"How did Putin react on stage …?" is not answered by a sentence that never names 普京 (nor opens with a
+    pronoun after one that does); "the Kremlin" is 克里姆林宫; a country is left to the other rules. The seeds'
+    names read back to their own transliteration and to no other name of the seeds."""
+    from rag.responses import responder_en, tells_response_en
+    from rag.transliteration import names_in_text, reads_as
+
+    putin = responder_en("How did Putin react on stage when Tokayev said Kazakhstan would not recognise Luhansk?")
+    assert putin == "Putin"
+    assert not tells_response_en("相反，哈萨克斯坦总统托卡耶夫还公开拒绝支持俄罗斯。", putin)
+    assert not tells_response_en("一位哈萨克斯坦分析家声称，这一奇观是在托卡耶夫 2 月初访问莫斯科期间完成的。", putin)
+    assert tells_response_en("普京当场没有回应。", putin)
+    assert tells_response_en("他随后表示理解。", putin, before="普京听完托卡耶夫的话。")
+    assert responder_en("How did the Kremlin respond to the Kostanay prosecutor's claim?") == "Kremlin"
+    assert names_in_text("Kremlin", "俄罗斯克里姆林宫表示，绍伊古持续向普京总统通报。")
+    assert responder_en("How did Kazakhstan respond?") is None and responder_en("普京怎么回应？") is None
+    seeds = {"Putin": "普京", "Tokayev": "托卡耶夫", "Masimov": "马西莫夫", "Zatulin": "扎图林", "Lavrov": "拉夫罗夫",
+             "Simonyan": "西蒙尼扬", "Nikonov": "尼科诺夫", "Blinken": "布林肯", "Shoigu": "绍伊古", "Luzin": "卢津"}
+    for latin, chinese in seeds.items():
+        assert reads_as(latin, chinese), latin
+        assert not any(reads_as(latin, other) for other in seeds.values() if other != chinese), latin
