@@ -163,3 +163,8 @@ def counts_other_befalling(kind: str, sentence: str) -> bool:
     what befell them, and none names `kind` ("数十名公民已经在乌克兰战争中丧生" for the recruited)."""
     counted = [c for c in clauses(normalize(sentence)) if _COUNTED_PEOPLE.search(c)]
     return bool(counted) and all((found := _befalls(c)) and kind not in found for c in counted)
+
+
+def counts_befalling(kind: str, sentence: str) -> bool:
+    """Some clause of the sentence counts people and says `kind` befell them ("已有26人在这场骚乱中丧生")."""
+    return any(_COUNTED_PEOPLE.search(c) and kind in _befalls(c) for c in clauses(normalize(sentence)))

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from rag.countries import countries_in, name_pattern, towns_in
-from rag.counts import counts_other_befalling
+from rag.counts import counts_befalling, counts_other_befalling
 from rag.evidence import names_person
 from rag.features import ADJACENT, Query, Sentence
 from rag.figures import asks_for_day, dates_only_statements, local_population
@@ -169,8 +169,11 @@ def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0
         return True
     if local_population(q.text, q.unit, best.text):  # a country's population from a region's
         return True
-    # the arrested counted from the dead ("多少人被捕" from "26人丧生"), the recruited from those killed in the war
-    if q.befell and counts_other_befalling(q.befell, best.text):
+    # the arrested counted from the dead ("多少人被捕" from "26人丧生"), the recruited from those killed in the war,
+    # unless one of the best few counts the asked ones (an outlet's passages read on their own for its figure:
+    # "被捕的人数已上升至4266人" first, then "已有26人在这场骚乱中丧生")
+    if q.befell and counts_other_befalling(q.befell, best.text) and not any(
+            counts_befalling(q.befell, s.text) for s in sorted(sents, key=lambda s: -s.logit)[:EVIDENCE_WITHIN]):
         return True
     # a town's figure ("克兹拉尔达市的那场枪战死了多少人") from a sentence that names neither it nor follows one that does
     if (q.unit or q.count_in or q.new_figure) and q.towns and not _said(q.towns, best, before):
