@@ -104,7 +104,7 @@ _EMPLOYER_SAID = re.compile(r"(?:组织|机构|公司|委员会|基金会|研究
 # out?"): the answer says they left, a place or an office ("2019 年下台"); "8日有20架军用货机继续将俄罗斯部队…运送至
 # 哈萨克斯坦" dates their arrival. Each of the 3 CMRC/DRCD time questions that ask so is answered by such a sentence
 # (benchmarks/question_rules.py)
-_ASKS_LEAVING = re.compile(r"撤出|撤离|撤军|撤走|撤回|撤完|离开|\b(?:withdr[ae]w\w*|pull(?:ed|ing)? out|leave|left)\b", re.I)
+_ASKS_LEAVING = re.compile(r"撤出|撤离|撤军|撤走|撤回|撤完|离开|卸任|离任|下台|交权|辞去|\b(?:withdr[ae]w\w*|pull(?:ed|ing)? out|leave|left)\b", re.I)
 _LEFT = re.compile(r"撤|离开|离境|回国|返回|结束|下台|辞|卸任|离任|退位|退出|交出")  # a place or an office left
 # when someone took office ("纳扎尔巴耶夫是从哪一年开始当哈萨克斯坦总统的？", "When did Tokayev become president?"): the
 # answer says the taking of it, not a year when the holder did something else ("2014 年…普京声称，哈萨克斯坦第一任总统

@@ -105,7 +105,7 @@ def asked_post(question: str, atype: str) -> Callable[[str], bool] | None:
 # when someone held or took a post ("托卡耶夫哪年当上联合国副秘书长的？", "In which years did Tokayev serve as UN Deputy
 # Secretary-General?"): the answer says that post, not a year the person did something else ("纳扎尔巴耶夫于 2019 年
 # 下台" beside "托卡耶夫被广泛视为…傀儡")
-_WHEN_POST = re.compile(r"(担任|出任|当上|当选|就任|升任|成为|连任|任)了?(?:的)?[^，,；;？?]{0,12}?(" + _OFFICES + r")", re.I)
+_WHEN_POST = re.compile(r"(担任|出任|当上|当选|就任|升任|成为|连任|(?<![卸离辞去])任)了?(?:的)?[^，,；;？?]{0,12}?(" + _OFFICES + r")", re.I)
 _WHEN_POST_EN = re.compile(r"\b(?:serve[sd]?|served|become|became|take office|took office|appointed|named|elected) "
                            r"(?:as )?(?:the |a )?(?:[\w'-]+ ){0,2}?(deputy secretary-general|secretary-general|prime minister|"
                            r"premier|president|foreign minister|defen[cs]e minister|minister|governor|mayor|prosecutor|"

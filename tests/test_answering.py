@@ -2203,6 +2203,10 @@ def test_when_someone_held_a_post_needs_the_post_and_which_years_asks_a_time() -
     became = _required("托卡耶夫哪年当上联合国副秘书长的？", "time")
     assert not became("纳扎尔巴耶夫于 2019 年下台。") and became("2011年，托卡耶夫出任联合国副秘书长。")
     assert _required("维尔纳·法伊曼在哪一年成功连任了总理？", "time")("2013年成功连任。")
+    # leaving a post is a departure, not the post: "卸任总统" from "于 2019 年下台"
+    left = _required("納扎爾巴耶夫是哪一年卸任總統的？", "time")
+    assert left("纳扎尔巴耶夫于 2019 年下台。")
+    assert not left("在莫斯科 2014 年吞并克里米亚后不久，普京声称，哈萨克斯坦第一任总统纳扎尔巴耶夫创建了一个国家。")
 
 
 def test_an_english_responder_is_read_in_its_chinese_transliteration() -> None:
