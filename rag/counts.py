@@ -139,7 +139,7 @@ _BEFALLS = {
     "death": r"死|伤亡|丧生|遇难|身亡|阵亡|殉职|罹难|牺牲|丧命|\b(?:killed|died|dead|deaths?|lost their lives)\b",
     "injury": r"受伤|伤者|负伤|死伤|伤亡|\b(?:injured|wounded|hurt)\b",
     "arrest": r"被捕|逮捕|拘留|拘捕|羁押|抓获|\b(?:arrested|detained)\b",
-    "recruitment": r"招募|招兵|征召|征兵|应征|入伍|参军|\b(?:recruited|enlisted|conscripted)\b",
+    "recruitment": r"招募|招兵|招进|招入|招去|拉去|拉进|征召|征兵|应征|入伍|参军|\b(?:recruited|enlisted|conscripted)\b",
 }
 _BEFALL = {kind: re.compile(words, re.I) for kind, words in _BEFALLS.items()}
 _COUNTED_PEOPLE = re.compile(NUM + r"\s*(?:多|余)?\s*(?:万|千|百)*\s*(?:人|名)(?!\s*(?:居民|人口))")

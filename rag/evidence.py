@@ -140,6 +140,10 @@ _ASKS_ACT = re.compile(r"(?:(?:做|干|犯)了?(?:些)?什么(?:事)?|什么(?:�
 _CHARGE_NAMED = re.compile(r"罪|叛国|\b(?:treason|crimes?)\b", re.I)
 _ACT = re.compile(r"因为?(?!此)|由于|涉嫌(?!叛国|犯罪)[\u4e00-\u9fff]{2,}|(?:指控|控告|指责|被控)(?:他|其|她)?(?:曾|试图|企图|参与|策划|组织|"
                   r"煽动|协助|泄露|收受|非法|密谋|勾结)")
+# who chaired or hosted ("那场线上会议是由哪个国家的领导人主持的？"): the answer says the chair, not only someone who
+# attended ("托卡耶夫10日在出席集体安全条约组织线上会议时表示")
+_ASKS_CHAIR = re.compile(r"由[^，,；;？?]{0,12}?(?:主持|召集)|\bwho (?:chaired|convened)\b", re.I)
+_CHAIRED = re.compile(r"主持|主席|轮值|主办|召集|牵头|东道主")
 _ASKS_VOTE = re.compile(r"投了?(?:什么|哪种|怎样的|赞成还是反对)票|(?:怎么|如何|怎样)投票|\bhow did [^?]*\bvote\b|"
                         r"\bdid [^?]*\bvote (?:for|against)\b", re.I)
 _VOTED = re.compile(r"票|投票|表决|弃权|赞成|反对")
@@ -200,6 +204,8 @@ def required_evidence(question: str, atype: str) -> Callable[[str], bool] | None
         pat = _ACT
     elif _ASKS_CHARGE.search(q):
         pat = _CHARGE
+    elif _ASKS_CHAIR.search(q):
+        pat = _CHAIRED
     elif _ASKS_VOTE.search(q):
         pat = _VOTED
     elif (office := asked_office(question)) is not None:

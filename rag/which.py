@@ -38,6 +38,8 @@ _KIND_WORDS = {"大学": "大学|学院", "学院": "大学|学院", "酒店": "
 # the words that end the name of a body, not of a person
 _BODY = re.compile(r"(?:组织|团体|机构|集团|政党|党派|协会|基金会|智库|公司|企业|电台|电视台|报社|通讯社|部队|联盟|运动)"
                    r"([\u4e00-\u9fff]?)$")  # or a verb after it ("哪个青年组织讲的")
+# a body's word and the articles' other word for it ("那个组织叫什么" of "一个亲克里姆林宫的青年团体")
+_SAME_KIND = {"组织": "组织|团体", "团体": "团体|组织"}
 _INDEFINITE = re.compile(r"(?<![第这那每任其同单唯是为])(?:一[个座家所位名只件项种批间条些]|某[个座家所位名些种]?|多[个座家所名])[^，,。；;“”：:]{0,10}$")
 _ABROAD = re.compile(r"国外|境外|海外")
 _COUNTED_AS = r"\s*[个座家所名只件项种批间条][^，,。；;“”：:]{0,10}$"  # after a count: "两个村庄"
@@ -96,7 +98,7 @@ def restates_which(question: str, atype: str) -> Callable[[str], bool] | None:
         if heads[0] == "国家" and _ABROAD.search(s) and not countries_in(_roles_dropped(s), visits=True) - asked:
             return True
         for head in heads:
-            at = [said.start() for said in re.finditer(re.escape(head), s)]
+            at = [said.start() for said in re.finditer(_SAME_KIND.get(head, re.escape(head)), s)]
             if at and counted and all(_by_count(s[:i], counted) for i in at):
                 return True
             if at:

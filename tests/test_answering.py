@@ -2230,3 +2230,21 @@ def test_an_english_responder_is_read_in_its_chinese_transliteration() -> None:
     for latin, chinese in seeds.items():
         assert reads_as(latin, chinese), latin
         assert not any(reads_as(latin, other) for other in seeds.values() if other != chinese), latin
+
+
+def test_recruits_asked_by_their_verb_a_chair_and_a_body_by_its_other_word() -> None:
+    """"多少当地居民已经被招进了俄军" counts recruits (a headcount, not "88万居民"); "由哪个国家的领导人主持的" needs the
+    chair, not one who attended; "那个组织叫什么" of "一个…青年团体" says the body only as "a" one."""
+    from rag.counts import asked_befalling
+    from rag.figures import expected_unit
+    from rag.which import restates_which
+
+    recruits = "科斯塔奈检察官说到底有多少当地居民已经被招进了俄军？"
+    assert asked_befalling(recruits) == "recruitment"
+    unit = expected_unit(recruits)
+    assert unit is not None and not unit.search("当地88万居民中超过40%是俄罗斯裔")
+    chair = _required("集安組織那場線上會議是由哪個國家的領導人主持的？", "place")
+    assert not chair("哈萨克总统托卡耶夫10日在出席集体安全条约组织线上会议时表示，当局挫败了一起未遂政变。")
+    assert chair("会议由集安组织轮值主席国亚美尼亚总理帕希尼扬主持。")
+    body = restates_which("那个组织叫什么？", "other")
+    assert body is not None and body("普京告诉一个亲克里姆林宫的青年团体说，“哈萨克人从来没有任何国家地位。”")
