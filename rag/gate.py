@@ -2,8 +2,9 @@
 
 However close its wording, a sentence does not answer a question that names what its answer must hold when it
 does not hold it: the figure of the kind asked (a year, a day, a count of people …: rag.figures), a count in the
-question's classifier or one the question does not give itself, the town, the people whose things are counted, a
-birth, a model, a party, a person's name or someone's response (rag.evidence). rag.answer asks `missing_figure`
+question's classifier or one the question does not give itself, what befell those counted (rag.counts), the town,
+the people whose things are counted, a birth, a model, a party, a person's name or someone's response
+(rag.evidence, rag.responses). rag.answer asks `missing_figure`
 beside the question model; the fit (rag.evaluation.fit) reports what it refuses. Each rule's cost where the answer
 is known: benchmarks/question_rules.py.
 """

@@ -2,8 +2,9 @@
 
 "普京当场是怎么回应的？" is answered by Putin's words or deeds, named or, as news goes on, by a pronoun ("他表示…"),
 not by Tokayev's words before them, nor by a call Putin was the other side of. A state responds through any of its
-officials ("莫斯科方面称…"), a ministry through its own. rag.gate.missing_figure refuses a best sentence that does
-not report it; the rule's cost where the answer is known: benchmarks/question_rules.py.
+officials ("莫斯科方面称…"), a ministry through its own. Asked in English ("How did Putin react on stage?"), the
+answer names them in their Chinese transliteration (rag.transliteration). rag.gate.missing_figure refuses a best
+sentence that does not report it; the rule's cost where the answer is known: benchmarks/question_rules.py.
 """
 
 from __future__ import annotations

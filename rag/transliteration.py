@@ -3,13 +3,13 @@
 
 A Chinese transliteration's pinyin (rag/models/pinyin.tsv) spells the name's sounds in other letters: 托卡耶夫 reads
 tuokayefu for Tokayev. With the letters Chinese transliteration merges made one (v and w as f, k as g, t as d, p as b,
-r as l, x and sh as s, j and zh as z) and the vowels dropped, the two skeletons nearly agree (tkyf, tkyf). Over the
+r as l, x and sh as s, j and zh as z, y as i) and the vowels dropped, the two skeletons agree (dgf and dgf). Over the
 seventeen names in the seed articles that English questions ask about, the right Chinese name is within 0.34 of the
 Latin one by skeleton edit distance and 0.45 by full edit distance (both per letter of the longer), and no other
-name of the seeds is within both; Haidai (盖达伊, 0.5 by skeleton) is the one miss. Read against any run of
-characters, a short name also matches common words ("募当" as Putin) unless the Chinese has one character a
-syllable of the Latin name (up to three more) and opens with the same consonant. rag.gate reads a responder an
-English question names this way (`rag.responses.responder_en`).
+name of the seeds is within both; Haidai (盖达伊, 0.5 by skeleton) is the one miss, and the Kremlin reads as 克里姆林
+(宫, the palace, aside). Read against any run of characters, a short name also matches common words ("募当" as
+Putin) unless the Chinese has one character a syllable of the Latin name (up to three more) and opens with the same
+consonant. rag.gate reads a responder an English question names this way (`rag.responses.responder_en`).
 """
 
 from __future__ import annotations
