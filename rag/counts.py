@@ -158,13 +158,18 @@ def asked_befalling(question: str) -> str | None:
     return next(iter(kinds)) if len(kinds) == 1 else None
 
 
+def _counting_clauses(sentence: str) -> list[set[str]]:
+    """What befell the people each clause of the sentence that counts people counts (an empty set: it does not say)."""
+    return [_befalls(c) for c in clauses(normalize(sentence)) if _COUNTED_PEOPLE.search(c)]
+
+
 def counts_other_befalling(kind: str, sentence: str) -> bool:
     """Every count of people in the sentence counts those something else befell: each clause that gives one names
     what befell them, and none names `kind` ("数十名公民已经在乌克兰战争中丧生" for the recruited)."""
-    counted = [c for c in clauses(normalize(sentence)) if _COUNTED_PEOPLE.search(c)]
-    return bool(counted) and all((found := _befalls(c)) and kind not in found for c in counted)
+    counted = _counting_clauses(sentence)
+    return bool(counted) and all(found and kind not in found for found in counted)
 
 
 def counts_befalling(kind: str, sentence: str) -> bool:
     """Some clause of the sentence counts people and says `kind` befell them ("已有26人在这场骚乱中丧生")."""
-    return any(_COUNTED_PEOPLE.search(c) and kind in _befalls(c) for c in clauses(normalize(sentence)))
+    return any(kind in found for found in _counting_clauses(sentence))

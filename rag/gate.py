@@ -93,11 +93,17 @@ EVIDENCE_WITHIN = 3
 EVIDENCE_GAP = 4.0
 
 
+def best_few(sents: Sequence[Sentence]) -> list[Sentence]:
+    """The best EVIDENCE_WITHIN sentences by sentence-model logit, best first: those read for what a question
+    requires of its answer."""
+    return sorted(sents, key=lambda s: -s.logit)[:EVIDENCE_WITHIN]
+
+
 def evidenced(q: Query, sents: Sequence[Sentence]) -> list[Sentence]:
     """The sentences among the best EVIDENCE_WITHIN (by sentence-model logit), within EVIDENCE_GAP of the best and
     in its article, that say what the question requires (`q.evidence`: a birth, a model, an employer …), best
     first. Another article's sentence that happens to hold a digit is no drone's model."""
-    ranked = sorted(sents, key=lambda s: -s.logit)[:EVIDENCE_WITHIN]
+    ranked = best_few(sents)
     if not ranked or q.evidence is None:
         return []
     best = ranked[0]
@@ -174,7 +180,7 @@ def missing_figure(q: Query, sents: Sequence[Sentence], extra_share: float = 1.0
     # unless one of the best few counts the asked ones (an outlet's passages read on their own for its figure:
     # "被捕的人数已上升至4266人" first, then "已有26人在这场骚乱中丧生")
     if q.befell and counts_other_befalling(q.befell, best.text) and not any(
-            counts_befalling(q.befell, s.text) for s in sorted(sents, key=lambda s: -s.logit)[:EVIDENCE_WITHIN]):
+            counts_befalling(q.befell, s.text) for s in best_few(sents)):
         return True
     # a town's figure ("克兹拉尔达市的那场枪战死了多少人") from a sentence that names neither it nor follows one that does
     if (q.unit or q.count_in or q.new_figure) and q.towns and not _said(q.towns, best, before):

@@ -79,7 +79,8 @@ _POST_WORDS = {"总理": "总理|首相|政府首脑", "首相": "总理|首相|
 _POST_EN = {"prime minister": "总理", "premier": "总理", "president": "总统|主席", "foreign minister": "外长",
             "minister": "部长|外长|大臣", "governor": "州长|省长|总督", "mayor": "市长", "prosecutor": "检察官|检察长",
             "commander": "司令", "spokesman": "发言人", "spokeswoman": "发言人", "spokesperson": "发言人",
-            "ambassador": "大使", "chairman": "主席", "defence minister": "国防部长", "defense minister": "国防部长"}
+            "ambassador": "大使", "chairman": "主席", "defence minister": "国防部长", "defense minister": "国防部长",
+            "deputy secretary-general": "副秘书长", "secretary-general": "秘书长"}
 
 
 def asked_post(question: str, atype: str) -> Callable[[str], bool] | None:
@@ -110,7 +111,6 @@ _WHEN_POST_EN = re.compile(r"\b(?:serve[sd]?|served|become|became|take office|to
                            r"(?:as )?(?:the |a )?(?:[\w'-]+ ){0,2}?(deputy secretary-general|secretary-general|prime minister|"
                            r"premier|president|foreign minister|defen[cs]e minister|minister|governor|mayor|prosecutor|"
                            r"commander|ambassador|chairman)\b", re.I)
-_POST_EN_MORE = {"deputy secretary-general": "副秘书长", "secretary-general": "秘书长"}
 
 
 def post_held_when(question: str, atype: str) -> Callable[[str], bool] | None:
@@ -122,7 +122,7 @@ def post_held_when(question: str, atype: str) -> Callable[[str], bool] | None:
     if m is None:
         return None
     post = m.group(1).lower() if english else m.group(2)
-    posts = (_POST_EN_MORE.get(post) or _POST_EN[post]) if english else post
+    posts = _POST_EN[post] if english else post
     # or the question's own verb, the post left implicit ("哪一年成功连任了总理？" from "2013年成功连任。")
     verb = [] if english or len(m.group(1)) < 2 else [m.group(1)]
     said = re.compile("|".join([_POST_WORDS.get(p, p) for p in posts.split("|")] + verb))

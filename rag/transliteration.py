@@ -54,17 +54,24 @@ def _distance(a: str, b: str) -> float:
     return row[-1] / max(len(a), len(b), 1)
 
 
+@lru_cache(maxsize=256)
+def _latin(latin: str) -> tuple[str, str, int]:
+    """The Latin name merged, its skeleton and its syllables (runs of vowels), read once for every run compared."""
+    name = _merged(latin)
+    return name, _VOWELS.sub("", name), len(re.findall(r"[aeiouy]+", latin.lower()))
+
+
 def reads_as(latin: str, chinese: str) -> bool:
     """Whether the Chinese word transliterates the Latin name (one word: "Putin", "Kremlin")."""
-    spelled, name = _spelled(chinese), _merged(latin)
+    spelled = _spelled(chinese)
+    name, skeleton, syllables = _latin(latin)
     if not spelled or not name:
         return False
     # one character a syllable (普京: pu-tin), and a name that opens with a consonant opens with it in Chinese too
     # (夫的言 does not read as Putin)
-    syllables = len(re.findall(r"[aeiouy]+", latin.lower()))
     if not syllables <= len(chinese) <= syllables + 3 or name[0] not in "aeiou" and name[0] != spelled[0]:
         return False
-    return (_distance(_VOWELS.sub("", name), _VOWELS.sub("", spelled)) <= SKELETON_WITHIN
+    return (_distance(skeleton, _VOWELS.sub("", spelled)) <= SKELETON_WITHIN
             and _distance(name, spelled) <= LETTERS_WITHIN)
 
 

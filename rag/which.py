@@ -33,13 +33,12 @@ _WHICH_N = re.compile(r"哪(?:一)?[个座家所位名只件项些种类款批�
                       r"名称是|[，,]?(?:具体|到底|究竟)?是哪(?:一)?[个座家所只])")
 # an N whose name ends in N's word ("哪所大学" -> "阿里法拉比哈萨克国立大学"): a sentence without the word names none
 _NAMED_AS_KIND = re.compile(r"大学|学院|医院|机场|酒店|宾馆|监狱|博物馆|体育场|火车站|研究所|研究院")
+# the articles' other words for a kind ("那个组织叫什么" of "一个亲克里姆林宫的青年团体")
 _KIND_WORDS = {"大学": "大学|学院", "学院": "大学|学院", "酒店": "酒店|宾馆|饭店", "宾馆": "酒店|宾馆|饭店", "研究所": "研究所|研究院",
-               "研究院": "研究所|研究院"}
+               "研究院": "研究所|研究院", "组织": "组织|团体", "团体": "团体|组织"}
 # the words that end the name of a body, not of a person
 _BODY = re.compile(r"(?:组织|团体|机构|集团|政党|党派|协会|基金会|智库|公司|企业|电台|电视台|报社|通讯社|部队|联盟|运动)"
                    r"([\u4e00-\u9fff]?)$")  # or a verb after it ("哪个青年组织讲的")
-# a body's word and the articles' other word for it ("那个组织叫什么" of "一个亲克里姆林宫的青年团体")
-_SAME_KIND = {"组织": "组织|团体", "团体": "团体|组织"}
 _INDEFINITE = re.compile(r"(?<![第这那每任其同单唯是为])(?:一[个座家所位名只件项种批间条些]|某[个座家所位名些种]?|多[个座家所名])[^，,。；;“”：:]{0,10}$")
 _ABROAD = re.compile(r"国外|境外|海外")
 _COUNTED_AS = r"\s*[个座家所名只件项种批间条][^，,。；;“”：:]{0,10}$"  # after a count: "两个村庄"
@@ -68,7 +67,7 @@ def restates_which(question: str, atype: str) -> Callable[[str], bool] | None:
     noun = (m.group(1) or m.group(3)).lstrip("一") if m else ""
     # "那两个村庄叫什么？": a sentence that says them only by the count ("两个村庄") does not name them
     count = m.group("count") if m and m.group("count") not in (None, "一") else None
-    counted = re.compile("[两二]" if count in ("两", "二") else (count or "^$")) if count else None
+    counted = ("[两二]" if count in ("两", "二") else count) if count else None  # the count as the sentence may write it
     # a person's "哪位" is read by asks_name; "叫什么名字" after a body ("哪个青年组织讲的，叫什么名字？", "那个…青年团体
     # 叫什么名字？") asks which body, though its answer type reads as a person's name
     body = _BODY.search(noun)
@@ -98,7 +97,7 @@ def restates_which(question: str, atype: str) -> Callable[[str], bool] | None:
         if heads[0] == "国家" and _ABROAD.search(s) and not countries_in(_roles_dropped(s), visits=True) - asked:
             return True
         for head in heads:
-            at = [said.start() for said in re.finditer(_SAME_KIND.get(head, re.escape(head)), s)]
+            at = [said.start() for said in re.finditer(_KIND_WORDS.get(head, re.escape(head)), s)]
             if at and counted and all(_by_count(s[:i], counted) for i in at):
                 return True
             if at:
@@ -150,10 +149,10 @@ def _restates_thing_en(question: str) -> Callable[[str], bool] | None:
 _CLAUSE_END = re.compile(r"[，,。；;：:“”\"（）()、！!？?]")
 
 
-def _by_count(before: str, counted: re.Pattern[str]) -> bool:
-    """The words `before` N end in the count the question gives ("两个村庄" for "那两个村庄"), with no list before it
-    in the clause ("托什基夫卡和乌斯季尼夫卡两个村庄" names them)."""
-    m = re.search(counted.pattern + _COUNTED_AS, before)
+def _by_count(before: str, counted: str) -> bool:
+    """The words `before` N end in the count the question gives (`counted`, a pattern: "两个村庄" for "那两个村庄"),
+    with no list before it in the clause ("托什基夫卡和乌斯季尼夫卡两个村庄" names them)."""
+    m = re.search(counted + _COUNTED_AS, before)
     return m is not None and not re.search(r"[和、及与]", _CLAUSE_END.split(before[:m.start()])[-1])
 
 
