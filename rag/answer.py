@@ -39,7 +39,7 @@ from rag.neighbours import (
     with_speaker_going_on,
     with_statement_ends,
 )
-from rag.questions import asks_why_hard, is_english, leans_on_earlier, split_parts
+from rag.questions import asks_again, asks_why_hard, is_english, leans_on_earlier, split_parts
 from rag.retrieval import Candidates, Retrieval
 from rag.scorer import ScorerModel, load_model, shares
 from rag.settings import Settings
@@ -176,7 +176,9 @@ class ExtractiveAnswerer:
         sentence on "该国一座城市" names no one and no town. The gate reads a question as a whole, where one part's
         figure may stand for another's; each part is read here on its own. A part that asks nothing checkable lets
         the question through."""
-        for pq in pqs:
+        for k, pq in enumerate(pqs):
+            if k and asks_again(pq.text, [p.text for p in pqs[:k]]):  # "那个组织叫什么？" after "哪个青年组织"
+                continue
             sents = self._scored(snap, pq, cands)
             if not sents or not missing_figure(pq, sents, self._extra_share):
                 return False

@@ -123,6 +123,9 @@ _ARRIVED = re.compile(r"抵达|到达|飞抵|到访|访问|出访|来访|降落|
 _SAYING = r"(?:说|讲|表示|发表|提出|宣布|声称|指出|称)"
 _ASKS_OCCASION = re.compile(r"(?:什么|哪个|何种|怎样的?)场合[^？?，,]{0,8}" + _SAYING + r"|" + _SAYING +
                             r"[^？?，,]{0,16}(?:什么|哪个|何种|怎样的?)场合|"
+                            # a part that ends at the occasion ("尼科诺夫是在什么场合、哪个节目里说出…的？" read part by
+                            # part: "尼科诺夫是在什么场合"); not a use ("六十进制一般用在什么场合？")
+                            r"(?<!用)在(?:什么|哪个|何种|怎样的?)场合(?:[？?]|$)|"
                             r"\b(?:on|at|in) what (?:occasion|event|setting|forum)\b[^?]*\b(?:say|said|make|made|claim)", re.I)
 _OCCASION = re.compile(OCCASION_SAID.pattern + r"|告诉|电台|电视|报纸|节目|接受|发布|推特|社交媒体|帖子|文章")
 # the charge someone faces ("后来被以什么罪名起诉？", "What was he charged with?"): the answer names a crime;

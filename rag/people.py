@@ -41,6 +41,14 @@ _PEOPLE_KINDS: dict[str, tuple[str, ...]] = {
     **{w: (w,) for w in ("平民", "儿童", "妇女", "学生", "记者", "游客", "外国人", "难民", "移民", "医生", "护士", "囚犯")},
     **dict.fromkeys(_MILITANTS, _MILITANTS), **dict.fromkeys(_PROTESTERS, _PROTESTERS),
 }
+# the kind before the count ("这次动乱中哈萨克军警方面有多少人殉职？", "警察当中有几人受伤"): the count is theirs
+_KIND_BEFORE = re.compile(r"(" + "|".join(sorted(_PEOPLE_KINDS, key=len, reverse=True)) + r")(?:方面|当中|之中|中|里)?"
+                          r"(?:一共|总共|共)?有?(?:多少|几)(?:名|个|位)?人")
+# in English, a kind of people right after "how many" ("How many police officers and soldiers were killed …?")
+# (not troops nor soldiers: a force is counted as "维和人员", "伞兵", "部队" alike)
+_KINDS_EN = {"police": "警察", "policemen": "警察", "civilians": "平民", "children": "儿童", "journalists": "记者",
+             "protesters": "抗议者", "demonstrators": "示威者", "militants": "武装分子", "terrorists": "恐怖分子"}
+_COUNT_KIND_EN = re.compile(r"\bhow many (?:[\w-]+ )?(" + "|".join(_KINDS_EN) + r")\b", re.I)
 _OWN = re.compile(r"([\u4e00-\u9fff]{2,8})(?:自己|自身|本身)[^，,；;？?]{0,8}(?:多少|几)")
 # a part's share of a whole ("那2300名维和人员里，俄罗斯军人占了多少？"): the part is counted, and a sentence that
 # gives only the whole does not answer
@@ -54,9 +62,13 @@ def counted_names(question: str) -> tuple[str, ...]:
     "吉尔吉斯斯坦派遣了多少名士兵" names none: its name is the subject, and the article may leave it implicit. In
     English, a people's word right after "how many" ("How many Chinese shops …": country_of_demonym)."""
     if is_english(question):
+        if kind_en := _COUNT_KIND_EN.search(question):
+            return _PEOPLE_KINDS[_KINDS_EN[kind_en.group(1).lower()]]
         m = _COUNT_OF_EN.search(question)
         return country_of_demonym(m.group(1)) if m else ()
     q = normalize(question)
+    if before := _KIND_BEFORE.search(q):
+        return _PEOPLE_KINDS[before.group(1)]
     own = _OWN.search(q)  # "俄罗斯自己出了多少名军人？": Russia's own, not the force's total nor another's share
     if own and (named := countries_in(own.group(1))):
         return country_names(min(named))

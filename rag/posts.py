@@ -40,7 +40,12 @@ _ASKS_SUCCESSOR_EN = re.compile(r"\bwho (?:\w+ )?(?:replaced|succeeded|took over
                                 # "Who did Tokayev appoint to take over from Karim Masimov …?"
                                 r"\bwho did [\w'. -]{2,40}? (?:appoint|name|pick|choose|install|select) (?:to (?:replace|succeed|"
                                 r"take over)|as (?:the )?new)\b", re.I)
-_SUCCEEDED = re.compile(_SUCCESSION + r"|继承|替换|换上")
+_SUCCEEDED = re.compile(_SUCCESSION + r"|继承|替换|换上|接班")
+# who succeeded someone, asked in Chinese with no post to read ("被免职的…萨马德·阿比什，是由谁来接替的？", "是谁接任了
+# …的一把手？"): the answer says a succession, as in English; 3 such CMRC/DRCD questions, each answer sentence does
+# (benchmarks/question_rules.py)
+_ASKS_SUCCESSOR = re.compile(r"(?<!被)(?:谁|何人|哪位)[^，,；;？?]{0,6}(?:" + _SUCCESSION + r")|(?:" + _SUCCESSION +
+                             r")(?:者|的人)?[^，,；;？?]{0,12}(?:是谁|是哪位|叫什么)|继任者|接班人")
 
 
 def _post(words: str) -> str:
@@ -178,7 +183,10 @@ def took_post(question: str) -> Callable[[str], bool] | None:
     if not is_english(question) and (m := _ASKS_TOOK.search(q := normalize(question))):
         post = _post(next((g for g in m.groups() if g), ""))
         named = tuple(n for n in names_and_people(q) if n not in countries() and n not in post)
-        return _took(post, named) if len(post) >= 2 else None
+        if len(post) >= 2:
+            return _took(post, named)
+    if not is_english(question) and _ASKS_SUCCESSOR.search(normalize(question)):
+        return lambda sentence: bool(_SUCCEEDED.search(normalize(sentence)))
     if is_english(question) and _ASKS_SUCCESSOR_EN.search(question):
         return lambda sentence: bool(_SUCCEEDED.search(normalize(sentence)))
     return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from functools import lru_cache
 
 from rag.keywords import CJK, normalize
@@ -165,6 +166,19 @@ def leans_on_earlier(part: str) -> bool:
     "when did he say it"): it asks about the story that the first part found."""
     p = part.strip()
     return bool(_LEANS_EN.search(p)) if is_english(p) else bool(_LEANS_ZH.match(normalize(p)))
+
+
+# a later part that names an earlier part's thing by a demonstrative ("是对哪个青年组织说的？那个组织叫什么？"): the same
+# question again, for its name
+_AGAIN_ZH = re.compile(r"^(?:那|这|该)(?:一)?(?:个|位|名|家|座|所|只|件|项|种|款|批|间|条)?([\u4e00-\u9fff]{2,6}?)"
+                       r"(?:的名字|的名称|叫什么|叫啥|名叫什么|(?:具体|到底|究竟)?是哪(?:一)?[个家所位座](?:[？?]|$))")
+
+
+def asks_again(part: str, earlier: Sequence[str]) -> bool:
+    """A later part asks again, by a demonstrative, for the thing an earlier part asked of ("那个组织叫什么" after
+    "是对哪个青年组织说的"): it adds nothing to check on its own."""
+    m = _AGAIN_ZH.match(normalize(part.strip()))
+    return m is not None and any(m.group(1) in normalize(e) for e in earlier)
 
 
 _ASKS_CREDITS = re.compile(r"[记記]者|[编編][辑輯]|[责責][编編]|作者|撰[写寫]|\b(?:reporter|journalist|author|editor|wrote|written)\b",

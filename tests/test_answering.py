@@ -763,6 +763,11 @@ def test_a_best_sentence_without_the_asked_kind_of_figure_is_refused(settings: S
     ("How many CSTO troops were sent?", set()),
     ("How many Turkish soldiers were sent?", set()),  # Turkmenistan starts with "Turk", but is not Turkey
     ("How many Americans were evacuated?", set()),  # American Samoa is no people's country
+    # the kind before the count ("军警方面有多少人"), and a kind asked in English
+    ("这次动乱中哈萨克军警方面有多少人殉职？", {"军警", "警察"}),
+    ("警察当中有几人受伤？", {"警察"}),
+    ("How many police officers and soldiers were killed in the January unrest?", {"警察", "军警"}),
+    ("How many civilians died?", {"平民"}),
 ])
 def test_the_names_whose_things_a_count_question_counts(question: str, names: set[str]) -> None:
     from rag.people import counted_names
@@ -913,6 +918,26 @@ def test_the_successor_asked_as_who_took_it_is_not_the_one_the_question_names() 
     assert took("国家安全局副局长阿比什被任命为国家安全局局长。")
 
 
+def test_a_successor_asked_with_no_post_to_read_needs_a_succession() -> None:
+    """"是由谁来接替的？", "是谁接任了…的一把手？": no post the answer must name, but a succession, not the dismissal."""
+    for q in ("被免职的国家安全委员会副主任萨马德·阿比什，是由谁来接替的？", "马西莫夫被撤职后，是谁接任了哈萨克国家安全委员会的一把手？"):
+        took = _required(q, "person")
+        assert not took("据阿纳多卢通讯社报道，国家安全委员会副主任萨马德·阿比什被免职。"), q
+        assert not took("马西莫夫被任命为国家安全局局长。"), q
+        assert took("由萨吉姆巴耶夫接任国家安全委员会主席。") and took("新任主席是萨吉姆巴耶夫。"), q
+
+
+def test_a_later_part_that_asks_again_for_an_earlier_part_s_thing() -> None:
+    """"是对哪个青年组织说的？那个组织叫什么？" asks one thing twice: the second part adds nothing to check alone;
+    "这位前任是哪一年卸任的？" asks something new of the first part's answer."""
+    from rag.questions import asks_again
+
+    assert asks_again("那个组织叫什么？", ["是对哪个青年组织说的"])
+    assert asks_again("那个口岸具体是哪一个？", ["托卡耶夫批评的是哪个哈中边境口岸"])
+    assert not asks_again("这位前任是哪一年卸任的？", ["托卡耶夫的前任总统是谁"])
+    assert not asks_again("那个组织叫什么？", ["普京是在哪座城市说的"])  # nothing earlier it names again
+
+
 def test_a_post_held_is_the_named_person_s_and_an_agreement_said_as_none_is_no_signing() -> None:
     """"扎图林担任什么委员会的职务" is not answered by a sentence on Masimov's posts, but is by one that goes on about
     him without his name ("一直连任国民议会议员", as CMRC's are); "签了哪些协议" is not answered by "几乎没有达成协议"."""
@@ -937,6 +962,9 @@ def test_the_occasion_of_a_remark_a_leader_and_a_new_premier_need_what_they_ask(
         assert not occasion("统一俄罗斯议员维亚切斯拉夫·尼科诺夫表示，“哈萨克斯坦根本不存在。”")
         assert occasion("他在记者会上说。") and occasion("尼科诺夫告诉莫斯科电台说。")
     assert required_evidence("六十进制一般用在什么场合？", "other") is None  # a use, not a remark
+    # a multi-part question's part that ends at the occasion ("尼科诺夫是在什么场合、哪个节目里说出…的？")
+    part = _required("尼科诺夫是在什么场合", "occasion")
+    assert not part("统一俄罗斯议员维亚切斯拉夫·尼科诺夫表示，“哈萨克斯坦根本不存在。”") and part("他在记者会上说。")
     assert asks_name("吉爾吉斯派去哈薩克的那150名士兵是由誰帶隊指揮的？", "person")
     new = _required("Who became Kazakhstan's new prime minister after the government resigned?", "person")
     assert not new("马西莫夫被任命为国家安全局局长。") and new("斯迈洛夫接任总理。")
