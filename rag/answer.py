@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,7 @@ from rag.neighbours import (
     with_speaker_going_on,
     with_statement_ends,
 )
+from rag.people import foreign_nationals
 from rag.questions import asks_again, asks_why_hard, is_english, leans_on_earlier, split_parts
 from rag.retrieval import Candidates, Retrieval
 from rag.scorer import ScorerModel, load_model, shares
@@ -176,9 +178,14 @@ class ExtractiveAnswerer:
         sentence on "该国一座城市" names no one and no town. The gate reads a question as a whole, where one part's
         figure may stand for another's; each part is read here on its own. A part that asks nothing checkable lets
         the question through."""
+        whole = cands.query
         for k, pq in enumerate(pqs):
             if k and asks_again(pq.text, [p.text for p in pqs[:k]]):  # "那个组织叫什么？" after "哪个青年组织"
                 continue
+            if whole is not None and pq.atype in ("place", "time") and not pq.nationals:
+                # "那个以色列人叫什么名字？在哪个城市出的事？": where it befell the Israeli the first part names, which
+                # "在该国南部的克兹拉尔达市发生了枪击" does not tell
+                pq = replace(pq, nationals=foreign_nationals(whole.text))
             sents = self._scored(snap, pq, cands)
             if not sents or not missing_figure(pq, sents, self._extra_share):
                 return False

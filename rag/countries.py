@@ -58,6 +58,10 @@ def _country_table() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
     return tuple(rows)
 
 
+# the peoples' words no stem rule reads, or reads as two countries ("Turkish": Turkey, Turkmenistan)
+_IRREGULAR_DEMONYMS = {"turkish": "土耳其", "turk": "土耳其", "turks": "土耳其", "american": "美国", "americans": "美国",
+                       "british": "英国", "briton": "英国", "britons": "英国", "french": "法国", "dutch": "荷兰",
+                       "swiss": "瑞士"}
 _DEMONYM_ENDS = ("s", "ese", "ian", "an", "i", "n", "ish")
 _NAMES_STEM = re.compile(r"^(?:[a-z]{0,2}|i?stan)$")  # China - Chin, Israel, Kazakhstan - Kazakh; not Turkmenistan - Turk
 # a state's own name, one word or one word and what kind of state it is ("Russian Federation"), not a territory
@@ -71,6 +75,8 @@ def country_of_demonym(word: str) -> tuple[str, ...]:
     state) is the word, or the word less a demonym ending (four letters at least), and at most two letters or
     "stan" more; none when no single country is ("American", "Turkish", "British")."""
     w = word.lower()
+    if w in _IRREGULAR_DEMONYMS:
+        return country_names(_IRREGULAR_DEMONYMS[w])
     stems = [w] + [w[:-len(end)] for end in _DEMONYM_ENDS if w.endswith(end)]
     stems += [s[:-len(end)] for s in stems[1:] for end in _DEMONYM_ENDS if s.endswith(end)]  # "Israelis"
     for stem in stems:

@@ -761,8 +761,8 @@ def test_a_best_sentence_without_the_asked_kind_of_figure_is_refused(settings: S
     ("How many Israelis were injured?", {"以色列"}),
     ("How many Kazakhs fought in Ukraine?", {"哈萨克斯坦", "哈萨克"}),
     ("How many CSTO troops were sent?", set()),
-    ("How many Turkish soldiers were sent?", set()),  # Turkmenistan starts with "Turk", but is not Turkey
-    ("How many Americans were evacuated?", set()),  # American Samoa is no people's country
+    ("How many Turkish soldiers were sent?", {"土耳其"}),  # Turkey's, not Turkmenistan's (which starts with "Turk")
+    ("How many Americans were evacuated?", {"美国"}),  # the United States', not American Samoa's
     # the kind before the count ("军警方面有多少人"), and a kind asked in English
     ("这次动乱中哈萨克军警方面有多少人殉职？", {"军警", "警察"}),
     ("警察当中有几人受伤？", {"警察"}),

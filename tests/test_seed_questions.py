@@ -87,6 +87,14 @@ UNANSWERABLE = [
     "集安组织维和部队是哪一天全部撤出哈萨克斯坦的？",
     # the drones are Turkish; their model is never named
     "哈萨克斯坦准备生产的土耳其无人机是哪个型号？",
+    # both parts unanswered: no drone count (Kyrgyzstan's 150 soldiers are not Turkish drones), no name, and the
+    # town of the shooting the seeds give is not where the Israeli died
+    "How many Turkish drones is Kazakhstan going to build, and which model are they?",
+    "在哈萨克斯坦被枪手打死的那个以色列人叫什么名字？在哪个城市出的事？",
+    # the youth group asked twice; the security forces' own toll is never given
+    "普京说哈萨克人从来没有过国家，是对哪个青年组织说的？那个组织叫什么？",
+    "这次动乱中哈萨克军警方面有多少人殉职？",
+    "被免职的国家安全委员会副主任萨马德·阿比什，是由谁来接替的？",
     # the arrests are counted (4266), their foreigners are not: "8日" dates the statement, counts nothing
     "被捕的4266人当中有多少是外国人？",
     # the figures given are another country's: the Russian border's length, Kyrgyzstan's troops
