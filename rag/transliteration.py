@@ -78,6 +78,12 @@ def reads_as(latin: str, chinese: str) -> bool:
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
+def readings_in_text(latin: str, text: str) -> list[str]:
+    """The runs of two to six Chinese characters in `text` that transliterate `latin` ("托卡耶夫" for Tokayev)."""
+    return [run[i:j] for run in _HAN_RUN.findall(text) for i in range(len(run) - 1)
+            for j in range(i + 2, min(len(run), i + 6) + 1) if reads_as(latin, run[i:j])]
+
+
 def names_in_text(latin: str, text: str) -> bool:
     """Whether some run of two to six Chinese characters in `text` transliterates `latin`. A common word may read
     as a name by chance ("普通" as Putin), which only keeps a sentence; a name is never missed for want of a tag

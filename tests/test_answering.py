@@ -15,7 +15,7 @@ from rag.answer import ExtractiveAnswerer
 from rag.chunking import chunk_article, sentence_units
 from rag.disagreements import differ, figure_clauses, figures
 from rag.features import PASSAGE_FEATURES, QUESTION_FEATURES, SENTENCE_FEATURES, Query
-from rag.questions import named_entities
+from rag.questions import is_english, named_entities
 from rag.retrieval import Retriever
 from rag.scorer import MODEL_PATH, Linear, ScorerModel
 from rag.sentence_roles import states_result
@@ -936,6 +936,41 @@ def test_a_later_part_that_asks_again_for_an_earlier_part_s_thing() -> None:
     assert asks_again("那个口岸具体是哪一个？", ["托卡耶夫批评的是哪个哈中边境口岸"])
     assert not asks_again("这位前任是哪一年卸任的？", ["托卡耶夫的前任总统是谁"])
     assert not asks_again("那个组织叫什么？", ["普京是在哪座城市说的"])  # nothing earlier it names again
+
+
+def test_an_employer_is_the_named_person_s_an_arrival_is_said_and_a_type_of_thing_is_the_thing() -> None:
+    """"迪马什·阿尔扎诺夫是哪个机构的分析人士？" is not answered by Luzin's think tank; "哪一天到的", "In which month did
+    Xi visit" need an arrival or a visit, not "王毅10日表示"; "哪些类型的武器" asks which weapons."""
+    from rag.which import restates_which
+
+    luzin = "华盛顿特区智囊团詹姆斯敦基金会驻俄罗斯分析师帕维尔·卢津表示，“我认为…”"
+    for q in ("迪马什·阿尔扎诺夫是哪个机构的分析人士？", "说那番话是事先安排好的那位分析家阿尔扎诺夫，是哪个机构的？",
+              "What institution or think tank is Kazakh analyst Dimash Alzhanov affiliated with?"):
+        employer = _required(q, "org")
+        assert not employer(luzin), q
+        assert employer("卡内基基金会分析师迪马什·阿尔扎诺夫说。") or is_english(q)
+    for q in ("帕維爾·盧津是哪個智庫的分析師？", "给《外交政策》写那篇文章的学者是哪个机构的？",
+              "Which think tank is the author of the Foreign Policy piece affiliated with?"):
+        assert _required(q, "org")(luzin), q  # his own, or a question that names no one
+    for q in ("习近平疫情后第一次出访就选了哈萨克斯坦，具体是哪一天到的？",
+              "In which month of 2022 did Xi Jinping visit Kazakhstan on his first foreign trip?"):
+        arrived = _required(q, "time")
+        assert not arrived("中国外交部长王毅10日表示，愿同哈方加强执法安全合作。"), q
+        assert arrived("习近平9月14日抵达阿斯塔纳，开始国事访问。"), q
+    which = restates_which("俄羅斯親政府媒體指稱哈薩克向烏克蘭提供了哪些類型的武器？", "other")
+    assert which is not None and which("俄罗斯的亲政府媒体报道称，哈萨克斯坦甚至走到了为乌克兰提供武器的地步。")
+
+
+def test_an_english_name_question_reads_the_people_it_names_in_latin_letters() -> None:
+    """"What is the name of the Almaty businessman who called Tokayev's remarks a game …?" is not answered by a
+    sentence whose only person is Tokayev (托卡耶夫 read from the Latin letters)."""
+    from rag.evidence import asks_name, names_person
+
+    q = "What is the name of the Almaty businessman who called Tokayev's remarks a game to dodge sanctions?"
+    assert asks_name(q, "person")
+    assert not names_person("许多乌克兰人将托卡耶夫的言论视为一项大胆的声明。", q)
+    assert not names_person("阿拉木图的一位人脉广泛但不愿透露姓名的商人告诉半岛电视台说。", q)
+    assert names_person("商人马克·伊万诺夫告诉半岛电视台说。", q)
 
 
 def test_a_post_held_is_the_named_person_s_and_an_agreement_said_as_none_is_no_signing() -> None:
@@ -1890,8 +1925,13 @@ def test_where_someone_works_needs_an_employer_beside_the_post() -> None:
         assert says is not None, q
         assert not says("基辅分析师阿列克谢·库什告诉半岛电视台说，基辅注意到托卡耶夫的勇气。")  # a town, not an employer
         assert not says("法囯历史学者贝多林诺指出原因。")
-        assert says("詹姆斯敦基金会的分析师帕维尔·卢津说。") and says("卡内基国际和平基金会学者蒂穆尔·乌姆洛夫撰文。")
         assert says("他任教于巴黎政治学院。")
+    # the employer beside the post, of the person the question names (or of anyone, when it names no one)
+    luzin, umlov = "詹姆斯敦基金会的分析师帕维尔·卢津说。", "卡内基国际和平基金会学者蒂穆尔·乌姆洛夫撰文。"
+    for q in ("Which think tank does Pavel Luzin work for?", "帕维尔·卢津是哪个机构的分析师？"):
+        assert _required(q, "org")(luzin), q
+    assert not _required("帕维尔·卢津是哪个机构的分析师？", "org")(umlov)
+    assert _required("贝多林诺在哪一所大学或研究机构任职？", "org")(umlov)  # no role before the name: not read
     assert required_evidence("卢卡斯在哪个大学就读？", "org") is None  # where one studied is no employer
 
 

@@ -95,6 +95,10 @@ UNANSWERABLE = [
     "普京说哈萨克人从来没有过国家，是对哪个青年组织说的？那个组织叫什么？",
     "这次动乱中哈萨克军警方面有多少人殉职？",
     "被免职的国家安全委员会副主任萨马德·阿比什，是由谁来接替的？",
+    # Alzhanov's employer is never given (Luzin's is); the businessman would not give his name; no arrival date
+    "迪马什·阿尔扎诺夫是哪个机构的分析人士？",
+    "What is the name of the Almaty businessman who called Tokayev's remarks a game to dodge sanctions?",
+    "习近平疫情后第一次出访就选了哈萨克斯坦，具体是哪一天到的？",
     # the arrests are counted (4266), their foreigners are not: "8日" dates the statement, counts nothing
     "被捕的4266人当中有多少是外国人？",
     # the figures given are another country's: the Russian border's length, Kyrgyzstan's troops
