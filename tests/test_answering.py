@@ -961,6 +961,22 @@ def test_an_employer_is_the_named_person_s_an_arrival_is_said_and_a_type_of_thin
     assert which is not None and which("俄罗斯的亲政府媒体报道称，哈萨克斯坦甚至走到了为乌克兰提供武器的地步。")
 
 
+def test_which_n_asked_specifically_is_not_answered_by_n_said_vaguely() -> None:
+    """"具体是指哪些项目" is not answered by "确保中哈合作重大项目安全" though the sentence names 王毅 and 哈方; "具体在
+    哪些城市" not by "在大多数主要城市内"; a clause that lists them, or names one, answers."""
+    from rag.which import restates_which
+
+    projects = restates_which("王毅说要确保中哈合作重大项目的安全，具体是指哪些项目？", "other")
+    assert projects is not None
+    assert projects("就在王毅提出，中方愿同哈方加大执法、安全部门合作，确保中哈合作重大项目安全和顺利运营；")
+    assert not projects("这些项目包括中哈天然气管道和霍尔果斯口岸项目。")
+    towns = restates_which("祖國之光黨的總部具體在哪些城市被燒毀？", "place")
+    assert towns is not None and towns("哈萨克斯坦执政党“祖国之光党”表示，该党在大多数主要城市内的总部都遭到了摧毁和焚烧。")
+    assert not towns("该党在阿拉木图、塔拉兹等城市的总部遭到焚烧。")
+    sites = restates_which("吉爾吉斯派去的士兵具體負責守衛哈薩克哪一處設施？", "other")
+    assert sites is not None and sites("该国在一份声明中解释称，士兵的任务是保护哈萨克斯坦境内具有特殊和战略意义的设施。")
+
+
 def test_an_english_name_question_reads_the_people_it_names_in_latin_letters() -> None:
     """"What is the name of the Almaty businessman who called Tokayev's remarks a game …?" is not answered by a
     sentence whose only person is Tokayev (托卡耶夫 read from the Latin letters)."""
