@@ -175,11 +175,13 @@ _CHARGE = re.compile(r"罪|指控|控告|起诉|涉嫌|判刑|被判|判处|定�
 # the answer says an act, a cause or what the accusation holds, not only the charge again ("以叛国罪逮捕…马西莫夫")
 _ASKS_ACT = re.compile(r"(?:(?:做|干|犯)了?(?:些)?什么(?:事)?|什么(?:行为|事情?)|哪些(?:行为|事))[^？?]{0,16}?(?:罪|叛国|指控|被控|逮捕|被捕|"
                        r"抓|判|起诉|认定)|(?:罪|叛国|指控|被控|逮捕|被捕|抓|判|起诉)[^？?]{0,16}?(?:(?:做|干|犯)了?(?:些)?什么(?:事)?|什么(?:行为|事情?)|"
-                       r"哪些(?:行为|事))|\baccused of doing\b|\bwhat (?:exactly |specifically )?(?:did|had) [^?]{2,40}?\b(?:do|done)\b"
+                       r"哪些[\u4e00-\u9fff]{0,4}?(?:行为|事))|"
+                       # "为什么会被安上叛国罪？": why a charge, which the act behind it answers
+                       r"为什么[^？?，,]{0,8}?被(?:安上|扣上|冠上|加上|控|指控|以)[^？?，,]{0,6}?罪|\baccused of doing\b|\bwhat (?:exactly |specifically )?(?:did|had) [^?]{2,40}?\b(?:do|done)\b"
                        r"[^?]{0,40}?\b(?:charged|accused|arrested|treason)\b", re.I)
 # the charge the question names itself ("叛国罪", "treason"): "媒体指控哈萨克斯坦做了什么？" asks what the accusation
 # says, which "报道称，哈萨克斯坦…为乌克兰提供武器" answers (seeds fresh: five phrasings)
-_CHARGE_NAMED = re.compile(r"罪|叛国|\b(?:treason|crimes?)\b", re.I)
+_CHARGE_NAMED = re.compile(r"罪|叛国|被指控|被控|\b(?:treason|crimes?)\b", re.I)
 _ACT = re.compile(r"因为?(?!此)|由于|涉嫌(?!叛国|犯罪)[\u4e00-\u9fff]{2,}|(?:指控|控告|指责|被控)(?:他|其|她)?(?:曾|试图|企图|参与|策划|组织|"
                   r"煽动|协助|泄露|收受|非法|密谋|勾结)")
 # who chaired or hosted ("那场线上会议是由哪个国家的领导人主持的？"): the answer says the chair, not only someone who

@@ -2209,7 +2209,8 @@ def test_what_someone_did_to_be_charged_needs_an_act_not_the_charge_again() -> N
     says what he did or why; "被控什么罪" still asks only the charge."""
     arrest = "哈萨克斯坦国家安全局8日宣布以叛国罪逮捕该部门已被革职的局长卡里姆·马西莫夫。"
     for question in ("马西莫夫具体干了什么，才被安上叛国的罪名？", "马西莫夫具体做了什么事被认定为叛国？",
-                     "What exactly did Masimov do to be charged with treason?"):
+                     "What exactly did Masimov do to be charged with treason?", "馬西莫夫具體被指控做了哪些叛國行為？",
+                     "马西莫夫为什么会被扣上叛国罪", "他具体被指控做了什么"):
         act = _required(question, "other")
         assert not act(arrest), question
         assert act("检方指控他曾策划夺权，泄露国家机密。"), question
