@@ -46,6 +46,12 @@ _GENERIC_PLACE = frozenset(("城市", "都市", "城镇", "城乡", "村庄", "�
                             "国内", "境内", "当地", "本地", "外地", "各地", "异地", "边境", "地区", "首都", "首府"))
 
 
+# parts of the world, which jieba tags as places but no town answers ("中亚最大的国家哈萨克斯坦" for "In which Kazakh city
+# …?")
+_WORLD_REGIONS = frozenset(("中亚", "东亚", "西亚", "南亚", "东南亚", "北亚", "欧洲", "东欧", "西欧", "亚洲", "非洲", "美洲", "北美",
+                            "南美", "拉美", "中东", "近东", "远东", "高加索", "西伯利亚", "巴尔干", "欧亚", "大洋洲"))
+
+
 def says_hard(sentence: str) -> bool:
     """The sentence says something is hard or complicated."""
     return bool(_HARD_SAID.search(normalize(sentence)))
@@ -90,7 +96,7 @@ def sentence_types(sentence: str, question_words: set[str], wanted: str, questio
             continue
         if word in places and asked and any(n in asked for n in country_names(word)):
             continue  # the question names that country otherwise ("哈萨克" for 哈萨克斯坦, "俄国" for 俄罗斯)
-        if wanted == "place" and word in _GENERIC_PLACE:
+        if wanted == "place" and word in _GENERIC_PLACE or city and word in _WORLD_REGIONS:
             continue
         if any(flag.startswith(f) for f in flags) or city and _TOWN.match(word):
             return True

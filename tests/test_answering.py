@@ -200,6 +200,10 @@ def test_a_city_question_is_not_answered_by_a_country_and_wages_are_money() -> N
     assert sentence_types(call, set(), "place", "王毅和拉夫罗夫通电话时人在哪个国家？")
     assert sentence_types("托卡耶夫在阿拉木图讲话。", set(), "place", "他在哪个城市讲话？")
     assert not sentence_types("一名以色列人在该国一座城市内被杀害。", set(), "place", "以色列人遇害，事发城市是哪座？")
+    # a part of the world is no town ("中亚最大的国家哈萨克斯坦")
+    protests = "上周日，中亚最大的国家哈萨克斯坦爆发了反对燃料价格上涨的抗议活动。"
+    assert not sentence_types(protests, set(), "place", "In which Kazakh city did the fuel-price protests first break out?")
+    assert sentence_types(protests, set(), "place", "Where did the fuel-price protests break out?")
     assert expected_unit("What monthly pay did the Russian army offer?") is expected_unit("花了多少美元？")
     # a province: no country answers, nor a country the question names by another name (哈萨克, 俄国)
     recruit = "哈萨克斯坦首次承认俄罗斯试图招募哈萨克斯坦公民。"
