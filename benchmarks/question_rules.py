@@ -27,7 +27,7 @@ from rag.gate import among_others, town_elsewhere
 from rag.keywords import normalize
 from rag.people import counted_names, figure_countries, foreign_nationals, others_asked
 from rag.posts import asked_post
-from rag.questions import answer_type, asks_city, asks_region, is_english, pos_tags
+from rag.questions import answer_type, asks_city, asks_region, is_english, named_entities, pos_tags
 from rag.responses import responder, tells_response
 from rag.typematch import sentence_types
 from rag.which import restates_which
@@ -55,6 +55,13 @@ def answer_sentences(eval_dir: Path) -> Iterator[tuple[str, str, str]]:
 
 
 Check = Callable[[str], bool]  # does the sentence satisfy the rule?
+
+
+def _yes_no_name(question: str) -> Check | None:
+    if answer_type(question) != "yesno" or is_english(question):
+        return None
+    names = [e for e in named_entities(question) if len(e) >= 3]
+    return lambda s: all(e in normalize(s) for e in names)
 
 
 def _evidence(question: str) -> Check | None:
@@ -171,6 +178,7 @@ def _which(question: str) -> Check | None:
 
 RULES: dict[str, Callable[[str], Check | None]] = {
     "birth, age, model, newspaper, party, employer, post held, leaving or signing (rag.evidence.required_evidence)": _evidence,
+    "a yes or no on a name: the sentence names it (rag.gate.unmentioned_name reads the whole article)": _yes_no_name,
     "the kind of figure asked: a day, month, year, duration, sum, share, headcount … (rag.figures.expected_unit)": _unit,
     "count in the question's classifier (rag.counts.counted_unit)": _classifier,
     "a count question's sentence writes a figure it does not give (rag.counts.figure_check)": _new_figure,

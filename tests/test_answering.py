@@ -981,6 +981,18 @@ def test_which_n_asked_specifically_is_not_answered_by_n_said_vaguely() -> None:
     assert sites is not None and sites("该国在一份声明中解释称，士兵的任务是保护哈萨克斯坦境内具有特殊和战略意义的设施。")
 
 
+def test_a_yes_or_no_on_a_name_the_article_never_mentions() -> None:
+    from types import SimpleNamespace
+
+    from rag.gate import unmentioned_name
+
+    article = "哈萨克斯坦北部科斯塔奈地区的检察官说，有人试图招募当地居民到俄罗斯联邦参加乌克兰的战争。"
+    q = SimpleNamespace(english=False, entities=("科斯塔", "奈拉", "瓦格纳"))
+    assert unmentioned_name(q, article)  # type: ignore[arg-type]
+    assert not unmentioned_name(SimpleNamespace(english=False, entities=("科斯塔", "奈拉")), article)  # type: ignore[arg-type]
+    assert not unmentioned_name(SimpleNamespace(english=True, entities=()), article)  # type: ignore[arg-type]
+
+
 def test_an_english_name_question_reads_the_people_it_names_in_latin_letters() -> None:
     """"What is the name of the Almaty businessman who called Tokayev's remarks a game …?" is not answered by a
     sentence whose only person is Tokayev (托卡耶夫 read from the Latin letters)."""
@@ -1669,7 +1681,7 @@ def test_the_figure_rule_reads_every_sentence_an_answer_may_quote() -> None:
     question = "How many UN member states did Tokayev cite?"
     q = SimpleNamespace(text=question, multipart=False, counted=(), nationals=(), towns=(), city=False, count_in=None, name=False,
                         evidence=None, unit=None, responder=None, post=None, restates=None, countries=frozenset(),
-                        figure_countries=frozenset(), befell=None, beyond=None, responder_en=None,
+                        figure_countries=frozenset(), befell=None, beyond=None, responder_en=None, atype="number", english=True,
                         new_figure=figure_check(question, "number"))
     hit = SimpleNamespace(chunk=SimpleNamespace(doc_id="a"))
     best = SimpleNamespace(text="许多乌克兰人将托卡耶夫的言论视为一项大胆的声明。", logit=23.43, hit=hit, start=0, end=10,

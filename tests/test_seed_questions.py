@@ -99,6 +99,9 @@ UNANSWERABLE = [
     "迪马什·阿尔扎诺夫是哪个机构的分析人士？",
     "What is the name of the Almaty businessman who called Tokayev's remarks a game to dodge sanctions?",
     "习近平疫情后第一次出访就选了哈萨克斯坦，具体是哪一天到的？",
+    # no article names Wagner; no town is named where the protests began (中亚 is no town)
+    "在科斯塔奈拉人入伍的是不是瓦格纳那帮人？",
+    "In which Kazakh city did the fuel-price protests first break out?",
     # the arrests are counted (4266), their foreigners are not: "8日" dates the statement, counts nothing
     "被捕的4266人当中有多少是外国人？",
     # the figures given are another country's: the Russian border's length, Kyrgyzstan's troops
