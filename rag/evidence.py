@@ -17,7 +17,7 @@ from rag.keywords import normalize, to_simplified
 from rag.posts import asked_office, post_held_when, took_post
 from rag.questions import is_english, pos_tags
 from rag.transliteration import readings_in_text
-from rag.typematch import OCCASION_SAID, sentence_types
+from rag.typematch import OCCASION_SAID, leads_with_pronoun, sentence_types
 
 # Some questions name what their answer must say, whatever the topic's words (rag.gate.missing_figure
 # refuses a best sentence that does not say it). A birth or an age is given in its own words: "生于", "出生",
@@ -109,13 +109,20 @@ def _employer_of(question: str, q: str) -> Callable[[str], bool]:
     if is_english(question):
         m = _NAMED_AFTER_ROLE_EN.search(question)
         latin = m.group(1).split() if m else []
-        return lambda sentence: bool(_EMPLOYER_SAID.search(t := normalize(sentence))) and (
-            not latin or bool(_latin_named(latin, t)) or bool(_OPENS_WITH_PRONOUN.match(t)))
-    # a full name by the characters about its dot ("维尔·卢" of "帕维尔·卢津"): where either part ends is unknown
-    named = [q[m.start() - 2:m.start() + 2] for m in re.finditer("·", q) if m.start() >= 2] + [
-        m.group(1) for m in _NAMED_AFTER_ROLE.finditer(q)]
-    return lambda sentence: bool(_EMPLOYER_SAID.search(t := normalize(sentence))) and (
-        not named or any(n in t for n in named) or bool(_OPENS_WITH_PRONOUN.match(t)))
+        named: list[str] = []
+    else:
+        # a full name by the characters about its dot ("维尔·卢" of "帕维尔·卢津"): where either part ends is unknown
+        latin, named = [], [q[m.start() - 2:m.start() + 2] for m in re.finditer("·", q) if m.start() >= 2] + [
+            m.group(1) for m in _NAMED_AFTER_ROLE.finditer(q)]
+
+    def says(sentence: str) -> bool:
+        t = normalize(sentence)
+        if not _EMPLOYER_SAID.search(t):
+            return False
+        if not latin and not named or leads_with_pronoun(t):
+            return True
+        return bool(_latin_named(latin, t)) if latin else any(n in t for n in named)
+    return says
 
 
 # a person named after their role, whose employer a question asks
@@ -133,7 +140,6 @@ def _latin_named(latin: list[str], sentence: str) -> set[str]:
 
 
 _LATIN_WORD = re.compile(r"\b[A-Z][a-z]{3,}\b")
-_OPENS_WITH_PRONOUN = re.compile(r"^[“”\"「」\s]*(?:他|她|其)")
 
 
 # when troops or people left ("集安组织的部队最后是哪一天撤出哈萨克斯坦的？", "When did the CSTO troops finish pulling

@@ -15,6 +15,7 @@ from rag.countries import countries, countries_asked, name_pattern
 from rag.keywords import normalize
 from rag.questions import is_english, names_and_people
 from rag.transliteration import names_in_text
+from rag.typematch import leads_with_pronoun
 
 # "普京当场是怎么回应的？", "王毅是怎么批评…的？": a question about someone's response or judgement. An answer
 # reports that one's words or deeds, naming them or, as news goes on, by a pronoun ("她只回答了一句"). Few CMRC and
@@ -29,7 +30,6 @@ _ASKS_RESPONSE = re.compile(r"(?:怎么|如何|怎样|作何|有何|什么)(?:�
                             r"有没有(?:作出|做出)?(?:回应|反应|回复|答复|回击|表态|反驳|接话)|(?:回应|表态|反驳)(?:了|过)?(?:吗|没有)|"
                             # what someone said: "拉夫罗夫在通话里说了些什么？"
                             r"(?P<said>(?:说|讲)了?(?:些|一些)?什么(?!时候|地方))")
-_LEADS_WITH_PRONOUN = re.compile(r"^[“”\"「」\s]*(?:他|她|它|其|对此|该)")
 
 
 _ABOUT = re.compile(r"(?:对|就|关于|对于)[^，,；;]{0,4}$")  # "对哈萨克局势", "关于名将岳飞"
@@ -150,7 +150,7 @@ def tells_response(sentence: str, who: str, before: str | None = None) -> bool:
         # (not as the one dealt with: "批评与中国边境海关的工作表现")
         return any(_ACTS.match(s, m.end()) and not _ADDRESSED.search(s[:m.start()]) and not _PARTNER.search(s[:m.start()])
                    for m in said.finditer(s)) or (
-            bool(_LEADS_WITH_PRONOUN.match(s)) and before is not None and bool(said.search(normalize(before))))
+            leads_with_pronoun(s) and before is not None and bool(said.search(normalize(before))))
     # a country responds through its officials, who need not be its clause's subject ("莫斯科方面称…"), but not
     # as a place something goes to
     state = who in countries() or who in _CAPITALS
@@ -159,7 +159,7 @@ def tells_response(sentence: str, who: str, before: str | None = None) -> bool:
                 or state and _STATE_SPEAKS.match(s, m.end()) and not _PLACE_BEFORE.search(s[:m.start()]))
            for m in re.finditer(re.escape(who), s)):
         return True
-    return bool(_LEADS_WITH_PRONOUN.match(s)) and (before is None or who in normalize(before))
+    return leads_with_pronoun(s) and (before is None or who in normalize(before))
 
 
 def tells_response_en(sentence: str, latin: str, before: str | None = None) -> bool:
@@ -168,4 +168,4 @@ def tells_response_en(sentence: str, latin: str, before: str | None = None) -> b
     does. Weaker than tells_response: a common word may read as the name, which keeps the sentence."""
     if names_in_text(latin, sentence):
         return True
-    return bool(_LEADS_WITH_PRONOUN.match(normalize(sentence))) and before is not None and names_in_text(latin, before)
+    return leads_with_pronoun(normalize(sentence)) and before is not None and names_in_text(latin, before)

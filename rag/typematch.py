@@ -52,6 +52,14 @@ _WORLD_REGIONS = frozenset(("中亚", "东亚", "西亚", "南亚", "东南亚",
                             "南美", "拉美", "中东", "近东", "远东", "高加索", "西伯利亚", "巴尔干", "欧亚", "大洋洲"))
 
 
+_LEADS_WITH_PRONOUN = re.compile(r"^[“”\"「」\s]*(?:他|她|它|其|对此|该)")
+
+
+def leads_with_pronoun(sentence: str) -> bool:
+    """The (normalised) sentence opens with a pronoun: it goes on about someone the sentence before names."""
+    return bool(_LEADS_WITH_PRONOUN.match(sentence))
+
+
 def says_hard(sentence: str) -> bool:
     """The sentence says something is hard or complicated."""
     return bool(_HARD_SAID.search(normalize(sentence)))
