@@ -15,8 +15,8 @@ from collections.abc import Callable
 from rag.countries import countries
 from rag.keywords import normalize, to_simplified
 from rag.posts import asked_office, post_held_when, took_post
-from rag.questions import is_english, pos_tags
-from rag.transliteration import readings_in_text
+from rag.questions import is_english
+from rag.transliteration import names_read_in
 from rag.typematch import OCCASION_SAID, leads_with_pronoun, sentence_types
 
 # Some questions name what their answer must say, whatever the topic's words (rag.gate.missing_figure
@@ -121,7 +121,7 @@ def _employer_of(question: str, q: str) -> Callable[[str], bool]:
             return False
         if not latin and not named or leads_with_pronoun(t):
             return True
-        return bool(_latin_named(latin, t)) if latin else any(n in t for n in named)
+        return bool(names_read_in(latin, t)) if latin else any(n in t for n in named)
     return says
 
 
@@ -129,14 +129,6 @@ def _employer_of(question: str, q: str) -> Callable[[str], bool]:
 _NAMED_AFTER_ROLE = re.compile(r"(?:分析师|分析家|分析人士|学者|专家|教授|研究员)(?!是|在|的|供职|任职|就职|工作)([\u4e00-\u9fff]{2,6}?)(?=[，,]|是|在|供职|任职|就职|工作|的|$)")
 _NAMED_AFTER_ROLE_EN = re.compile(r"\b(?:analyst|scholar|expert|researcher|professor|academic|commentator) "
                                   r"((?:[A-Z][a-z]+ )?[A-Z][a-z]+)\b")
-
-
-def _latin_named(latin: list[str], sentence: str) -> set[str]:
-    """The person's names (jieba's nr, no country) in the normalised sentence that one of the Latin words reads as
-    (rag.transliteration): "托卡耶夫" for Tokayev; not a common word that reads so by chance ("对哈萨" as Dimash)."""
-    read = [r for n in latin for r in readings_in_text(n, sentence)]
-    return {w for w, flag in pos_tags(sentence) if flag.startswith("nr") and w not in countries()
-            and any(w in r or r in w for r in read)}
 
 
 _LATIN_WORD = re.compile(r"\b[A-Z][a-z]{3,}\b")
@@ -298,5 +290,5 @@ def names_person(sentence: str, question: str) -> bool:
     # nor is one an English question names in Latin letters ("Tokayev's remarks": 托卡耶夫)
     known = set()
     if is_english(question) and (latin := _LATIN_WORD.findall(question)):
-        known = _latin_named(latin, normalize(sentence))
+        known = names_read_in(latin, normalize(sentence))
     return sentence_types(sentence, known, "person", question) or bool(_LATIN_NAME.search(_GLOSS.sub("", sentence)))

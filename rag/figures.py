@@ -176,12 +176,12 @@ _POPULATION = re.compile(r"人口|居民|住着|住了|居住|有多少(?:人|�
 # population questions of the 7,745 answered CMRC and DRCD questions, the 19 that say so have one
 # (benchmarks/question_rules.py); the two that do not ask "说勉语的人有多少人"
 _POPULATION_WORD = re.compile(r"人口|居民|\b(?:population|inhabitants|residents|live|living)\b", re.I)
-# the population of a part of a country: a region, a province, a town, or "当地" after one
 # residents counted for what befell them ("多少居民被俄军招募走了", "How many residents were recruited"): a headcount,
 # which a population ("当地88万居民") does not give
 _BEFELL = re.compile(r"(?:多少|几[十百千万]?)[名个位]?(?:当地)?(?:居民|市民)[^，,。；;？?]{0,4}?(?:被|遭|死|丧生|伤|逃|撤|离开|加入|"
                      r"参加|参军|应征|入伍)|\bhow many (?:local )?(?:residents|inhabitants) (?:were|have been|had been|got)"
                      r" \w+ed\b", re.I)
+# the population of a part of a country: a region, a province, a town, or "当地" after one
 _LOCAL = re.compile(r"当地|地区|[州省市县镇村]|\b(?:region|province|city|town|state|district)\b", re.I)
 _WHOLE = re.compile(r"全国|全体|整个|总人口|全部人口|\b(?:entire|whole|total|nationwide|national)\b", re.I)
 

@@ -185,8 +185,8 @@ def took_post(question: str) -> Callable[[str], bool] | None:
         named = tuple(n for n in names_and_people(q) if n not in countries() and n not in post)
         if len(post) >= 2:
             return _took(post, named)
-    if not is_english(question) and _ASKS_SUCCESSOR.search(normalize(question)):
-        return lambda sentence: bool(_SUCCEEDED.search(normalize(sentence)))
-    if is_english(question) and _ASKS_SUCCESSOR_EN.search(question):
+    # no post to read (asked in English, or "是由谁来接替的？"): a succession
+    english = is_english(question)
+    if (_ASKS_SUCCESSOR_EN if english else _ASKS_SUCCESSOR).search(question if english else normalize(question)):
         return lambda sentence: bool(_SUCCEEDED.search(normalize(sentence)))
     return None

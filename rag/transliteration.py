@@ -15,9 +15,12 @@ consonant. rag.gate reads a responder an English question names this way (`rag.r
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
+from rag.countries import countries
 from rag.names import readings
+from rag.questions import pos_tags
 
 # the letters Chinese transliteration does not tell apart, merged; then, for the skeleton, the vowels dropped
 _MERGED = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("x", "s"), ("q", "c"), ("j", "z"), ("v", "f"), ("w", "f"),
@@ -82,6 +85,14 @@ def readings_in_text(latin: str, text: str) -> list[str]:
     """The runs of two to six Chinese characters in `text` that transliterate `latin` ("托卡耶夫" for Tokayev)."""
     return [run[i:j] for run in _HAN_RUN.findall(text) for i in range(len(run) - 1)
             for j in range(i + 2, min(len(run), i + 6) + 1) if reads_as(latin, run[i:j])]
+
+
+def names_read_in(latin: Sequence[str], sentence: str) -> set[str]:
+    """The people's names (jieba's nr, no country) in the normalised sentence that one of the Latin words reads as:
+    "托卡耶夫" for Tokayev; not a common word that reads so by chance ("对哈萨" as Dimash)."""
+    read = [r for n in latin for r in readings_in_text(n, sentence)]
+    return {w for w, flag in pos_tags(sentence) if flag.startswith("nr") and w not in countries()
+            and any(w in r or r in w for r in read)}
 
 
 def names_in_text(latin: str, text: str) -> bool:
